@@ -1,0 +1,3 @@
+"""funnelcli: a command-line sales pipeline tracker."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,21 @@
+"""`python -m funnelcli` and the `funnel` console script."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    from funnelcli.cli import app
+
+    try:
+        app()
+    except BrokenPipeError:
+        from funnelcli.cli.group import quiet_broken_pipe
+
+        quiet_broken_pipe()
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""The `funnel` command: parse -> call one service -> render."""
+
+from funnelcli.cli.app import app
+
+__all__ = ["app"]

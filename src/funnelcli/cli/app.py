@@ -1,0 +1,60 @@
+"""The root command: global options, and the command groups joined together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from funnelcli import __version__
+from funnelcli.cli.group import FunnelGroup
+from funnelcli.cli.state import AppState
+
+app = typer.Typer(
+    name="funnel",
+    cls=FunnelGroup,
+    help="A sales pipeline in your terminal: deals, stages, follow-ups and the funnel.",
+    epilog="Docs and examples: README.md. Dates: 2026-12-01, tomorrow, +3d, fri, eom.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"funnel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Database file (else FUNNEL_DB, config `db`, data dir).",
+                     dir_okay=False, show_default=False),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True,
+                           help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """A sales pipeline in your terminal: deals, stages, follow-ups and the funnel."""
+    ctx.obj = AppState(db_option=db)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from funnelcli.cli import config_cmd, deals, demo, pipelines
+
+    deals.register(app)
+    app.add_typer(pipelines.pipeline_app, name="pipeline")
+    app.add_typer(pipelines.stage_app, name="stage")
+    app.add_typer(config_cmd.config_app, name="config")
+    demo.register(app)
+
+
+_register()

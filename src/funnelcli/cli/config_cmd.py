@@ -1,0 +1,69 @@
+"""`funnel config get|set|path`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from funnelcli.cli.options import Format
+from funnelcli.cli.state import state
+from funnelcli.config import DEFAULTS, DESCRIPTIONS, save_setting
+from funnelcli.errors import NotFound
+from funnelcli.render.output import Column, Output
+
+config_app = typer.Typer(help="Settings: default owner, currency, date order, pipeline, db.",
+                         no_args_is_help=True)
+
+
+@config_app.command("get")
+def get(ctx: typer.Context,
+        key: Annotated[str | None, typer.Argument(help="One setting (default: all).")] = None,
+        fmt: Format = "table") -> None:
+    """Show settings in effect.
+
+    Example: funnel config get currency
+    """
+    out = Output(fmt)
+    config = state(ctx).config
+    if key is not None:
+        if key not in DEFAULTS:
+            raise NotFound(f"unknown config key '{key}' (known: {', '.join(DEFAULTS)})")
+        if out.fmt == "json":
+            out.emit_object(lambda: {key: config[key]}, list)
+        else:
+            out.out.write(f"{config[key]}\n")
+        return
+    keys = list(DEFAULTS)
+    if out.fmt in ("json",):
+        out.emit_object(lambda: {k: config[k] for k in keys}, list)
+        return
+    out.emit_list(
+        keys,
+        lambda k: {"key": k, "value": config[k], "description": DESCRIPTIONS[k]},
+        [Column("Key", lambda k: k, style="bold"), Column("Value", lambda k: str(config[k])),
+         Column("About", lambda k: DESCRIPTIONS[k], style="dim")],
+    )
+
+
+@config_app.command("set")
+def set_(ctx: typer.Context,
+         key: Annotated[str, typer.Argument(help="Setting name.")],
+         value: Annotated[str, typer.Argument(help="New value.")]) -> None:
+    """Change a setting (validated, written to the TOML file).
+
+    Example: funnel config set currency EUR
+    """
+    config = state(ctx).config
+    stored = save_setting(config, key, value)
+    Output().message(f"{key} = {stored}  ({config.path})")
+
+
+@config_app.command("path")
+def path(ctx: typer.Context) -> None:
+    """Print where the config file is (FUNNEL_CONFIG overrides it) and the database.
+
+    Example: funnel config path
+    """
+    st = state(ctx)
+    typer.echo(str(st.config.path))

@@ -1,0 +1,52 @@
+"""`funnel demo`: a throwaway database with realistic deals, shown."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from funnelcli.cli.state import state
+from funnelcli.errors import Conflict
+from funnelcli.render.output import Output
+from funnelcli.render.records import deal_record
+from funnelcli.render.text import safe
+from funnelcli.render.views import DEAL_COLUMNS
+
+
+def demo(
+    ctx: typer.Context,
+    deals: Annotated[int, typer.Option("--deals", help="How many deals to make.", min=1,
+                                       max=5000)] = 48,
+) -> None:
+    """Make a throwaway demo database with realistic deals and show the pipeline.
+
+    Your own database is not touched: the demo goes to a new temporary file
+    (or to --db, which must not exist yet).
+
+    Example: funnel demo
+    """
+    from funnelcli.services.deals import deal_filter, list_deals
+    from funnelcli.services.demo import build_demo
+
+    st = state(ctx)
+    if st.db_option is not None:
+        if st.db_option.exists():
+            raise Conflict(f"{st.db_option} exists; the demo only writes a new file")
+        path = st.db_option
+    else:
+        path = Path(tempfile.mkdtemp(prefix="funnel-demo-")) / "demo.db"
+        st.db_option = path
+    c = st.context(write=True)
+    build_demo(c, deals)
+    out = Output("table")
+    out.message(safe(f"demo database: {path}"))
+    out.message(f"try: funnel --db {safe(str(path))} show 1   (or export FUNNEL_DB={safe(str(path))})")
+    with c.store.read():
+        out.emit_list(list_deals(c, deal_filter(c, sort="stage")), deal_record, DEAL_COLUMNS)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

@@ -1,0 +1,54 @@
+"""Where errors cross into the terminal: once, for every command."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from typing import Any
+
+import typer
+from typer._click.exceptions import ClickException  # typer is pinned to 0.28.x
+from typer.core import TyperGroup
+
+from funnelcli.errors import FunnelError
+from funnelcli.render.text import safe
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    sys.stderr.write(f"funnel: error: {safe(message)}\n")
+    sys.stderr.flush()
+    return typer.Exit(code)
+
+
+def quiet_broken_pipe() -> None:
+    """The reader went away (`funnel list | head -1`): stop, quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+class FunnelGroup(TyperGroup):
+    """Turns funnelcli's exceptions into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FunnelError as exc:
+            raise fail(exc.message, exc.exit_code) from None
+        except sqlite3.Error as exc:  # anything the store didn't translate
+            raise fail(f"database error: {exc}", 1) from None
+        except BrokenPipeError:
+            quiet_broken_pipe()
+            raise typer.Exit(0) from None
+        except (KeyboardInterrupt, typer.Exit, typer.Abort, ClickException):
+            raise
+        except Exception as exc:
+            # A bug: still one line, unless a developer asks for the traceback.
+            if os.environ.get("FUNNEL_DEBUG"):
+                raise
+            name = type(exc).__name__
+            raise fail(f"internal error ({name}: {exc}); FUNNEL_DEBUG=1 shows the traceback",
+                       70) from None

@@ -1,0 +1,23 @@
+"""Options shared by several commands, so each is spelled the same everywhere."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+Format = Annotated[
+    str,
+    typer.Option("--format", "-f", help="table, json, jsonl or csv (jsonl/csv for lists).",
+                 metavar="FORMAT"),
+]
+PipelineOpt = Annotated[
+    str | None, typer.Option("--pipeline", "-p", help="Pipeline name (default: from config).")
+]
+DealArg = Annotated[str, typer.Argument(help="Deal number, external id or uuid.",
+                                        metavar="DEAL", show_default=False)]
+At = Annotated[
+    str | None,
+    typer.Option("--at", help="When it happened, for backfilling: 2026-11-02, yesterday, -3d. "
+                 "Never in the future."),
+]

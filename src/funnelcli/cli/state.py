@@ -1,0 +1,79 @@
+"""Per-invocation state: where the database is, the config, and the clock.
+
+Resolved lazily, once, so `funnel --version` and `--help` touch nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from funnelcli.config import Config, load_config
+from funnelcli.services import Context
+
+if TYPE_CHECKING:
+    from funnelcli.store import Store
+
+
+@dataclass
+class AppState:
+    db_option: Path | None = None
+    _config: Config | None = field(default=None, repr=False)
+    _now: datetime | None = field(default=None, repr=False)
+    _stores: list[Store] = field(default_factory=list, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config()
+        return self._config
+
+    @property
+    def now(self) -> datetime:
+        if self._now is None:
+            from funnelcli.dates import parse_now
+
+            self._now = parse_now(os.environ.get("FUNNEL_NOW"))
+        return self._now
+
+    def db_path(self) -> Path:
+        """--db > FUNNEL_DB > config `db` > the platform's data directory."""
+        if self.db_option is not None:
+            return self.db_option.expanduser()
+        env = os.environ.get("FUNNEL_DB")
+        if env:
+            return Path(env).expanduser()
+        configured = self.config["db"]
+        if configured:
+            return Path(str(configured)).expanduser()
+        import platformdirs
+
+        return platformdirs.user_data_path("funnelcli") / "funnel.db"
+
+    def context(self, *, write: bool) -> Context:
+        from funnelcli.store import Store
+
+        now = self.now
+        config = self.config
+        store = Store.open(self.db_path(), for_write=write, now=now)
+        self._stores.append(store)
+        return Context(store, now, config)
+
+    def close(self) -> None:
+        for store in self._stores:
+            store.close()
+        self._stores.clear()
+
+
+def state(ctx: typer.Context) -> AppState:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, AppState):
+        obj = AppState()
+        ctx.find_root().obj = obj
+        ctx.find_root().call_on_close(obj.close)
+    return obj

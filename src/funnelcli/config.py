@@ -1,0 +1,132 @@
+"""The TOML configuration: read with tomllib, written with tomli-w.
+
+Reading costs nothing when there is no file (the usual case), so the
+defaults live here as plain data and tomllib is imported only to read one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from funnelcli.errors import Invalid, NotFound
+
+CONFIG_VERSION = 1
+
+DEFAULTS: dict[str, Any] = {
+    "config_version": CONFIG_VERSION,
+    "owner": "me",
+    "currency": "USD",
+    "date_order": "ymd",
+    "default_pipeline": "sales",
+    "db": "",
+}
+
+DESCRIPTIONS: dict[str, str] = {
+    "config_version": "format of this file (set by funnelcli)",
+    "owner": "owner of new deals when --owner is not given",
+    "currency": "currency of new deals when neither --currency nor a symbol is given",
+    "date_order": "how to read ambiguous dates like 03/04/2026: ymd (refuse), dmy or mdy",
+    "default_pipeline": "pipeline used when --pipeline is not given",
+    "db": "path of the database file (FUNNEL_DB and --db override it)",
+}
+
+
+@dataclass
+class Config:
+    """Settings in effect: the file's values over the defaults."""
+
+    path: Path
+    values: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values.get(key, DEFAULTS.get(key))
+
+    @property
+    def owner(self) -> str:
+        return str(self["owner"])
+
+    @property
+    def currency(self) -> str:
+        return str(self["currency"])
+
+    @property
+    def date_order(self) -> str:
+        return str(self["date_order"])
+
+    @property
+    def default_pipeline(self) -> str:
+        return str(self["default_pipeline"])
+
+
+def config_path() -> Path:
+    """`FUNNEL_CONFIG` when set, else the platform's config directory."""
+    env = os.environ.get("FUNNEL_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return platformdirs.user_config_path("funnelcli") / "config.toml"
+
+
+def load_config(path: Path | None = None) -> Config:
+    path = path or config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config(path)
+    except OSError as exc:
+        raise Invalid(f"can't read config file {path}: {exc.strerror}") from None
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise Invalid(f"config file {path} is not valid TOML: {exc}") from None
+    version = data.get("config_version", CONFIG_VERSION)
+    if not isinstance(version, int) or version > CONFIG_VERSION:
+        raise Invalid(
+            f"config file {path} has config_version {version!r}; this funnelcli "
+            f"understands up to {CONFIG_VERSION}"
+        )
+    values = dict(DEFAULTS)
+    values.update(data)
+    return Config(path, values)
+
+
+def validate_setting(key: str, value: str) -> Any:
+    """Check one `config set KEY VALUE` and return the value to store."""
+    if key not in DEFAULTS or key == "config_version":
+        known = ", ".join(k for k in DEFAULTS if k != "config_version")
+        raise NotFound(f"unknown config key '{key}' (known: {known})")
+    if key == "currency":
+        from funnelcli.money import normalize_currency
+
+        return normalize_currency(value)
+    if key == "date_order":
+        if value not in ("ymd", "dmy", "mdy"):
+            raise Invalid(f"date_order must be ymd, dmy or mdy, not '{value}'")
+        return value
+    if key in ("owner", "default_pipeline") and not value.strip():
+        raise Invalid(f"{key} can't be empty")
+    return value.strip() if key != "db" else value
+
+
+def save_setting(config: Config, key: str, value: str) -> Any:
+    """Write one validated setting, keeping the rest of the file as it was."""
+    import tomli_w
+
+    stored = validate_setting(key, value)
+    # Keep only what differs from the defaults (and keys we don't know, so a
+    # newer funnelcli's settings survive), so changing a default later works.
+    data = {k: v for k, v in config.values.items() if k not in DEFAULTS or v != DEFAULTS[k]}
+    data["config_version"] = CONFIG_VERSION
+    data[key] = stored
+    config.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = config.path.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    os.replace(tmp, config.path)
+    config.values[key] = stored
+    return stored

@@ -1,0 +1,123 @@
+"""Schema migrations, in order. Shipped migrations are never edited.
+
+Imported only when `PRAGMA user_version` is behind `schema.SCHEMA_VERSION`.
+Statements run one by one with `db.execute`: `executescript` would COMMIT
+the transaction the caller holds.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("funnelcli")
+
+
+def _run(db: Database, statements: list[str], version: int) -> None:
+    for sql in statements:
+        db.execute(sql)
+    db.execute(f"PRAGMA user_version = {int(version)}")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    _run(
+        db,
+        [
+            """CREATE TABLE pipelines (
+                id INTEGER PRIMARY KEY,
+                uuid TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                key TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE stages (
+                id INTEGER PRIMARY KEY,
+                pipeline_id INTEGER NOT NULL REFERENCES pipelines(id),
+                name TEXT NOT NULL,
+                key TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                probability INTEGER NOT NULL CHECK (probability BETWEEN 0 AND 100),
+                rot_days INTEGER NOT NULL CHECK (rot_days > 0),
+                cadence_days INTEGER NOT NULL CHECK (cadence_days >= 0),
+                removed_at TEXT
+            )""",
+            "CREATE UNIQUE INDEX stages_key ON stages(pipeline_id, key) WHERE removed_at IS NULL",
+            """CREATE TABLE deals (
+                id INTEGER PRIMARY KEY,
+                uuid TEXT NOT NULL UNIQUE,
+                external_id TEXT UNIQUE,
+                title TEXT NOT NULL,
+                org TEXT,
+                contact TEXT,
+                email TEXT,
+                phone TEXT,
+                value INTEGER CHECK (value >= 0),
+                currency TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                pipeline_id INTEGER NOT NULL REFERENCES pipelines(id),
+                stage_id INTEGER NOT NULL REFERENCES stages(id),
+                status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'won', 'lost')),
+                probability INTEGER CHECK (probability BETWEEN 0 AND 100),
+                source TEXT,
+                lost_reason TEXT,
+                expected_close TEXT,
+                next_follow_up TEXT,
+                stage_entered_at TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                closed_at TEXT
+            )""",
+            "CREATE INDEX deals_stage ON deals(stage_id, status)",
+            "CREATE INDEX deals_pipeline ON deals(pipeline_id, status)",
+            "CREATE INDEX deals_owner ON deals(owner, status)",
+            "CREATE INDEX deals_follow_up ON deals(status, next_follow_up)",
+            """CREATE TABLE deal_tags (
+                deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+                tag TEXT NOT NULL,
+                PRIMARY KEY (deal_id, tag)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX deal_tags_tag ON deal_tags(tag)",
+            """CREATE TABLE deal_fields (
+                deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (deal_id, key)
+            ) WITHOUT ROWID""",
+            # Append-only: a move, close or reopen adds a row; nothing edits one.
+            """CREATE TABLE stage_events (
+                id INTEGER PRIMARY KEY,
+                deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+                from_stage_id INTEGER REFERENCES stages(id),
+                from_status TEXT CHECK (from_status IN ('open', 'won', 'lost')),
+                to_stage_id INTEGER NOT NULL REFERENCES stages(id),
+                to_status TEXT NOT NULL CHECK (to_status IN ('open', 'won', 'lost')),
+                at TEXT NOT NULL,
+                note TEXT,
+                recorded_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX stage_events_deal ON stage_events(deal_id, at, id)",
+            """CREATE TRIGGER stage_events_append_only BEFORE UPDATE ON stage_events
+               BEGIN SELECT RAISE(ABORT, 'stage history is append-only'); END""",
+            # Derived from stage_events on write, for reports: one row per stay.
+            """CREATE TABLE stage_stays (
+                id INTEGER PRIMARY KEY,
+                deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+                stage_id INTEGER NOT NULL REFERENCES stages(id),
+                entered_at TEXT NOT NULL,
+                left_at TEXT
+            )""",
+            "CREATE INDEX stage_stays_deal ON stage_stays(deal_id, left_at)",
+            "CREATE INDEX stage_stays_stage ON stage_stays(stage_id, entered_at)",
+            """CREATE TABLE activities (
+                id INTEGER PRIMARY KEY,
+                deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                note TEXT,
+                at TEXT NOT NULL,
+                recorded_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX activities_deal ON activities(deal_id, at)",
+        ],
+        version=1,
+    )

@@ -1,0 +1,98 @@
+"""Plain dataclasses the store returns and the services hand to the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def stage_key(name: str) -> str:
+    """How stage and pipeline names are compared: case, '-', '_' and spacing ignored."""
+    return " ".join(name.replace("-", " ").replace("_", " ").casefold().split())
+
+
+@dataclass
+class Stage:
+    id: int
+    pipeline_id: int
+    name: str
+    position: int
+    probability: int
+    rot_days: int
+    cadence_days: int
+
+
+@dataclass
+class Pipeline:
+    id: int
+    uuid: str
+    name: str
+    stages: list[Stage] = field(default_factory=list)
+
+
+@dataclass
+class Deal:
+    id: int
+    uuid: str
+    external_id: str | None
+    title: str
+    org: str | None
+    contact: str | None
+    email: str | None
+    phone: str | None
+    value: int | None  # minor units
+    currency: str
+    owner: str
+    pipeline_id: int
+    pipeline: str
+    stage_id: int
+    stage: str
+    stage_position: int
+    status: str
+    probability_override: int | None
+    stage_probability: int
+    source: str | None
+    lost_reason: str | None
+    expected_close: str | None
+    next_follow_up: str | None
+    stage_entered_at: str
+    created_at: str
+    updated_at: str
+    closed_at: str | None
+    tags: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def probability(self) -> int:
+        if self.probability_override is not None:
+            return self.probability_override
+        return self.stage_probability
+
+
+@dataclass
+class HistoryEntry:
+    from_stage: str | None
+    to_stage: str
+    at: str
+    note: str | None
+
+
+@dataclass
+class Activity:
+    id: int
+    kind: str
+    note: str | None
+    at: str
+
+
+@dataclass
+class DealDetail:
+    deal: Deal
+    history: list[HistoryEntry]
+    activities: list[Activity]
+
+
+@dataclass
+class PipelineSummary:
+    pipeline: Pipeline
+    is_default: bool
+    open_deals: dict[int, int]  # stage id -> open deal count

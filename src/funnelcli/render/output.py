@@ -1,0 +1,160 @@
+"""Writing results: table (rich at a terminal, plain text when piped), json,
+jsonl or csv. Data goes to stdout; messages go to stderr.
+
+rich is imported only when a table is drawn at a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TextIO, TypeVar
+
+from funnelcli.errors import UsageError
+from funnelcli.render.text import dumps, safe
+
+T = TypeVar("T")
+FORMATS = ("table", "json", "jsonl", "csv")
+LIST_ONLY = ("jsonl", "csv")
+
+# A line of a text view: segments of (text, rich style or "").
+Segment = tuple[str, str]
+Line = list[Segment]
+
+
+@dataclass
+class Column(Generic[T]):
+    header: str
+    cell: Callable[[T], str]
+    justify: str = "left"
+    style: str = ""
+
+
+class Output:
+    def __init__(self, fmt: str = "table", out: TextIO | None = None,
+                 err: TextIO | None = None) -> None:
+        if fmt not in FORMATS:
+            raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+        self.fmt = fmt
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.tty = _isatty(self.out)
+        self.color = self.tty and not os.environ.get("NO_COLOR")
+
+    # -- messages --------------------------------------------------------
+    def message(self, text: str) -> None:
+        """A note for the person (stderr); `text` must already be safe()."""
+        self.err.write(text + "\n")
+        self.err.flush()
+
+    # -- lists -----------------------------------------------------------
+    def emit_list(self, items: Iterable[T], to_record: Callable[[T], dict[str, Any]],
+                  columns: list[Column[T]]) -> int:
+        """Write a list in the chosen format; returns how many items."""
+        if self.fmt == "json":
+            return self._json_list(to_record(i) for i in items)
+        if self.fmt == "jsonl":
+            n = 0
+            for item in items:
+                self.out.write(dumps(to_record(item)) + "\n")
+                n += 1
+            return n
+        if self.fmt == "csv":
+            return self._csv(to_record(i) for i in items)
+        rows = [[safe(c.cell(item)) for c in columns] for item in items]
+        if rows:
+            self.table(columns, rows)
+        return len(rows)
+
+    def _json_list(self, records: Iterable[dict[str, Any]]) -> int:
+        n = 0
+        for record in records:
+            self.out.write(("[\n" if n == 0 else ",\n") + dumps(record))
+            n += 1
+        self.out.write("[]\n" if n == 0 else "\n]\n")
+        return n
+
+    def _csv(self, records: Iterable[dict[str, Any]]) -> int:
+        import csv
+
+        writer = csv.writer(self.out, lineterminator="\n")
+        n = 0
+        for record in records:
+            if n == 0:
+                writer.writerow(list(record))
+            writer.writerow([_csv_cell(v) for v in record.values()])
+            n += 1
+        return n
+
+    def table(self, columns: list[Column[Any]], rows: list[list[str]]) -> None:
+        if not self.tty:
+            widths = [max(len(c.header), *(len(r[i]) for r in rows)) for i, c in
+                      enumerate(columns)]
+            lines = [[c.header for c in columns], *rows]
+            for cells in lines:
+                text = "  ".join(
+                    cell.rjust(w) if col.justify == "right" else cell.ljust(w)
+                    for cell, w, col in zip(cells, widths, columns, strict=True)
+                )
+                self.out.write(text.rstrip() + "\n")
+            return
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold" if self.color else "")
+        for c in columns:
+            table.add_column(c.header, justify=c.justify, style=c.style if self.color else "")  # type: ignore[arg-type]
+        for r in rows:
+            table.add_row(*(Text(cell) for cell in r))
+        self._console().print(table)
+
+    # -- single objects --------------------------------------------------
+    def emit_object(self, record: Callable[[], dict[str, Any]],
+                    view: Callable[[], list[Line]]) -> None:
+        if self.fmt in LIST_ONLY:
+            raise UsageError(f"--format {self.fmt} is for lists; use json or table here")
+        if self.fmt == "json":
+            self.out.write(dumps(record(), indent=2) + "\n")
+        else:
+            self.lines(view())
+
+    def lines(self, lines: list[Line]) -> None:
+        """A text view: styled at a terminal, plain otherwise. Text is safe()d here."""
+        if not self.tty or not self.color:
+            for line in lines:
+                self.out.write("".join(safe(t) for t, _ in line).rstrip() + "\n")
+            return
+        from rich.text import Text
+
+        console = self._console()
+        for line in lines:
+            text = Text()
+            for part, style in line:
+                text.append(safe(part), style=style or None)
+            console.print(text)
+
+    def _console(self) -> Any:
+        from rich.console import Console
+
+        return Console(file=self.out, markup=False, emoji=False, highlight=False,
+                       no_color=not self.color, soft_wrap=False)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return dumps(value)
+    return str(value)

@@ -1,0 +1,78 @@
+"""Dataclasses -> the JSON objects CLI.md promises (the contract lives here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from funnelcli.models import Activity, Deal, DealDetail, HistoryEntry, PipelineSummary, Stage
+
+
+def deal_record(deal: Deal) -> dict[str, Any]:
+    from funnelcli.money import to_major
+
+    return {
+        "id": deal.id,
+        "uuid": deal.uuid,
+        "external_id": deal.external_id,
+        "title": deal.title,
+        "org": deal.org,
+        "contact": deal.contact,
+        "email": deal.email,
+        "phone": deal.phone,
+        "value": None if deal.value is None else to_major(deal.value, deal.currency),
+        "currency": deal.currency,
+        "owner": deal.owner,
+        "pipeline": deal.pipeline,
+        "stage": deal.stage,
+        "status": deal.status,
+        "probability": deal.probability,
+        "tags": deal.tags,
+        "source": deal.source,
+        "lost_reason": deal.lost_reason,
+        "expected_close": deal.expected_close,
+        "next_follow_up": deal.next_follow_up,
+        "created_at": deal.created_at,
+        "updated_at": deal.updated_at,
+        "closed_at": deal.closed_at,
+        "stage_entered_at": deal.stage_entered_at,
+        "fields": deal.fields,
+    }
+
+
+def history_record(entry: HistoryEntry) -> dict[str, Any]:
+    return {"from_stage": entry.from_stage, "to_stage": entry.to_stage, "at": entry.at,
+            "note": entry.note}
+
+
+def activity_record(activity: Activity) -> dict[str, Any]:
+    return {"id": activity.id, "kind": activity.kind, "note": activity.note, "at": activity.at}
+
+
+def detail_record(detail: DealDetail) -> dict[str, Any]:
+    record = deal_record(detail.deal)
+    record["history"] = [history_record(h) for h in detail.history]
+    record["activities"] = [activity_record(a) for a in detail.activities]
+    return record
+
+
+def stage_record(stage: Stage, open_deals: int | None = None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "name": stage.name,
+        "position": stage.position,
+        "probability": stage.probability,
+        "rot_days": stage.rot_days,
+        "cadence_days": stage.cadence_days,
+    }
+    if open_deals is not None:
+        record["open_deals"] = open_deals
+    return record
+
+
+def pipeline_record(summary: PipelineSummary) -> dict[str, Any]:
+    p = summary.pipeline
+    return {
+        "name": p.name,
+        "uuid": p.uuid,
+        "default": summary.is_default,
+        "stages": [stage_record(s, summary.open_deals.get(s.id, 0)) for s in p.stages],
+    }

@@ -1,0 +1,111 @@
+"""What tables and text views show for each kind of result."""
+
+from __future__ import annotations
+
+from funnelcli.models import Deal, DealDetail, PipelineSummary, Stage
+from funnelcli.render.output import Column, Line
+from funnelcli.render.text import safe
+
+
+def local_time(utc: str | None) -> str:
+    """Stored UTC text -> 'YYYY-MM-DD HH:MM' local; midnight shows as the date."""
+    if not utc:
+        return ""
+    from funnelcli.clock import local_from_utc
+
+    moment = local_from_utc(utc)
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return moment.strftime("%Y-%m-%d")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def when(local_iso: str | None) -> str:
+    return (local_iso or "").replace("T", " ")
+
+
+def amount(deal: Deal) -> str:
+    if deal.value is None:
+        return ""
+    from funnelcli.money import format_amount
+
+    return format_amount(deal.value, deal.currency)
+
+
+DEAL_COLUMNS: list[Column[Deal]] = [
+    Column("ID", lambda d: str(d.id), "right", "cyan"),
+    Column("Title", lambda d: d.title, style="bold"),
+    Column("Org", lambda d: d.org or ""),
+    Column("Stage", lambda d: d.stage if d.status == "open" else f"{d.status} ({d.stage})",
+           style="magenta"),
+    Column("Value", amount, "right", "green"),
+    Column("Owner", lambda d: d.owner),
+    Column("Next", lambda d: when(d.next_follow_up), style="yellow"),
+]
+
+
+def deal_summary(deal: Deal) -> str:
+    """One line naming a deal, for messages on stderr."""
+    state = deal.stage if deal.status == "open" else f"{deal.status} in {deal.stage}"
+    value = f", {amount(deal)}" if deal.value is not None else ""
+    return safe(f"#{deal.id} {deal.title} ({state}{value})")
+
+
+def deal_lines(detail: DealDetail) -> list[Line]:
+    d = detail.deal
+    status = d.stage if d.status == "open" else f"{d.status} (closed in {d.stage})"
+    lines: list[Line] = [[(f"#{d.id} ", "cyan"), (d.title, "bold")]]
+    facts = [
+        ("status", status),
+        ("pipeline", d.pipeline),
+        ("value", amount(d)),
+        ("probability", f"{d.probability}%"),
+        ("owner", d.owner),
+        ("org", d.org),
+        ("contact", d.contact),
+        ("email", d.email),
+        ("phone", d.phone),
+        ("source", d.source),
+        ("tags", ", ".join(d.tags)),
+        ("expected close", d.expected_close),
+        ("next follow-up", when(d.next_follow_up)),
+        ("lost reason", d.lost_reason),
+        ("external id", d.external_id),
+        ("created", local_time(d.created_at)),
+        ("updated", local_time(d.updated_at)),
+        ("closed", local_time(d.closed_at)),
+        ("uuid", d.uuid),
+    ]
+    facts += [(f"field {k}", v) for k, v in d.fields.items()]
+    for label, value in facts:
+        if value:
+            lines.append([(f"  {label:<15}", "dim"), (value, "")])
+    lines.append([])
+    lines.append([("History", "bold")])
+    for h in detail.history:
+        line: Line = [(f"  {local_time(h.at):<17}", "dim")]
+        if h.from_stage is None:
+            line.append((f"created in {h.to_stage}", "magenta"))
+        else:
+            line.append((f"{h.from_stage} → {h.to_stage}", "magenta"))
+        if h.note:
+            line.append((f"  {h.note}", ""))
+        lines.append(line)
+    if detail.activities:
+        lines.append([])
+        lines.append([("Activities", "bold")])
+        for a in detail.activities:
+            lines.append([(f"  {local_time(a.at):<17}", "dim"), (f"{a.kind:<8}", "yellow"),
+                          (f" {a.note or ''}", "")])
+    return lines
+
+
+PIPELINE_COLUMNS: list[Column[tuple[PipelineSummary, Stage]]] = [
+    Column("Pipeline", lambda ps: ps[0].pipeline.name + (" *" if ps[0].is_default else ""),
+           style="bold"),
+    Column("#", lambda ps: str(ps[1].position), "right"),
+    Column("Stage", lambda ps: ps[1].name, style="magenta"),
+    Column("Prob %", lambda ps: str(ps[1].probability), "right"),
+    Column("Rot days", lambda ps: str(ps[1].rot_days), "right"),
+    Column("Cadence", lambda ps: str(ps[1].cadence_days), "right"),
+    Column("Open", lambda ps: str(ps[0].open_deals.get(ps[1].id, 0)), "right", "green"),
+]

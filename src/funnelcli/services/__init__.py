@@ -1,0 +1,100 @@
+"""Use-cases: rules and validation between the CLI and the store.
+
+Services take `now` (a naive local datetime) through `Context`, raise the
+exceptions in `funnelcli.errors`, return dataclasses and never print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from funnelcli.clock import start_of_day, utc_text
+from funnelcli.config import Config
+from funnelcli.errors import Invalid, NotFound
+from funnelcli.models import Deal, Pipeline, Stage, stage_key
+from funnelcli.store import Store
+
+OUTCOMES = ("won", "lost")
+
+
+@dataclass
+class Context:
+    store: Store
+    now: datetime
+    config: Config
+
+    @property
+    def now_utc(self) -> str:
+        return utc_text(self.now)
+
+
+def parse_date(ctx: Context, text: str, option: str) -> date | datetime:
+    from funnelcli.dates import parse_when
+
+    try:
+        return parse_when(text, ctx.now, ctx.config.date_order)
+    except Invalid as exc:
+        raise Invalid(f"{option}: {exc.message}") from None
+
+
+def parse_past(ctx: Context, text: str | None, option: str = "--at") -> datetime:
+    """When something happened: now, or a past moment. A bare date means the
+    start of that day, except today, which means now."""
+    if text is None:
+        return ctx.now
+    when = parse_date(ctx, text, option)
+    if isinstance(when, datetime):
+        moment = when
+    elif when == ctx.now.date():
+        moment = ctx.now
+    else:
+        moment = start_of_day(when)
+    if moment > ctx.now:
+        raise Invalid(f"{option} {text} is in the future; history records what already happened")
+    return moment
+
+
+def _match(items: list[tuple[str, object]], name: str) -> list[object]:
+    """Exact match on the normalised name, else the items it is a prefix of."""
+    key = stage_key(name)
+    exact = [obj for k, obj in items if k == key]
+    if exact or not key:
+        return exact
+    return [obj for k, obj in items if k.startswith(key)]
+
+
+def resolve_pipeline(ctx: Context, name: str | None) -> Pipeline:
+    wanted = name if name is not None else ctx.config.default_pipeline
+    pipelines = ctx.store.pipelines()
+    found = _match([(stage_key(p.name), p) for p in pipelines], wanted)
+    if len(found) == 1:
+        return found[0]  # type: ignore[return-value]
+    names = ", ".join(p.name for p in pipelines) or "none"
+    if not found:
+        hint = "" if name is not None else " (the default; change it with `funnel config set default_pipeline NAME`)"
+        raise NotFound(f"no pipeline '{wanted}'{hint}; pipelines: {names}")
+    raise Invalid(f"'{wanted}' matches several pipelines: {', '.join(p.name for p in found)}")  # type: ignore[attr-defined]
+
+
+def resolve_stage(pipeline: Pipeline, name: str) -> Stage:
+    found = _match([(stage_key(s.name), s) for s in pipeline.stages], name)
+    if len(found) == 1:
+        return found[0]  # type: ignore[return-value]
+    if not found:
+        if stage_key(name) in OUTCOMES:
+            raise Invalid(f"'{name}' is an outcome, not a stage: use `funnel {stage_key(name)} DEAL`")
+        stages = ", ".join(s.name for s in pipeline.stages)
+        raise NotFound(f"no stage '{name}' in pipeline {pipeline.name} (stages: {stages})")
+    raise Invalid(
+        f"'{name}' matches several stages of {pipeline.name}: "
+        + ", ".join(s.name for s in found)  # type: ignore[attr-defined]
+    )
+
+
+def find_deal(ctx: Context, ref: str) -> Deal:
+    deal_id = ctx.store.deal_id_by_ref(ref.strip())
+    deal = None if deal_id is None else ctx.store.deal(deal_id)
+    if deal is None:
+        raise NotFound(f"no deal '{ref}' (give its number, external id or uuid)")
+    return deal

@@ -1,0 +1,427 @@
+"""Deal use-cases: add, edit, move, close, reopen, delete, list, show."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from funnelcli.clock import utc_text
+from funnelcli.errors import Conflict, Invalid, NotFound
+from funnelcli.models import Deal, DealDetail, Pipeline, Stage
+from funnelcli.services import (
+    Context,
+    find_deal,
+    parse_date,
+    parse_past,
+    resolve_pipeline,
+    resolve_stage,
+)
+from funnelcli.store import DealFilter
+from funnelcli.store.deals import SORT_COLUMNS
+
+# Text columns a user sets directly; "" clears them on edit.
+TEXT_FIELDS = ("org", "contact", "email", "phone", "source")
+
+
+@dataclass
+class DealChanges:
+    """What `add` or `edit` was asked to set; None means "not given"."""
+
+    title: str | None = None
+    org: str | None = None
+    contact: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    value: str | None = None
+    currency: str | None = None
+    owner: str | None = None
+    pipeline: str | None = None
+    stage: str | None = None
+    source: str | None = None
+    expected_close: str | None = None
+    follow_up: str | None = None
+    probability: int | None = None
+    external_id: str | None = None
+    note: str | None = None
+    tags: list[str] = field(default_factory=list)
+    untags: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+
+
+def _title(text: str) -> str:
+    if not text.strip():
+        raise Invalid("a deal needs a title")
+    return text
+
+
+def _email(text: str) -> str:
+    local, _, domain = text.partition("@")
+    if not local or not domain or any(c.isspace() for c in text):
+        raise Invalid(f"--email: '{text}' is not an e-mail address")
+    return text
+
+
+def _tags(tags: list[str]) -> list[str]:
+    out = []
+    for tag in tags:
+        tag = tag.strip()
+        if not tag or "," in tag:
+            raise Invalid(f"--tag: '{tag}' is not a tag (non-empty, no commas)")
+        out.append(tag)
+    return out
+
+
+def _fields(pairs: list[str], *, allow_remove: bool) -> tuple[dict[str, str], list[str]]:
+    values: dict[str, str] = {}
+    removed: list[str] = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise Invalid(f"--field: '{pair}' is not key=value")
+        if value == "" and allow_remove:
+            removed.append(key)
+        else:
+            values[key] = value
+    return values, removed
+
+
+def _probability(value: int) -> int:
+    if not 0 <= value <= 100:
+        raise Invalid(f"--probability must be between 0 and 100, not {value}")
+    return value
+
+
+def _follow_up(ctx: Context, text: str) -> str:
+    from funnelcli.dates import to_iso
+
+    when = parse_date(ctx, text, "--follow-up")
+    day = when.date() if isinstance(when, datetime) else when
+    if day < ctx.now.date():
+        raise Invalid(f"--follow-up {text} is in the past ({day.isoformat()})")
+    return to_iso(when)
+
+
+def _expected_close(ctx: Context, text: str) -> str:
+    when = parse_date(ctx, text, "--expected-close")
+    return (when.date() if isinstance(when, datetime) else when).isoformat()
+
+
+def _money(ctx: Context, value: str | None, currency: str | None, current: str) -> tuple[Any, str]:
+    """(minor units or ..., currency) from --value/--currency; `...` = value unchanged."""
+    from funnelcli.money import normalize_currency, parse_amount
+
+    cur = normalize_currency(currency) if currency is not None else None
+    if value is None:
+        return ..., cur or current
+    if value.strip() == "":
+        return None, cur or current
+    minor, found = parse_amount(value, cur or current)
+    if cur is not None and found != cur:
+        raise Invalid(f"--value {value} is in {found} but --currency says {cur}")
+    return minor, found
+
+
+def _common_values(ctx: Context, ch: DealChanges, deal_id: int | None) -> dict[str, Any]:
+    """Columns from the options add and edit share (not money, stage or pipeline)."""
+    values: dict[str, Any] = {}
+    if ch.title is not None:
+        values["title"] = _title(ch.title)
+    for name in TEXT_FIELDS:
+        text = getattr(ch, name)
+        if text is not None:
+            values[name] = None if text == "" else (_email(text) if name == "email" else text)
+    if ch.owner is not None:
+        if not ch.owner.strip():
+            raise Invalid("--owner can't be empty")
+        values["owner"] = ch.owner
+    if ch.expected_close is not None:
+        values["expected_close"] = _expected_close(ctx, ch.expected_close) if ch.expected_close else None
+    if ch.follow_up is not None:
+        values["next_follow_up"] = _follow_up(ctx, ch.follow_up) if ch.follow_up else None
+    if ch.probability is not None:
+        values["probability"] = _probability(ch.probability)
+    if ch.external_id is not None:
+        values["external_id"] = ch.external_id or None
+        other = ctx.store.deal_id_by_external_id(ch.external_id) if ch.external_id else None
+        if other is not None and other != deal_id:
+            raise Conflict(f"external id '{ch.external_id}' is already deal {other}")
+    return values
+
+
+def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -> Deal:
+    ch.title = title
+    store = ctx.store
+    with store.write():
+        values = _common_values(ctx, ch, None)
+        pipeline = resolve_pipeline(ctx, ch.pipeline)
+        if not pipeline.stages:
+            raise Invalid(f"pipeline {pipeline.name} has no stages; add one with `funnel stage add`")
+        stage = resolve_stage(pipeline, ch.stage) if ch.stage is not None else pipeline.stages[0]
+        minor, currency = _money(ctx, ch.value, ch.currency, ctx.config.currency)
+        created = utc_text(parse_past(ctx, at))
+        values.update(
+            value=None if minor is ... else minor,
+            currency=currency,
+            pipeline_id=pipeline.id,
+            stage_id=stage.id,
+            status="open",
+            stage_entered_at=created,
+            created_at=created,
+            updated_at=ctx.now_utc,
+            closed_at=None,
+            lost_reason=None,
+        )
+        values.setdefault("owner", ctx.config.owner)
+        for name in ("org", "contact", "email", "phone", "source", "expected_close",
+                     "next_follow_up", "probability", "external_id"):
+            values.setdefault(name, None)
+        deal_id = store.insert_deal(str(uuid.uuid4()), values)
+        store.append_event(
+            deal_id, from_stage=None, to_stage=(stage.id, "open"), at=created, note=None,
+            recorded_at=ctx.now_utc,
+        )
+        _apply_tags_fields(ctx, deal_id, ch, allow_remove=False)
+        if ch.note:
+            store.insert_activity(deal_id, "note", ch.note, created, ctx.now_utc)
+        deal = store.deal(deal_id)
+    assert deal is not None
+    return deal
+
+
+def _apply_tags_fields(ctx: Context, deal_id: int, ch: DealChanges, *, allow_remove: bool) -> None:
+    if ch.tags:
+        ctx.store.add_tags(deal_id, _tags(ch.tags))
+    if ch.untags:
+        ctx.store.remove_tags(deal_id, _tags(ch.untags))
+    values, removed = _fields(ch.fields, allow_remove=allow_remove)
+    if values:
+        ctx.store.set_fields(deal_id, values)
+    if removed:
+        ctx.store.remove_fields(deal_id, removed)
+
+
+def edit_deal(ctx: Context, ref: str, ch: DealChanges) -> Deal:
+    store = ctx.store
+    with store.write():
+        deal = find_deal(ctx, ref)
+        values = _common_values(ctx, ch, deal.id)
+        if ch.value is not None or ch.currency is not None:
+            minor, currency = _money(ctx, ch.value, ch.currency, deal.currency)
+            if minor is ... and deal.value is not None and currency != deal.currency:
+                minor = _rescale(deal.value, deal.currency, currency)
+            if minor is not ...:
+                values["value"] = minor
+            values["currency"] = currency
+        _, removed = _fields(ch.fields, allow_remove=True)
+        missing = [k for k in removed if k not in deal.fields]
+        if missing:
+            raise NotFound(f"deal {deal.id} has no field '{missing[0]}'")
+        if ch.pipeline is not None or ch.stage is not None:
+            _move_within_edit(ctx, deal, ch)
+        _apply_tags_fields(ctx, deal.id, ch, allow_remove=True)
+        if ch.note:
+            store.insert_activity(deal.id, "note", ch.note, ctx.now_utc, ctx.now_utc)
+        values["updated_at"] = ctx.now_utc
+        store.update_deal(deal.id, values)
+        updated = store.deal(deal.id)
+    assert updated is not None
+    return updated
+
+
+def _rescale(minor: int, old: str, new: str) -> int:
+    """Keep the amount when only the currency label changes (USD 12.50 -> EUR 12.50)."""
+    from funnelcli.money import minor_exponent
+
+    shift = minor_exponent(new) - minor_exponent(old)
+    if shift >= 0:
+        return minor * 10**shift
+    if minor % 10**-shift:
+        raise Invalid(f"the value has more decimals than {new} allows; give --value too")
+    return minor // 10**-shift
+
+
+def _move_within_edit(ctx: Context, deal: Deal, ch: DealChanges) -> None:
+    if deal.status != "open":
+        raise Conflict(f"deal {deal.id} is {deal.status}; reopen it before changing its stage")
+    if ch.pipeline is not None:
+        pipeline = resolve_pipeline(ctx, ch.pipeline)
+    else:
+        pipeline = ctx.store.pipeline_by_id(deal.pipeline_id)
+    if ch.stage is not None:
+        stage = resolve_stage(pipeline, ch.stage)
+    elif pipeline.id == deal.pipeline_id:
+        return
+    elif pipeline.stages:
+        stage = pipeline.stages[0]
+    else:
+        raise Invalid(f"pipeline {pipeline.name} has no stages")
+    if stage.id != deal.stage_id:
+        _record_move(ctx, deal, pipeline, stage, ctx.now, None)
+
+
+def _check_order(ctx: Context, deal: Deal, at: datetime, text: str | None) -> str:
+    stamp = utc_text(at)
+    last = ctx.store.last_event_at(deal.id)
+    if last is not None and stamp < last:
+        from funnelcli.clock import local_from_utc
+
+        shown = local_from_utc(last).strftime("%Y-%m-%d %H:%M")
+        raise Invalid(
+            f"--at {text} is before deal {deal.id}'s last change ({shown}); "
+            "history must stay in order"
+        )
+    return stamp
+
+
+def _record_move(
+    ctx: Context, deal: Deal, pipeline: Pipeline, stage: Stage, at: datetime, note: str | None,
+    at_text: str | None = None,
+) -> None:
+    stamp = _check_order(ctx, deal, at, at_text)
+    ctx.store.append_event(
+        deal.id, from_stage=(deal.stage_id, "open"), to_stage=(stage.id, "open"), at=stamp,
+        note=note, recorded_at=ctx.now_utc,
+    )
+    ctx.store.update_deal(
+        deal.id,
+        {"pipeline_id": pipeline.id, "stage_id": stage.id, "stage_entered_at": stamp,
+         "updated_at": ctx.now_utc},
+    )
+
+
+def move_deal(ctx: Context, ref: str, stage_name: str, at: str | None = None,
+              note: str | None = None) -> Deal:
+    with ctx.store.write():
+        deal = find_deal(ctx, ref)
+        if deal.status != "open":
+            raise Conflict(f"deal {deal.id} is {deal.status}; `funnel reopen {deal.id}` first")
+        pipeline = ctx.store.pipeline_by_id(deal.pipeline_id)
+        stage = resolve_stage(pipeline, stage_name)
+        if stage.id == deal.stage_id:
+            raise Conflict(f"deal {deal.id} is already in {stage.name}")
+        _record_move(ctx, deal, pipeline, stage, parse_past(ctx, at), note, at)
+        moved = ctx.store.deal(deal.id)
+    assert moved is not None
+    return moved
+
+
+def close_deal(ctx: Context, ref: str, outcome: str, *, at: str | None = None,
+               value: str | None = None, reason: str | None = None) -> Deal:
+    """Win or lose an open deal; the deal keeps the stage it closed in."""
+    with ctx.store.write():
+        deal = find_deal(ctx, ref)
+        if deal.status != "open":
+            raise Conflict(f"deal {deal.id} is already {deal.status}")
+        values: dict[str, Any] = {}
+        if outcome == "lost":
+            if reason is None or not reason.strip():
+                raise Invalid("a lost deal needs --reason")
+            values["lost_reason"] = reason
+        if value is not None:
+            minor, currency = _money(ctx, value, None, deal.currency)
+            values.update(value=minor, currency=currency)
+        stamp = _check_order(ctx, deal, parse_past(ctx, at), at)
+        ctx.store.append_event(
+            deal.id, from_stage=(deal.stage_id, "open"), to_stage=(deal.stage_id, outcome),
+            at=stamp, note=reason, recorded_at=ctx.now_utc,
+        )
+        values.update(status=outcome, closed_at=stamp, next_follow_up=None,
+                      updated_at=ctx.now_utc)
+        ctx.store.update_deal(deal.id, values)
+        closed = ctx.store.deal(deal.id)
+    assert closed is not None
+    return closed
+
+
+def reopen_deal(ctx: Context, ref: str, stage_name: str | None = None,
+                at: str | None = None) -> Deal:
+    with ctx.store.write():
+        deal = find_deal(ctx, ref)
+        if deal.status == "open":
+            raise Conflict(f"deal {deal.id} is already open")
+        pipeline = ctx.store.pipeline_by_id(deal.pipeline_id)
+        stage = resolve_stage(pipeline, stage_name) if stage_name else None
+        if stage is None:
+            stage = next((s for s in pipeline.stages if s.id == deal.stage_id), None)
+            if stage is None:
+                raise Invalid(f"deal {deal.id}'s stage was removed; give --stage")
+        stamp = _check_order(ctx, deal, parse_past(ctx, at), at)
+        ctx.store.append_event(
+            deal.id, from_stage=(deal.stage_id, deal.status), to_stage=(stage.id, "open"),
+            at=stamp, note=None, recorded_at=ctx.now_utc,
+        )
+        ctx.store.update_deal(
+            deal.id,
+            {"status": "open", "stage_id": stage.id, "stage_entered_at": stamp,
+             "closed_at": None, "lost_reason": None, "updated_at": ctx.now_utc},
+        )
+        reopened = ctx.store.deal(deal.id)
+    assert reopened is not None
+    return reopened
+
+
+def delete_deal(ctx: Context, ref: str) -> Deal:
+    with ctx.store.write():
+        deal = find_deal(ctx, ref)
+        ctx.store.delete_deal(deal.id)
+    return deal
+
+
+def deal_detail(ctx: Context, ref: str) -> DealDetail:
+    with ctx.store.read():
+        deal = find_deal(ctx, ref)
+        return DealDetail(deal, ctx.store.history(deal.id), ctx.store.activities(deal.id))
+
+
+STATUSES = ("open", "won", "lost", "all")
+
+
+def deal_filter(ctx: Context, *, status: str = "open", stage: str | None = None,
+                pipeline: str | None = None, owner: str | None = None,
+                tags: list[str] | None = None, search: str | None = None,
+                sort: str = "id", limit: int | None = None) -> DealFilter:
+    """Check list options against the database; call inside a read transaction."""
+    if status not in STATUSES:
+        raise Invalid(f"--status must be one of {', '.join(STATUSES)}, not '{status}'")
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORT_COLUMNS:
+        raise NotFound(f"--sort: no field '{key}' (fields: {', '.join(SORT_COLUMNS)})")
+    if limit is not None and limit < 0:
+        raise Invalid("--limit can't be negative")
+    flt = DealFilter(status=None if status == "all" else status, owner=owner,
+                     tags=list(tags or []), search=search, sort=key, descending=descending,
+                     limit=limit)
+    if pipeline is not None:
+        flt.pipeline_id = resolve_pipeline(ctx, pipeline).id
+    if stage is not None:
+        if pipeline is not None:
+            flt.stage_ids = [resolve_stage(ctx.store.pipeline_by_id(flt.pipeline_id), stage).id]  # type: ignore[arg-type]
+        else:
+            flt.stage_ids = _stage_ids_anywhere(ctx, stage)
+    return flt
+
+
+def _stage_ids_anywhere(ctx: Context, name: str) -> list[int]:
+    """A stage name without --pipeline: that stage in every pipeline that has it."""
+    ids: list[int] = []
+    errors: list[Exception] = []
+    for pipeline in ctx.store.pipelines():
+        try:
+            ids.append(resolve_stage(pipeline, name).id)
+        except (NotFound, Invalid) as exc:
+            errors.append(exc)
+    if not ids:
+        if len(errors) == 1:
+            raise errors[0]
+        raise NotFound(f"no stage '{name}' in any pipeline")
+    return ids
+
+
+def list_deals(ctx: Context, flt: DealFilter) -> Iterator[Deal]:
+    """Deals matching the filter; iterate inside `ctx.store.read()`."""
+    return ctx.store.deals(flt)

@@ -1,0 +1,71 @@
+"""Realistic demo deals, made through the same services a seller uses.
+
+Deterministic for a given `now`, so the demo reads the same every time.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from funnelcli.services import Context
+from funnelcli.services.deals import DealChanges, add_deal, close_deal, move_deal
+
+ORGS = [
+    "Acme", "Globex", "Initech", "Umbrella Health", "Stark Logistics", "Wayne Foods",
+    "Kowalski i Syn", "Nowak Meble", "Petrenko Agro", "Shevchenko IT", "Hooli", "Vandelay Imports",
+    "Soylent Bakery", "Cyberdyne Robotics", "Tyrell Optics", "Zielony Ogród", "Dnipro Steel",
+    "Massive Dynamic", "Oceanic Air", "Wonka Sweets", "Bluth Homes", "Pied Piper",
+    "Gringotts Finance", "Monarch Studio", "Lviv Coffee Roasters", "Krakow Print House",
+]
+PRODUCTS = ["renewal", "pilot", "expansion", "annual plan", "onboarding", "support upgrade",
+            "new site", "integration"]
+OWNERS = ["me", "anna", "piotr"]
+SOURCES = ["website", "referral", "cold call", "event", "linkedin"]
+REASONS = ["went with a competitor", "no budget this year", "no decision", "price too high",
+           "timing: revisit next quarter"]
+NOTES = ["asked for a case study", "wants a discount for 2 years", "decision maker is the CFO",
+         "intro from an existing customer", "compare with the current vendor"]
+
+
+def build_demo(ctx: Context, deals: int = 48, seed: int = 7) -> int:
+    """Add `deals` deals spread over the last 120 days; returns how many."""
+    rng = random.Random(seed)
+    stages = [s.name for s in ctx.store.pipelines()[0].stages]
+    now = ctx.now
+    for i in range(deals):
+        org = ORGS[i % len(ORGS)]
+        created = now - timedelta(days=rng.randint(3, 120), hours=rng.randint(0, 8))
+        value = rng.choice([900, 1500, 2400, 3100, 4800, 7200, 12000, 18500, 25000])
+        follow = rng.choice(["today", "tomorrow", "+2d", "+3d", "fri", "+1w", "-"])
+        ch = DealChanges(
+            org=org, value=str(value), owner=rng.choice(OWNERS), source=rng.choice(SOURCES),
+            contact=rng.choice(["Anna", "Oleh", "Marta", "John", "Iryna", "Tomasz"]),
+            tags=rng.sample(["smb", "enterprise", "priority", "partner"], k=rng.randint(0, 2)),
+            expected_close=(now + timedelta(days=rng.randint(5, 120))).date().isoformat(),
+            note=rng.choice(NOTES) if rng.random() < 0.5 else None,
+        )
+        deal = add_deal(ctx, f"{org} {rng.choice(PRODUCTS)}", ch, created.isoformat())
+        # Walk it forward: each later stage reached with falling odds.
+        moment = created
+        depth = 0
+        while depth + 1 < len(stages) and rng.random() < 0.68:
+            step = timedelta(days=rng.randint(1, 9), hours=rng.randint(0, 6))
+            if moment + step >= now:
+                break
+            moment += step
+            depth += 1
+            move_deal(ctx, str(deal.id), stages[depth], moment.isoformat())
+        fate = rng.random()
+        close_at = moment + timedelta(days=rng.randint(1, 10))
+        if close_at < now and fate < 0.22 + 0.08 * depth:
+            if rng.random() < 0.2 + 0.13 * depth:
+                close_deal(ctx, str(deal.id), "won", at=close_at.isoformat())
+            else:
+                close_deal(ctx, str(deal.id), "lost", at=close_at.isoformat(),
+                           reason=rng.choice(REASONS))
+        elif follow != "-":
+            from funnelcli.services.deals import edit_deal
+
+            edit_deal(ctx, str(deal.id), DealChanges(follow_up=follow))
+    return deals

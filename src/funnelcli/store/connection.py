@@ -1,0 +1,153 @@
+"""Opening the one SQLite file: permissions, pragmas, migrations, transactions.
+
+Journal mode: the rollback journal with `synchronous=FULL`. WAL would let
+readers run beside a writer, but SQLite 3.7.0–3.51.2 has a WAL-reset bug
+that can corrupt the file under concurrent writers, and a one-to-ten person
+team's writes take about a millisecond each, so readers rarely wait. Writers
+serialise on `BEGIN IMMEDIATE` and wait up to `BUSY_TIMEOUT_S` for the lock.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from funnelcli.errors import StorageError
+from funnelcli.schema import SCHEMA_VERSION
+
+BUSY_TIMEOUT_S = 30.0
+
+
+def storage_error(exc: sqlite3.Error, path: str) -> StorageError:
+    """One line that says what is wrong with the file, from an sqlite3 error."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            f"database {path} is locked by another process (waited {BUSY_TIMEOUT_S:.0f} s)"
+        )
+    if "not a database" in text or "malformed" in text:
+        return StorageError(f"{path} is not a funnelcli database (SQLite says: {text})")
+    if "readonly" in text or "unable to open" in text or "disk I/O" in text:
+        return StorageError(f"can't write database {path}: {text}")
+    return StorageError(f"database {path}: {text}")
+
+
+def _create_file(path: Path) -> None:
+    """Create the database file 0600 (and its directory 0700) before SQLite opens it."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StorageError(f"can't create database {path}: {exc.strerror}") from None
+    os.close(fd)
+
+
+def connect(path: Path | None) -> sqlite3.Connection:
+    """A connection in autocommit mode: transactions are begun explicitly."""
+    target = ":memory:" if path is None else str(path)
+    try:
+        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+    except sqlite3.Error as exc:
+        raise storage_error(exc, target) from None
+    return conn
+
+
+def open_connection(path: Path | None, *, for_write: bool, now: datetime) -> sqlite3.Connection:
+    """Open (and if needed create and migrate) the database at `path`.
+
+    A read of a file that doesn't exist yet gets an in-memory database with
+    the current schema, so reads never create files.
+    """
+    if path is not None and not path.exists():
+        if not for_write:
+            path = None
+        else:
+            _create_file(path)
+    conn = connect(path)
+    name = ":memory:" if path is None else str(path)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as exc:
+        conn.close()
+        raise storage_error(exc, name) from None
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise StorageError(
+            f"{name} was written by a newer funnelcli (schema {version}; this one knows "
+            f"{SCHEMA_VERSION}): upgrade funnelcli"
+        )
+    if version < SCHEMA_VERSION:
+        try:
+            migrate(conn, name, now)
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, name: str, now: datetime) -> None:
+    """Apply pending migrations under one write lock, then seed a new database."""
+    from sqlite_utils import Database
+
+    from funnelcli.migrations import migrations
+
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0:
+            foreign = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            ).fetchone()[0]
+            if foreign:
+                raise StorageError(f"{name} is a SQLite database, but not a funnelcli one")
+        if version < SCHEMA_VERSION:
+            migrations.apply(Database(conn, execute_plugins=False))
+            if version == 0:
+                from funnelcli.store.seed import seed_default_pipeline
+
+                seed_default_pipeline(conn, now)
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise storage_error(exc, name) from None
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, name: str, *, write: bool) -> Iterator[None]:
+    """One transaction: `BEGIN IMMEDIATE` for writes (no SQLITE_BUSY_SNAPSHOT
+    half-way through), a deferred `BEGIN` for a consistent read."""
+    try:
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    except sqlite3.Error as exc:
+        raise storage_error(exc, name) from None
+    try:
+        yield
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise storage_error(exc, name) from None
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise storage_error(exc, name) from None

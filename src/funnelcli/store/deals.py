@@ -1,0 +1,268 @@
+"""SQL for deals, their stage history, stays and activities."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from funnelcli.models import Activity, Deal, HistoryEntry
+
+# One row per deal, tags and custom fields folded in, in the order Deal wants.
+DEAL_SELECT = """
+SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
+       d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
+       d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
+       d.next_follow_up, d.stage_entered_at, d.created_at, d.updated_at, d.closed_at,
+       (SELECT json_group_array(tag) FROM
+           (SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag)),
+       (SELECT json_group_object(key, value) FROM
+           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key))
+FROM deals d
+JOIN pipelines p ON p.id = d.pipeline_id
+JOIN stages s ON s.id = d.stage_id
+"""
+
+SORT_COLUMNS = {
+    "id": "d.id",
+    "title": "d.title",
+    "org": "d.org",
+    "value": "d.value",
+    "stage": "p.id, s.position",
+    "owner": "d.owner",
+    "status": "d.status",
+    "created": "d.created_at",
+    "updated": "d.updated_at",
+    "closed": "d.closed_at",
+    "next": "d.next_follow_up",
+    "expected": "d.expected_close",
+}
+
+DEAL_COLUMNS = (
+    "external_id title org contact email phone value currency owner pipeline_id stage_id "
+    "status probability source lost_reason expected_close next_follow_up stage_entered_at "
+    "created_at updated_at closed_at"
+).split()
+
+
+def _deal(row: tuple[Any, ...]) -> Deal:
+    tags_json, fields_json = row[27], row[28]
+    return Deal(
+        *row[:27],
+        tags=json.loads(tags_json) if tags_json != "[]" else [],
+        fields=json.loads(fields_json) if fields_json != "{}" else {},
+    )
+
+
+@dataclass
+class DealFilter:
+    status: str | None = "open"  # None = any
+    stage_ids: list[int] | None = None
+    pipeline_id: int | None = None
+    owner: str | None = None
+    tags: list[str] = field(default_factory=list)
+    search: str | None = None
+    sort: str = "id"
+    descending: bool = False
+    limit: int | None = None
+
+
+class DealStore:
+    conn: sqlite3.Connection
+
+    def deal(self, deal_id: int) -> Deal | None:
+        row = self.conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
+        return None if row is None else _deal(row)
+
+    def deal_id_by_ref(self, ref: str) -> int | None:
+        """A deal's number, its external id, or its UUID -> its number."""
+        if ref.isdigit():
+            row = self.conn.execute("SELECT id FROM deals WHERE id = :id", {"id": int(ref)})
+            found = row.fetchone()
+            if found:
+                return int(found[0])
+        for column in ("external_id", "uuid"):
+            found = self.conn.execute(
+                f"SELECT id FROM deals WHERE {column} = :ref", {"ref": ref}
+            ).fetchone()
+            if found:
+                return int(found[0])
+        return None
+
+    def deal_id_by_external_id(self, external_id: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM deals WHERE external_id = :ext", {"ext": external_id}
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def deals(self, flt: DealFilter) -> Iterator[Deal]:
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        if flt.status:
+            where.append("d.status = :status")
+            params["status"] = flt.status
+        if flt.stage_ids is not None:
+            names = [f":stage{i}" for i in range(len(flt.stage_ids))]
+            where.append(f"d.stage_id IN ({', '.join(names) or 'NULL'})")
+            params.update({n[1:]: sid for n, sid in zip(names, flt.stage_ids, strict=True)})
+        if flt.pipeline_id is not None:
+            where.append("d.pipeline_id = :pipeline")
+            params["pipeline"] = flt.pipeline_id
+        if flt.owner is not None:
+            where.append("d.owner = :owner COLLATE NOCASE")
+            params["owner"] = flt.owner
+        for i, tag in enumerate(flt.tags):
+            where.append(f"EXISTS (SELECT 1 FROM deal_tags t WHERE t.deal_id = d.id AND t.tag = :tag{i})")
+            params[f"tag{i}"] = tag
+        if flt.search:
+            self.conn.create_function("funnel_fold", 1, _fold, deterministic=True)
+            where.append(
+                "instr(funnel_fold(coalesce(d.title, '') || ' ' || coalesce(d.org, '') || ' ' || "
+                "coalesce(d.contact, '') || ' ' || coalesce(d.email, '') || ' ' || "
+                "coalesce(d.external_id, '')), :search) > 0"
+            )
+            params["search"] = flt.search.casefold()
+        sql = DEAL_SELECT
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        direction = " DESC" if flt.descending else ""
+        order = ", ".join(
+            f"{col} IS NULL, {col}{direction}" for col in SORT_COLUMNS[flt.sort].split(", ")
+        )
+        sql += f" ORDER BY {order}, d.id{direction}"
+        if flt.limit is not None:
+            sql += " LIMIT :limit"
+            params["limit"] = flt.limit
+        for row in self.conn.execute(sql, params):
+            yield _deal(row)
+
+    def insert_deal(self, uuid: str, values: dict[str, Any]) -> int:
+        cols = ["uuid", *DEAL_COLUMNS]
+        sql = (
+            f"INSERT INTO deals ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)}) "
+            "RETURNING id"
+        )
+        return int(self.conn.execute(sql, {"uuid": uuid, **values}).fetchone()[0])
+
+    def update_deal(self, deal_id: int, values: dict[str, Any]) -> None:
+        bad = set(values) - set(DEAL_COLUMNS)
+        if bad:
+            raise ValueError(f"not deal columns: {bad}")
+        sets = ", ".join(f"{col} = :{col}" for col in values)
+        self.conn.execute(f"UPDATE deals SET {sets} WHERE id = :id", {**values, "id": deal_id})
+
+    def add_tags(self, deal_id: int, tags: list[str]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO deal_tags (deal_id, tag) VALUES (:d, :t)",
+            [{"d": deal_id, "t": t} for t in tags],
+        )
+
+    def remove_tags(self, deal_id: int, tags: list[str]) -> None:
+        self.conn.executemany(
+            "DELETE FROM deal_tags WHERE deal_id = :d AND tag = :t",
+            [{"d": deal_id, "t": t} for t in tags],
+        )
+
+    def set_fields(self, deal_id: int, values: dict[str, str]) -> None:
+        self.conn.executemany(
+            "INSERT INTO deal_fields (deal_id, key, value) VALUES (:d, :k, :v) "
+            "ON CONFLICT (deal_id, key) DO UPDATE SET value = excluded.value",
+            [{"d": deal_id, "k": k, "v": v} for k, v in values.items()],
+        )
+
+    def remove_fields(self, deal_id: int, keys: list[str]) -> None:
+        self.conn.executemany(
+            "DELETE FROM deal_fields WHERE deal_id = :d AND key = :k",
+            [{"d": deal_id, "k": k} for k in keys],
+        )
+
+    def delete_deal(self, deal_id: int) -> None:
+        self.conn.execute("DELETE FROM deals WHERE id = :id", {"id": deal_id})
+
+    # -- history ---------------------------------------------------------
+
+    def append_event(
+        self,
+        deal_id: int,
+        *,
+        from_stage: tuple[int, str] | None,
+        to_stage: tuple[int, str],
+        at: str,
+        note: str | None,
+        recorded_at: str,
+    ) -> None:
+        """Append one stage event and keep stage_stays in step with it.
+
+        A stay ends when the deal leaves the stage or closes in it; reopening
+        starts a new stay.
+        """
+        self.conn.execute(
+            "INSERT INTO stage_events (deal_id, from_stage_id, from_status, to_stage_id, "
+            "to_status, at, note, recorded_at) VALUES (:deal, :fs, :fst, :ts, :tst, :at, "
+            ":note, :rec)",
+            {
+                "deal": deal_id,
+                "fs": from_stage[0] if from_stage else None,
+                "fst": from_stage[1] if from_stage else None,
+                "ts": to_stage[0],
+                "tst": to_stage[1],
+                "at": at,
+                "note": note,
+                "rec": recorded_at,
+            },
+        )
+        was_open = from_stage is not None and from_stage[1] == "open"
+        now_open = to_stage[1] == "open"
+        if was_open and (not now_open or from_stage[0] != to_stage[0]):  # type: ignore[index]
+            self.conn.execute(
+                "UPDATE stage_stays SET left_at = :at WHERE deal_id = :deal AND left_at IS NULL",
+                {"at": at, "deal": deal_id},
+            )
+        if now_open and not (was_open and from_stage[0] == to_stage[0]):  # type: ignore[index]
+            self.conn.execute(
+                "INSERT INTO stage_stays (deal_id, stage_id, entered_at) VALUES (:d, :s, :at)",
+                {"d": deal_id, "s": to_stage[0], "at": at},
+            )
+
+    def last_event_at(self, deal_id: int) -> str | None:
+        row = self.conn.execute(
+            "SELECT max(at) FROM stage_events WHERE deal_id = :id", {"id": deal_id}
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def history(self, deal_id: int) -> list[HistoryEntry]:
+        rows = self.conn.execute(
+            """SELECT CASE WHEN e.from_status = 'open' THEN fs.name ELSE e.from_status END,
+                      CASE WHEN e.to_status = 'open' THEN ts.name ELSE e.to_status END,
+                      e.at, e.note
+               FROM stage_events e
+               LEFT JOIN stages fs ON fs.id = e.from_stage_id
+               JOIN stages ts ON ts.id = e.to_stage_id
+               WHERE e.deal_id = :id ORDER BY e.at, e.id""",
+            {"id": deal_id},
+        )
+        return [HistoryEntry(*row) for row in rows]
+
+    def insert_activity(
+        self, deal_id: int, kind: str, note: str | None, at: str, recorded_at: str
+    ) -> int:
+        return int(
+            self.conn.execute(
+                "INSERT INTO activities (deal_id, kind, note, at, recorded_at) "
+                "VALUES (:d, :k, :n, :at, :rec) RETURNING id",
+                {"d": deal_id, "k": kind, "n": note, "at": at, "rec": recorded_at},
+            ).fetchone()[0]
+        )
+
+    def activities(self, deal_id: int) -> list[Activity]:
+        rows = self.conn.execute(
+            "SELECT id, kind, note, at FROM activities WHERE deal_id = :id ORDER BY at, id",
+            {"id": deal_id},
+        )
+        return [Activity(*row) for row in rows]
+
+
+def _fold(text: str | None) -> str:
+    return text.casefold() if text else ""

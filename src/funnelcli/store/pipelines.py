@@ -1,0 +1,142 @@
+"""SQL for pipelines and stages."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import datetime
+
+from funnelcli.clock import utc_text
+from funnelcli.models import Pipeline, Stage, stage_key
+from funnelcli.templates import StageSpec
+
+_STAGE_COLUMNS = "id, pipeline_id, name, position, probability, rot_days, cadence_days"
+
+
+def insert_pipeline(
+    conn: sqlite3.Connection, name: str, stages: list[StageSpec], now: datetime
+) -> int:
+    pipeline_id: int = conn.execute(
+        "INSERT INTO pipelines (uuid, name, key, created_at) VALUES (:uuid, :name, :key, :at) "
+        "RETURNING id",
+        {"uuid": str(uuid.uuid4()), "name": name, "key": stage_key(name), "at": utc_text(now)},
+    ).fetchone()[0]
+    conn.executemany(
+        "INSERT INTO stages (pipeline_id, name, key, position, probability, rot_days, "
+        "cadence_days) VALUES (:p, :name, :key, :pos, :prob, :rot, :cad)",
+        [
+            {
+                "p": pipeline_id,
+                "name": s_name,
+                "key": stage_key(s_name),
+                "pos": i + 1,
+                "prob": prob,
+                "rot": rot,
+                "cad": cad,
+            }
+            for i, (s_name, prob, rot, cad) in enumerate(stages)
+        ],
+    )
+    return pipeline_id
+
+
+class PipelineStore:
+    conn: sqlite3.Connection
+
+    def pipelines(self) -> list[Pipeline]:
+        rows = self.conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()
+        stages = self.conn.execute(
+            f"SELECT {_STAGE_COLUMNS} FROM stages WHERE removed_at IS NULL "
+            "ORDER BY pipeline_id, position"
+        ).fetchall()
+        by_pipeline: dict[int, list[Stage]] = {}
+        for row in stages:
+            by_pipeline.setdefault(row[1], []).append(Stage(*row))
+        return [Pipeline(pid, puuid, name, by_pipeline.get(pid, [])) for pid, puuid, name in rows]
+
+    def pipeline_by_key(self, key: str) -> Pipeline | None:
+        row = self.conn.execute(
+            "SELECT id, uuid, name FROM pipelines WHERE key = :key", {"key": key}
+        ).fetchone()
+        return None if row is None else self.pipeline_by_id(row[0])
+
+    def pipeline_by_id(self, pipeline_id: int) -> Pipeline:
+        pid, puuid, name = self.conn.execute(
+            "SELECT id, uuid, name FROM pipelines WHERE id = :id", {"id": pipeline_id}
+        ).fetchone()
+        stages = [
+            Stage(*row)
+            for row in self.conn.execute(
+                f"SELECT {_STAGE_COLUMNS} FROM stages WHERE pipeline_id = :id "
+                "AND removed_at IS NULL ORDER BY position",
+                {"id": pipeline_id},
+            )
+        ]
+        return Pipeline(pid, puuid, name, stages)
+
+    def stage_name(self, stage_id: int) -> str:
+        row = self.conn.execute("SELECT name FROM stages WHERE id = :id", {"id": stage_id})
+        return str(row.fetchone()[0])
+
+    def create_pipeline(self, name: str, stages: list[StageSpec], now: datetime) -> int:
+        return insert_pipeline(self.conn, name, stages, now)
+
+    def insert_stage(self, pipeline_id: int, spec: StageSpec, position: int) -> int:
+        name, prob, rot, cad = spec
+        return int(
+            self.conn.execute(
+                "INSERT INTO stages (pipeline_id, name, key, position, probability, rot_days, "
+                "cadence_days) VALUES (:p, :name, :key, :pos, :prob, :rot, :cad) RETURNING id",
+                {
+                    "p": pipeline_id,
+                    "name": name,
+                    "key": stage_key(name),
+                    "pos": position,
+                    "prob": prob,
+                    "rot": rot,
+                    "cad": cad,
+                },
+            ).fetchone()[0]
+        )
+
+    def set_stage_order(self, stage_ids: list[int]) -> None:
+        self.conn.executemany(
+            "UPDATE stages SET position = :pos WHERE id = :id",
+            [{"pos": i + 1, "id": sid} for i, sid in enumerate(stage_ids)],
+        )
+
+    def rename_stage(self, stage_id: int, name: str) -> None:
+        self.conn.execute(
+            "UPDATE stages SET name = :name, key = :key WHERE id = :id",
+            {"name": name, "key": stage_key(name), "id": stage_id},
+        )
+
+    def update_stage(self, stage_id: int, values: dict[str, int]) -> None:
+        allowed = {"probability", "rot_days", "cadence_days"}
+        sets = ", ".join(f"{col} = :{col}" for col in values if col in allowed)
+        if sets:
+            self.conn.execute(f"UPDATE stages SET {sets} WHERE id = :id", {**values, "id": stage_id})
+
+    def remove_stage(self, stage_id: int, now: datetime) -> None:
+        """Stages in history are kept (marked removed) so old events keep their names."""
+        self.conn.execute(
+            "UPDATE stages SET removed_at = :at WHERE id = :id",
+            {"at": utc_text(now), "id": stage_id},
+        )
+
+    def deals_in_stage(self, stage_id: int) -> list[tuple[int, str]]:
+        return [
+            (int(r[0]), str(r[1]))
+            for r in self.conn.execute(
+                "SELECT id, status FROM deals WHERE stage_id = :id ORDER BY id", {"id": stage_id}
+            )
+        ]
+
+    def open_counts(self) -> dict[int, tuple[int, int]]:
+        """Stage id -> (open deals, deals of any status) in it."""
+        return {
+            int(r[0]): (int(r[1]), int(r[2]))
+            for r in self.conn.execute(
+                "SELECT stage_id, sum(status = 'open'), count(*) FROM deals GROUP BY stage_id"
+            )
+        }
