@@ -55,7 +55,7 @@ def deal_lines(detail: DealDetail) -> list[Line]:
     status = d.stage if d.status == "open" else f"{d.status} (closed in {d.stage})"
     lines: list[Line] = [[(f"#{d.id} ", "cyan"), (d.title, "bold")]]
     facts = [
-        ("status", status),
+        ("stage", status),
         ("pipeline", d.pipeline),
         ("value", amount(d)),
         ("probability", f"{d.probability}%"),
