@@ -1,0 +1,115 @@
+"""The migrated schema is pinned: a change to it must be a new migration and
+a deliberate edit here (and in docs/architecture.md via cog)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from funnelcli.errors import StorageError
+from funnelcli.migrations import migrations
+from funnelcli.schema import SCHEMA_VERSION
+from funnelcli.store import Store
+
+NOW = datetime(2026, 11, 23, 10, 15)
+
+EXPECTED = {
+    "pipelines": {"id": int, "uuid": str, "name": str, "key": str, "created_at": str},
+    "stages": {
+        "id": int, "pipeline_id": int, "name": str, "key": str, "position": int,
+        "probability": int, "rot_days": int, "cadence_days": int, "removed_at": str,
+    },
+    "deals": {
+        "id": int, "uuid": str, "external_id": str, "title": str, "org": str, "contact": str,
+        "email": str, "phone": str, "value": int, "currency": str, "owner": str,
+        "pipeline_id": int, "stage_id": int, "status": str, "probability": int,
+        "source": str, "lost_reason": str, "expected_close": str, "next_follow_up": str,
+        "stage_entered_at": str, "created_at": str, "updated_at": str, "closed_at": str,
+    },
+    "deal_tags": {"deal_id": int, "tag": str},
+    "deal_fields": {"deal_id": int, "key": str, "value": str},
+    "stage_events": {
+        "id": int, "deal_id": int, "from_stage_id": int, "from_status": str,
+        "to_stage_id": int, "to_status": str, "at": str, "note": str, "recorded_at": str,
+    },
+    "stage_stays": {"id": int, "deal_id": int, "stage_id": int, "entered_at": str,
+                    "left_at": str},
+    "activities": {"id": int, "deal_id": int, "kind": str, "note": str, "at": str,
+                   "recorded_at": str},
+    "_sqlite_migrations": {"id": int, "migration_set": str, "name": str, "applied_at": str},
+}
+
+
+def _open(path: Path) -> sqlite_utils.Database:
+    Store.open(path, for_write=True, now=NOW).close()
+    return sqlite_utils.Database(path)
+
+
+def test_schema_after_migrating_from_nothing(tmp_path: Path) -> None:
+    db = _open(tmp_path / "f.db")
+    assert {t.name: t.columns_dict for t in db.tables} == EXPECTED
+
+
+def test_indexes_and_append_only_trigger(tmp_path: Path) -> None:
+    db = _open(tmp_path / "f.db")
+    indexes = {(t.name, tuple(i.columns)) for t in db.tables for i in t.indexes
+               if not i.name.startswith("sqlite_autoindex")}
+    assert {
+        ("deals", ("stage_id", "status")),
+        ("deals", ("status", "next_follow_up")),
+        ("stage_events", ("deal_id", "at", "id")),
+        ("stage_stays", ("stage_id", "entered_at")),
+    } <= indexes
+    assert [t.name for t in db.triggers] == ["stage_events_append_only"]
+
+
+def test_user_version_tracks_the_migration_count(tmp_path: Path) -> None:
+    db = _open(tmp_path / "f.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert SCHEMA_VERSION == len(migrations._migrations)
+    assert [m.name for m in migrations.applied(db)] == [m.name for m in migrations._migrations]
+
+
+def test_new_database_is_private_and_uses_rollback_journal(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "f.db"
+    db = _open(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_history_is_append_only(tmp_path: Path) -> None:
+    path = tmp_path / "f.db"
+    _open(path)
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO deals (uuid, title, currency, owner, pipeline_id, stage_id, "
+                 "stage_entered_at, created_at, updated_at) VALUES ('u', 't', 'USD', 'me', 1, 1, "
+                 "'x', 'x', 'x')")
+    conn.execute("INSERT INTO stage_events (deal_id, to_stage_id, to_status, at, recorded_at) "
+                 "VALUES (1, 1, 'open', 'x', 'x')")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE stage_events SET note = 'rewritten'")
+
+
+def test_reads_of_a_missing_file_create_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "none.db"
+    store = Store.open(path, for_write=False, now=NOW)
+    assert [p.name for p in store.pipelines()] == ["sales"]
+    store.close()
+    assert not path.exists()
+
+
+def test_a_foreign_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (x)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match="not a funnelcli one"):
+        Store.open(path, for_write=True, now=NOW)
+    assert path.read_bytes() == before
