@@ -1,0 +1,81 @@
+"""Run funnel commands for the docs (cog), against one throwaway database with
+the clock pinned, so every example in README.md is real output."""
+
+from __future__ import annotations
+
+import os
+import random
+import shlex
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import cog  # type: ignore[import-not-found]
+from typer.testing import CliRunner
+
+from funnelcli.cli import app
+
+_DIR = Path(tempfile.mkdtemp(prefix="funnel-docs-"))
+os.environ.update(
+    FUNNEL_DB=str(_DIR / "docs.db"),
+    FUNNEL_CONFIG=str(_DIR / "config.toml"),
+    FUNNEL_NOW="2026-11-23T10:15",
+    TZ="UTC",
+    COLUMNS="100",
+)
+os.environ.pop("NO_COLOR", None)
+time.tzset()
+_runner = CliRunner()
+# uuids are random; seed them here so the docs are the same on every run.
+_rng = random.Random(2026)
+uuid.uuid4 = lambda: uuid.UUID(int=_rng.getrandbits(128), version=4)
+
+
+def run(line: str) -> str:
+    """`$ funnel …` followed by what it printed (stdout, then stderr)."""
+    args = shlex.split(line)
+    result = _runner.invoke(app, args[1:])
+    out = f"$ {line}\n" + result.stdout + result.stderr
+    # Show the throwaway directory as the place a real user's files would be.
+    out = out.replace(str(_DIR / "config.toml"), "~/.config/funnelcli/config.toml")
+    if result.exit_code:
+        out += f"(exit code {result.exit_code})\n"
+    return out
+
+
+def session(*lines: str) -> None:
+    cog.outl("```console")
+    for line in lines:
+        cog.out(run(line))
+    cog.outl("```")
+
+
+def quiet(*lines: str) -> None:
+    """Run setup commands without showing them."""
+    for line in lines:
+        _runner.invoke(app, shlex.split(line)[1:])
+
+
+def help_of(command: str) -> None:
+    result = _runner.invoke(app, [*command.split()[1:], "--help"], env={"COLUMNS": "100"})
+    text = "\n".join(line.rstrip() for line in result.stdout.strip("\n ").splitlines())
+    cog.outl("```text")
+    cog.outl(text.strip("\n"))
+    cog.outl("```")
+
+
+def all_commands() -> list[str]:
+    """Every command path, from the Typer app itself (so none is forgotten)."""
+    import typer.main
+
+    root = typer.main.get_command(app)
+    paths = ["funnel"]
+
+    def walk(group: object, prefix: str) -> None:
+        for name, cmd in sorted(getattr(group, "commands", {}).items()):
+            paths.append(f"{prefix} {name}")
+            walk(cmd, f"{prefix} {name}")
+
+    walk(root, "funnel")
+    return paths
