@@ -21,8 +21,11 @@ STAGES = ["qualified", "contacted", "demo"]
 
 def _worker(path: str, worker: int, errors: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     try:
-        ctx = Context(Store.open(Path(path), for_write=True, now=NOW), NOW,
-                      Config(Path(path).with_suffix(".toml")))
+        ctx = Context(
+            Store.open(Path(path), for_write=True, now=NOW),
+            NOW,
+            Config(Path(path).with_suffix(".toml")),
+        )
         for i in range(DEALS_PER_WORKER):
             deal = add_deal(ctx, f"w{worker}-{i}", DealChanges(value="100"))
             for stage in STAGES:
@@ -40,8 +43,9 @@ def test_parallel_writers_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     Store.open(path, for_write=True, now=NOW).close()
     errors: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    procs = [multiprocessing.Process(target=_worker, args=(str(path), w, errors))
-             for w in range(WORKERS)]
+    procs = [
+        multiprocessing.Process(target=_worker, args=(str(path), w, errors)) for w in range(WORKERS)
+    ]
     for p in procs:
         p.start()
     for p in procs:

@@ -13,8 +13,14 @@ REPO = Path(__file__).resolve().parent.parent
 def test_tour_runs(tmp_path: Path) -> None:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    result = subprocess.run(["sh", str(REPO / "examples" / "tour.sh")], env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        ["sh", str(REPO / "examples" / "tour.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "None -> lead\nlead -> demo\ndemo -> won\n" in result.stdout
     assert "Globex pilot" in result.stdout

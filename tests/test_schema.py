@@ -20,26 +20,63 @@ NOW = datetime(2026, 11, 23, 10, 15)
 EXPECTED = {
     "pipelines": {"id": int, "uuid": str, "name": str, "key": str, "created_at": str},
     "stages": {
-        "id": int, "pipeline_id": int, "name": str, "key": str, "position": int,
-        "probability": int, "rot_days": int, "cadence_days": int, "removed_at": str,
+        "id": int,
+        "pipeline_id": int,
+        "name": str,
+        "key": str,
+        "position": int,
+        "probability": int,
+        "rot_days": int,
+        "cadence_days": int,
+        "removed_at": str,
     },
     "deals": {
-        "id": int, "uuid": str, "external_id": str, "title": str, "org": str, "contact": str,
-        "email": str, "phone": str, "value": int, "currency": str, "owner": str,
-        "pipeline_id": int, "stage_id": int, "status": str, "probability": int,
-        "source": str, "lost_reason": str, "expected_close": str, "next_follow_up": str,
-        "stage_entered_at": str, "created_at": str, "updated_at": str, "closed_at": str,
+        "id": int,
+        "uuid": str,
+        "external_id": str,
+        "title": str,
+        "org": str,
+        "contact": str,
+        "email": str,
+        "phone": str,
+        "value": int,
+        "currency": str,
+        "owner": str,
+        "pipeline_id": int,
+        "stage_id": int,
+        "status": str,
+        "probability": int,
+        "source": str,
+        "lost_reason": str,
+        "expected_close": str,
+        "next_follow_up": str,
+        "stage_entered_at": str,
+        "created_at": str,
+        "updated_at": str,
+        "closed_at": str,
     },
     "deal_tags": {"deal_id": int, "tag": str},
     "deal_fields": {"deal_id": int, "key": str, "value": str},
     "stage_events": {
-        "id": int, "deal_id": int, "from_stage_id": int, "from_status": str,
-        "to_stage_id": int, "to_status": str, "at": str, "note": str, "recorded_at": str,
+        "id": int,
+        "deal_id": int,
+        "from_stage_id": int,
+        "from_status": str,
+        "to_stage_id": int,
+        "to_status": str,
+        "at": str,
+        "note": str,
+        "recorded_at": str,
     },
-    "stage_stays": {"id": int, "deal_id": int, "stage_id": int, "entered_at": str,
-                    "left_at": str},
-    "activities": {"id": int, "deal_id": int, "kind": str, "note": str, "at": str,
-                   "recorded_at": str},
+    "stage_stays": {"id": int, "deal_id": int, "stage_id": int, "entered_at": str, "left_at": str},
+    "activities": {
+        "id": int,
+        "deal_id": int,
+        "kind": str,
+        "note": str,
+        "at": str,
+        "recorded_at": str,
+    },
     "_sqlite_migrations": {"id": int, "migration_set": str, "name": str, "applied_at": str},
 }
 
@@ -51,13 +88,20 @@ def _open(path: Path) -> sqlite_utils.Database:
 
 def test_schema_after_migrating_from_nothing(tmp_path: Path) -> None:
     db = _open(tmp_path / "f.db")
-    assert {t.name: t.columns_dict for t in db.tables} == EXPECTED
+    tables = {t.name: t.columns_dict for t in db.tables if t.name != "sqlite_sequence"}
+    assert tables == EXPECTED
+    # Deal numbers are never reused, even after the newest deal is deleted.
+    assert "AUTOINCREMENT" in db["deals"].schema
 
 
 def test_indexes_and_append_only_trigger(tmp_path: Path) -> None:
     db = _open(tmp_path / "f.db")
-    indexes = {(t.name, tuple(i.columns)) for t in db.tables for i in t.indexes
-               if not i.name.startswith("sqlite_autoindex")}
+    indexes = {
+        (t.name, tuple(i.columns))
+        for t in db.tables
+        for i in t.indexes
+        if not i.name.startswith("sqlite_autoindex")
+    }
     assert {
         ("deals", ("stage_id", "status")),
         ("deals", ("status", "next_follow_up")),
@@ -70,7 +114,7 @@ def test_indexes_and_append_only_trigger(tmp_path: Path) -> None:
 def test_user_version_tracks_the_migration_count(tmp_path: Path) -> None:
     db = _open(tmp_path / "f.db")
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert SCHEMA_VERSION == len(migrations._migrations)
+    assert len(migrations._migrations) == SCHEMA_VERSION
     assert [m.name for m in migrations.applied(db)] == [m.name for m in migrations._migrations]
 
 
@@ -86,11 +130,15 @@ def test_history_is_append_only(tmp_path: Path) -> None:
     path = tmp_path / "f.db"
     _open(path)
     conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO deals (uuid, title, currency, owner, pipeline_id, stage_id, "
-                 "stage_entered_at, created_at, updated_at) VALUES ('u', 't', 'USD', 'me', 1, 1, "
-                 "'x', 'x', 'x')")
-    conn.execute("INSERT INTO stage_events (deal_id, to_stage_id, to_status, at, recorded_at) "
-                 "VALUES (1, 1, 'open', 'x', 'x')")
+    conn.execute(
+        "INSERT INTO deals (uuid, title, currency, owner, pipeline_id, stage_id, "
+        "stage_entered_at, created_at, updated_at) VALUES ('u', 't', 'USD', 'me', 1, 1, "
+        "'x', 'x', 'x')"
+    )
+    conn.execute(
+        "INSERT INTO stage_events (deal_id, to_stage_id, to_status, at, recorded_at) "
+        "VALUES (1, 1, 'open', 'x', 'x')"
+    )
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("UPDATE stage_events SET note = 'rewritten'")
 

@@ -43,8 +43,10 @@ def m001_initial(db: Database) -> None:
                 removed_at TEXT
             )""",
             "CREATE UNIQUE INDEX stages_key ON stages(pipeline_id, key) WHERE removed_at IS NULL",
+            # AUTOINCREMENT: a deal's number is never given to another deal,
+            # even after the newest one is deleted; people type these numbers.
             """CREATE TABLE deals (
-                id INTEGER PRIMARY KEY,
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
                 uuid TEXT NOT NULL UNIQUE,
                 external_id TEXT UNIQUE,
                 title TEXT NOT NULL,

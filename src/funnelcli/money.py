@@ -51,9 +51,10 @@ _MAX_DIGITS = 15
 
 
 def normalize_currency(code: str) -> str:
-    """Return ``code`` stripped and upper-cased; it must be three ASCII letters."""
+    """Return ``code`` stripped and upper-cased; it must be an ISO 4217 code, so a
+    typo (``--currency EUO``) can't split totals into a currency nobody uses."""
     stripped = code.strip()
-    if not _CODE.fullmatch(stripped):
+    if not _CODE.fullmatch(stripped) or stripped.upper() not in _KNOWN_CODES:
         raise Invalid(f"{code!r} is not a currency code (use ISO codes like USD, EUR, PLN)")
     return stripped.upper()
 

@@ -34,12 +34,18 @@ def main(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="Database file (else FUNNEL_DB, config `db`, data dir).",
-                     dir_okay=False, show_default=False),
+        typer.Option(
+            "--db",
+            help="Database file (else FUNNEL_DB, config `db`, data dir).",
+            dir_okay=False,
+            show_default=False,
+        ),
     ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True,
-                           help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """A sales pipeline in your terminal: deals, stages, follow-ups and the funnel."""

@@ -12,14 +12,17 @@ from funnelcli.config import DEFAULTS, DESCRIPTIONS, save_setting
 from funnelcli.errors import NotFound
 from funnelcli.render.output import Column, Output
 
-config_app = typer.Typer(help="Settings: default owner, currency, date order, pipeline, db.",
-                         no_args_is_help=True)
+config_app = typer.Typer(
+    help="Settings: default owner, currency, date order, pipeline, db.", no_args_is_help=True
+)
 
 
 @config_app.command("get")
-def get(ctx: typer.Context,
-        key: Annotated[str | None, typer.Argument(help="One setting (default: all).")] = None,
-        fmt: Format = "table") -> None:
+def get(
+    ctx: typer.Context,
+    key: Annotated[str | None, typer.Argument(help="One setting (default: all).")] = None,
+    fmt: Format = "table",
+) -> None:
     """Show settings in effect.
 
     Example: funnel config get currency
@@ -41,15 +44,20 @@ def get(ctx: typer.Context,
     out.emit_list(
         keys,
         lambda k: {"key": k, "value": config[k], "description": DESCRIPTIONS[k]},
-        [Column("Key", lambda k: k, style="bold"), Column("Value", lambda k: str(config[k])),
-         Column("About", lambda k: DESCRIPTIONS[k], style="dim")],
+        [
+            Column("Key", lambda k: k, style="bold"),
+            Column("Value", lambda k: str(config[k])),
+            Column("About", lambda k: DESCRIPTIONS[k], style="dim"),
+        ],
     )
 
 
 @config_app.command("set")
-def set_(ctx: typer.Context,
-         key: Annotated[str, typer.Argument(help="Setting name.")],
-         value: Annotated[str, typer.Argument(help="New value.")]) -> None:
+def set_(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Setting name.")],
+    value: Annotated[str, typer.Argument(help="New value.")],
+) -> None:
     """Change a setting (validated, written to the TOML file).
 
     Example: funnel config set currency EUR

@@ -30,22 +30,30 @@ Org = Annotated[str | None, typer.Option("--org", help="Organisation.")]
 Contact = Annotated[str | None, typer.Option("--contact", help="Contact person.")]
 Email = Annotated[str | None, typer.Option("--email", help="Contact e-mail.")]
 Phone = Annotated[str | None, typer.Option("--phone", help="Contact phone.")]
-Value = Annotated[str | None, typer.Option(
-    "--value", help="Amount: 4800, 4,800.50, '4 800,50', €1.200,50 (a symbol sets the currency).")]
+Value = Annotated[
+    str | None,
+    typer.Option(
+        "--value",
+        help="Amount: 4800, 4,800.50, '4 800,50', €1.200,50 (a symbol sets the currency).",
+    ),
+]
 Currency = Annotated[str | None, typer.Option("--currency", help="ISO code, e.g. EUR.")]
 Owner = Annotated[str | None, typer.Option("--owner", help="Who owns it (default: config owner).")]
 StageOpt = Annotated[str | None, typer.Option("--stage", "-s", help="Stage (default: the first).")]
 Source = Annotated[str | None, typer.Option("--source", help="Where the lead came from.")]
 Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
 Expected = Annotated[str | None, typer.Option("--expected-close", help="Expected close date.")]
-FollowUp = Annotated[str | None, typer.Option("--follow-up", help="Next follow-up: tomorrow, "
-                                              "fri 10:00, +3d.")]
+FollowUp = Annotated[
+    str | None, typer.Option("--follow-up", help="Next follow-up: tomorrow, fri 10:00, +3d.")
+]
 Note = Annotated[str | None, typer.Option("--note", help="A note to keep with the deal.")]
-Probability = Annotated[int | None, typer.Option(
-    "--probability", help="Override the stage's win probability (0-100).")]
+Probability = Annotated[
+    int | None, typer.Option("--probability", help="Override the stage's win probability (0-100).")
+]
 ExternalId = Annotated[str | None, typer.Option("--external-id", help="Id in another system.")]
-Fields = Annotated[list[str] | None, typer.Option(
-    "--field", help="Custom field key=value (repeatable).")]
+Fields = Annotated[
+    list[str] | None, typer.Option("--field", help="Custom field key=value (repeatable).")
+]
 
 
 def _out(fmt: str, *, single: bool = True) -> Output:
@@ -79,14 +87,26 @@ def _report(fmt: str, deal: object, verb: str) -> None:
 def add(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="What the deal is, e.g. 'Acme renewal'.")],
-    org: Org = None, contact: Contact = None, email: Email = None, phone: Phone = None,
-    value: Value = None, currency: Currency = None, owner: Owner = None,
-    pipeline: PipelineOpt = None, stage: StageOpt = None, source: Source = None,
-    tag: Tags = None, expected_close: Expected = None, follow_up: FollowUp = None,
-    note: Note = None, probability: Probability = None, external_id: ExternalId = None,
+    org: Org = None,
+    contact: Contact = None,
+    email: Email = None,
+    phone: Phone = None,
+    value: Value = None,
+    currency: Currency = None,
+    owner: Owner = None,
+    pipeline: PipelineOpt = None,
+    stage: StageOpt = None,
+    source: Source = None,
+    tag: Tags = None,
+    expected_close: Expected = None,
+    follow_up: FollowUp = None,
+    note: Note = None,
+    probability: Probability = None,
+    external_id: ExternalId = None,
     field: Fields = None,
-    at: Annotated[str | None, typer.Option("--at", help="When it was created, for backfilling.")]
-    = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When it was created, for backfilling.")
+    ] = None,
     fmt: Format = "table",
 ) -> None:
     """Add a deal (open, in the first stage unless --stage).
@@ -94,11 +114,25 @@ def add(
     Example: funnel add "Acme renewal" --org Acme --value 4800 --follow-up tomorrow
     """
     _out(fmt)
-    ch = DealChanges(org=org, contact=contact, email=email, phone=phone, value=value,
-                     currency=currency, owner=owner, pipeline=pipeline, stage=stage,
-                     source=source, expected_close=expected_close, follow_up=follow_up,
-                     probability=probability, external_id=external_id, note=note,
-                     tags=tag or [], fields=field or [])
+    ch = DealChanges(
+        org=org,
+        contact=contact,
+        email=email,
+        phone=phone,
+        value=value,
+        currency=currency,
+        owner=owner,
+        pipeline=pipeline,
+        stage=stage,
+        source=source,
+        expected_close=expected_close,
+        follow_up=follow_up,
+        probability=probability,
+        external_id=external_id,
+        note=note,
+        tags=tag or [],
+        fields=field or [],
+    )
     deal = add_deal(state(ctx).context(write=True), title, ch, at)
     _report(fmt, deal, "added")
 
@@ -110,11 +144,18 @@ def list_cmd(
     owner: Owner = None,
     pipeline: PipelineOpt = None,
     tag: Tags = None,
-    search: Annotated[str | None, typer.Option("--search", "-q",
-                                               help="Text in title, org, contact, e-mail.")] = None,
-    sort: Annotated[str, typer.Option("--sort", help="id, title, org, value, stage, owner, "
-                                      "created, updated, closed, next, expected; -FIELD "
-                                      "for descending.")] = "id",
+    search: Annotated[
+        str | None, typer.Option("--search", "-q", help="Text in title, org, contact, e-mail.")
+    ] = None,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort",
+            help="id, title, org, value, stage, owner, "
+            "created, updated, closed, next, expected; -FIELD "
+            "for descending.",
+        ),
+    ] = "id",
     limit: Annotated[int | None, typer.Option("--limit", help="At most N deals.")] = None,
     fmt: Format = "table",
 ) -> None:
@@ -125,8 +166,17 @@ def list_cmd(
     out = _out(fmt, single=False)
     c = state(ctx).context(write=False)
     with c.store.read():
-        flt = deal_filter(c, status=status, stage=stage, pipeline=pipeline, owner=owner,
-                          tags=tag, search=search, sort=sort, limit=limit)
+        flt = deal_filter(
+            c,
+            status=status,
+            stage=stage,
+            pipeline=pipeline,
+            owner=owner,
+            tags=tag,
+            search=search,
+            sort=sort,
+            limit=limit,
+        )
         out.emit_list(list_deals(c, flt), deal_record, DEAL_COLUMNS)
 
 
@@ -144,13 +194,24 @@ def edit(
     ctx: typer.Context,
     deal: DealArg,
     title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
-    org: Org = None, contact: Contact = None, email: Email = None, phone: Phone = None,
-    value: Value = None, currency: Currency = None, owner: Owner = None,
-    pipeline: PipelineOpt = None, stage: StageOpt = None, source: Source = None,
+    org: Org = None,
+    contact: Contact = None,
+    email: Email = None,
+    phone: Phone = None,
+    value: Value = None,
+    currency: Currency = None,
+    owner: Owner = None,
+    pipeline: PipelineOpt = None,
+    stage: StageOpt = None,
+    source: Source = None,
     tag: Tags = None,
     untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove a tag.")] = None,
-    expected_close: Expected = None, follow_up: FollowUp = None, note: Note = None,
-    probability: Probability = None, external_id: ExternalId = None, field: Fields = None,
+    expected_close: Expected = None,
+    follow_up: FollowUp = None,
+    note: Note = None,
+    probability: Probability = None,
+    external_id: ExternalId = None,
+    field: Fields = None,
     fmt: Format = "table",
 ) -> None:
     """Change a deal's fields. An empty value clears a field (--org "").
@@ -161,11 +222,27 @@ def edit(
     Example: funnel edit 12 --value 5200 --tag priority --field segment=smb
     """
     _out(fmt)
-    ch = DealChanges(title=title, org=org, contact=contact, email=email, phone=phone,
-                     value=value, currency=currency, owner=owner, pipeline=pipeline,
-                     stage=stage, source=source, expected_close=expected_close,
-                     follow_up=follow_up, probability=probability, external_id=external_id,
-                     note=note, tags=tag or [], untags=untag or [], fields=field or [])
+    ch = DealChanges(
+        title=title,
+        org=org,
+        contact=contact,
+        email=email,
+        phone=phone,
+        value=value,
+        currency=currency,
+        owner=owner,
+        pipeline=pipeline,
+        stage=stage,
+        source=source,
+        expected_close=expected_close,
+        follow_up=follow_up,
+        probability=probability,
+        external_id=external_id,
+        note=note,
+        tags=tag or [],
+        untags=untag or [],
+        fields=field or [],
+    )
     changed = edit_deal(state(ctx).context(write=True), deal, ch)
     _report(fmt, changed, "updated")
 
@@ -191,8 +268,9 @@ def won(
     ctx: typer.Context,
     deal: DealArg,
     at: At = None,
-    value: Annotated[str | None, typer.Option("--value", help="Final amount, if it changed.")]
-    = None,
+    value: Annotated[
+        str | None, typer.Option("--value", help="Final amount, if it changed.")
+    ] = None,
     fmt: Format = "table",
 ) -> None:
     """Close a deal as won.
@@ -223,9 +301,9 @@ def lost(
 def reopen(
     ctx: typer.Context,
     deal: DealArg,
-    stage: Annotated[str | None, typer.Option("--stage", "-s",
-                                              help="Stage to reopen in (default: the last).")]
-    = None,
+    stage: Annotated[
+        str | None, typer.Option("--stage", "-s", help="Stage to reopen in (default: the last).")
+    ] = None,
     at: At = None,
     fmt: Format = "table",
 ) -> None:

@@ -18,8 +18,9 @@ from funnelcli.render.views import DEAL_COLUMNS
 
 def demo(
     ctx: typer.Context,
-    deals: Annotated[int, typer.Option("--deals", help="How many deals to make.", min=1,
-                                       max=5000)] = 48,
+    deals: Annotated[
+        int, typer.Option("--deals", help="How many deals to make.", min=1, max=5000)
+    ] = 48,
 ) -> None:
     """Make a throwaway demo database with realistic deals and show the pipeline.
 
@@ -43,7 +44,9 @@ def demo(
     build_demo(c, deals)
     out = Output("table")
     out.message(safe(f"demo database: {path}"))
-    out.message(f"try: funnel --db {safe(str(path))} show 1   (or export FUNNEL_DB={safe(str(path))})")
+    out.message(
+        f"try: funnel --db {safe(str(path))} show 1   (or export FUNNEL_DB={safe(str(path))})"
+    )
     with c.store.read():
         out.emit_list(list_deals(c, deal_filter(c, sort="stage")), deal_record, DEAL_COLUMNS)
 

@@ -50,5 +50,6 @@ class FunnelGroup(TyperGroup):
             if os.environ.get("FUNNEL_DEBUG"):
                 raise
             name = type(exc).__name__
-            raise fail(f"internal error ({name}: {exc}); FUNNEL_DEBUG=1 shows the traceback",
-                       70) from None
+            raise fail(
+                f"internal error ({name}: {exc}); FUNNEL_DEBUG=1 shows the traceback", 70
+            ) from None

@@ -8,16 +8,21 @@ import typer
 
 Format = Annotated[
     str,
-    typer.Option("--format", "-f", help="table, json, jsonl or csv (jsonl/csv for lists).",
-                 metavar="FORMAT"),
+    typer.Option(
+        "--format", "-f", help="table, json, jsonl or csv (jsonl/csv for lists).", metavar="FORMAT"
+    ),
 ]
 PipelineOpt = Annotated[
     str | None, typer.Option("--pipeline", "-p", help="Pipeline name (default: from config).")
 ]
-DealArg = Annotated[str, typer.Argument(help="Deal number, external id or uuid.",
-                                        metavar="DEAL", show_default=False)]
+DealArg = Annotated[
+    str,
+    typer.Argument(help="Deal number, external id or uuid.", metavar="DEAL", show_default=False),
+]
 At = Annotated[
     str | None,
-    typer.Option("--at", help="When it happened, for backfilling: 2026-11-02, yesterday, -3d. "
-                 "Never in the future."),
+    typer.Option(
+        "--at",
+        help="When it happened, for backfilling: 2026-11-02, yesterday, -3d. Never in the future.",
+    ),
 ]

@@ -8,18 +8,21 @@ import typer
 
 from funnelcli.cli.options import Format, PipelineOpt
 from funnelcli.cli.state import state
+from funnelcli.errors import UsageError
 from funnelcli.models import PipelineSummary, Stage
-from funnelcli.render.output import Output
+from funnelcli.render.output import LIST_ONLY, Output
 from funnelcli.render.records import pipeline_record, stage_record
 from funnelcli.render.text import safe
 from funnelcli.render.views import PIPELINE_COLUMNS
 from funnelcli.services import pipelines as svc
 from funnelcli.templates import TEMPLATES
 
-pipeline_app = typer.Typer(help="Pipelines: list them, create one from stages or a template.",
-                           no_args_is_help=True)
-stage_app = typer.Typer(help="Stages of a pipeline: add, rename, move, remove, set.",
-                        no_args_is_help=True)
+pipeline_app = typer.Typer(
+    help="Pipelines: list them, create one from stages or a template.", no_args_is_help=True
+)
+stage_app = typer.Typer(
+    help="Stages of a pipeline: add, rename, move, remove, set.", no_args_is_help=True
+)
 
 After = Annotated[str | None, typer.Option("--after", help="Place after this stage.")]
 Before = Annotated[str | None, typer.Option("--before", help="Place before this stage.")]
@@ -27,8 +30,17 @@ Position = Annotated[int | None, typer.Option("--position", help="Place at N (1 
 Prob = Annotated[int | None, typer.Option("--probability", help="Win probability, 0-100.")]
 Rot = Annotated[int | None, typer.Option("--rot-days", help="Days idle before a deal is stale.")]
 Cadence = Annotated[int | None, typer.Option("--cadence", help="Days between follow-ups.")]
-StageArg = Annotated[str, typer.Argument(help="Stage name (a unique prefix will do).",
-                                         metavar="STAGE")]
+StageArg = Annotated[
+    str, typer.Argument(help="Stage name (a unique prefix will do).", metavar="STAGE")
+]
+
+
+def _single(fmt: str) -> Output:
+    """Check --format before anything is written, so a bad one changes nothing."""
+    out = Output(fmt)
+    if out.fmt in LIST_ONLY:
+        raise UsageError(f"--format {out.fmt} is for lists; use table or json here")
+    return out
 
 
 def _rows(summaries: list[PipelineSummary]) -> list[tuple[PipelineSummary, Stage]]:
@@ -53,10 +65,13 @@ def list_pipelines(ctx: typer.Context, fmt: Format = "table") -> None:
 def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Name of the new pipeline.")],
-    stages: Annotated[str | None, typer.Option("--stages", help='Stages in order: "A,B,C".')]
-    = None,
-    template: Annotated[str | None, typer.Option(
-        "--template", help=f"Start from a template: {', '.join(TEMPLATES)}.")] = None,
+    stages: Annotated[
+        str | None, typer.Option("--stages", help='Stages in order: "A,B,C".')
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", help=f"Start from a template: {', '.join(TEMPLATES)}."),
+    ] = None,
     fmt: Format = "table",
 ) -> None:
     """Create a pipeline from a list of stages or a template.
@@ -64,7 +79,7 @@ def create(
     Examples: funnel pipeline create renewals --stages "contacted,quote,signed"
               funnel pipeline create customers --template lifecycle
     """
-    out = Output(fmt)
+    out = _single(fmt)
     p = svc.create_pipeline(state(ctx).context(write=True), name, stages, template)
     if out.fmt == "table":
         out.message(safe(f"created pipeline {p.name}: {', '.join(s.name for s in p.stages)}"))
@@ -85,8 +100,11 @@ def templates(fmt: Format = "table") -> None:
     out.emit_list(
         items,
         lambda t: {"template": t[0], "description": t[1][0], "stages": [s[0] for s in t[1][1]]},
-        [Column("Template", lambda t: t[0], style="bold"), Column("About", lambda t: t[1][0]),
-         Column("Stages", lambda t: ", ".join(s[0] for s in t[1][1]))],
+        [
+            Column("Template", lambda t: t[0], style="bold"),
+            Column("About", lambda t: t[1][0]),
+            Column("Stages", lambda t: ", ".join(s[0] for s in t[1][1])),
+        ],
     )
 
 
@@ -113,50 +131,83 @@ def stage_list(ctx: typer.Context, pipeline: PipelineOpt = None, fmt: Format = "
     if out.fmt == "table":
         out.emit_list(_rows(chosen), lambda r: {}, PIPELINE_COLUMNS)
     else:
-        out.emit_list(_rows(chosen), lambda r: stage_record(r[1], r[0].open_deals.get(r[1].id, 0)),
-                      [])
+        out.emit_list(
+            _rows(chosen), lambda r: stage_record(r[1], r[0].open_deals.get(r[1].id, 0)), []
+        )
 
 
 @stage_app.command("add")
-def stage_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="New stage name.")],
-              pipeline: PipelineOpt = None, after: After = None, before: Before = None,
-              position: Position = None, probability: Prob = None, rot_days: Rot = None,
-              cadence: Cadence = None, fmt: Format = "table") -> None:
+def stage_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="New stage name.")],
+    pipeline: PipelineOpt = None,
+    after: After = None,
+    before: Before = None,
+    position: Position = None,
+    probability: Prob = None,
+    rot_days: Rot = None,
+    cadence: Cadence = None,
+    fmt: Format = "table",
+) -> None:
     """Add a stage (at the end unless --after, --before or --position).
 
     Example: funnel stage add trial --after demo --probability 55
     """
-    Output(fmt)
-    stage = svc.add_stage(state(ctx).context(write=True), name, pipeline, after=after,
-                          before=before, position=position, probability=probability,
-                          rot_days=rot_days, cadence=cadence)
+    _single(fmt)
+    stage = svc.add_stage(
+        state(ctx).context(write=True),
+        name,
+        pipeline,
+        after=after,
+        before=before,
+        position=position,
+        probability=probability,
+        rot_days=rot_days,
+        cadence=cadence,
+    )
     _stage_out(fmt, stage, "added")
 
 
 @stage_app.command("rename")
-def stage_rename(ctx: typer.Context, stage: StageArg,
-                 new: Annotated[str, typer.Argument(help="New name.")],
-                 pipeline: PipelineOpt = None, fmt: Format = "table") -> None:
+def stage_rename(
+    ctx: typer.Context,
+    stage: StageArg,
+    new: Annotated[str, typer.Argument(help="New name.")],
+    pipeline: PipelineOpt = None,
+    fmt: Format = "table",
+) -> None:
     """Rename a stage; its history keeps pointing at it.
 
     Example: funnel stage rename demo presentation
     """
-    Output(fmt)
+    _single(fmt)
     renamed = svc.rename_stage(state(ctx).context(write=True), stage, new, pipeline)
     _stage_out(fmt, renamed, "renamed to")
 
 
 @stage_app.command("move")
-def stage_move(ctx: typer.Context, stage: StageArg, pipeline: PipelineOpt = None,
-               after: After = None, before: Before = None, position: Position = None,
-               fmt: Format = "table") -> None:
+def stage_move(
+    ctx: typer.Context,
+    stage: StageArg,
+    pipeline: PipelineOpt = None,
+    after: After = None,
+    before: Before = None,
+    position: Position = None,
+    fmt: Format = "table",
+) -> None:
     """Move a stage to another place in the pipeline's order.
 
     Example: funnel stage move proposal --after negotiation
     """
-    Output(fmt)
-    p = svc.move_stage(state(ctx).context(write=True), stage, pipeline, after=after,
-                       before=before, position=position)
+    _single(fmt)
+    p = svc.move_stage(
+        state(ctx).context(write=True),
+        stage,
+        pipeline,
+        after=after,
+        before=before,
+        position=position,
+    )
     out = Output(fmt)
     if out.fmt == "table":
         out.message(safe(f"{p.name}: {' → '.join(s.name for s in p.stages)}"))
@@ -165,26 +216,39 @@ def stage_move(ctx: typer.Context, stage: StageArg, pipeline: PipelineOpt = None
 
 
 @stage_app.command("remove")
-def stage_remove(ctx: typer.Context, stage: StageArg, pipeline: PipelineOpt = None,
-                 fmt: Format = "table") -> None:
+def stage_remove(
+    ctx: typer.Context, stage: StageArg, pipeline: PipelineOpt = None, fmt: Format = "table"
+) -> None:
     """Remove a stage that holds no deals (its past history is kept).
 
     Example: funnel stage remove qualified
     """
-    Output(fmt)
+    _single(fmt)
     removed = svc.remove_stage(state(ctx).context(write=True), stage, pipeline)
     _stage_out(fmt, removed, "removed")
 
 
 @stage_app.command("set")
-def stage_set(ctx: typer.Context, stage: StageArg, pipeline: PipelineOpt = None,
-              probability: Prob = None, rot_days: Rot = None, cadence: Cadence = None,
-              fmt: Format = "table") -> None:
+def stage_set(
+    ctx: typer.Context,
+    stage: StageArg,
+    pipeline: PipelineOpt = None,
+    probability: Prob = None,
+    rot_days: Rot = None,
+    cadence: Cadence = None,
+    fmt: Format = "table",
+) -> None:
     """Set a stage's win probability, rot limit or follow-up cadence.
 
     Example: funnel stage set demo --probability 60 --rot-days 10 --cadence 4
     """
-    Output(fmt)
-    changed = svc.set_stage(state(ctx).context(write=True), stage, pipeline,
-                            probability=probability, rot_days=rot_days, cadence=cadence)
+    _single(fmt)
+    changed = svc.set_stage(
+        state(ctx).context(write=True),
+        stage,
+        pipeline,
+        probability=probability,
+        rot_days=rot_days,
+        cadence=cadence,
+    )
     _stage_out(fmt, changed, "set")

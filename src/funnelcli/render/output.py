@@ -33,8 +33,9 @@ class Column(Generic[T]):
 
 
 class Output:
-    def __init__(self, fmt: str = "table", out: TextIO | None = None,
-                 err: TextIO | None = None) -> None:
+    def __init__(
+        self, fmt: str = "table", out: TextIO | None = None, err: TextIO | None = None
+    ) -> None:
         if fmt not in FORMATS:
             raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
         self.fmt = fmt
@@ -50,8 +51,9 @@ class Output:
         self.err.flush()
 
     # -- lists -----------------------------------------------------------
-    def emit_list(self, items: Iterable[T], to_record: Callable[[T], dict[str, Any]],
-                  columns: list[Column[T]]) -> int:
+    def emit_list(
+        self, items: Iterable[T], to_record: Callable[[T], dict[str, Any]], columns: list[Column[T]]
+    ) -> int:
         """Write a list in the chosen format; returns how many items."""
         if self.fmt == "json":
             return self._json_list(to_record(i) for i in items)
@@ -90,8 +92,7 @@ class Output:
 
     def table(self, columns: list[Column[Any]], rows: list[list[str]]) -> None:
         if not self.tty:
-            widths = [max(len(c.header), *(len(r[i]) for r in rows)) for i, c in
-                      enumerate(columns)]
+            widths = [max(len(c.header), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
             lines = [[c.header for c in columns], *rows]
             for cells in lines:
                 text = "  ".join(
@@ -112,8 +113,9 @@ class Output:
         self._console().print(table)
 
     # -- single objects --------------------------------------------------
-    def emit_object(self, record: Callable[[], dict[str, Any]],
-                    view: Callable[[], list[Line]]) -> None:
+    def emit_object(
+        self, record: Callable[[], dict[str, Any]], view: Callable[[], list[Line]]
+    ) -> None:
         if self.fmt in LIST_ONLY:
             raise UsageError(f"--format {self.fmt} is for lists; use json or table here")
         if self.fmt == "json":
@@ -139,8 +141,14 @@ class Output:
     def _console(self) -> Any:
         from rich.console import Console
 
-        return Console(file=self.out, markup=False, emoji=False, highlight=False,
-                       no_color=not self.color, soft_wrap=False)
+        return Console(
+            file=self.out,
+            markup=False,
+            emoji=False,
+            highlight=False,
+            no_color=not self.color,
+            soft_wrap=False,
+        )
 
 
 def _isatty(stream: TextIO) -> bool:
@@ -153,8 +161,10 @@ def _isatty(stream: TextIO) -> bool:
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
+        return ",".join(str(v) for v in value)  # tags: "a,b"
+    if isinstance(value, dict | list):
+        return dumps(value)  # nested data (custom fields, stages) as JSON, not Python repr
     return str(value)

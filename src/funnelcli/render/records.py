@@ -40,8 +40,12 @@ def deal_record(deal: Deal) -> dict[str, Any]:
 
 
 def history_record(entry: HistoryEntry) -> dict[str, Any]:
-    return {"from_stage": entry.from_stage, "to_stage": entry.to_stage, "at": entry.at,
-            "note": entry.note}
+    return {
+        "from_stage": entry.from_stage,
+        "to_stage": entry.to_stage,
+        "at": entry.at,
+        "note": entry.note,
+    }
 
 
 def activity_record(activity: Activity) -> dict[str, Any]:

@@ -35,8 +35,11 @@ DEAL_COLUMNS: list[Column[Deal]] = [
     Column("ID", lambda d: str(d.id), "right", "cyan"),
     Column("Title", lambda d: d.title, style="bold"),
     Column("Org", lambda d: d.org or ""),
-    Column("Stage", lambda d: d.stage if d.status == "open" else f"{d.status} ({d.stage})",
-           style="magenta"),
+    Column(
+        "Stage",
+        lambda d: d.stage if d.status == "open" else f"{d.status} ({d.stage})",
+        style="magenta",
+    ),
     Column("Value", amount, "right", "green"),
     Column("Owner", lambda d: d.owner),
     Column("Next", lambda d: when(d.next_follow_up), style="yellow"),
@@ -94,14 +97,22 @@ def deal_lines(detail: DealDetail) -> list[Line]:
         lines.append([])
         lines.append([("Activities", "bold")])
         for a in detail.activities:
-            lines.append([(f"  {local_time(a.at):<17}", "dim"), (f"{a.kind:<8}", "yellow"),
-                          (f" {a.note or ''}", "")])
+            lines.append(
+                [
+                    (f"  {local_time(a.at):<17}", "dim"),
+                    (f"{a.kind:<8}", "yellow"),
+                    (f" {a.note or ''}", ""),
+                ]
+            )
     return lines
 
 
 PIPELINE_COLUMNS: list[Column[tuple[PipelineSummary, Stage]]] = [
-    Column("Pipeline", lambda ps: ps[0].pipeline.name + (" *" if ps[0].is_default else ""),
-           style="bold"),
+    Column(
+        "Pipeline",
+        lambda ps: ps[0].pipeline.name + (" *" if ps[0].is_default else ""),
+        style="bold",
+    ),
     Column("#", lambda ps: str(ps[1].position), "right"),
     Column("Stage", lambda ps: ps[1].name, style="magenta"),
     Column("Prob %", lambda ps: str(ps[1].probability), "right"),

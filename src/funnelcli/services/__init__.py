@@ -72,23 +72,27 @@ def resolve_pipeline(ctx: Context, name: str | None) -> Pipeline:
         return found[0]  # type: ignore[return-value]
     names = ", ".join(p.name for p in pipelines) or "none"
     if not found:
-        hint = "" if name is not None else " (the default; change it with `funnel config set default_pipeline NAME`)"
+        hint = (
+            ""
+            if name is not None
+            else " (the default; change it with `funnel config set default_pipeline NAME`)"
+        )
         raise NotFound(f"no pipeline '{wanted}'{hint}; pipelines: {names}")
     raise Invalid(f"'{wanted}' matches several pipelines: {', '.join(p.name for p in found)}")  # type: ignore[attr-defined]
 
 
 def resolve_stage(pipeline: Pipeline, name: str) -> Stage:
+    # Before prefix matching: "won" must not pick a stage called "won over".
+    if stage_key(name) in OUTCOMES:
+        raise Invalid(f"'{name}' is an outcome, not a stage: use `funnel {stage_key(name)} DEAL`")
     found = _match([(stage_key(s.name), s) for s in pipeline.stages], name)
     if len(found) == 1:
         return found[0]  # type: ignore[return-value]
     if not found:
-        if stage_key(name) in OUTCOMES:
-            raise Invalid(f"'{name}' is an outcome, not a stage: use `funnel {stage_key(name)} DEAL`")
         stages = ", ".join(s.name for s in pipeline.stages)
         raise NotFound(f"no stage '{name}' in pipeline {pipeline.name} (stages: {stages})")
     raise Invalid(
-        f"'{name}' matches several stages of {pipeline.name}: "
-        + ", ".join(s.name for s in found)  # type: ignore[attr-defined]
+        f"'{name}' matches several stages of {pipeline.name}: " + ", ".join(s.name for s in found)  # type: ignore[attr-defined]
     )
 
 

@@ -20,7 +20,7 @@ from funnelcli.services import (
     resolve_stage,
 )
 from funnelcli.store import DealFilter
-from funnelcli.store.deals import SORT_COLUMNS
+from funnelcli.store.deals import MAX_INTEGER, SORT_COLUMNS
 
 # Text columns a user sets directly; "" clears them on edit.
 TEXT_FIELDS = ("org", "contact", "email", "phone", "source")
@@ -139,7 +139,9 @@ def _common_values(ctx: Context, ch: DealChanges, deal_id: int | None) -> dict[s
             raise Invalid("--owner can't be empty")
         values["owner"] = ch.owner
     if ch.expected_close is not None:
-        values["expected_close"] = _expected_close(ctx, ch.expected_close) if ch.expected_close else None
+        values["expected_close"] = (
+            _expected_close(ctx, ch.expected_close) if ch.expected_close else None
+        )
     if ch.follow_up is not None:
         values["next_follow_up"] = _follow_up(ctx, ch.follow_up) if ch.follow_up else None
     if ch.probability is not None:
@@ -159,7 +161,9 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
         values = _common_values(ctx, ch, None)
         pipeline = resolve_pipeline(ctx, ch.pipeline)
         if not pipeline.stages:
-            raise Invalid(f"pipeline {pipeline.name} has no stages; add one with `funnel stage add`")
+            raise Invalid(
+                f"pipeline {pipeline.name} has no stages; add one with `funnel stage add`"
+            )
         stage = resolve_stage(pipeline, ch.stage) if ch.stage is not None else pipeline.stages[0]
         minor, currency = _money(ctx, ch.value, ch.currency, ctx.config.currency)
         created = utc_text(parse_past(ctx, at))
@@ -176,12 +180,25 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
             lost_reason=None,
         )
         values.setdefault("owner", ctx.config.owner)
-        for name in ("org", "contact", "email", "phone", "source", "expected_close",
-                     "next_follow_up", "probability", "external_id"):
+        for name in (
+            "org",
+            "contact",
+            "email",
+            "phone",
+            "source",
+            "expected_close",
+            "next_follow_up",
+            "probability",
+            "external_id",
+        ):
             values.setdefault(name, None)
         deal_id = store.insert_deal(str(uuid.uuid4()), values)
         store.append_event(
-            deal_id, from_stage=None, to_stage=(stage.id, "open"), at=created, note=None,
+            deal_id,
+            from_stage=None,
+            to_stage=(stage.id, "open"),
+            at=created,
+            note=None,
             recorded_at=ctx.now_utc,
         )
         _apply_tags_fields(ctx, deal_id, ch, allow_remove=False)
@@ -278,23 +295,37 @@ def _check_order(ctx: Context, deal: Deal, at: datetime, text: str | None) -> st
 
 
 def _record_move(
-    ctx: Context, deal: Deal, pipeline: Pipeline, stage: Stage, at: datetime, note: str | None,
+    ctx: Context,
+    deal: Deal,
+    pipeline: Pipeline,
+    stage: Stage,
+    at: datetime,
+    note: str | None,
     at_text: str | None = None,
 ) -> None:
     stamp = _check_order(ctx, deal, at, at_text)
     ctx.store.append_event(
-        deal.id, from_stage=(deal.stage_id, "open"), to_stage=(stage.id, "open"), at=stamp,
-        note=note, recorded_at=ctx.now_utc,
+        deal.id,
+        from_stage=(deal.stage_id, "open"),
+        to_stage=(stage.id, "open"),
+        at=stamp,
+        note=note,
+        recorded_at=ctx.now_utc,
     )
     ctx.store.update_deal(
         deal.id,
-        {"pipeline_id": pipeline.id, "stage_id": stage.id, "stage_entered_at": stamp,
-         "updated_at": ctx.now_utc},
+        {
+            "pipeline_id": pipeline.id,
+            "stage_id": stage.id,
+            "stage_entered_at": stamp,
+            "updated_at": ctx.now_utc,
+        },
     )
 
 
-def move_deal(ctx: Context, ref: str, stage_name: str, at: str | None = None,
-              note: str | None = None) -> Deal:
+def move_deal(
+    ctx: Context, ref: str, stage_name: str, at: str | None = None, note: str | None = None
+) -> Deal:
     with ctx.store.write():
         deal = find_deal(ctx, ref)
         if deal.status != "open":
@@ -309,8 +340,15 @@ def move_deal(ctx: Context, ref: str, stage_name: str, at: str | None = None,
     return moved
 
 
-def close_deal(ctx: Context, ref: str, outcome: str, *, at: str | None = None,
-               value: str | None = None, reason: str | None = None) -> Deal:
+def close_deal(
+    ctx: Context,
+    ref: str,
+    outcome: str,
+    *,
+    at: str | None = None,
+    value: str | None = None,
+    reason: str | None = None,
+) -> Deal:
     """Win or lose an open deal; the deal keeps the stage it closed in."""
     with ctx.store.write():
         deal = find_deal(ctx, ref)
@@ -326,19 +364,23 @@ def close_deal(ctx: Context, ref: str, outcome: str, *, at: str | None = None,
             values.update(value=minor, currency=currency)
         stamp = _check_order(ctx, deal, parse_past(ctx, at), at)
         ctx.store.append_event(
-            deal.id, from_stage=(deal.stage_id, "open"), to_stage=(deal.stage_id, outcome),
-            at=stamp, note=reason, recorded_at=ctx.now_utc,
+            deal.id,
+            from_stage=(deal.stage_id, "open"),
+            to_stage=(deal.stage_id, outcome),
+            at=stamp,
+            note=reason,
+            recorded_at=ctx.now_utc,
         )
-        values.update(status=outcome, closed_at=stamp, next_follow_up=None,
-                      updated_at=ctx.now_utc)
+        values.update(status=outcome, closed_at=stamp, next_follow_up=None, updated_at=ctx.now_utc)
         ctx.store.update_deal(deal.id, values)
         closed = ctx.store.deal(deal.id)
     assert closed is not None
     return closed
 
 
-def reopen_deal(ctx: Context, ref: str, stage_name: str | None = None,
-                at: str | None = None) -> Deal:
+def reopen_deal(
+    ctx: Context, ref: str, stage_name: str | None = None, at: str | None = None
+) -> Deal:
     with ctx.store.write():
         deal = find_deal(ctx, ref)
         if deal.status == "open":
@@ -351,13 +393,23 @@ def reopen_deal(ctx: Context, ref: str, stage_name: str | None = None,
                 raise Invalid(f"deal {deal.id}'s stage was removed; give --stage")
         stamp = _check_order(ctx, deal, parse_past(ctx, at), at)
         ctx.store.append_event(
-            deal.id, from_stage=(deal.stage_id, deal.status), to_stage=(stage.id, "open"),
-            at=stamp, note=None, recorded_at=ctx.now_utc,
+            deal.id,
+            from_stage=(deal.stage_id, deal.status),
+            to_stage=(stage.id, "open"),
+            at=stamp,
+            note=None,
+            recorded_at=ctx.now_utc,
         )
         ctx.store.update_deal(
             deal.id,
-            {"status": "open", "stage_id": stage.id, "stage_entered_at": stamp,
-             "closed_at": None, "lost_reason": None, "updated_at": ctx.now_utc},
+            {
+                "status": "open",
+                "stage_id": stage.id,
+                "stage_entered_at": stamp,
+                "closed_at": None,
+                "lost_reason": None,
+                "updated_at": ctx.now_utc,
+            },
         )
         reopened = ctx.store.deal(deal.id)
     assert reopened is not None
@@ -380,10 +432,18 @@ def deal_detail(ctx: Context, ref: str) -> DealDetail:
 STATUSES = ("open", "won", "lost", "all")
 
 
-def deal_filter(ctx: Context, *, status: str = "open", stage: str | None = None,
-                pipeline: str | None = None, owner: str | None = None,
-                tags: list[str] | None = None, search: str | None = None,
-                sort: str = "id", limit: int | None = None) -> DealFilter:
+def deal_filter(
+    ctx: Context,
+    *,
+    status: str = "open",
+    stage: str | None = None,
+    pipeline: str | None = None,
+    owner: str | None = None,
+    tags: list[str] | None = None,
+    search: str | None = None,
+    sort: str = "id",
+    limit: int | None = None,
+) -> DealFilter:
     """Check list options against the database; call inside a read transaction."""
     if status not in STATUSES:
         raise Invalid(f"--status must be one of {', '.join(STATUSES)}, not '{status}'")
@@ -393,9 +453,17 @@ def deal_filter(ctx: Context, *, status: str = "open", stage: str | None = None,
         raise NotFound(f"--sort: no field '{key}' (fields: {', '.join(SORT_COLUMNS)})")
     if limit is not None and limit < 0:
         raise Invalid("--limit can't be negative")
-    flt = DealFilter(status=None if status == "all" else status, owner=owner,
-                     tags=list(tags or []), search=search, sort=key, descending=descending,
-                     limit=limit)
+    if limit is not None:
+        limit = min(limit, MAX_INTEGER)  # more than SQLite can count means no limit
+    flt = DealFilter(
+        status=None if status == "all" else status,
+        owner=owner,
+        tags=list(tags or []),
+        search=search,
+        sort=key,
+        descending=descending,
+        limit=limit,
+    )
     if pipeline is not None:
         flt.pipeline_id = resolve_pipeline(ctx, pipeline).id
     if stage is not None:

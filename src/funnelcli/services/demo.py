@@ -12,20 +12,59 @@ from funnelcli.services import Context
 from funnelcli.services.deals import DealChanges, add_deal, close_deal, move_deal
 
 ORGS = [
-    "Acme", "Globex", "Initech", "Umbrella Health", "Stark Logistics", "Wayne Foods",
-    "Kowalski i Syn", "Nowak Meble", "Petrenko Agro", "Shevchenko IT", "Hooli", "Vandelay Imports",
-    "Soylent Bakery", "Cyberdyne Robotics", "Tyrell Optics", "Zielony Ogród", "Dnipro Steel",
-    "Massive Dynamic", "Oceanic Air", "Wonka Sweets", "Bluth Homes", "Pied Piper",
-    "Gringotts Finance", "Monarch Studio", "Lviv Coffee Roasters", "Krakow Print House",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella Health",
+    "Stark Logistics",
+    "Wayne Foods",
+    "Kowalski i Syn",
+    "Nowak Meble",
+    "Petrenko Agro",
+    "Shevchenko IT",
+    "Hooli",
+    "Vandelay Imports",
+    "Soylent Bakery",
+    "Cyberdyne Robotics",
+    "Tyrell Optics",
+    "Zielony Ogród",
+    "Dnipro Steel",
+    "Massive Dynamic",
+    "Oceanic Air",
+    "Wonka Sweets",
+    "Bluth Homes",
+    "Pied Piper",
+    "Gringotts Finance",
+    "Monarch Studio",
+    "Lviv Coffee Roasters",
+    "Krakow Print House",
 ]
-PRODUCTS = ["renewal", "pilot", "expansion", "annual plan", "onboarding", "support upgrade",
-            "new site", "integration"]
+PRODUCTS = [
+    "renewal",
+    "pilot",
+    "expansion",
+    "annual plan",
+    "onboarding",
+    "support upgrade",
+    "new site",
+    "integration",
+]
 OWNERS = ["me", "anna", "piotr"]
 SOURCES = ["website", "referral", "cold call", "event", "linkedin"]
-REASONS = ["went with a competitor", "no budget this year", "no decision", "price too high",
-           "timing: revisit next quarter"]
-NOTES = ["asked for a case study", "wants a discount for 2 years", "decision maker is the CFO",
-         "intro from an existing customer", "compare with the current vendor"]
+REASONS = [
+    "went with a competitor",
+    "no budget this year",
+    "no decision",
+    "price too high",
+    "timing: revisit next quarter",
+]
+NOTES = [
+    "asked for a case study",
+    "wants a discount for 2 years",
+    "decision maker is the CFO",
+    "intro from an existing customer",
+    "compare with the current vendor",
+]
 
 
 def build_demo(ctx: Context, deals: int = 48, seed: int = 7) -> int:
@@ -39,7 +78,10 @@ def build_demo(ctx: Context, deals: int = 48, seed: int = 7) -> int:
         value = rng.choice([900, 1500, 2400, 3100, 4800, 7200, 12000, 18500, 25000])
         follow = rng.choice(["today", "tomorrow", "+2d", "+3d", "fri", "+1w", "-"])
         ch = DealChanges(
-            org=org, value=str(value), owner=rng.choice(OWNERS), source=rng.choice(SOURCES),
+            org=org,
+            value=str(value),
+            owner=rng.choice(OWNERS),
+            source=rng.choice(SOURCES),
             contact=rng.choice(["Anna", "Oleh", "Marta", "John", "Iryna", "Tomasz"]),
             tags=rng.sample(["smb", "enterprise", "priority", "partner"], k=rng.randint(0, 2)),
             expected_close=(now + timedelta(days=rng.randint(5, 120))).date().isoformat(),
@@ -62,8 +104,9 @@ def build_demo(ctx: Context, deals: int = 48, seed: int = 7) -> int:
             if rng.random() < 0.2 + 0.13 * depth:
                 close_deal(ctx, str(deal.id), "won", at=close_at.isoformat())
             else:
-                close_deal(ctx, str(deal.id), "lost", at=close_at.isoformat(),
-                           reason=rng.choice(REASONS))
+                close_deal(
+                    ctx, str(deal.id), "lost", at=close_at.isoformat(), reason=rng.choice(REASONS)
+                )
         elif follow != "-":
             from funnelcli.services.deals import edit_deal
 

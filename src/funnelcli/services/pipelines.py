@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from funnelcli.errors import Conflict, Invalid
+from funnelcli.errors import Conflict, Invalid, NotFound
 from funnelcli.models import Pipeline, PipelineSummary, Stage, stage_key
 from funnelcli.services import OUTCOMES, Context, resolve_pipeline, resolve_stage
 from funnelcli.templates import (
@@ -15,7 +15,7 @@ from funnelcli.templates import (
 
 def _stage_name(name: str) -> str:
     name = name.strip()
-    if not name:
+    if not stage_key(name):  # "-" or "_" alone would be a stage no name can match
         raise Invalid("a stage needs a name")
     if stage_key(name) in OUTCOMES:
         raise Invalid(f"'{name}' is an outcome, not a stage: every pipeline has won and lost")
@@ -37,7 +37,7 @@ def create_pipeline(ctx: Context, name: str, stages: str | None, template: str |
     if not name:
         raise Invalid("a pipeline needs a name")
     if (stages is None) == (template is None):
-        raise Invalid("give either --stages \"A,B,C\" or --template NAME")
+        raise Invalid('give either --stages "A,B,C" or --template NAME')
     if template is not None:
         if template not in TEMPLATES:
             raise Invalid(f"no template '{template}' (templates: {', '.join(TEMPLATES)})")
@@ -56,19 +56,27 @@ def create_pipeline(ctx: Context, name: str, stages: str | None, template: str |
 def list_pipelines(ctx: Context) -> list[PipelineSummary]:
     with ctx.store.read():
         counts = ctx.store.open_counts()
-        default = stage_key(ctx.config.default_pipeline)
+        try:  # the pipeline `add` would use, found the way `add` finds it
+            default: int | None = resolve_pipeline(ctx, None).id
+        except (NotFound, Invalid):
+            default = None
         return [
             PipelineSummary(
                 p,
-                stage_key(p.name) == default,
+                p.id == default,
                 {s.id: counts.get(s.id, (0, 0))[0] for s in p.stages},
             )
             for p in ctx.store.pipelines()
         ]
 
 
-def _place(stages: list[Stage], after: str | None, before: str | None,
-           position: int | None, pipeline: Pipeline) -> int:
+def _place(
+    stages: list[Stage],
+    after: str | None,
+    before: str | None,
+    position: int | None,
+    pipeline: Pipeline,
+) -> int:
     """Index (0-based) in `stages` where a stage goes; default: the end."""
     given = [x is not None for x in (after, before, position)]
     if sum(given) > 1:
@@ -84,10 +92,18 @@ def _place(stages: list[Stage], after: str | None, before: str | None,
     return len(stages)
 
 
-def add_stage(ctx: Context, name: str, pipeline: str | None, *, after: str | None = None,
-              before: str | None = None, position: int | None = None,
-              probability: int | None = None, rot_days: int | None = None,
-              cadence: int | None = None) -> Stage:
+def add_stage(
+    ctx: Context,
+    name: str,
+    pipeline: str | None,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    position: int | None = None,
+    probability: int | None = None,
+    rot_days: int | None = None,
+    cadence: int | None = None,
+) -> Stage:
     name = _stage_name(name)
     _check_settings(probability, rot_days, cadence)
     with ctx.store.write():
@@ -96,10 +112,14 @@ def add_stage(ctx: Context, name: str, pipeline: str | None, *, after: str | Non
             raise Conflict(f"pipeline {p.name} already has a stage '{name}'")
         index = _place(p.stages, after, before, position, p)
         if probability is None:
-            neighbours = [s.probability for s in p.stages[max(index - 1, 0):index + 1]]
+            neighbours = [s.probability for s in p.stages[max(index - 1, 0) : index + 1]]
             probability = round(sum(neighbours) / len(neighbours)) if neighbours else 10
-        spec = (name, probability, rot_days or CUSTOM_STAGE_ROT_DAYS,
-                CUSTOM_STAGE_CADENCE_DAYS if cadence is None else cadence)
+        spec = (
+            name,
+            probability,
+            rot_days or CUSTOM_STAGE_ROT_DAYS,
+            CUSTOM_STAGE_CADENCE_DAYS if cadence is None else cadence,
+        )
         new_id = ctx.store.insert_stage(p.id, spec, len(p.stages) + 1)
         order = [s.id for s in p.stages]
         order.insert(index, new_id)
@@ -120,8 +140,15 @@ def rename_stage(ctx: Context, old: str, new: str, pipeline: str | None) -> Stag
         return stage
 
 
-def move_stage(ctx: Context, name: str, pipeline: str | None, *, after: str | None = None,
-               before: str | None = None, position: int | None = None) -> Pipeline:
+def move_stage(
+    ctx: Context,
+    name: str,
+    pipeline: str | None,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    position: int | None = None,
+) -> Pipeline:
     if after is None and before is None and position is None:
         raise Invalid("say where: --after STAGE, --before STAGE or --position N")
     with ctx.store.write():
@@ -157,6 +184,11 @@ def remove_stage(ctx: Context, name: str, pipeline: str | None) -> Stage:
         return stage
 
 
+# Ten years: longer limits mean nothing for a sales stage, and huge ones overflow
+# SQLite integers and date arithmetic.
+MAX_DAYS = 3650
+
+
 def _check_settings(probability: int | None, rot_days: int | None, cadence: int | None) -> None:
     if probability is not None and not 0 <= probability <= 100:
         raise Invalid(f"--probability must be between 0 and 100, not {probability}")
@@ -164,13 +196,30 @@ def _check_settings(probability: int | None, rot_days: int | None, cadence: int 
         raise Invalid(f"--rot-days must be at least 1, not {rot_days}")
     if cadence is not None and cadence < 0:
         raise Invalid(f"--cadence can't be negative ({cadence})")
+    for option, days in (("--rot-days", rot_days), ("--cadence", cadence)):
+        if days is not None and days > MAX_DAYS:
+            raise Invalid(f"{option} must be at most {MAX_DAYS} days, not {days}")
 
 
-def set_stage(ctx: Context, name: str, pipeline: str | None, *, probability: int | None = None,
-              rot_days: int | None = None, cadence: int | None = None) -> Stage:
+def set_stage(
+    ctx: Context,
+    name: str,
+    pipeline: str | None,
+    *,
+    probability: int | None = None,
+    rot_days: int | None = None,
+    cadence: int | None = None,
+) -> Stage:
     _check_settings(probability, rot_days, cadence)
-    values = {k: v for k, v in (("probability", probability), ("rot_days", rot_days),
-                                ("cadence_days", cadence)) if v is not None}
+    values = {
+        k: v
+        for k, v in (
+            ("probability", probability),
+            ("rot_days", rot_days),
+            ("cadence_days", cadence),
+        )
+        if v is not None
+    }
     if not values:
         raise Invalid("nothing to set: give --probability, --rot-days or --cadence")
     with ctx.store.write():

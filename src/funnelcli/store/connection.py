@@ -27,7 +27,7 @@ def storage_error(exc: sqlite3.Error, path: str) -> StorageError:
     text = str(exc)
     if "locked" in text or "busy" in text:
         return StorageError(
-            f"database {path} is locked by another process (waited {BUSY_TIMEOUT_S:.0f} s)"
+            f"database {path} is locked by another process (waited {BUSY_TIMEOUT_S:g} s)"
         )
     if "not a database" in text or "malformed" in text:
         return StorageError(f"{path} is not a funnelcli database (SQLite says: {text})")
@@ -38,8 +38,11 @@ def storage_error(exc: sqlite3.Error, path: str) -> StorageError:
 
 def _create_file(path: Path) -> None:
     """Create the database file 0600 (and its directory 0700) before SQLite opens it."""
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    except OSError as exc:  # a parent that is a file, or not writable
+        raise StorageError(f"can't create database {path}: {exc.strerror}") from None
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:

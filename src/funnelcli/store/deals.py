@@ -25,6 +25,8 @@ JOIN pipelines p ON p.id = d.pipeline_id
 JOIN stages s ON s.id = d.stage_id
 """
 
+MAX_INTEGER = 2**63 - 1  # SQLite's largest: a longer deal number names no deal
+
 SORT_COLUMNS = {
     "id": "d.id",
     "title": "d.title",
@@ -40,7 +42,7 @@ SORT_COLUMNS = {
     "expected": "d.expected_close",
 }
 
-DEAL_COLUMNS = (
+DEAL_COLUMNS = (  # noqa: SIM905
     "external_id title org contact email phone value currency owner pipeline_id stage_id "
     "status probability source lost_reason expected_close next_follow_up stage_entered_at "
     "created_at updated_at closed_at"
@@ -78,7 +80,7 @@ class DealStore:
 
     def deal_id_by_ref(self, ref: str) -> int | None:
         """A deal's number, its external id, or its UUID -> its number."""
-        if ref.isdigit():
+        if ref.isascii() and ref.isdigit() and int(ref) <= MAX_INTEGER:
             row = self.conn.execute("SELECT id FROM deals WHERE id = :id", {"id": int(ref)})
             found = row.fetchone()
             if found:
@@ -114,7 +116,9 @@ class DealStore:
             where.append("d.owner = :owner COLLATE NOCASE")
             params["owner"] = flt.owner
         for i, tag in enumerate(flt.tags):
-            where.append(f"EXISTS (SELECT 1 FROM deal_tags t WHERE t.deal_id = d.id AND t.tag = :tag{i})")
+            where.append(
+                f"EXISTS (SELECT 1 FROM deal_tags t WHERE t.deal_id = d.id AND t.tag = :tag{i})"
+            )
             params[f"tag{i}"] = tag
         if flt.search:
             self.conn.create_function("funnel_fold", 1, _fold, deterministic=True)

@@ -115,7 +115,9 @@ class PipelineStore:
         allowed = {"probability", "rot_days", "cadence_days"}
         sets = ", ".join(f"{col} = :{col}" for col in values if col in allowed)
         if sets:
-            self.conn.execute(f"UPDATE stages SET {sets} WHERE id = :id", {**values, "id": stage_id})
+            self.conn.execute(
+                f"UPDATE stages SET {sets} WHERE id = :id", {**values, "id": stage_id}
+            )
 
     def remove_stage(self, stage_id: int, now: datetime) -> None:
         """Stages in history are kept (marked removed) so old events keep their names."""
