@@ -30,6 +30,7 @@ class Column(Generic[T]):
     cell: Callable[[T], str]
     justify: str = "left"
     style: str = ""
+    wrap: bool = False  # at a narrow terminal only free text wraps; ids, money, dates don't
 
 
 class Output:
@@ -107,7 +108,13 @@ class Output:
 
         table = Table(box=box.SIMPLE_HEAD, header_style="bold" if self.color else "")
         for c in columns:
-            table.add_column(c.header, justify=c.justify, style=c.style if self.color else "")  # type: ignore[arg-type]
+            table.add_column(
+                c.header,
+                justify=c.justify,  # type: ignore[arg-type]
+                style=c.style if self.color else "",
+                no_wrap=not c.wrap,
+                overflow="fold" if c.wrap else "ellipsis",
+            )
         for r in rows:
             table.add_row(*(Text(cell) for cell in r))
         self._console().print(table)

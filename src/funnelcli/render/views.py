@@ -33,8 +33,8 @@ def amount(deal: Deal) -> str:
 
 DEAL_COLUMNS: list[Column[Deal]] = [
     Column("ID", lambda d: str(d.id), "right", "cyan"),
-    Column("Title", lambda d: d.title, style="bold"),
-    Column("Org", lambda d: d.org or ""),
+    Column("Title", lambda d: d.title, style="bold", wrap=True),
+    Column("Org", lambda d: d.org or "", wrap=True),
     Column(
         "Stage",
         lambda d: d.stage if d.status == "open" else f"{d.status} ({d.stage})",
