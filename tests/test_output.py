@@ -357,3 +357,26 @@ def test_whole_list_of_two_thousand(two_thousand_deals):
     assert json.loads(lines[-1])["title"] == "Deal 1999"
     r = run([FUNNEL, "list"])
     assert len(r.stdout.splitlines()) == 2001
+
+
+def test_fast_json_rows_match_deal_records(funnel):
+    """`list --format json` builds records straight from rows; they must equal
+    the records made through Deal (one JSON contract, two code paths)."""
+    import os
+    from datetime import datetime
+    from pathlib import Path
+
+    from funnelcli.render.records import deal_record, deal_row_record
+    from funnelcli.store import DealFilter, Store
+    from funnelcli.store.deals import _deal
+
+    funnel("add", "A", "--value", "4,800.50", "--tag", "x", "--tag", "y", "--field", "k=v")
+    funnel("add", "B", "--value", "¥500", "--probability", "33", "--org", "Org")
+    funnel("add", "C", "--email", "c@example.com", "--external-id", "EXT-1")
+    funnel("won", "1")
+    store = Store.open(Path(os.environ["FUNNEL_DB"]), for_write=False, now=datetime(2026, 11, 23))
+    rows = list(store.deal_rows(DealFilter(status=None)))
+    assert len(rows) == 3
+    for row in rows:
+        assert deal_row_record(row) == deal_record(_deal(row))
+    store.close()

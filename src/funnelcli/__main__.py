@@ -6,7 +6,9 @@ import sys
 
 
 def main() -> None:
-    from funnelcli.cli import app
+    from funnelcli.cli.root import app, command_name, register
+
+    register(command_name(sys.argv[1:]))
 
     try:
         app()

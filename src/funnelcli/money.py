@@ -6,7 +6,6 @@ Pure and cheap to import (only ``decimal`` and ``re``); no float arithmetic.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from funnelcli.errors import Invalid
 
@@ -163,11 +162,18 @@ def parse_amount(text: str, default_currency: str) -> tuple[int, str]:
     return minor, currency
 
 
+_SCALES: dict[str, int] = {}  # currency -> 10 ** exponent, for per-row calls
+
+
 def to_major(minor: int, currency: str) -> int | float:
     """``minor`` in major units for JSON: an int when whole, else the nearest float."""
-    scale = 10 ** minor_exponent(currency)
+    scale = _SCALES.get(currency)
+    if scale is None:
+        scale = _SCALES[currency] = 10 ** minor_exponent(currency)
     if minor % scale == 0:
         return minor // scale
+    from decimal import Decimal  # ~3 ms to import; whole amounts don't need it
+
     return float(Decimal(minor) / scale)
 
 

@@ -1,7 +1,5 @@
 """`funnel config get|set|path`."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """Everyday deal verbs, top-level because sellers type them all day."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 
@@ -11,7 +9,7 @@ from funnelcli.cli.options import At, DealArg, Format, PipelineOpt
 from funnelcli.cli.state import state
 from funnelcli.errors import Invalid, UsageError
 from funnelcli.render.output import LIST_ONLY, Output
-from funnelcli.render.records import deal_record, detail_record
+from funnelcli.render.records import deal_record, deal_row_record, detail_record
 from funnelcli.render.views import DEAL_COLUMNS, deal_lines, deal_summary
 from funnelcli.services.deals import (
     DealChanges,
@@ -64,16 +62,21 @@ def _out(fmt: str, *, single: bool = True) -> Output:
     return out
 
 
-def register(app: typer.Typer) -> None:
-    app.command("add")(add)
-    app.command("list")(list_cmd)
-    app.command("show")(show)
-    app.command("edit")(edit)
-    app.command("move")(move)
-    app.command("won")(won)
-    app.command("lost")(lost)
-    app.command("reopen")(reopen)
-    app.command("delete")(delete)
+def register(app: typer.Typer, only: str | None = None) -> None:
+    verbs = {
+        "add": add,
+        "list": list_cmd,
+        "show": show,
+        "edit": edit,
+        "move": move,
+        "won": won,
+        "lost": lost,
+        "reopen": reopen,
+        "delete": delete,
+    }
+    for name, func in verbs.items():
+        if only is None or name == only:
+            app.command(name)(func)
 
 
 def _report(fmt: str, deal: object, verb: str) -> None:
@@ -177,7 +180,10 @@ def list_cmd(
             sort=sort,
             limit=limit,
         )
-        out.emit_list(list_deals(c, flt), deal_record, DEAL_COLUMNS)
+        if out.fmt == "table":
+            out.emit_list(list_deals(c, flt), deal_record, DEAL_COLUMNS)
+        else:
+            out.emit_list(c.store.deal_rows(flt), deal_row_record, DEAL_COLUMNS)
 
 
 def show(ctx: typer.Context, deal: DealArg, fmt: Format = "table") -> None:

@@ -1,7 +1,5 @@
 """`funnel demo`: a throwaway database with realistic deals, shown."""
 
-from __future__ import annotations
-
 import tempfile
 from pathlib import Path
 from typing import Annotated

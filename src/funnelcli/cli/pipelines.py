@@ -1,7 +1,5 @@
 """`funnel pipeline …` and `funnel stage …`."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

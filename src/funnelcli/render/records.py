@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from funnelcli.models import Activity, Deal, DealDetail, HistoryEntry, PipelineSummary, Stage
+from funnelcli.money import to_major
 
 
 def deal_record(deal: Deal) -> dict[str, Any]:
-    from funnelcli.money import to_major
-
     return {
         "id": deal.id,
         "uuid": deal.uuid,
@@ -37,6 +37,23 @@ def deal_record(deal: Deal) -> dict[str, Any]:
         "stage_entered_at": deal.stage_entered_at,
         "fields": deal.fields,
     }
+
+
+def deal_row_record(r: tuple[Any, ...]) -> dict[str, Any]:
+    """deal_record() straight from a DEAL_SELECT row, without a Deal in between."""
+    v = r[8]
+    return {
+        "id": r[0], "uuid": r[1], "external_id": r[2], "title": r[3], "org": r[4],
+        "contact": r[5], "email": r[6], "phone": r[7],
+        "value": None if v is None else to_major(v, r[9]),
+        "currency": r[9], "owner": r[10], "pipeline": r[12], "stage": r[14],
+        "status": r[16], "probability": r[18] if r[17] is None else r[17],
+        "tags": json.loads(r[27]) if r[27] != "[]" else [],
+        "source": r[19], "lost_reason": r[20], "expected_close": r[21],
+        "next_follow_up": r[22], "created_at": r[24], "updated_at": r[25],
+        "closed_at": r[26], "stage_entered_at": r[23],
+        "fields": json.loads(r[28]) if r[28] != "{}" else {},
+    }  # fmt: skip
 
 
 def history_record(entry: HistoryEntry) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,11 +50,14 @@ DEAL_COLUMNS = (  # noqa: SIM905
 
 def _deal(row: tuple[Any, ...]) -> Deal:
     tags_json, fields_json = row[27], row[28]
-    return Deal(
-        *row[:27],
-        tags=json.loads(tags_json) if tags_json != "[]" else [],
-        fields=json.loads(fields_json) if fields_json != "{}" else {},
-    )
+    tags: list[str] = []
+    fields: dict[str, str] = {}
+    if tags_json != "[]" or fields_json != "{}":
+        import json  # ~3 ms to import; most deals have neither
+
+        tags = json.loads(tags_json)
+        fields = json.loads(fields_json)
+    return Deal(*row[:27], tags=tags, fields=fields)
 
 
 @dataclass
@@ -100,6 +102,11 @@ class DealStore:
         return None if row is None else int(row[0])
 
     def deals(self, flt: DealFilter) -> Iterator[Deal]:
+        for row in self.deal_rows(flt):
+            yield _deal(row)
+
+    def deal_rows(self, flt: DealFilter) -> sqlite3.Cursor:
+        """Raw DEAL_SELECT rows (see deal_row_record), for output that needs no Deal."""
         where: list[str] = []
         params: dict[str, Any] = {}
         if flt.status:
@@ -139,8 +146,7 @@ class DealStore:
         if flt.limit is not None:
             sql += " LIMIT :limit"
             params["limit"] = flt.limit
-        for row in self.conn.execute(sql, params):
-            yield _deal(row)
+        return self.conn.execute(sql, params)
 
     def insert_deal(self, uuid: str, values: dict[str, Any]) -> int:
         cols = ["uuid", *DEAL_COLUMNS]

@@ -1,7 +1,5 @@
 """The root command: global options, and the command groups joined together."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +7,6 @@ import typer
 
 from funnelcli import __version__
 from funnelcli.cli.group import FunnelGroup
-from funnelcli.cli.state import AppState
 
 app = typer.Typer(
     name="funnel",
@@ -49,11 +46,30 @@ def main(
     ] = False,
 ) -> None:
     """A sales pipeline in your terminal: deals, stages, follow-ups and the funnel."""
+    from funnelcli.cli.state import AppState
+
     ctx.obj = AppState(db_option=db)
     ctx.call_on_close(ctx.obj.close)
 
 
-def _register() -> None:
+DEAL_VERBS = ("add", "list", "show", "edit", "move", "won", "lost", "reopen", "delete")
+_registered = False
+
+
+def register(command: str | None = None) -> None:
+    """Register the commands a command line can reach: Typer builds the parameters
+    of every registered command on every start. "" = none (--version), None = all."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    if command == "":
+        return
+    if command in DEAL_VERBS:
+        from funnelcli.cli import deals
+
+        deals.register(app, only=command)
+        return
     from funnelcli.cli import config_cmd, deals, demo, pipelines
 
     deals.register(app)
@@ -63,4 +79,20 @@ def _register() -> None:
     demo.register(app)
 
 
-_register()
+def command_name(args: list[str]) -> str | None:
+    """The command named on a command line: "" when none is needed (--version),
+    None when all may be (no command, --help, anything unusual)."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--db":
+            i += 2
+        elif arg.startswith("--db="):
+            i += 1
+        elif arg == "--version":
+            return ""
+        elif arg.startswith("-"):
+            return None
+        else:
+            return arg
+    return None

@@ -1,0 +1,136 @@
+"""Floor for `funnel add TITLE --org ORG --value N`: the same statements
+funnelcli runs, in one Typer command.
+
+Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
+user_version), BEGIN IMMEDIATE, read pipelines and stages, pick the default
+pipeline's first stage, INSERT the deal (RETURNING id), INSERT its first
+stage event and stay, SELECT the deal back with DEAL_SELECT, COMMIT, and
+write "added #ID TITLE (STAGE, VALUE)" to stderr.
+"""
+
+import os
+import sqlite3
+import sys
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+DEAL_SELECT = """
+SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
+       d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
+       d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
+       d.next_follow_up, d.stage_entered_at, d.created_at, d.updated_at, d.closed_at,
+       (SELECT json_group_array(tag) FROM
+           (SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag)),
+       (SELECT json_group_object(key, value) FROM
+           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key))
+FROM deals d
+JOIN pipelines p ON p.id = d.pipeline_id
+JOIN stages s ON s.id = d.stage_id
+"""
+COLS = [
+    "uuid",
+    "external_id",
+    "title",
+    "org",
+    "contact",
+    "email",
+    "phone",
+    "value",
+    "currency",
+    "owner",
+    "pipeline_id",
+    "stage_id",
+    "status",
+    "probability",
+    "source",
+    "lost_reason",
+    "expected_close",
+    "next_follow_up",
+    "stage_entered_at",
+    "created_at",
+    "updated_at",
+    "closed_at",
+]
+
+app = typer.Typer(add_completion=False)
+
+
+@app.callback()
+def root() -> None:
+    """Floor for add."""
+
+
+@app.command("add")
+def add(
+    title: str,
+    org: Annotated[str | None, typer.Option("--org")] = None,
+    value: Annotated[str | None, typer.Option("--value")] = None,
+) -> None:
+    now = datetime.fromisoformat(os.environ["FUNNEL_NOW"])
+    stamp = now.astimezone().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    whole, _, cents = (value or "0").partition(".")
+    minor = int(whole) * 100 + int((cents + "00")[:2]) if value else None
+
+    conn = sqlite3.connect(os.environ["FUNNEL_DB"], timeout=30.0, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA user_version").fetchone()
+    conn.execute("BEGIN IMMEDIATE")
+    pipelines = conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()
+    stages = conn.execute(
+        "SELECT id, pipeline_id, name, position, probability, rot_days, cadence_days "
+        "FROM stages WHERE removed_at IS NULL ORDER BY pipeline_id, position"
+    ).fetchall()
+    pipeline_id = next(p[0] for p in pipelines if p[2].casefold() == "sales")
+    stage_id = next(s[0] for s in stages if s[1] == pipeline_id)
+    values = dict.fromkeys(COLS)
+    values.update(
+        uuid=str(uuid.uuid4()),
+        title=title,
+        org=org,
+        value=minor,
+        currency="USD",
+        owner="me",
+        pipeline_id=pipeline_id,
+        stage_id=stage_id,
+        status="open",
+        stage_entered_at=stamp,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    deal_id = conn.execute(
+        f"INSERT INTO deals ({', '.join(COLS)}) VALUES ({', '.join(':' + c for c in COLS)}) "
+        "RETURNING id",
+        values,
+    ).fetchone()[0]
+    conn.execute(
+        "INSERT INTO stage_events (deal_id, from_stage_id, from_status, to_stage_id, "
+        "to_status, at, note, recorded_at) VALUES (:deal, :fs, :fst, :ts, :tst, :at, "
+        ":note, :rec)",
+        {
+            "deal": deal_id,
+            "fs": None,
+            "fst": None,
+            "ts": stage_id,
+            "tst": "open",
+            "at": stamp,
+            "note": None,
+            "rec": stamp,
+        },
+    )
+    conn.execute(
+        "INSERT INTO stage_stays (deal_id, stage_id, entered_at) VALUES (:d, :s, :at)",
+        {"d": deal_id, "s": stage_id, "at": stamp},
+    )
+    row = conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
+    conn.execute("COMMIT")
+    conn.close()
+    shown = "" if row[8] is None else f", {row[8] // 100:,}.{row[8] % 100:02d} {row[9]}"
+    sys.stderr.write(f"added #{row[0]} {row[3]} ({row[14]}{shown})\n")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,102 @@
+"""Floor for `funnel list --stage STAGE --format json`: the same statements
+funnelcli runs, and the same JSON.
+
+Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
+user_version), BEGIN, read pipelines and stages to find the stage in every
+pipeline that has it, run DEAL_SELECT with the same WHERE/ORDER BY, and for
+each row build the deal's JSON object (same keys, tags and fields decoded,
+value in major units) and write it with json.dumps, streamed; COMMIT.
+"""
+
+import json
+import os
+import sqlite3
+import sys
+
+import typer
+
+DEAL_SELECT = """
+SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
+       d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
+       d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
+       d.next_follow_up, d.stage_entered_at, d.created_at, d.updated_at, d.closed_at,
+       (SELECT json_group_array(tag) FROM
+           (SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag)),
+       (SELECT json_group_object(key, value) FROM
+           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key))
+FROM deals d
+JOIN pipelines p ON p.id = d.pipeline_id
+JOIN stages s ON s.id = d.stage_id
+"""
+
+app = typer.Typer(add_completion=False)
+
+
+@app.callback()
+def root() -> None:
+    """Floor for list."""
+
+
+@app.command("list")
+def list_(
+    stage: str = typer.Option(None, "--stage"),
+    fmt: str = typer.Option("table", "--format"),
+) -> None:
+    conn = sqlite3.connect(os.environ["FUNNEL_DB"], timeout=30.0, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA user_version").fetchone()
+    conn.execute("BEGIN")
+    conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()
+    stages = conn.execute(
+        "SELECT id, pipeline_id, name, position, probability, rot_days, cadence_days "
+        "FROM stages WHERE removed_at IS NULL ORDER BY pipeline_id, position"
+    ).fetchall()
+    ids = [s[0] for s in stages if s[2].casefold() == stage.casefold()]
+    names = [f":stage{i}" for i in range(len(ids))]
+    params = {"status": "open", **{n[1:]: sid for n, sid in zip(names, ids, strict=True)}}
+    sql = (
+        DEAL_SELECT + f" WHERE d.status = :status AND d.stage_id IN ({', '.join(names)})"
+        " ORDER BY d.id IS NULL, d.id, d.id"
+    )
+    write = sys.stdout.write
+    dumps = json.dumps
+    n = 0
+    for r in conn.execute(sql, params):
+        v = r[8]
+        record = {
+            "id": r[0],
+            "uuid": r[1],
+            "external_id": r[2],
+            "title": r[3],
+            "org": r[4],
+            "contact": r[5],
+            "email": r[6],
+            "phone": r[7],
+            "value": None if v is None else (v // 100 if v % 100 == 0 else v / 100),
+            "currency": r[9],
+            "owner": r[10],
+            "pipeline": r[12],
+            "stage": r[14],
+            "status": r[16],
+            "probability": r[18] if r[17] is None else r[17],
+            "tags": json.loads(r[27]) if r[27] != "[]" else [],
+            "source": r[19],
+            "lost_reason": r[20],
+            "expected_close": r[21],
+            "next_follow_up": r[22],
+            "created_at": r[24],
+            "updated_at": r[25],
+            "closed_at": r[26],
+            "stage_entered_at": r[23],
+            "fields": json.loads(r[28]) if r[28] != "{}" else {},
+        }
+        write(("[\n" if n == 0 else ",\n") + dumps(record, ensure_ascii=False))
+        n += 1
+    write("[]\n" if n == 0 else "\n]\n")
+    conn.execute("COMMIT")
+    conn.close()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,395 @@
+"""Time funnel commands against their floors and print the table of ratios.
+
+    python benchmarks/run.py [--runs 20] [--only add,move,...] [--profile]
+
+Generates benchmarks/data/bench.db (100,000 deals) if it is missing, copies
+it to a temporary directory (so `add` and `move` don't grow the original),
+then for each command runs `funnel ...` and its floor program
+(`benchmarks/floor_*.py`: a minimal Typer app that opens the same file and
+runs the same SQL) alternately, `--runs` times each after one warm-up, and
+reports the median wall time of each, the ratio funnel/floor, and PASS/FAIL
+against the target (1.3x).
+
+Before timing, each pair is run once with output captured and compared, so
+a floor that stopped doing the same work shows up as "output differs".
+
+`--profile` prints, instead of timing: the top imports of
+`python -X importtime -m funnelcli --version`, and for each command the
+modules funnel imports that its floor does not, and a cProfile summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DB = HERE / "data" / "bench.db"
+NOW = "2026-11-23T09:00:00"  # generate.py's default clock
+TARGET = 1.3
+COMMANDS = ("add", "move", "show", "list", "version")
+LABELS = {
+    "add": "add 'Benchmark deal' --org Acme --value 4800",
+    "move": "move DEAL demo/proposal",
+    "show": "show DEAL",
+    "list": "list --stage demo --format json",
+    "version": "--version",
+}
+
+
+def funnel_argv() -> list[str]:
+    """The `funnel` console script next to this Python, else `python -m funnelcli`."""
+    script = Path(sys.executable).with_name("funnel")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "funnelcli"]
+
+
+def python_funnel_argv() -> list[str]:
+    """`funnel` as `python SCRIPT`, so interpreter flags (-X importtime) can be added."""
+    script = Path(sys.executable).with_name("funnel")
+    return [str(script)] if script.exists() else ["-m", "funnelcli"]
+
+
+def floor(name: str) -> list[str]:
+    """A floor program, imported rather than run as a script so that, like funnel's
+    modules, its bytecode is cached (compiling a floor file costs ~2 ms here)."""
+    code = f"import sys; sys.path.insert(0, {str(HERE)!r}); from floor_{name} import app; app()"
+    return [sys.executable, "-c", code]
+
+
+class Bench:
+    """The working copy of the database and the argv of every command."""
+
+    def __init__(self, db: Path, tmp: Path) -> None:
+        self.db = tmp / "bench.db"
+        shutil.copyfile(db, self.db)
+        self.env = dict(os.environ)
+        for var in ("FUNNEL_DEBUG", "PYTHONPROFILEIMPORTTIME", "PYTHONDONTWRITEBYTECODE"):
+            self.env.pop(var, None)
+        # Bytecode cached, as in an installed funnelcli, but in a private tree:
+        # nothing is written into src/ or site-packages.
+        self.env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+        self.env.update(
+            FUNNEL_DB=str(self.db),
+            FUNNEL_CONFIG=str(tmp / "none" / "config.toml"),
+            FUNNEL_NOW=NOW,
+            TZ="UTC",
+            NO_COLOR="1",
+        )
+        conn = sqlite3.connect(self.db)
+        self.deals = conn.execute("SELECT count(*) FROM deals").fetchone()[0]
+        # show: an open deal with the longest history that has tags, fields and activities.
+        self.show_id = conn.execute(
+            "SELECT d.id FROM deals d WHERE d.status = 'open' "
+            "AND EXISTS (SELECT 1 FROM activities a WHERE a.deal_id = d.id) "
+            "AND EXISTS (SELECT 1 FROM deal_tags t WHERE t.deal_id = d.id) "
+            "AND EXISTS (SELECT 1 FROM deal_fields f WHERE f.deal_id = d.id) "
+            "ORDER BY (SELECT count(*) FROM stage_events e WHERE e.deal_id = d.id) DESC, d.id "
+            "LIMIT 1"
+        ).fetchone()[0]
+        # move: two open deals of the default pipeline in its first stage, each
+        # moved demo -> proposal -> demo ... (one for funnel, one for the floor).
+        a, b = (
+            r[0]
+            for r in conn.execute(
+                "SELECT d.id FROM deals d JOIN stages s ON s.id = d.stage_id "
+                "JOIN pipelines p ON p.id = d.pipeline_id "
+                "WHERE d.status = 'open' AND p.key = 'sales' AND s.position = 1 "
+                "AND (SELECT count(*) FROM stage_events e WHERE e.deal_id = d.id) = 3 "
+                "ORDER BY d.id LIMIT 2"
+            )
+        )
+        conn.close()
+        self.move_ids = {"funnel": a, "floor": b}
+        self.moves = {"funnel": 0, "floor": 0}
+
+    def _move(self, who: str) -> list[str]:
+        target = ("demo", "proposal")[self.moves[who] % 2]
+        self.moves[who] += 1
+        return ["move", str(self.move_ids[who]), target]
+
+    def argvs(self, cmd: str) -> tuple[Callable[[], list[str]], Callable[[], list[str]]]:
+        """(funnel argv, floor argv) factories for one command."""
+        f = funnel_argv()
+        if cmd == "add":
+            args = ["add", "Benchmark deal", "--org", "Acme", "--value", "4800"]
+            return (lambda: f + args), (lambda: floor("add") + args)
+        if cmd == "move":
+            return (lambda: f + self._move("funnel")), (lambda: floor("move") + self._move("floor"))
+        if cmd == "show":
+            args = ["show", str(self.show_id)]
+            return (lambda: f + args), (lambda: floor("show") + args)
+        if cmd == "list":
+            args = ["list", "--stage", "demo", "--format", "json"]
+            return (lambda: f + args), (lambda: floor("list") + args)
+        if cmd == "version":
+            return (lambda: [*f, "--version"]), (lambda: [*floor("version"), "--version"])
+        raise ValueError(cmd)
+
+    def run(self, argv: list[str], *, capture: bool = False) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            argv,
+            env=self.env,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stderr}")
+        return proc
+
+    def timed(self, argv: list[str]) -> float:
+        started = time.perf_counter()
+        self.run(argv)
+        return time.perf_counter() - started
+
+
+def compare(
+    cmd: str, funnel: subprocess.CompletedProcess[str], floor_: subprocess.CompletedProcess[str]
+) -> str:
+    """'same output' or a one-line description of the first difference."""
+
+    def norm(text: str) -> str:
+        return re.sub(r"#\d+", "#N", text)  # add/move name different deals
+
+    a = norm(funnel.stdout + funnel.stderr)
+    b = norm(floor_.stdout + floor_.stderr)
+    if cmd == "list":
+        if json.loads(funnel.stdout) != json.loads(floor_.stdout):
+            return "JSON differs"
+        n = len(json.loads(funnel.stdout))
+        return f"same output ({n} deals{'' if a == b else ', JSON equal but bytes differ'})"
+    if cmd == "move":  # different deals: compare the message up to the stage name
+        a, b = (re.sub(r"#N .*\((\w+).*\)", r"#N … (\1 …)", t) for t in (a, b))
+    if a == b:
+        return "same output"
+    for la, lb in zip(a.splitlines(), b.splitlines(), strict=False):
+        if la != lb:
+            return f"differs: funnel {la!r} vs floor {lb!r}"
+    return "differs in length"
+
+
+def timing(bench: Bench, commands: list[str], runs: int) -> None:
+    rows = []
+    for cmd in commands:
+        make_funnel, make_floor = bench.argvs(cmd)
+        check = compare(
+            cmd, bench.run(make_funnel(), capture=True), bench.run(make_floor(), capture=True)
+        )
+        bench.run(make_funnel())  # warm-up: page cache, .pyc files
+        bench.run(make_floor())
+        times: dict[str, list[float]] = {"funnel": [], "floor": []}
+        for i in range(runs):  # interleaved, alternating who goes first
+            order = ("funnel", "floor") if i % 2 == 0 else ("floor", "funnel")
+            for who in order:
+                times[who].append(bench.timed(make_funnel() if who == "funnel" else make_floor()))
+        fun, flo = statistics.median(times["funnel"]), statistics.median(times["floor"])
+        ratio = fun / flo
+        label = LABELS[cmd]
+        rows.append((label, fun, min(times["funnel"]), flo, min(times["floor"]), ratio, check))
+        print(
+            f"  {label}: {fun * 1e3:.1f} ms vs {flo * 1e3:.1f} ms = {ratio:.2f}x", file=sys.stderr
+        )
+
+    print(
+        f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs ({platform.machine()}), "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"typer {_version('typer')}; {bench.deals:,} deals; median of {runs} runs each, "
+        f"interleaved; target {TARGET}x.\n"
+    )
+    print("| command | funnel ms (min) | floor ms (min) | ratio | result | floor check |")
+    print("|---|---:|---:|---:|:---:|---|")
+    for label, fun, fun_min, flo, flo_min, ratio, check in rows:
+        result = "PASS" if ratio <= TARGET else "FAIL"
+        print(
+            f"| `funnel {label}` | {fun * 1e3:.1f} ({fun_min * 1e3:.1f}) | "
+            f"{flo * 1e3:.1f} ({flo_min * 1e3:.1f}) | {ratio:.2f}x | {result} | {check} |"
+        )
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import version
+
+    return version(dist)
+
+
+# -- profile -------------------------------------------------------------
+
+
+def importtime(bench: Bench, argv: list[str]) -> list[tuple[str, int, int, int]]:
+    """(module, self µs, cumulative µs, depth) for each import, from -X importtime."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv],
+        env=bench.env,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    out = []
+    for line in proc.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m:
+            out.append((m[4], int(m[1]), int(m[2]), len(m[3]) // 2))
+    return out
+
+
+def group(module: str) -> str:
+    """funnelcli modules by name; everything else by top-level package."""
+    return module if module.startswith("funnelcli") else module.split(".")[0]
+
+
+def profile(bench: Bench, commands: list[str], top: int) -> None:
+    bench.run([sys.executable, "-m", "funnelcli", "--version"])  # warm the bytecode cache
+    rows = importtime(bench, ["-m", "funnelcli", "--version"])
+    total = sum(r[1] for r in rows)
+    print(
+        f"## python -X importtime -m funnelcli --version: {len(rows)} modules, "
+        f"{total / 1e3:.1f} ms of imports\n"
+    )
+    print("Top by cumulative time (first import of each):\n")
+    for name, _self, cum, depth in sorted(rows, key=lambda r: -r[2])[:top]:
+        print(f"  {cum / 1e3:7.1f} ms  {'  ' * depth}{name}")
+    print("\nTop packages by self time:\n")
+    by_group: dict[str, int] = defaultdict(int)
+    for name, self_us, _cum, _d in rows:
+        by_group[group(name)] += self_us
+    for name, us in sorted(by_group.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"  {us / 1e3:7.1f} ms  {name}")
+
+    for cmd in commands:
+        make_funnel, make_floor = bench.argvs(cmd)
+        bench.run(make_funnel())  # warm-up
+        bench.run(make_floor())
+        skip = len(funnel_argv())
+        funnel_rows = importtime(bench, [*python_funnel_argv(), *make_funnel()[skip:]])
+        floor_rows = importtime(bench, make_floor()[1:])
+        floor_mods = {r[0] for r in floor_rows}
+        extra: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for name, self_us, _cum, _d in funnel_rows:
+            if name not in floor_mods:
+                extra[group(name)][0] += self_us
+                extra[group(name)][1] += 1
+        f_total = sum(r[1] for r in funnel_rows) / 1e3
+        fl_total = sum(r[1] for r in floor_rows) / 1e3
+        x_total = sum(v[0] for v in extra.values()) / 1e3
+        print(
+            f"\n## funnel {LABELS[cmd]}\n\nimports: funnel {len(funnel_rows)} modules "
+            f"{f_total:.1f} ms, floor {len(floor_rows)} modules {fl_total:.1f} ms; "
+            f"{sum(v[1] for v in extra.values())} modules only funnel imports, "
+            f"{x_total:.1f} ms (self time, under -X importtime):\n"
+        )
+        for name, (us, n) in sorted(extra.items(), key=lambda kv: -kv[1][0])[:top]:
+            print(f"  {us / 1e3:7.1f} ms  {name}" + (f" ({n} modules)" if n > 1 else ""))
+
+        with tempfile.TemporaryDirectory() as tmp:
+            prof = Path(tmp) / "funnel.prof"
+            argv = [
+                sys.executable,
+                "-m",
+                "cProfile",
+                "-o",
+                str(prof),
+                *python_funnel_argv(),
+                *make_funnel()[skip:],
+            ]
+            subprocess.run(
+                argv,
+                env=bench.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=True,
+            )
+            stats = pstats.Stats(str(prof))
+            print(
+                f"\ncProfile of funnel {LABELS[cmd]}, {stats.total_tt * 1e3:.0f} ms "
+                "under the profiler; Python functions by cumulative time, leaving out "
+                "the import system and module bodies:\n"
+            )
+            entries = [
+                (k, v)
+                for k, v in stats.stats.items()  # type: ignore[attr-defined]
+                if k[0] != "~"
+                and "<frozen" not in k[0]
+                and k[2] != "<module>"
+                and not k[0].endswith(("/runpy.py", "/cProfile.py"))
+            ]
+            for (file, line, func), (_cc, nc, tt, ct, _callers) in sorted(
+                entries, key=lambda kv: -kv[1][3]
+            )[:top]:
+                short = re.sub(r".*site-packages/|.*/src/|.*/lib/python3\.\d+/", "", file)
+                print(
+                    f"  {tt * 1e3:6.1f} ms own {ct * 1e3:7.1f} ms cum {nc:7d}x  "
+                    f"{short}:{line}({func})"
+                )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=20, help="timed runs of each program (20)")
+    ap.add_argument(
+        "--db",
+        type=Path,
+        default=DEFAULT_DB,
+        help=f"database to copy (default {DEFAULT_DB}, generated if missing)",
+    )
+    ap.add_argument(
+        "--deals", type=int, default=100_000, help="deals to generate when --db is missing (100000)"
+    )
+    ap.add_argument(
+        "--only",
+        default=",".join(COMMANDS),
+        help=f"commands, comma-separated ({','.join(COMMANDS)})",
+    )
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="print import and cProfile breakdowns instead of timing",
+    )
+    ap.add_argument("--top", type=int, default=15, help="rows per profile listing (15)")
+    args = ap.parse_args(argv)
+    commands = [c.strip() for c in args.only.split(",") if c.strip()]
+    unknown = set(commands) - set(COMMANDS)
+    if unknown:
+        ap.error(f"unknown commands: {', '.join(sorted(unknown))}")
+    if not args.db.exists():
+        print(f"generating {args.db} ({args.deals:,} deals)…", file=sys.stderr)
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "generate.py"),
+                "--deals",
+                str(args.deals),
+                "--out",
+                str(args.db),
+                "--now",
+                NOW,
+            ],
+            check=True,
+        )
+    with tempfile.TemporaryDirectory(prefix="funnel-bench-") as tmp:
+        bench = Bench(args.db, Path(tmp))
+        if args.profile:
+            profile(bench, commands, args.top)
+        else:
+            timing(bench, commands, args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
