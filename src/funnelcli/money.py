@@ -6,6 +6,7 @@ Pure and cheap to import (only ``decimal`` and ``re``); no float arithmetic.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from funnelcli.errors import Invalid
 
@@ -41,11 +42,23 @@ _SYMBOLS: dict[str, str] = {
 
 _ONE_CHAR = "".join(s for s in _SYMBOLS if len(s) == 1)
 _MARK = rf"[A-Za-z]{{3}}|[zZ][łŁ]|[kK][čČ]|[{_ONE_CHAR}]"  # lower() of a match is a key
-_MARK_RE = re.compile(_MARK)  # matches are at most 3 characters long
-_CODE = re.compile(r"[A-Za-z]{3}")
+
+
+@cache
+def _mark_re() -> re.Pattern[str]:
+    # Compiled on first use: most commands never parse an amount.
+    return re.compile(_MARK)  # matches are at most 3 characters long
+
+
 # Spaces of any width become " ", apostrophes become "'": both only ever group digits.
 _SEPARATORS = str.maketrans(dict.fromkeys("\u00a0\u2007\u2009\u202f", " ") | {"’": "'"})
-_NUMBER = re.compile(r"[0-9., ']+")
+
+
+@cache
+def _number_re() -> re.Pattern[str]:
+    return re.compile(r"[0-9., ']+")
+
+
 _MAX_DIGITS = 15
 
 
@@ -53,7 +66,9 @@ def normalize_currency(code: str) -> str:
     """Return ``code`` stripped and upper-cased; it must be an ISO 4217 code, so a
     typo (``--currency EUO``) can't split totals into a currency nobody uses."""
     stripped = code.strip()
-    if not _CODE.fullmatch(stripped) or stripped.upper() not in _KNOWN_CODES:
+    if not (len(stripped) == 3 and stripped.isascii() and stripped.isalpha()) or (
+        stripped.upper() not in _KNOWN_CODES
+    ):
         raise Invalid(f"{code!r} is not a currency code (use ISO codes like USD, EUR, PLN)")
     return stripped.upper()
 
@@ -82,7 +97,7 @@ def _to_minor(num: str, currency: str, shown: str) -> int:
     bad = Invalid(f"can't read {shown} as an amount")
     exp = minor_exponent(currency)
     s = num.translate(_SEPARATORS)
-    if not _NUMBER.fullmatch(s):
+    if not _number_re().fullmatch(s):
         raise bad
     marks = {c for c in s if c in ".,"}
     groups = {c for c in s if c in " '"}
@@ -145,10 +160,10 @@ def parse_amount(text: str, default_currency: str) -> tuple[int, str]:
     default = normalize_currency(default_currency)
     negative, rest = _unsign(text.strip())
     found: set[str] = set()
-    if prefix := _MARK_RE.match(rest):
+    if prefix := _mark_re().match(rest):
         found.add(_currency(prefix.group(), shown))
         rest = rest[prefix.end() :].lstrip()
-    ends = (_MARK_RE.fullmatch(rest, max(len(rest) - n, 0)) for n in (3, 2, 1))
+    ends = (_mark_re().fullmatch(rest, max(len(rest) - n, 0)) for n in (3, 2, 1))
     if suffix := next((m for m in ends if m), None):
         found.add(_currency(suffix.group(), shown))
         rest = rest[: suffix.start()].rstrip()

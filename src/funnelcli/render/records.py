@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from funnelcli.models import Activity, Deal, DealDetail, HistoryEntry, PipelineSummary, Stage
@@ -41,6 +40,8 @@ def deal_record(deal: Deal) -> dict[str, Any]:
 
 def deal_row_record(r: tuple[Any, ...]) -> dict[str, Any]:
     """deal_record() straight from a DEAL_SELECT row, without a Deal in between."""
+    import json  # a no-op after the first row; single-deal commands don't need it
+
     v = r[8]
     return {
         "id": r[0], "uuid": r[1], "external_id": r[2], "title": r[3], "org": r[4],

@@ -7,7 +7,7 @@ from typing import Any
 
 # C0 controls, DEL, C1 controls, and the bidi overrides/isolates that can make
 # a line read differently from what it holds ("Trojan Source").
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -19,12 +19,15 @@ def safe(text: object) -> str:
     """Printable form of a value for tables and messages: controls escaped."""
     if text is None:
         return ""
-    return _UNSAFE.sub(_escape, str(text))
+    text = str(text)
+    if text.isascii() and text.isprintable():  # the usual case, no regex needed
+        return text
+    return re.sub(_UNSAFE, _escape, text)
 
 
 # JSON already escapes C0 controls; C1 and bidi controls pass through with
 # ensure_ascii=False, so escape those too (the JSON value is unchanged).
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = "[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
@@ -34,4 +37,4 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
     text = json.dumps(value, ensure_ascii=False, indent=indent)
     if text.isascii() and "\x7f" not in text:  # nothing to escape (the usual case)
         return text
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(_JSON_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", text)
