@@ -700,3 +700,20 @@ def test_database_file_mode_unchanged_by_stage_commands(funnel, isolated):
     add(funnel, "A")
     ok(funnel, "stage", "add", "trial")
     assert os.stat(isolated / "funnel.db").st_mode & 0o777 == 0o600
+
+
+def test_create_and_stage_move_report_the_default_flag_and_open_counts(funnel):
+    r = funnel("pipeline", "create", "renewals", "--stages", "a,b,c", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["default"] is False
+    assert funnel("config", "set", "default_pipeline", "renewals").exit_code == 0
+    assert funnel("add", "X", "--format", "json").json()["pipeline"] == "renewals"
+    r = funnel("stage", "move", "a", "--position", "3", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    record = r.json()
+    assert record["default"] is True
+    assert [(s["name"], s["open_deals"]) for s in record["stages"]] == [
+        ("b", 0),
+        ("c", 0),
+        ("a", 1),
+    ]

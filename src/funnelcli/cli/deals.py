@@ -1,7 +1,8 @@
 """Everyday deal verbs, top-level because sellers type them all day."""
 
 import sys
-from typing import Annotated
+from dataclasses import fields
+from typing import Annotated, Any
 
 import typer
 
@@ -62,6 +63,18 @@ def _out(fmt: str, *, single: bool = True) -> Output:
     return out
 
 
+def _changes(params: dict[str, Any]) -> DealChanges:
+    """DealChanges from the options add and edit share (Typer names them alike)."""
+    names = {f.name for f in fields(DealChanges)}
+    values = {k: v for k, v in params.items() if k in names}
+    values.update(
+        tags=params.get("tag") or [],
+        untags=params.get("untag") or [],
+        fields=params.get("field") or [],
+    )
+    return DealChanges(**values)
+
+
 def register(app: typer.Typer, only: str | None = None) -> None:
     verbs = {
         "add": add,
@@ -117,25 +130,7 @@ def add(
     Example: funnel add "Acme renewal" --org Acme --value 4800 --follow-up tomorrow
     """
     _out(fmt)
-    ch = DealChanges(
-        org=org,
-        contact=contact,
-        email=email,
-        phone=phone,
-        value=value,
-        currency=currency,
-        owner=owner,
-        pipeline=pipeline,
-        stage=stage,
-        source=source,
-        expected_close=expected_close,
-        follow_up=follow_up,
-        probability=probability,
-        external_id=external_id,
-        note=note,
-        tags=tag or [],
-        fields=field or [],
-    )
+    ch = _changes(ctx.params)
     deal = add_deal(state(ctx).context(write=True), title, ch, at)
     _report(fmt, deal, "added")
 
@@ -228,27 +223,7 @@ def edit(
     Example: funnel edit 12 --value 5200 --tag priority --field segment=smb
     """
     _out(fmt)
-    ch = DealChanges(
-        title=title,
-        org=org,
-        contact=contact,
-        email=email,
-        phone=phone,
-        value=value,
-        currency=currency,
-        owner=owner,
-        pipeline=pipeline,
-        stage=stage,
-        source=source,
-        expected_close=expected_close,
-        follow_up=follow_up,
-        probability=probability,
-        external_id=external_id,
-        note=note,
-        tags=tag or [],
-        untags=untag or [],
-        fields=field or [],
-    )
+    ch = _changes(ctx.params)
     changed = edit_deal(state(ctx).context(write=True), deal, ch)
     _report(fmt, changed, "updated")
 

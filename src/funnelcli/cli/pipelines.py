@@ -12,6 +12,7 @@ from funnelcli.render.output import LIST_ONLY, Output
 from funnelcli.render.records import pipeline_record, stage_record
 from funnelcli.render.text import safe
 from funnelcli.render.views import PIPELINE_COLUMNS
+from funnelcli.services import Context
 from funnelcli.services import pipelines as svc
 from funnelcli.templates import TEMPLATES
 
@@ -39,6 +40,11 @@ def _single(fmt: str) -> Output:
     if out.fmt in LIST_ONLY:
         raise UsageError(f"--format {out.fmt} is for lists; use table or json here")
     return out
+
+
+def _summary(c: Context, pipeline_id: int) -> PipelineSummary:
+    """A pipeline as `pipeline list` shows it: default flag and open counts included."""
+    return next(s for s in svc.list_pipelines(c) if s.pipeline.id == pipeline_id)
 
 
 def _rows(summaries: list[PipelineSummary]) -> list[tuple[PipelineSummary, Stage]]:
@@ -78,11 +84,12 @@ def create(
               funnel pipeline create customers --template lifecycle
     """
     out = _single(fmt)
-    p = svc.create_pipeline(state(ctx).context(write=True), name, stages, template)
+    c = state(ctx).context(write=True)
+    p = svc.create_pipeline(c, name, stages, template)
     if out.fmt == "table":
         out.message(safe(f"created pipeline {p.name}: {', '.join(s.name for s in p.stages)}"))
     else:
-        out.emit_object(lambda: pipeline_record(PipelineSummary(p, False, {})), list)
+        out.emit_object(lambda: pipeline_record(_summary(c, p.id)), list)
 
 
 @pipeline_app.command("templates")
@@ -198,8 +205,9 @@ def stage_move(
     Example: funnel stage move proposal --after negotiation
     """
     _single(fmt)
+    c = state(ctx).context(write=True)
     p = svc.move_stage(
-        state(ctx).context(write=True),
+        c,
         stage,
         pipeline,
         after=after,
@@ -210,7 +218,7 @@ def stage_move(
     if out.fmt == "table":
         out.message(safe(f"{p.name}: {' → '.join(s.name for s in p.stages)}"))
     else:
-        out.emit_object(lambda: pipeline_record(PipelineSummary(p, False, {})), list)
+        out.emit_object(lambda: pipeline_record(_summary(c, p.id)), list)
 
 
 @stage_app.command("remove")
