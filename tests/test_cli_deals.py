@@ -24,7 +24,15 @@ DOCUMENTED_KEYS = [
     "lost_reason", "expected_close", "next_follow_up", "created_at", "updated_at",
     "closed_at", "fields",
 ]  # fmt: skip
-DEAL_KEYS = [*DOCUMENTED_KEYS[:-1], "stage_entered_at", "fields"]
+DEAL_KEYS = [
+    *DOCUMENTED_KEYS[:-1],
+    "stage_entered_at",
+    "fields",
+    "touches",
+    "last_activity_at",
+    "snoozed_until",
+    "snooze_reason",
+]
 
 
 def ok(funnel: Any, *args: str) -> Any:
@@ -97,6 +105,10 @@ def test_add_with_every_option(funnel):
         "closed_at": None,
         "stage_entered_at": "2026-11-02T00:00:00Z",
         "fields": {"region": "north", "segment": "smb"},
+        "touches": 1,  # the --note
+        "last_activity_at": "2026-11-02T00:00:00Z",
+        "snoozed_until": None,
+        "snooze_reason": None,
     }
     detail = show(funnel, "1")
     assert detail["history"] == [
@@ -668,7 +680,8 @@ def test_edit_each_field(funnel):
         "status": "open", "probability": 40, "tags": ["eu", "priority"], "source": "referral",
         "lost_reason": None, "expected_close": "2026-12-15", "next_follow_up": "2026-11-27",
         "created_at": NOW_UTC, "updated_at": NOW_UTC, "closed_at": None,
-        "stage_entered_at": NOW_UTC, "fields": {"segment": "smb"},
+        "stage_entered_at": NOW_UTC, "fields": {"segment": "smb"}, "touches": 0,
+        "last_activity_at": None, "snoozed_until": None, "snooze_reason": None,
     }  # fmt: skip
     assert funnel("edit", "1", "--org", "Acme Ltd").stderr == (
         "updated #1 Acme renewal (lead, 4,800.50 USD)\n"

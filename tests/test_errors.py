@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import funnelcli.store.connection
+from funnelcli.schema import SCHEMA_VERSION
 
 STAGES = "lead, qualified, contacted, demo, proposal, negotiation"
 DATE_HINT = "(try 2026-12-01, tomorrow, +3d, fri, eom)"
@@ -347,7 +348,7 @@ def test_newer_schema(funnel, db, args):
     r = funnel(*args)
     assert (r.exit_code, r.stdout) == (1, "")
     assert one_error_line(r.stderr) == (
-        f"{db} was written by a newer funnelcli (schema 999; this one knows 1): upgrade funnelcli"
+        f"{db} was written by a newer funnelcli (schema 999; this one knows {SCHEMA_VERSION}): upgrade funnelcli"
     )
     assert dump(db) == before
 

@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "date_order": "ymd",
     "default_pipeline": "sales",
     "db": "",
+    "activity_kinds": [],
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -31,6 +32,7 @@ DESCRIPTIONS: dict[str, str] = {
     "date_order": "how to read ambiguous dates like 03/04/2026: ymd (refuse), dmy or mdy",
     "default_pipeline": "pipeline used when --pipeline is not given",
     "db": "path of the database file (FUNNEL_DB and --db override it)",
+    "activity_kinds": "kinds `funnel log` accepts, comma-separated (empty: any kind)",
 }
 
 
@@ -59,6 +61,11 @@ class Config:
     @property
     def default_pipeline(self) -> str:
         return str(self["default_pipeline"])
+
+    @property
+    def activity_kinds(self) -> list[str]:
+        kinds = self["activity_kinds"]
+        return [str(k) for k in kinds] if isinstance(kinds, list) else []
 
 
 def config_path() -> Path:
@@ -109,6 +116,11 @@ def validate_setting(key: str, value: str) -> Any:
         if value not in ("ymd", "dmy", "mdy"):
             raise Invalid(f"date_order must be ymd, dmy or mdy, not '{value}'")
         return value
+    if key == "activity_kinds":
+        kinds = [k.strip().casefold() for k in value.split(",") if k.strip()]
+        if any(" " in k for k in kinds):
+            raise Invalid("activity kinds are single words, comma-separated: call,email,meeting")
+        return kinds
     if key in ("owner", "default_pipeline") and not value.strip():
         raise Invalid(f"{key} can't be empty")
     return value.strip() if key != "db" else value

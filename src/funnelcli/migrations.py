@@ -123,3 +123,20 @@ def m001_initial(db: Database) -> None:
         ],
         version=1,
     )
+
+
+@migrations()
+def m002_follow_ups(db: Database) -> None:
+    """Snoozing and the last touch, for `due` and `stale`."""
+    _run(
+        db,
+        [
+            "ALTER TABLE deals ADD COLUMN snoozed_until TEXT",
+            "ALTER TABLE deals ADD COLUMN snooze_reason TEXT",
+            # Maintained on write, so `stale` needn't scan activities.
+            "ALTER TABLE deals ADD COLUMN last_activity_at TEXT",
+            """UPDATE deals SET last_activity_at =
+                   (SELECT max(at) FROM activities a WHERE a.deal_id = deals.id)""",
+        ],
+        version=2,
+    )

@@ -60,6 +60,10 @@ class Deal:
     closed_at: str | None
     tags: list[str] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
+    snoozed_until: str | None = None
+    snooze_reason: str | None = None
+    last_activity_at: str | None = None
+    touches: int = 0
 
     @property
     def probability(self) -> int:

@@ -5,4 +5,4 @@ so every command can tell with one pragma whether migrations are pending
 without importing sqlite-utils (~115 ms).
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2

@@ -9,10 +9,15 @@ from funnelcli.cli.state import state
 from funnelcli.config import DEFAULTS, DESCRIPTIONS, save_setting
 from funnelcli.errors import NotFound
 from funnelcli.render.output import Column, Output
+from funnelcli.render.text import safe
 
 config_app = typer.Typer(
     help="Settings: default owner, currency, date order, pipeline, db.", no_args_is_help=True
 )
+
+
+def _shown(value: object) -> str:
+    return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 @config_app.command("get")
@@ -33,7 +38,7 @@ def get(
         if out.fmt == "json":
             out.emit_object(lambda: {key: config[key]}, list)
         else:
-            out.out.write(f"{config[key]}\n")
+            out.out.write(safe(_shown(config[key])) + "\n")
         return
     keys = list(DEFAULTS)
     if out.fmt in ("json",):
@@ -44,7 +49,7 @@ def get(
         lambda k: {"key": k, "value": config[k], "description": DESCRIPTIONS[k]},
         [
             Column("Key", lambda k: k, style="bold"),
-            Column("Value", lambda k: str(config[k])),
+            Column("Value", lambda k: _shown(config[k])),
             Column("About", lambda k: DESCRIPTIONS[k], style="dim"),
         ],
     )
@@ -62,7 +67,7 @@ def set_(
     """
     config = state(ctx).config
     stored = save_setting(config, key, value)
-    Output().message(f"{key} = {stored}  ({config.path})")
+    Output().message(safe(f"{key} = {_shown(stored)}  ({config.path})"))
 
 
 @config_app.command("path")

@@ -53,6 +53,7 @@ def main(
 
 
 DEAL_VERBS = ("add", "list", "show", "edit", "move", "won", "lost", "reopen", "delete")
+FOLLOW_UP_VERBS = ("log", "follow-up", "snooze", "due", "stale")
 _registered = False
 
 
@@ -70,9 +71,15 @@ def register(command: str | None = None) -> None:
 
         deals.register(app, only=command)
         return
-    from funnelcli.cli import config_cmd, deals, demo, pipelines
+    if command in FOLLOW_UP_VERBS:
+        from funnelcli.cli import followups
+
+        followups.register(app, only=command)
+        return
+    from funnelcli.cli import config_cmd, deals, demo, followups, pipelines
 
     deals.register(app)
+    followups.register(app)
     app.add_typer(pipelines.pipeline_app, name="pipeline")
     app.add_typer(pipelines.stage_app, name="stage")
     app.add_typer(config_cmd.config_app, name="config")

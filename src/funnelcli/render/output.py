@@ -71,6 +71,26 @@ class Output:
             self.table(columns, rows)
         return len(rows)
 
+    def emit_groups(
+        self,
+        groups: list[tuple[str, str, list[T]]],
+        to_record: Callable[[T], dict[str, Any]],
+        columns: list[Column[T]],
+    ) -> int:
+        """A list in sections (heading, style, items). Piped or as data it is one
+        flat list, a stable line per item; at a terminal each section gets a
+        heading of its own."""
+        if self.fmt != "table" or not self.tty:
+            return self.emit_list([i for _, _, items in groups for i in items], to_record, columns)
+        n = 0
+        for heading, style, items in groups:
+            if not items:
+                continue
+            self.lines([[(f"{heading} ({len(items)})", f"bold {style}")]])
+            self.table(columns, [[safe(c.cell(i)) for c in columns] for i in items])
+            n += len(items)
+        return n
+
     def _json_list(self, records: Iterable[dict[str, Any]]) -> int:
         n = 0
         for record in records:

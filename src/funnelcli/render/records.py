@@ -35,6 +35,10 @@ def deal_record(deal: Deal) -> dict[str, Any]:
         "closed_at": deal.closed_at,
         "stage_entered_at": deal.stage_entered_at,
         "fields": deal.fields,
+        "touches": deal.touches,
+        "last_activity_at": deal.last_activity_at,
+        "snoozed_until": deal.snoozed_until,
+        "snooze_reason": deal.snooze_reason,
     }
 
 
@@ -54,6 +58,8 @@ def deal_row_record(r: tuple[Any, ...]) -> dict[str, Any]:
         "next_follow_up": r[22], "created_at": r[24], "updated_at": r[25],
         "closed_at": r[26], "stage_entered_at": r[23],
         "fields": json.loads(r[28]) if r[28] != "{}" else {},
+        "touches": r[32], "last_activity_at": r[31],
+        "snoozed_until": r[29], "snooze_reason": r[30],
     }  # fmt: skip
 
 
@@ -98,3 +104,18 @@ def pipeline_record(summary: PipelineSummary) -> dict[str, Any]:
         "default": summary.is_default,
         "stages": [stage_record(s, summary.open_deals.get(s.id, 0)) for s in p.stages],
     }
+
+
+def due_record(item: Any) -> dict[str, Any]:
+    """A deal in `funnel due`: the deal object plus due_state and days_overdue."""
+    record = deal_record(item.deal)
+    record["due_state"] = item.state
+    record["days_overdue"] = item.days_overdue
+    return record
+
+
+def stale_record(item: Any) -> dict[str, Any]:
+    record = deal_record(item.deal)
+    record["idle_days"] = item.idle_days
+    record["rot_days"] = item.rot_days
+    return record

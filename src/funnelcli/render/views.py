@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from funnelcli.models import Deal, DealDetail, PipelineSummary, Stage
 from funnelcli.render.output import Column, Line
 from funnelcli.render.text import safe
@@ -119,4 +121,34 @@ PIPELINE_COLUMNS: list[Column[tuple[PipelineSummary, Stage]]] = [
     Column("Rot days", lambda ps: str(ps[1].rot_days), "right"),
     Column("Cadence", lambda ps: str(ps[1].cadence_days), "right"),
     Column("Open", lambda ps: str(ps[0].open_deals.get(ps[1].id, 0)), "right", "green"),
+]
+
+
+def due_label(item: Any) -> str:
+    if item.state == "overdue":
+        return f"overdue {item.days_overdue}d"
+    return str(item.state)
+
+
+DUE_COLUMNS: list[Column[Any]] = [
+    Column("Due", due_label, style="yellow"),
+    Column("When", lambda i: when(i.deal.next_follow_up)),
+    Column("ID", lambda i: str(i.deal.id), "right", "cyan"),
+    Column("Title", lambda i: i.deal.title, style="bold", wrap=True),
+    Column("Org", lambda i: i.deal.org or "", wrap=True),
+    Column("Stage", lambda i: i.deal.stage, style="magenta"),
+    Column("Value", lambda i: amount(i.deal), "right", "green"),
+    Column("Owner", lambda i: i.deal.owner),
+]
+
+STALE_COLUMNS: list[Column[Any]] = [
+    Column("ID", lambda i: str(i.deal.id), "right", "cyan"),
+    Column("Title", lambda i: i.deal.title, style="bold", wrap=True),
+    Column("Org", lambda i: i.deal.org or "", wrap=True),
+    Column("Stage", lambda i: i.deal.stage, style="magenta"),
+    Column("Idle", lambda i: f"{i.idle_days}d", "right", "red"),
+    Column("Rot", lambda i: f"{i.rot_days}d", "right"),
+    Column("Last touch", lambda i: local_time(i.deal.last_activity_at)),
+    Column("Value", lambda i: amount(i.deal), "right", "green"),
+    Column("Owner", lambda i: i.deal.owner),
 ]

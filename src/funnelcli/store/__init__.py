@@ -10,12 +10,13 @@ from pathlib import Path
 
 from funnelcli.store.connection import open_connection, transaction
 from funnelcli.store.deals import DealFilter, DealStore
+from funnelcli.store.followups import FollowUpStore
 from funnelcli.store.pipelines import PipelineStore
 
 __all__ = ["DealFilter", "Store"]
 
 
-class Store(PipelineStore, DealStore):
+class Store(PipelineStore, DealStore, FollowUpStore):
     def __init__(self, conn: sqlite3.Connection, name: str) -> None:
         self.conn = conn
         self.name = name

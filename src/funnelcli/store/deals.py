@@ -10,7 +10,8 @@ from typing import Any
 from funnelcli.models import Activity, Deal, HistoryEntry
 
 # One row per deal, tags and custom fields folded in, in the order Deal wants.
-DEAL_SELECT = """
+# (Split in two so a query can add columns of its own before FROM.)
+DEAL_FIELDS = """
 SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
        d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
        d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
@@ -18,11 +19,16 @@ SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
        (SELECT json_group_array(tag) FROM
            (SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag)),
        (SELECT json_group_object(key, value) FROM
-           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key))
+           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key)),
+       d.snoozed_until, d.snooze_reason, d.last_activity_at,
+       (SELECT count(*) FROM activities a WHERE a.deal_id = d.id)
+"""
+DEAL_FROM = """
 FROM deals d
 JOIN pipelines p ON p.id = d.pipeline_id
 JOIN stages s ON s.id = d.stage_id
 """
+DEAL_SELECT = DEAL_FIELDS + DEAL_FROM
 
 MAX_INTEGER = 2**63 - 1  # SQLite's largest: a longer deal number names no deal
 
@@ -44,7 +50,7 @@ SORT_COLUMNS = {
 DEAL_COLUMNS = (  # noqa: SIM905
     "external_id title org contact email phone value currency owner pipeline_id stage_id "
     "status probability source lost_reason expected_close next_follow_up stage_entered_at "
-    "created_at updated_at closed_at"
+    "created_at updated_at closed_at snoozed_until snooze_reason last_activity_at"
 ).split()
 
 
@@ -57,7 +63,15 @@ def _deal(row: tuple[Any, ...]) -> Deal:
 
         tags = json.loads(tags_json)
         fields = json.loads(fields_json)
-    return Deal(*row[:27], tags=tags, fields=fields)
+    return Deal(
+        *row[:27],
+        tags=tags,
+        fields=fields,
+        snoozed_until=row[29],
+        snooze_reason=row[30],
+        last_activity_at=row[31],
+        touches=row[32],
+    )
 
 
 @dataclass
@@ -149,7 +163,10 @@ class DealStore:
         return self.conn.execute(sql, params)
 
     def insert_deal(self, uuid: str, values: dict[str, Any]) -> int:
-        cols = ["uuid", *DEAL_COLUMNS]
+        bad = set(values) - set(DEAL_COLUMNS)
+        if bad:
+            raise ValueError(f"not deal columns: {bad}")
+        cols = ["uuid", *values]
         sql = (
             f"INSERT INTO deals ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)}) "
             "RETURNING id"
@@ -258,13 +275,19 @@ class DealStore:
     def insert_activity(
         self, deal_id: int, kind: str, note: str | None, at: str, recorded_at: str
     ) -> int:
-        return int(
+        activity_id = int(
             self.conn.execute(
                 "INSERT INTO activities (deal_id, kind, note, at, recorded_at) "
                 "VALUES (:d, :k, :n, :at, :rec) RETURNING id",
                 {"d": deal_id, "k": kind, "n": note, "at": at, "rec": recorded_at},
             ).fetchone()[0]
         )
+        self.conn.execute(
+            "UPDATE deals SET last_activity_at = :at WHERE id = :d "
+            "AND (last_activity_at IS NULL OR last_activity_at < :at)",
+            {"d": deal_id, "at": at},
+        )
+        return activity_id
 
     def activities(self, deal_id: int) -> list[Activity]:
         rows = self.conn.execute(

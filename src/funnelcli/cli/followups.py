@@ -1,0 +1,179 @@
+"""Follow-ups: log a touch, schedule or snooze, and the daily `due` and `stale` lists."""
+
+from typing import Annotated
+
+import typer
+
+from funnelcli.cli.options import At, DealArg, Format, PipelineOpt
+from funnelcli.cli.state import state
+from funnelcli.errors import Invalid, UsageError
+from funnelcli.render.output import LIST_ONLY, Output
+from funnelcli.render.records import deal_record, due_record, stale_record
+from funnelcli.render.text import safe
+from funnelcli.render.views import DUE_COLUMNS, STALE_COLUMNS, deal_summary, when
+from funnelcli.services import followups as svc
+
+Owner = Annotated[str | None, typer.Option("--owner", help="Only this owner's deals.")]
+
+OVERDUE_EXIT = 3  # `due --check`: something is overdue (for cron)
+
+
+def _single(fmt: str) -> Output:
+    out = Output(fmt)
+    if out.fmt in LIST_ONLY:
+        raise UsageError(f"--format {out.fmt} is for lists; use table or json here")
+    return out
+
+
+def _report(out: Output, deal: object, text: str) -> None:
+    if out.fmt == "table":
+        out.message(text)
+    else:
+        out.emit_object(lambda: deal_record(deal), list)  # type: ignore[arg-type]
+
+
+def _next_text(deal: object) -> str:
+    nxt = getattr(deal, "next_follow_up", None)
+    return f"next follow-up {when(nxt)}" if nxt else "no next follow-up"
+
+
+def log(
+    ctx: typer.Context,
+    deal: DealArg,
+    kind: Annotated[str, typer.Argument(help="call, email, meeting, demo, note, …")],
+    note: Annotated[str | None, typer.Argument(help="What happened.")] = None,
+    at: At = None,
+    next_when: Annotated[
+        str | None,
+        typer.Option("--next", help="Next follow-up (default: the stage's cadence)."),
+    ] = None,
+    no_next: Annotated[bool, typer.Option("--no-next", help="Schedule nothing.")] = False,
+    fmt: Format = "table",
+) -> None:
+    """Record a touch and schedule the next follow-up.
+
+    Without --next or --no-next the next follow-up is the day of the touch
+    plus the cadence of the deal's stage (`funnel stage set S --cadence N`).
+
+    Example: funnel log 12 call "sent pricing" --next +3d
+    """
+    out = _single(fmt)
+    updated, activity = svc.log_activity(
+        state(ctx).context(write=True),
+        deal,
+        kind,
+        note,
+        at=at,
+        next_when=next_when,
+        no_next=no_next,
+    )
+    _report(
+        out,
+        updated,
+        f"logged {safe(activity.kind)} on {deal_summary(updated)}; {_next_text(updated)}",
+    )
+
+
+def follow_up(
+    ctx: typer.Context,
+    deal: DealArg,
+    when_: Annotated[
+        str | None, typer.Argument(metavar="WHEN", help="tomorrow, fri 10:00, +3d, 2026-12-01.")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the next follow-up.")] = False,
+    fmt: Format = "table",
+) -> None:
+    """Set or clear a deal's next follow-up.
+
+    Example: funnel follow-up 12 "fri 10:00"
+    """
+    out = _single(fmt)
+    if (when_ is None) == (not clear):
+        raise Invalid("give WHEN or --clear")
+    updated = svc.set_follow_up(state(ctx).context(write=True), deal, None if clear else when_)
+    _report(out, updated, f"{deal_summary(updated)}: {_next_text(updated)}")
+
+
+def snooze(
+    ctx: typer.Context,
+    deal: DealArg,
+    until: Annotated[
+        str | None, typer.Argument(metavar="UNTIL", help="The day it comes back: +2w, 2027-01-10.")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="What you are waiting for.")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Wake the deal up now.")] = False,
+    fmt: Format = "table",
+) -> None:
+    """Snooze a deal that waits for a known reason: it leaves `due` and `stale` until then.
+
+    Example: funnel snooze 12 2027-01-10 --reason "budget opens in January"
+    """
+    out = _single(fmt)
+    if until is None and not clear:
+        raise Invalid("snooze needs a date (UNTIL), or --clear to wake the deal")
+    if until is not None and clear:
+        raise Invalid("give UNTIL or --clear, not both")
+    updated = svc.snooze_deal(state(ctx).context(write=True), deal, until, reason)
+    text = f"snoozed until {updated.snoozed_until}" if updated.snoozed_until else "awake"
+    _report(out, updated, f"{deal_summary(updated)}: {text}")
+
+
+def due(
+    ctx: typer.Context,
+    within: Annotated[
+        int, typer.Option("--within", help="Also list follow-ups due in the next N days.")
+    ] = 0,
+    owner: Owner = None,
+    pipeline: PipelineOpt = None,
+    check: Annotated[
+        bool, typer.Option("--check", help=f"Exit {OVERDUE_EXIT} when anything is overdue.")
+    ] = False,
+    fmt: Format = "table",
+) -> None:
+    """What needs doing: overdue, due today, upcoming, and open deals with no next step.
+
+    At a terminal the list is grouped and coloured; piped, it is one stable line
+    per deal (what a cron mail shows).
+
+    Example: funnel due --within 3 --owner anna
+    """
+    out = Output(fmt)
+    items = svc.due_list(state(ctx).context(write=False), within, owner, pipeline)
+    groups = [
+        (title, style, [i for i in items if i.state == name])
+        for name, title, style in (
+            ("overdue", "Overdue", "red"),
+            ("today", "Today", "yellow"),
+            ("upcoming", f"Next {within} days", "green"),
+            ("unscheduled", "No next step", "magenta"),
+        )
+    ]
+    out.emit_groups(groups, due_record, DUE_COLUMNS)
+    if check and any(i.state == "overdue" for i in items):
+        raise typer.Exit(OVERDUE_EXIT)
+
+
+def stale(
+    ctx: typer.Context, owner: Owner = None, pipeline: PipelineOpt = None, fmt: Format = "table"
+) -> None:
+    """Open deals idle (no stage change, no touch) longer than their stage's rot limit.
+
+    A follow-up planned for later doesn't make an idle deal fresh; only a snooze
+    hides it, until the snooze date.
+
+    Example: funnel stale --owner anna --format json
+    """
+    out = Output(fmt)
+    items = svc.stale_list(state(ctx).context(write=False), owner, pipeline)
+    out.emit_list(items, stale_record, STALE_COLUMNS)
+
+
+VERBS = {"log": log, "follow-up": follow_up, "snooze": snooze, "due": due, "stale": stale}
+
+
+def register(app: typer.Typer, only: str | None = None) -> None:
+    for name, func in VERBS.items():
+        if only is None or name == only:
+            app.command(name)(func)

@@ -1,0 +1,177 @@
+"""Follow-up use-cases: log a touch, schedule, snooze, and the due and stale lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from funnelcli.clock import utc_text
+from funnelcli.errors import Conflict, Invalid
+from funnelcli.models import Activity, Deal
+from funnelcli.services import Context, find_deal, parse_date, parse_past, resolve_pipeline
+
+DUE_STATES = ("overdue", "today", "upcoming", "unscheduled")
+
+
+@dataclass
+class DueItem:
+    deal: Deal
+    state: str  # one of DUE_STATES
+    days_overdue: int | None
+
+
+@dataclass
+class StaleItem:
+    deal: Deal
+    idle_days: int
+    rot_days: int
+
+
+def _open_deal(ctx: Context, ref: str, verb: str) -> Deal:
+    deal = find_deal(ctx, ref)
+    if deal.status != "open":
+        raise Conflict(f"deal {deal.id} is {deal.status}; can't {verb} a closed deal")
+    return deal
+
+
+def _future(ctx: Context, text: str, option: str) -> date | datetime:
+    """A follow-up or snooze moment: today or later (a time earlier today is still today)."""
+    when = parse_date(ctx, text, option)
+    day = when.date() if isinstance(when, datetime) else when
+    if day < ctx.now.date():
+        raise Invalid(f"{option} {text} is in the past ({day.isoformat()})")
+    return when
+
+
+def _iso(when: date | datetime) -> str:
+    from funnelcli.dates import to_iso
+
+    return to_iso(when)
+
+
+def _kind(ctx: Context, kind: str) -> str:
+    kind = kind.strip().casefold()
+    if not kind or any(c.isspace() for c in kind):
+        raise Invalid(f"'{kind}' is not an activity kind (one word: call, email, meeting…)")
+    allowed = ctx.config.activity_kinds
+    if allowed and kind not in allowed:
+        raise Invalid(f"unknown activity kind '{kind}' (allowed: {', '.join(allowed)})")
+    return kind
+
+
+def log_activity(
+    ctx: Context,
+    ref: str,
+    kind: str,
+    note: str | None = None,
+    *,
+    at: str | None = None,
+    next_when: str | None = None,
+    no_next: bool = False,
+) -> tuple[Deal, Activity]:
+    """Record a touch and schedule the next one: `--next`, none with `--no-next`,
+    else the deal's stage cadence counted from the day of the touch."""
+    if next_when is not None and no_next:
+        raise Invalid("give --next or --no-next, not both")
+    kind = _kind(ctx, kind)
+    with ctx.store.write():
+        deal = _open_deal(ctx, ref, "log a touch on")
+        moment = parse_past(ctx, at)
+        if utc_text(moment) < deal.created_at:
+            raise Invalid(f"--at {at} is before deal {deal.id} was created")
+        if next_when is not None:
+            follow_up: str | None = _iso(_future(ctx, next_when, "--next"))
+        elif no_next:
+            follow_up = None
+        else:
+            stage = next(
+                s
+                for s in ctx.store.pipeline_by_id(deal.pipeline_id).stages
+                if s.id == deal.stage_id
+            )
+            cadence = stage.cadence_days
+            follow_up = (moment.date() + timedelta(days=cadence)).isoformat() if cadence else None
+        activity_id = ctx.store.insert_activity(deal.id, kind, note, utc_text(moment), ctx.now_utc)
+        ctx.store.update_deal(deal.id, {"next_follow_up": follow_up, "updated_at": ctx.now_utc})
+        updated = ctx.store.deal(deal.id)
+    assert updated is not None
+    return updated, Activity(activity_id, kind, note, utc_text(moment))
+
+
+def set_follow_up(ctx: Context, ref: str, when: str | None) -> Deal:
+    """Set the next follow-up (None clears it)."""
+    with ctx.store.write():
+        deal = _open_deal(ctx, ref, "schedule a follow-up on")
+        value = None if when is None else _iso(_future(ctx, when, "WHEN"))
+        ctx.store.update_deal(deal.id, {"next_follow_up": value, "updated_at": ctx.now_utc})
+        updated = ctx.store.deal(deal.id)
+    assert updated is not None
+    return updated
+
+
+def snooze_deal(ctx: Context, ref: str, until: str | None, reason: str | None) -> Deal:
+    """Hide a deal from `due` and `stale` until a date (None wakes it now)."""
+    with ctx.store.write():
+        deal = _open_deal(ctx, ref, "snooze")
+        values: dict[str, object] = {"updated_at": ctx.now_utc}
+        if until is None:
+            values.update(snoozed_until=None, snooze_reason=None)
+        else:
+            when = parse_date(ctx, until, "UNTIL")
+            day = when.date() if isinstance(when, datetime) else when
+            if day <= ctx.now.date():
+                raise Invalid(f"snooze until {until} ({day.isoformat()}): give a day after today")
+            values.update(snoozed_until=day.isoformat(), snooze_reason=reason or None)
+        ctx.store.update_deal(deal.id, values)
+        updated = ctx.store.deal(deal.id)
+    assert updated is not None
+    return updated
+
+
+def _pipeline_id(ctx: Context, pipeline: str | None) -> int | None:
+    return None if pipeline is None else resolve_pipeline(ctx, pipeline).id
+
+
+def due_list(
+    ctx: Context, within: int = 0, owner: str | None = None, pipeline: str | None = None
+) -> list[DueItem]:
+    """Overdue (oldest first), due today, upcoming within `within` days, then
+    open deals with no next step. Snoozed deals are left out until their date."""
+    if within < 0:
+        raise Invalid(f"--within can't be negative ({within})")
+    today = ctx.now.date()
+    try:
+        until = (today + timedelta(days=within + 1)).isoformat()
+    except OverflowError:
+        raise Invalid(f"--within {within} reaches past the year 9999") from None
+    items: list[DueItem] = []
+    with ctx.store.read():
+        pid = _pipeline_id(ctx, pipeline)
+        for deal in ctx.store.due_deals(today.isoformat(), until, owner, pid):
+            day = date.fromisoformat((deal.next_follow_up or "")[:10])
+            if day < today:
+                items.append(DueItem(deal, "overdue", (today - day).days))
+            elif day == today:
+                items.append(DueItem(deal, "today", 0))
+            else:
+                items.append(DueItem(deal, "upcoming", None))
+        items.extend(
+            DueItem(d, "unscheduled", None)
+            for d in ctx.store.unscheduled_deals(today.isoformat(), owner, pid)
+        )
+    return items
+
+
+def stale_list(
+    ctx: Context, owner: str | None = None, pipeline: str | None = None
+) -> list[StaleItem]:
+    """Open deals with no stage change and no touch for longer than their stage's
+    rot limit. What is planned doesn't count: only a snooze hides a deal."""
+    with ctx.store.read():
+        pid = _pipeline_id(ctx, pipeline)
+        return [
+            StaleItem(deal, idle, rot)
+            for deal, idle, rot in ctx.store.stale_deals(
+                ctx.now.date().isoformat(), ctx.now_utc, owner, pid
+            )
+        ]

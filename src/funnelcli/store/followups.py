@@ -1,0 +1,81 @@
+"""SQL for the due and stale lists."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from funnelcli.models import Deal
+from funnelcli.store.deals import DEAL_FIELDS, DEAL_FROM, DEAL_SELECT, _deal
+
+# Snoozed until a later day: out of `due` and `stale` until then.
+_AWAKE = "(d.snoozed_until IS NULL OR d.snoozed_until <= :today)"
+
+
+def _scope(owner: str | None, pipeline_id: int | None, params: dict[str, Any]) -> str:
+    sql = ""
+    if owner is not None:
+        sql += " AND d.owner = :owner COLLATE NOCASE"
+        params["owner"] = owner
+    if pipeline_id is not None:
+        sql += " AND d.pipeline_id = :pipeline"
+        params["pipeline"] = pipeline_id
+    return sql
+
+
+class FollowUpStore:
+    conn: sqlite3.Connection
+
+    def due_deals(
+        self, today: str, until: str, owner: str | None, pipeline_id: int | None
+    ) -> Iterator[Deal]:
+        """Open deals whose next follow-up is before `until` (a date, exclusive),
+        oldest first. A range scan of the deals_follow_up index: the cost follows
+        the number of due deals, not the size of the database."""
+        params: dict[str, Any] = {"today": today, "until": until}
+        sql = (
+            DEAL_SELECT
+            + " WHERE d.status = 'open' AND d.next_follow_up < :until AND "
+            + _AWAKE
+            + _scope(owner, pipeline_id, params)
+            + " ORDER BY d.next_follow_up, d.id"
+        )
+        for row in self.conn.execute(sql, params):
+            yield _deal(row)
+
+    def unscheduled_deals(
+        self, today: str, owner: str | None, pipeline_id: int | None
+    ) -> Iterator[Deal]:
+        params: dict[str, Any] = {"today": today}
+        sql = (
+            DEAL_SELECT
+            + " WHERE d.status = 'open' AND d.next_follow_up IS NULL AND "
+            + _AWAKE
+            + _scope(owner, pipeline_id, params)
+            + " ORDER BY d.id"
+        )
+        for row in self.conn.execute(sql, params):
+            yield _deal(row)
+
+    def stale_deals(
+        self, today: str, now_utc: str, owner: str | None, pipeline_id: int | None
+    ) -> Iterator[tuple[Deal, int, int]]:
+        """(deal, idle days, rot days), most overdue for attention first. Idle since
+        the later of entering its stage and its last touch."""
+        params: dict[str, Any] = {"today": today, "now": now_utc}
+        idle = (
+            "CAST(julianday(:now) - julianday(max(d.stage_entered_at, "
+            "coalesce(d.last_activity_at, d.stage_entered_at))) AS INTEGER)"
+        )
+        sql = (
+            DEAL_FIELDS
+            + f", {idle} AS idle_days, s.rot_days"
+            + DEAL_FROM
+            + " WHERE d.status = 'open' AND "
+            + _AWAKE
+            + _scope(owner, pipeline_id, params)
+            + f" AND {idle} > s.rot_days ORDER BY {idle} - s.rot_days DESC, d.id"
+        )
+        for row in self.conn.execute(sql, params):
+            yield _deal(row[:-2]), int(row[-2]), int(row[-1])
