@@ -35,7 +35,11 @@ uuid.uuid4 = lambda: uuid.UUID(int=_rng.getrandbits(128), version=4)
 def run(line: str) -> str:
     """`$ funnel …` followed by what it printed (stdout, then stderr)."""
     args = shlex.split(line)
-    result = _runner.invoke(app, args[1:])
+    env = {}
+    while "=" in args[0]:  # `FUNNEL_NOW=… funnel due`, as in a shell
+        name, _, value = args.pop(0).partition("=")
+        env[name] = value
+    result = _runner.invoke(app, args[1:], env=env)
     out = f"$ {line}\n" + result.stdout + result.stderr
     # Show the throwaway directory as the place a real user's files would be.
     out = out.replace(str(_DIR / "config.toml"), "~/.config/funnelcli/config.toml")

@@ -28,7 +28,10 @@ def demo(
     Example: funnel demo
     """
     from funnelcli.services.deals import deal_filter, list_deals
+    from funnelcli.render.records import due_record
+    from funnelcli.render.views import DUE_COLUMNS
     from funnelcli.services.demo import build_demo
+    from funnelcli.services.followups import DUE_STATES, due_list
 
     st = state(ctx)
     if st.db_option is not None:
@@ -45,8 +48,16 @@ def demo(
     out.message(
         f"try: funnel --db {safe(str(path))} show 1   (or export FUNNEL_DB={safe(str(path))})"
     )
+    out.lines([[("Open deals, by stage", "bold")]])
     with c.store.read():
         out.emit_list(list_deals(c, deal_filter(c, sort="stage")), deal_record, DEAL_COLUMNS)
+    out.lines([[], [("Who to call (funnel due)", "bold")]])
+    items = due_list(c)
+    out.emit_groups(
+        [(name.capitalize(), "", [i for i in items if i.state == name]) for name in DUE_STATES],
+        due_record,
+        DUE_COLUMNS,
+    )
 
 
 def register(app: typer.Typer) -> None:

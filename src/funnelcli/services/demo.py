@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from funnelcli.services import Context
 from funnelcli.services.deals import DealChanges, add_deal, close_deal, move_deal
+from funnelcli.services.followups import log_activity, set_follow_up
 
 ORGS = [
     "Acme",
@@ -107,8 +108,14 @@ def build_demo(ctx: Context, deals: int = 48, seed: int = 7) -> int:
                 close_deal(
                     ctx, str(deal.id), "lost", at=close_at.isoformat(), reason=rng.choice(REASONS)
                 )
+        elif rng.random() < 0.7:
+            # A touch in the last week or so; the next follow-up comes from the
+            # stage's cadence, so a few are overdue, as in life.
+            recent = now - timedelta(days=rng.randint(0, 9), hours=rng.randint(1, 5))
+            touch = max(recent, moment + timedelta(hours=1))
+            if touch < now:
+                kind = rng.choice(["call", "email", "meeting", "email", "call"])
+                log_activity(ctx, str(deal.id), kind, rng.choice(NOTES), at=touch.isoformat())
         elif follow != "-":
-            from funnelcli.services.deals import edit_deal
-
-            edit_deal(ctx, str(deal.id), DealChanges(follow_up=follow))
+            set_follow_up(ctx, str(deal.id), follow)
     return deals
