@@ -348,7 +348,8 @@ def test_newer_schema(funnel, db, args):
     r = funnel(*args)
     assert (r.exit_code, r.stdout) == (1, "")
     assert one_error_line(r.stderr) == (
-        f"{db} was written by a newer funnelcli (schema 999; this one knows {SCHEMA_VERSION}): upgrade funnelcli"
+        f"{db} was written by a newer funnelcli (schema 999; this one knows "
+        f"{SCHEMA_VERSION}): upgrade funnelcli"
     )
     assert dump(db) == before
 

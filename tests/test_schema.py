@@ -57,6 +57,7 @@ EXPECTED = {
         "snoozed_until": str,
         "snooze_reason": str,
         "last_activity_at": str,
+        "furthest_stage_id": int,
     },
     "deal_tags": {"deal_id": int, "tag": str},
     "deal_fields": {"deal_id": int, "key": str, "value": str},
@@ -71,7 +72,14 @@ EXPECTED = {
         "note": str,
         "recorded_at": str,
     },
-    "stage_stays": {"id": int, "deal_id": int, "stage_id": int, "entered_at": str, "left_at": str},
+    "stage_stays": {
+        "id": int,
+        "deal_id": int,
+        "stage_id": int,
+        "entered_at": str,
+        "left_at": str,
+        "days": float,
+    },
     "activities": {
         "id": int,
         "deal_id": int,

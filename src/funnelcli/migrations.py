@@ -140,3 +140,28 @@ def m002_follow_ups(db: Database) -> None:
         ],
         version=2,
     )
+
+
+@migrations()
+def m003_report_columns(db: Database) -> None:
+    """What reports need, kept on write: each deal's furthest stage and each
+    ended stay's length, so no report replays the event log."""
+    _run(
+        db,
+        [
+            "ALTER TABLE deals ADD COLUMN furthest_stage_id INTEGER REFERENCES stages(id)",
+            "ALTER TABLE stage_stays ADD COLUMN days REAL",
+            "UPDATE stage_stays SET days = julianday(left_at) - julianday(entered_at) "
+            "WHERE left_at IS NOT NULL",
+            # A copy, not schema.FURTHEST_STAGE: a shipped migration must not change.
+            """UPDATE deals SET furthest_stage_id =
+                (SELECT s.id FROM stage_stays st JOIN stages s ON s.id = st.stage_id
+                 WHERE st.deal_id = deals.id AND s.pipeline_id = deals.pipeline_id
+                 ORDER BY s.position DESC, s.id DESC LIMIT 1)""",
+            "CREATE INDEX deals_furthest ON deals(pipeline_id, furthest_stage_id, status)",
+            "CREATE INDEX deals_created ON deals(pipeline_id, created_at)",
+            "CREATE INDEX deals_closed ON deals(status, closed_at)",
+            "CREATE INDEX stage_stays_days ON stage_stays(stage_id, days)",
+        ],
+        version=3,
+    )

@@ -5,4 +5,10 @@ so every command can tell with one pragma whether migrations are pending
 without importing sqlite-utils (~115 ms).
 """
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+# The furthest stage a deal reached in its current pipeline, by the stages'
+# current order (kept in deals.furthest_stage_id on write; used by m003 too).
+FURTHEST_STAGE = """(SELECT s.id FROM stage_stays st JOIN stages s ON s.id = st.stage_id
+    WHERE st.deal_id = deals.id AND s.pipeline_id = deals.pipeline_id
+    ORDER BY s.position DESC, s.id DESC LIMIT 1)"""

@@ -179,6 +179,8 @@ class DealStore:
             raise ValueError(f"not deal columns: {bad}")
         sets = ", ".join(f"{col} = :{col}" for col in values)
         self.conn.execute(f"UPDATE deals SET {sets} WHERE id = :id", {**values, "id": deal_id})
+        if "stage_id" in values or "pipeline_id" in values:
+            self.refresh_furthest("id = :id", {"id": deal_id})
 
     def add_tags(self, deal_id: int, tags: list[str]) -> None:
         self.conn.executemany(
@@ -244,7 +246,9 @@ class DealStore:
         now_open = to_stage[1] == "open"
         if was_open and (not now_open or from_stage[0] != to_stage[0]):  # type: ignore[index]
             self.conn.execute(
-                "UPDATE stage_stays SET left_at = :at WHERE deal_id = :deal AND left_at IS NULL",
+                "UPDATE stage_stays SET left_at = :at, "
+                "days = julianday(:at) - julianday(entered_at) "
+                "WHERE deal_id = :deal AND left_at IS NULL",
                 {"at": at, "deal": deal_id},
             )
         if now_open and not (was_open and from_stage[0] == to_stage[0]):  # type: ignore[index]
@@ -252,6 +256,15 @@ class DealStore:
                 "INSERT INTO stage_stays (deal_id, stage_id, entered_at) VALUES (:d, :s, :at)",
                 {"d": deal_id, "s": to_stage[0], "at": at},
             )
+        self.refresh_furthest("id = :id", {"id": deal_id})
+
+    def refresh_furthest(self, where: str, params: dict[str, Any]) -> None:
+        """Recompute deals.furthest_stage_id for the deals matching `where`."""
+        from funnelcli.schema import FURTHEST_STAGE
+
+        self.conn.execute(
+            f"UPDATE deals SET furthest_stage_id = {FURTHEST_STAGE} WHERE {where}", params
+        )
 
     def last_event_at(self, deal_id: int) -> str | None:
         row = self.conn.execute(

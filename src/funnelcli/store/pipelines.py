@@ -104,6 +104,14 @@ class PipelineStore:
             "UPDATE stages SET position = :pos WHERE id = :id",
             [{"pos": i + 1, "id": sid} for i, sid in enumerate(stage_ids)],
         )
+        if stage_ids:  # "furthest" follows the order of the stages
+            from funnelcli.schema import FURTHEST_STAGE
+
+            self.conn.execute(
+                f"UPDATE deals SET furthest_stage_id = {FURTHEST_STAGE} WHERE pipeline_id = "
+                "(SELECT pipeline_id FROM stages WHERE id = :id)",
+                {"id": stage_ids[0]},
+            )
 
     def rename_stage(self, stage_id: int, name: str) -> None:
         self.conn.execute(
