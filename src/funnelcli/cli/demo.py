@@ -27,9 +27,9 @@ def demo(
 
     Example: funnel demo
     """
-    from funnelcli.services.deals import deal_filter, list_deals
     from funnelcli.render.records import due_record
     from funnelcli.render.views import DUE_COLUMNS
+    from funnelcli.services.deals import deal_filter, list_deals
     from funnelcli.services.demo import build_demo
     from funnelcli.services.followups import DUE_STATES, due_list
 
