@@ -76,13 +76,14 @@ def register(command: str | None = None) -> None:
 
         followups.register(app, only=command)
         return
-    from funnelcli.cli import config_cmd, deals, demo, followups, pipelines
+    from funnelcli.cli import config_cmd, deals, demo, followups, pipelines, reports
 
     deals.register(app)
     followups.register(app)
     app.add_typer(pipelines.pipeline_app, name="pipeline")
     app.add_typer(pipelines.stage_app, name="stage")
     app.add_typer(config_cmd.config_app, name="config")
+    app.add_typer(reports.report_app, name="report")
     demo.register(app)
 
 

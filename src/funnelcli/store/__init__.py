@@ -12,11 +12,12 @@ from funnelcli.store.connection import open_connection, transaction
 from funnelcli.store.deals import DealFilter, DealStore
 from funnelcli.store.followups import FollowUpStore
 from funnelcli.store.pipelines import PipelineStore
+from funnelcli.store.reports import ReportStore
 
 __all__ = ["DealFilter", "Store"]
 
 
-class Store(PipelineStore, DealStore, FollowUpStore):
+class Store(PipelineStore, DealStore, FollowUpStore, ReportStore):
     def __init__(self, conn: sqlite3.Connection, name: str) -> None:
         self.conn = conn
         self.name = name

@@ -1,0 +1,162 @@
+"""Report use-cases: the funnel and the metrics, exactly as PRODUCT.md defines them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from funnelcli import metrics
+from funnelcli.clock import start_of_day, utc_text
+from funnelcli.errors import Invalid
+from funnelcli.services import Context, parse_date, resolve_pipeline
+from funnelcli.store.reports import Window
+
+_BARE_OFFSET = re.compile(r"\d+\s*[dwmy]", re.IGNORECASE)
+
+
+@dataclass
+class Period:
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _bound(ctx: Context, text: str | None, option: str) -> datetime | None:
+    """A period bound. `--since 30d` means 30 days ago (a bare offset looks back)."""
+    if text is None:
+        return None
+    if _BARE_OFFSET.fullmatch(text.strip()):
+        text = "-" + text.strip()
+    when = parse_date(ctx, text, option)
+    return when if isinstance(when, datetime) else start_of_day(when)
+
+
+def window(
+    ctx: Context,
+    since: str | None,
+    until: str | None,
+    pipeline_id: int | None,
+    owner: str | None,
+) -> tuple[Window, Period]:
+    start, end = _bound(ctx, since, "--since"), _bound(ctx, until, "--until")
+    if start is not None and end is not None and start >= end:
+        raise Invalid("--since must be before --until")
+    w = Window(
+        since=None if start is None else utc_text(start),
+        until=None if end is None else utc_text(end),
+        pipeline_id=pipeline_id,
+        owner=owner,
+    )
+    return w, Period(start, end)
+
+
+@dataclass
+class Metrics:
+    currency: str
+    open_deals: int
+    open_value: int  # minor units
+    weighted_value: float  # minor units
+    won: int
+    lost: int
+    win_rate: float | None
+    conversion_rate: float | None
+    avg_deal_size: float | None  # minor units
+    sales_cycle_days: float | None
+    sales_velocity: float | None  # minor units per day
+
+
+def metrics_report(
+    ctx: Context,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    pipeline: str | None = None,
+    owner: str | None = None,
+) -> tuple[list[Metrics], Period]:
+    with ctx.store.read():
+        pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
+        w, period = window(ctx, since, until, pid, owner)
+        counts = ctx.store.metric_counts(w)
+    if not counts:
+        empty = Metrics(ctx.config.currency, 0, 0, 0.0, 0, 0, None, None, None, None, None)
+        return [empty], period
+    results = []
+    for c in counts:
+        rate = metrics.win_rate(c.won, c.lost)
+        size = metrics.mean(c.won_value, c.won_with_value)
+        cycle = metrics.mean(c.won_days, c.won)
+        results.append(
+            Metrics(
+                currency=c.currency,
+                open_deals=c.open_deals,
+                open_value=c.open_value,
+                weighted_value=c.weighted_minor,
+                won=c.won,
+                lost=c.lost,
+                win_rate=rate,
+                conversion_rate=metrics.percent(c.created_won, c.created),
+                avg_deal_size=size,
+                sales_cycle_days=cycle,
+                sales_velocity=metrics.sales_velocity(c.open_deals, size, rate, cycle),
+            )
+        )
+    return results, period
+
+
+@dataclass
+class StageRow:
+    stage: str
+    open_count: int
+    open_value: dict[str, int]  # currency -> minor units
+    reached: int
+    conversion_to_next: float | None
+    dropped: int
+    avg_days_in_stage: float | None
+    median_days_in_stage: float | None
+    stays_counted: int
+
+
+@dataclass
+class Funnel:
+    pipeline: str
+    stages: list[StageRow] = field(default_factory=list)
+    won: int = 0
+    lost: int = 0
+
+
+def funnel_report(
+    ctx: Context,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    pipeline: str | None = None,
+    owner: str | None = None,
+) -> tuple[Funnel, Period]:
+    """Per stage of one pipeline, over the deals created in the period: open
+    deals, how many reached the stage, conversion to the next, drop-off; and
+    the length of the stays in the stage that ended in the period."""
+    with ctx.store.read():
+        p = resolve_pipeline(ctx, pipeline)
+        w, period = window(ctx, since, until, p.id, owner)
+        counts, won, lost = ctx.store.stage_counts(w)
+        furthest = [counts[s.id].furthest_not_won if s.id in counts else 0 for s in p.stages]
+        reached = metrics.reached_by_stage(furthest, won)
+        conversions = metrics.stage_conversions(reached, won)
+        rows = []
+        for i, s in enumerate(p.stages):
+            c = counts.get(s.id)
+            avg, median, n = ctx.store.stage_days(s.id, w)
+            rows.append(
+                StageRow(
+                    stage=s.name,
+                    open_count=c.open_count if c else 0,
+                    open_value=dict(c.open_value_by_currency) if c else {},
+                    reached=reached[i],
+                    conversion_to_next=conversions[i],
+                    dropped=c.dropped if c else 0,
+                    avg_days_in_stage=avg,
+                    median_days_in_stage=median,
+                    stays_counted=n,
+                )
+            )
+    return Funnel(p.name, rows, won, lost), period

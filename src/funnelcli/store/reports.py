@@ -1,0 +1,150 @@
+"""SQL for reports: single aggregate passes over indexed columns kept on write
+(deals.furthest_stage_id, stage_stays.days), never a replay of the event log."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Window:
+    """[since, until) as UTC text (None = open-ended), plus the deal filters."""
+
+    since: str | None = None
+    until: str | None = None
+    pipeline_id: int | None = None
+    owner: str | None = None
+
+    def within(self, column: str) -> str:
+        """SQL: `column` falls in the window."""
+        parts = [f"{column} IS NOT NULL"]
+        if self.since is not None:
+            parts.append(f"{column} >= :since")
+        if self.until is not None:
+            parts.append(f"{column} < :until")
+        return "(" + " AND ".join(parts) + ")"
+
+    def scope(self) -> str:
+        sql = ""
+        if self.pipeline_id is not None:
+            sql += " AND d.pipeline_id = :pipeline"
+        if self.owner is not None:
+            sql += " AND d.owner = :owner COLLATE NOCASE"
+        return sql
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "since": self.since,
+            "until": self.until,
+            "pipeline": self.pipeline_id,
+            "owner": self.owner,
+        }
+
+
+@dataclass
+class MetricCounts:
+    """One currency's counted figures (money in minor units)."""
+
+    currency: str
+    open_deals: int
+    open_value: int
+    weighted_minor: float
+    won: int
+    lost: int
+    created: int
+    created_won: int
+    won_value: int
+    won_with_value: int
+    won_days: float
+
+
+@dataclass
+class StageCounts:
+    stage_id: int
+    open_count: int
+    open_value_by_currency: dict[str, int]
+    furthest_not_won: int
+    dropped: int
+
+
+class ReportStore:
+    conn: sqlite3.Connection
+
+    def metric_counts(self, w: Window) -> list[MetricCounts]:
+        closed_in = w.within("d.closed_at")
+        created_in = w.within("d.created_at")
+        sql = f"""
+        SELECT d.currency,
+          sum(d.status = 'open'),
+          sum(CASE WHEN d.status = 'open' THEN coalesce(d.value, 0) ELSE 0 END),
+          sum(CASE WHEN d.status = 'open'
+              THEN coalesce(d.value, 0) * coalesce(d.probability, s.probability) / 100.0
+              ELSE 0 END),
+          sum(d.status = 'won' AND {closed_in}),
+          sum(d.status = 'lost' AND {closed_in}),
+          sum({created_in}),
+          sum({created_in} AND d.status = 'won'),
+          sum(CASE WHEN d.status = 'won' AND {closed_in} THEN coalesce(d.value, 0) ELSE 0 END),
+          sum(d.status = 'won' AND {closed_in} AND d.value IS NOT NULL),
+          sum(CASE WHEN d.status = 'won' AND {closed_in}
+              THEN julianday(d.closed_at) - julianday(d.created_at) ELSE 0 END)
+        FROM deals d JOIN stages s ON s.id = d.stage_id
+        WHERE 1 = 1 {w.scope()}
+        GROUP BY d.currency ORDER BY d.currency"""
+        return [MetricCounts(*row) for row in self.conn.execute(sql, w.params())]
+
+    def stage_counts(self, w: Window) -> tuple[dict[int, StageCounts], int, int]:
+        """Per stage of the window's pipeline, over deals created in the window:
+        open count and value, non-won deals whose furthest stage it is, and lost
+        deals that dropped there; plus the cohort's won and lost totals."""
+        created_in = w.within("d.created_at")
+        rows = self.conn.execute(
+            f"""SELECT d.furthest_stage_id, d.stage_id, d.status, d.currency,
+                       count(*), sum(coalesce(d.value, 0))
+                FROM deals d WHERE {created_in} {w.scope()}
+                GROUP BY d.furthest_stage_id, d.stage_id, d.status, d.currency""",
+            w.params(),
+        ).fetchall()
+        stages: dict[int, StageCounts] = {}
+
+        def of(stage_id: int) -> StageCounts:
+            return stages.setdefault(stage_id, StageCounts(stage_id, 0, {}, 0, 0))
+
+        won = lost = 0
+        for furthest, current, status, currency, count, value in rows:
+            if status == "open":
+                c = of(current)
+                c.open_count += count
+                c.open_value_by_currency[currency] = (
+                    c.open_value_by_currency.get(currency, 0) + value
+                )
+            if status == "won":
+                won += count
+            elif furthest is not None:
+                of(furthest).furthest_not_won += count
+                if status == "lost":
+                    of(furthest).dropped += count
+            if status == "lost":
+                lost += count
+        return stages, won, lost
+
+    def stage_days(self, stage_id: int, w: Window) -> tuple[float | None, float | None, int]:
+        """Mean and median length (days) of the stage's stays that ended in the
+        window, and how many; the median is read through stage_stays_days."""
+        ended_in = w.within("st.left_at")
+        base = (
+            f"FROM stage_stays st JOIN deals d ON d.id = st.deal_id "
+            f"WHERE st.stage_id = :stage AND st.days IS NOT NULL AND {ended_in} {w.scope()}"
+        )
+        params = {**w.params(), "stage": stage_id}
+        count, total = self.conn.execute(f"SELECT count(*), sum(st.days) {base}", params).fetchone()
+        if not count:
+            return None, None, 0
+        middle = self.conn.execute(
+            f"SELECT st.days {base} ORDER BY st.days LIMIT :n OFFSET :off",
+            {**params, "n": 2 - count % 2, "off": (count - 1) // 2},
+        ).fetchall()
+        median = sum(r[0] for r in middle) / len(middle)
+        return total / count, median, count
