@@ -643,9 +643,17 @@ def test_show_activities(funnel):
 
 def test_deal_by_number_external_id_and_uuid(funnel):
     first = add(funnel, "Acme", "--external-id", "SF-9")
-    add(funnel, "Globex", "--external-id", "1")  # a number wins over an external id
-    assert show(funnel, "1")["title"] == "Acme"
+    add(funnel, "Globex", "--external-id", "1")
+    # "1" names two deals: refused, naming both; #1 is always the deal number.
+    fails(
+        funnel, 1,
+        "'1' is deal #1 and also the external id of deal #2: write #1 for the first, "
+        "or the other's uuid",
+        "show", "1",
+    )  # fmt: skip
+    assert show(funnel, "#1")["title"] == "Acme"
     assert show(funnel, "2")["title"] == "Globex"
+    assert show(funnel, " 2 ")["title"] == "Globex"
     assert show(funnel, "SF-9")["id"] == 1
     assert show(funnel, first["uuid"])["id"] == 1
     assert ok(funnel, "move", "SF-9", "demo")["stage"] == "demo"

@@ -182,7 +182,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["move", "1", "won"], 1, "'won' is an outcome, not a stage: use `funnel won DEAL`"),
     (["add", "X", "--external-id", "SF-1"], 1, "external id 'SF-1' is already deal 1"),
     (["pipeline", "create", "Sales", "--stages", "a"], 1, "pipeline 'Sales' already exists"),
-    (["pipeline", "create", "x"], 1, 'give either --stages "A,B,C" or --template NAME'),
+    (["pipeline", "create", "x"], 2, 'give either --stages "A,B,C" or --template NAME'),
     (
         ["stage", "add", "won"],
         1,

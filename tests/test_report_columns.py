@@ -60,3 +60,14 @@ def test_ended_stays_carry_their_length_in_days(funnel):
     assert rows == [("lead", 3.5), ("demo", 10.0)]
     funnel("reopen", "1", "--at", "2026-11-20")  # a new stay, not ended yet
     assert _db().execute("SELECT count(*), count(days) FROM stage_stays").fetchone() == (3, 2)
+
+
+def test_a_removed_stage_no_longer_counts_as_furthest(funnel):
+    funnel("add", "X", "--at", "2026-11-01")
+    funnel("move", "1", "contacted", "--at", "2026-11-02")
+    funnel("move", "1", "lead", "--at", "2026-11-03")
+    assert _furthest(1) == "contacted"
+    assert funnel("stage", "remove", "contacted").exit_code == 0
+    # Its history still names contacted, but of the stages that exist, lead is
+    # the furthest it reached.
+    assert _furthest(1) == "lead"

@@ -6,6 +6,7 @@ defaults live here as plain data and tomllib is imported only to read one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,19 @@ def load_config(path: Path | None = None) -> Config:
         )
     values = dict(DEFAULTS)
     values.update(data)
+    # A hand-edited file is checked like `config set`, so a bad value can't
+    # reach the database (a currency "usd" would split every total in two).
+    for key in DEFAULTS:
+        if key == "config_version" or key not in data:
+            continue
+        raw = data[key]
+        text = ",".join(map(str, raw)) if isinstance(raw, list) else raw
+        if not isinstance(text, str):
+            raise Invalid(f"config file {path}: {key} must be text, not {raw!r}")
+        try:
+            values[key] = validate_setting(key, text)
+        except Invalid as exc:
+            raise Invalid(f"config file {path}: {exc.message}") from None
     return Config(path, values)
 
 
@@ -136,9 +150,14 @@ def save_setting(config: Config, key: str, value: str) -> Any:
     data = {k: v for k, v in config.values.items() if k not in DEFAULTS or v != DEFAULTS[k]}
     data["config_version"] = CONFIG_VERSION
     data[key] = stored
-    config.path.parent.mkdir(parents=True, exist_ok=True)
     tmp = config.path.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
-    os.replace(tmp, config.path)
+    try:
+        config.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+        os.replace(tmp, config.path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise Invalid(f"can't write config file {config.path}: {exc.strerror}") from None
     config.values[key] = stored
     return stored

@@ -157,6 +157,7 @@ def m003_report_columns(db: Database) -> None:
             """UPDATE deals SET furthest_stage_id =
                 (SELECT s.id FROM stage_stays st JOIN stages s ON s.id = st.stage_id
                  WHERE st.deal_id = deals.id AND s.pipeline_id = deals.pipeline_id
+                 AND s.removed_at IS NULL
                  ORDER BY s.position DESC, s.id DESC LIMIT 1)""",
             "CREATE INDEX deals_furthest ON deals(pipeline_id, furthest_stage_id, status)",
             "CREATE INDEX deals_created ON deals(pipeline_id, created_at)",

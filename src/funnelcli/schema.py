@@ -11,4 +11,5 @@ SCHEMA_VERSION = 3
 # current order (kept in deals.furthest_stage_id on write; used by m003 too).
 FURTHEST_STAGE = """(SELECT s.id FROM stage_stays st JOIN stages s ON s.id = st.stage_id
     WHERE st.deal_id = deals.id AND s.pipeline_id = deals.pipeline_id
+    AND s.removed_at IS NULL
     ORDER BY s.position DESC, s.id DESC LIMIT 1)"""

@@ -8,7 +8,11 @@ import sys
 from typing import Any
 
 import typer
-from typer._click.exceptions import ClickException  # typer is pinned to 0.28.x
+from typer._click.exceptions import (  # typer is pinned to 0.28.x
+    ClickException,
+    NoArgsIsHelpError,
+    UsageError,
+)
 from typer.core import TyperGroup
 
 from funnelcli.errors import FunnelError
@@ -33,6 +37,28 @@ def quiet_broken_pipe() -> None:
 class FunnelGroup(TyperGroup):
     """Turns funnelcli's exceptions into one line on stderr and an exit code."""
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Usage errors (bad flag, missing argument) as one line too, exit 2,
+        instead of Typer's boxed panel."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as exc:  # `funnel` or `funnel stage` alone: the help
+            sys.stdout.write(exc.format_message() + "\n")
+            sys.exit(0)
+        except UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "funnel"
+            fail(f"{exc.format_message()} (see `{where} --help`)", exc.exit_code)
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            fail(exc.format_message(), exc.exit_code)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            fail("aborted", 1)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -43,6 +69,10 @@ class FunnelGroup(TyperGroup):
         except BrokenPipeError:
             quiet_broken_pipe()
             raise typer.Exit(0) from None
+        except UnicodeEncodeError:
+            # An argument with bytes that aren't UTF-8 (Python keeps them as
+            # surrogates, which SQLite and the terminal can't take).
+            raise fail("arguments must be valid UTF-8 text", 1) from None
         except (KeyboardInterrupt, typer.Exit, typer.Abort, ClickException):
             raise
         except Exception as exc:

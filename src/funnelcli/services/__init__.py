@@ -52,6 +52,10 @@ def parse_past(ctx: Context, text: str | None, option: str = "--at") -> datetime
         moment = start_of_day(when)
     if moment > ctx.now:
         raise Invalid(f"{option} {text} is in the future; history records what already happened")
+    from funnelcli.clock import local_from_utc
+
+    if local_from_utc(utc_text(moment)) != moment:
+        raise Invalid(f"{option} {text}: that local time doesn't exist (clocks jumped forward)")
     return moment
 
 
@@ -97,7 +101,18 @@ def resolve_stage(pipeline: Pipeline, name: str) -> Stage:
 
 
 def find_deal(ctx: Context, ref: str) -> Deal:
-    deal_id = ctx.store.deal_id_by_ref(ref.strip())
+    """A deal by number (`12` or `#12`), external id or uuid."""
+    text = ref.strip()
+    if text.startswith("#") and text[1:].isascii() and text[1:].isdigit():
+        deal_id, _ = ctx.store.deal_ids_by_ref(text[1:])
+    else:
+        by_number, by_other = ctx.store.deal_ids_by_ref(text)
+        if by_number is not None and by_other is not None and by_number != by_other:
+            raise Invalid(
+                f"'{text}' is deal #{by_number} and also the external id of deal "
+                f"#{by_other}: write #{by_number} for the first, or the other's uuid"
+            )
+        deal_id = by_number if by_number is not None else by_other
     deal = None if deal_id is None else ctx.store.deal(deal_id)
     if deal is None:
         raise NotFound(f"no deal '{ref}' (give its number, external id or uuid)")

@@ -147,10 +147,11 @@ def _common_values(ctx: Context, ch: DealChanges, deal_id: int | None) -> dict[s
     if ch.probability is not None:
         values["probability"] = _probability(ch.probability)
     if ch.external_id is not None:
-        values["external_id"] = ch.external_id or None
-        other = ctx.store.deal_id_by_external_id(ch.external_id) if ch.external_id else None
+        external = ch.external_id.strip() or None  # refs are looked up stripped
+        values["external_id"] = external
+        other = ctx.store.deal_id_by_external_id(external) if external else None
         if other is not None and other != deal_id:
-            raise Conflict(f"external id '{ch.external_id}' is already deal {other}")
+            raise Conflict(f"external id '{external}' is already deal {other}")
     return values
 
 
@@ -225,6 +226,10 @@ def edit_deal(ctx: Context, ref: str, ch: DealChanges) -> Deal:
     store = ctx.store
     with store.write():
         deal = find_deal(ctx, ref)
+        if ch == DealChanges():
+            raise Invalid("nothing to change: give at least one option (see `funnel edit --help`)")
+        if ch.follow_up and deal.status != "open":
+            raise Conflict(f"deal {deal.id} is {deal.status}; a closed deal has no follow-ups")
         values = _common_values(ctx, ch, deal.id)
         if ch.value is not None or ch.currency is not None:
             minor, currency = _money(ctx, ch.value, ch.currency, deal.currency)
@@ -287,9 +292,9 @@ def _check_order(ctx: Context, deal: Deal, at: datetime, text: str | None) -> st
         from funnelcli.clock import local_from_utc
 
         shown = local_from_utc(last).strftime("%Y-%m-%d %H:%M")
+        what = f"--at {text}" if text is not None else "now"
         raise Invalid(
-            f"--at {text} is before deal {deal.id}'s last change ({shown}); "
-            "history must stay in order"
+            f"{what} is before deal {deal.id}'s last change ({shown}); history must stay in order"
         )
     return stamp
 
@@ -360,8 +365,15 @@ def close_deal(
                 raise Invalid("a lost deal needs --reason")
             values["lost_reason"] = reason
         if value is not None:
+            if not value.strip():
+                raise Invalid("--value: give the final amount (or leave --value out)")
             minor, currency = _money(ctx, value, None, deal.currency)
-            values.update(value=minor, currency=currency)
+            if currency != deal.currency:
+                raise Invalid(
+                    f"--value {value} is in {currency} but deal {deal.id} is in "
+                    f"{deal.currency}; change its currency with `funnel edit` first"
+                )
+            values.update(value=minor)
         stamp = _check_order(ctx, deal, parse_past(ctx, at), at)
         ctx.store.append_event(
             deal.id,
@@ -481,8 +493,10 @@ def _stage_ids_anywhere(ctx: Context, name: str) -> list[int]:
     for pipeline in ctx.store.pipelines():
         try:
             ids.append(resolve_stage(pipeline, name).id)
-        except (NotFound, Invalid) as exc:
+        except NotFound as exc:
             errors.append(exc)
+        # Invalid (ambiguous in one pipeline) propagates: listing only the
+        # pipelines where it happens to be unique would hide deals.
     if not ids:
         if len(errors) == 1:
             raise errors[0]

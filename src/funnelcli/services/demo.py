@@ -69,7 +69,13 @@ NOTES = [
 
 
 def build_demo(ctx: Context, deals: int = 48, seed: int = 7) -> int:
-    """Add `deals` deals spread over the last 120 days; returns how many."""
+    """Add `deals` deals spread over the last 120 days, in one transaction
+    (each use-case nests as a savepoint); returns how many."""
+    with ctx.store.write():
+        return _build(ctx, deals, seed)
+
+
+def _build(ctx: Context, deals: int, seed: int) -> int:
     rng = random.Random(seed)
     stages = [s.name for s in ctx.store.pipelines()[0].stages]
     now = ctx.now

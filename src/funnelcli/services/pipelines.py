@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from funnelcli.errors import Conflict, Invalid, NotFound
+from funnelcli.errors import Conflict, Invalid, NotFound, UsageError
 from funnelcli.models import Pipeline, PipelineSummary, Stage, stage_key
 from funnelcli.services import OUTCOMES, Context, resolve_pipeline, resolve_stage
 from funnelcli.templates import (
@@ -37,7 +37,7 @@ def create_pipeline(ctx: Context, name: str, stages: str | None, template: str |
     if not name:
         raise Invalid("a pipeline needs a name")
     if (stages is None) == (template is None):
-        raise Invalid('give either --stages "A,B,C" or --template NAME')
+        raise UsageError('give either --stages "A,B,C" or --template NAME')
     if template is not None:
         if template not in TEMPLATES:
             raise Invalid(f"no template '{template}' (templates: {', '.join(TEMPLATES)})")

@@ -132,7 +132,14 @@ def migrate(conn: sqlite3.Connection, name: str, now: datetime) -> None:
 @contextmanager
 def transaction(conn: sqlite3.Connection, name: str, *, write: bool) -> Iterator[None]:
     """One transaction: `BEGIN IMMEDIATE` for writes (no SQLITE_BUSY_SNAPSHOT
-    half-way through), a deferred `BEGIN` for a consistent read."""
+    half-way through), a deferred `BEGIN` for a consistent read.
+
+    Inside a write that is already open (a demo or an import made of many
+    use-cases) it nests as a savepoint, so the whole batch is one transaction."""
+    if conn.in_transaction:
+        with _savepoint(conn, name):
+            yield
+        return
     try:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
     except sqlite3.Error as exc:
@@ -154,3 +161,17 @@ def transaction(conn: sqlite3.Connection, name: str, *, write: bool) -> Iterator
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise storage_error(exc, name) from None
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection, name: str) -> Iterator[None]:
+    conn.execute("SAVEPOINT funnel_nested")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK TO funnel_nested")
+            conn.execute("RELEASE funnel_nested")
+        raise
+    else:
+        conn.execute("RELEASE funnel_nested")

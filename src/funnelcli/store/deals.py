@@ -94,20 +94,19 @@ class DealStore:
         row = self.conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
         return None if row is None else _deal(row)
 
-    def deal_id_by_ref(self, ref: str) -> int | None:
-        """A deal's number, its external id, or its UUID -> its number."""
+    def deal_ids_by_ref(self, ref: str) -> tuple[int | None, int | None]:
+        """(the deal whose number is `ref`, the deal whose external id or uuid is
+        `ref`): both may exist when an external id is all digits."""
+        by_number = None
         if ref.isascii() and ref.isdigit() and int(ref) <= MAX_INTEGER:
-            row = self.conn.execute("SELECT id FROM deals WHERE id = :id", {"id": int(ref)})
-            found = row.fetchone()
-            if found:
-                return int(found[0])
-        for column in ("external_id", "uuid"):
             found = self.conn.execute(
-                f"SELECT id FROM deals WHERE {column} = :ref", {"ref": ref}
+                "SELECT id FROM deals WHERE id = :id", {"id": int(ref)}
             ).fetchone()
-            if found:
-                return int(found[0])
-        return None
+            by_number = None if found is None else int(found[0])
+        found = self.conn.execute(
+            "SELECT id FROM deals WHERE external_id = :ref OR uuid = :ref LIMIT 1", {"ref": ref}
+        ).fetchone()
+        return by_number, None if found is None else int(found[0])
 
     def deal_id_by_external_id(self, external_id: str) -> int | None:
         row = self.conn.execute(
