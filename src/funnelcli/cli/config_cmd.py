@@ -50,7 +50,7 @@ def get(
         [
             Column("Key", lambda k: k, style="bold"),
             Column("Value", lambda k: _shown(config[k])),
-            Column("About", lambda k: DESCRIPTIONS[k], style="dim"),
+            Column("About", lambda k: DESCRIPTIONS[k], style="dim", wrap=True),
         ],
     )
 

@@ -111,8 +111,20 @@ class Output:
             n += 1
         return n
 
+    def _fits(self, columns: list[Column[Any]], rows: list[list[str]]) -> bool:
+        """Whether a rich table fits the terminal with every fixed column whole
+        and free-text columns at least 12 wide; if not, plain lines are better
+        than a table squeezed to one letter a line."""
+        import shutil
+
+        need = 0
+        for i, c in enumerate(columns):
+            widest = max(len(c.header), *(len(r[i]) for r in rows))
+            need += (min(widest, 12) if c.wrap else widest) + 3
+        return need <= shutil.get_terminal_size().columns
+
     def table(self, columns: list[Column[Any]], rows: list[list[str]]) -> None:
-        if not self.tty:
+        if not self.tty or not self._fits(columns, rows):
             widths = [max(len(c.header), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
             lines = [[c.header for c in columns], *rows]
             for cells in lines:
@@ -134,6 +146,7 @@ class Output:
                 style=c.style if self.color else "",
                 no_wrap=not c.wrap,
                 overflow="fold" if c.wrap else "ellipsis",
+                min_width=12 if c.wrap else None,
             )
         for r in rows:
             table.add_row(*(Text(cell) for cell in r))
