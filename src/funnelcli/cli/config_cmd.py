@@ -72,7 +72,7 @@ def set_(
 
 @config_app.command("path")
 def path(ctx: typer.Context) -> None:
-    """Print where the config file is (FUNNEL_CONFIG overrides it) and the database.
+    """Print where the config file is (FUNNEL_CONFIG overrides it).
 
     Example: funnel config path
     """

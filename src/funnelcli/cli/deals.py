@@ -137,9 +137,10 @@ def add(
 
 def list_cmd(
     ctx: typer.Context,
-    stage: StageOpt = None,
+    stage: Annotated[str | None, typer.Option("--stage", "-s", help="Only deals in this stage.")]
+    = None,
     status: Annotated[str, typer.Option("--status", help="open, won, lost or all.")] = "open",
-    owner: Owner = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's deals.")] = None,
     pipeline: PipelineOpt = None,
     tag: Tags = None,
     search: Annotated[
@@ -149,7 +150,7 @@ def list_cmd(
         str,
         typer.Option(
             "--sort",
-            help="id, title, org, value, stage, owner, "
+            help="id, title, org, value, stage, owner, status, "
             "created, updated, closed, next, expected; -FIELD "
             "for descending.",
         ),
