@@ -12,11 +12,15 @@ def _db() -> sqlite3.Connection:
 
 
 def _furthest(deal: int) -> str | None:
-    row = _db().execute(
-        "SELECT s.name FROM deals d LEFT JOIN stages s ON s.id = d.furthest_stage_id "
-        "WHERE d.id = ?",
-        (deal,),
-    ).fetchone()
+    row = (
+        _db()
+        .execute(
+            "SELECT s.name FROM deals d LEFT JOIN stages s ON s.id = d.furthest_stage_id "
+            "WHERE d.id = ?",
+            (deal,),
+        )
+        .fetchone()
+    )
     return row[0]
 
 
@@ -53,10 +57,14 @@ def test_ended_stays_carry_their_length_in_days(funnel):
     funnel("add", "A", "--at", "2026-11-01")
     funnel("move", "1", "demo", "--at", "2026-11-04T12:00")  # lead: 3.5 days
     funnel("won", "1", "--at", "2026-11-14T12:00")  # demo: 10 days, ended by the win
-    rows = _db().execute(
-        "SELECT s.name, st.days FROM stage_stays st JOIN stages s ON s.id = st.stage_id "
-        "ORDER BY st.id"
-    ).fetchall()
+    rows = (
+        _db()
+        .execute(
+            "SELECT s.name, st.days FROM stage_stays st JOIN stages s ON s.id = st.stage_id "
+            "ORDER BY st.id"
+        )
+        .fetchall()
+    )
     assert rows == [("lead", 3.5), ("demo", 10.0)]
     funnel("reopen", "1", "--at", "2026-11-20")  # a new stay, not ended yet
     assert _db().execute("SELECT count(*), count(days) FROM stage_stays").fetchone() == (3, 2)

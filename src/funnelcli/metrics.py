@@ -7,18 +7,22 @@ numbers a report shows, so each is testable on a hand-made case.
 from __future__ import annotations
 
 
-def percent(part: float, whole: float) -> float | None:
-    """part ÷ whole × 100, or None when there is nothing to divide by."""
-    return None if not whole else round(100.0 * part / whole, 2)
+def percent(part: float, whole: float, ndigits: int | None = 2) -> float | None:
+    """part ÷ whole × 100, or None when there is nothing to divide by; rounded
+    for display unless `ndigits` is None (for figures computed from it)."""
+    if not whole:
+        return None
+    value = 100.0 * part / whole
+    return value if ndigits is None else round(value, ndigits)
 
 
 def mean(total: float, count: int) -> float | None:
     return None if not count else total / count
 
 
-def win_rate(won: int, lost: int) -> float | None:
+def win_rate(won: int, lost: int, ndigits: int | None = 2) -> float | None:
     """won ÷ (won + lost) × 100, over deals closed in the period."""
-    return percent(won, won + lost)
+    return percent(won, won + lost, ndigits)
 
 
 def sales_velocity(
@@ -47,5 +51,7 @@ def reached_by_stage(furthest_counts: list[int], won: int) -> list[int]:
 
 def stage_conversions(reached: list[int], won: int) -> list[float | None]:
     """reached(next) ÷ reached(S) × 100; after the last stage, "next" is won."""
+    if not reached:  # a pipeline without stages
+        return []
     nexts = [*reached[1:], won]
     return [percent(n, r) for r, n in zip(reached, nexts, strict=True)]

@@ -137,8 +137,9 @@ def add(
 
 def list_cmd(
     ctx: typer.Context,
-    stage: Annotated[str | None, typer.Option("--stage", "-s", help="Only deals in this stage.")]
-    = None,
+    stage: Annotated[
+        str | None, typer.Option("--stage", "-s", help="Only deals in this stage.")
+    ] = None,
     status: Annotated[str, typer.Option("--status", help="open, won, lost or all.")] = "open",
     owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's deals.")] = None,
     pipeline: PipelineOpt = None,

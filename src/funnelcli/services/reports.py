@@ -97,7 +97,10 @@ def metrics_report(
                 conversion_rate=metrics.percent(c.created_won, c.created),
                 avg_deal_size=size,
                 sales_cycle_days=cycle,
-                sales_velocity=metrics.sales_velocity(c.open_deals, size, rate, cycle),
+                # the exact win rate, not the one rounded for display
+                sales_velocity=metrics.sales_velocity(
+                    c.open_deals, size, metrics.win_rate(c.won, c.lost, None), cycle
+                ),
             )
         )
     return results, period

@@ -134,9 +134,12 @@ class ReportStore:
         """Mean and median length (days) of the stage's stays that ended in the
         window, and how many; the median is read through stage_stays_days."""
         ended_in = w.within("st.left_at")
+        # The stage names its pipeline: a deal since moved to another pipeline
+        # still spent this stay here, so only the owner narrows the deals.
+        scope = Window(owner=w.owner).scope()
         base = (
             f"FROM stage_stays st JOIN deals d ON d.id = st.deal_id "
-            f"WHERE st.stage_id = :stage AND st.days IS NOT NULL AND {ended_in} {w.scope()}"
+            f"WHERE st.stage_id = :stage AND st.days IS NOT NULL AND {ended_in} {scope}"
         )
         params = {**w.params(), "stage": stage_id}
         count, total = self.conn.execute(f"SELECT count(*), sum(st.days) {base}", params).fetchone()
