@@ -518,3 +518,15 @@ def test_a_period_must_start_before_it_ends(funnel):
         run = funnel("report", kind, "--since", "2026-11-06", "--until", "2026-10-15")
         assert run.exit_code == 1
         assert "--since must be before --until" in run.stderr
+
+
+def test_metrics_keep_each_currencys_decimals(funnel):
+    assert funnel("add", "k", "--value", "1.234 KWD").exit_code == 0
+    assert funnel("add", "j", "--value", "¥1500").exit_code == 0
+    r = funnel("report", "metrics", "--format", "json")
+    by_currency = {m["currency"]: m for m in r.json()}
+    # 1.234 KWD has three decimals, 1500 JPY none: neither is rounded to cents.
+    assert by_currency["KWD"]["open_value"] == 1.234
+    assert by_currency["JPY"]["open_value"] == 1500
+    table = funnel("report", "metrics").stdout
+    assert "1.234 KWD" in table and "1,500 JPY" in table

@@ -26,7 +26,8 @@ def _major(minor: float | None, currency: str) -> float | None:
         return None
     from funnelcli.money import minor_exponent
 
-    major = round(minor / 10 ** minor_exponent(currency), 2)
+    digits = minor_exponent(currency)  # 0 for JPY, 3 for KWD
+    major = round(minor / 10**digits, digits)
     return int(major) if major == int(major) else major
 
 
@@ -127,8 +128,10 @@ def _show(value: Any, unit: str, currency: str) -> str:
     if unit == "days":
         return f"{value:.1f} days"
     if unit.startswith("money"):
+        from funnelcli.money import minor_exponent
+
         suffix = "/day" if unit == "money/day" else ""
-        return f"{value:,.2f} {currency}{suffix}"
+        return f"{value:,.{minor_exponent(currency)}f} {currency}{suffix}"
     if isinstance(value, float):
         return f"{value:.1f}"
     return str(value)
