@@ -88,8 +88,10 @@ def follow_up(
     Example: funnel follow-up 12 "fri 10:00"
     """
     out = _single(fmt)
-    if (when_ is None) == (not clear):
-        raise Invalid("give WHEN or --clear")
+    if when_ is None and not clear:
+        raise Invalid("give WHEN, or --clear to remove the next follow-up")
+    if when_ is not None and clear:
+        raise Invalid("give WHEN or --clear, not both")
     updated = svc.set_follow_up(state(ctx).context(write=True), deal, None if clear else when_)
     _report(out, updated, f"{deal_summary(updated)}: {_next_text(updated)}")
 

@@ -383,6 +383,8 @@ def close_deal(
             note=reason,
             recorded_at=ctx.now_utc,
         )
+        # A closed deal needs no follow-up, and a snooze must not outlive it.
+        values.update(snoozed_until=None, snooze_reason=None)
         values.update(status=outcome, closed_at=stamp, next_follow_up=None, updated_at=ctx.now_utc)
         ctx.store.update_deal(deal.id, values)
         closed = ctx.store.deal(deal.id)

@@ -70,7 +70,8 @@ def log_activity(
     no_next: bool = False,
 ) -> tuple[Deal, Activity]:
     """Record a touch and schedule the next one: `--next`, none with `--no-next`,
-    else the deal's stage cadence counted from the day of the touch."""
+    else the deal's stage cadence counted from the day of the touch. A backfilled
+    touch older than the deal's last one leaves the schedule as it is."""
     if next_when is not None and no_next:
         raise Invalid("give --next or --no-next, not both")
     kind = _kind(ctx, kind)
@@ -83,6 +84,10 @@ def log_activity(
             follow_up: str | None = _iso(_future(ctx, next_when, "--next"))
         elif no_next:
             follow_up = None
+        elif deal.last_activity_at is not None and utc_text(moment) < deal.last_activity_at:
+            # Backfilling a touch older than the latest one: the schedule the
+            # latest touch set stands (the cadence counts from the last touch).
+            follow_up = deal.next_follow_up
         else:
             stage = next(
                 s

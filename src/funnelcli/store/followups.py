@@ -64,9 +64,11 @@ class FollowUpStore:
         """(deal, idle days, rot days), most overdue for attention first. Idle since
         the later of entering its stage and its last touch."""
         params: dict[str, Any] = {"today": today, "now": now_utc}
+        # Whole calendar days in local time, as a person counts them (24-hour
+        # blocks of UTC would lose a day across a DST change).
         idle = (
-            "CAST(julianday(:now) - julianday(max(d.stage_entered_at, "
-            "coalesce(d.last_activity_at, d.stage_entered_at))) AS INTEGER)"
+            "CAST(julianday(date(:now, 'localtime')) - julianday(date(max(d.stage_entered_at, "
+            "coalesce(d.last_activity_at, d.stage_entered_at)), 'localtime')) AS INTEGER)"
         )
         sql = (
             DEAL_FIELDS
