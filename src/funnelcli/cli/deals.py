@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from funnelcli.cli.options import At, DealArg, Format, PipelineOpt
+from funnelcli.cli.options import At, DealArg, Format, OwnerFilter, PipelineOpt
 from funnelcli.cli.state import state
-from funnelcli.errors import Invalid, UsageError
-from funnelcli.render.output import LIST_ONLY, Output
+from funnelcli.errors import Invalid
+from funnelcli.render.output import Output, single_output
 from funnelcli.render.records import deal_record, deal_row_record, detail_record
 from funnelcli.render.views import DEAL_COLUMNS, deal_lines, deal_summary
 from funnelcli.services.deals import (
@@ -56,11 +56,7 @@ Fields = Annotated[
 
 
 def _out(fmt: str, *, single: bool = True) -> Output:
-    """Check --format before anything is written, so a bad one changes nothing."""
-    out = Output(fmt)
-    if single and out.fmt in LIST_ONLY:
-        raise UsageError(f"--format {out.fmt} is for lists; use table or json here")
-    return out
+    return single_output(fmt) if single else Output(fmt)
 
 
 def _changes(params: dict[str, Any]) -> DealChanges:
@@ -141,7 +137,7 @@ def list_cmd(
         str | None, typer.Option("--stage", "-s", help="Only deals in this stage.")
     ] = None,
     status: Annotated[str, typer.Option("--status", help="open, won, lost or all.")] = "open",
-    owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's deals.")] = None,
+    owner: OwnerFilter = None,
     pipeline: PipelineOpt = None,
     tag: Tags = None,
     search: Annotated[

@@ -4,25 +4,16 @@ from typing import Annotated
 
 import typer
 
-from funnelcli.cli.options import At, DealArg, Format, PipelineOpt
+from funnelcli.cli.options import At, DealArg, Format, OwnerFilter, PipelineOpt
 from funnelcli.cli.state import state
-from funnelcli.errors import Invalid, UsageError
-from funnelcli.render.output import LIST_ONLY, Output
+from funnelcli.errors import Invalid
+from funnelcli.render.output import Output, single_output
 from funnelcli.render.records import deal_record, due_record, stale_record
 from funnelcli.render.text import safe
 from funnelcli.render.views import DUE_COLUMNS, STALE_COLUMNS, deal_summary, when
 from funnelcli.services import followups as svc
 
-Owner = Annotated[str | None, typer.Option("--owner", help="Only this owner's deals.")]
-
 OVERDUE_EXIT = 3  # `due --check`: something is overdue (for cron)
-
-
-def _single(fmt: str) -> Output:
-    out = Output(fmt)
-    if out.fmt in LIST_ONLY:
-        raise UsageError(f"--format {out.fmt} is for lists; use table or json here")
-    return out
 
 
 def _report(out: Output, deal: object, text: str) -> None:
@@ -57,7 +48,7 @@ def log(
 
     Example: funnel log 12 call "sent pricing" --next +3d
     """
-    out = _single(fmt)
+    out = single_output(fmt)
     updated, activity = svc.log_activity(
         state(ctx).context(write=True),
         deal,
@@ -87,7 +78,7 @@ def follow_up(
 
     Example: funnel follow-up 12 "fri 10:00"
     """
-    out = _single(fmt)
+    out = single_output(fmt)
     if when_ is None and not clear:
         raise Invalid("give WHEN, or --clear to remove the next follow-up")
     if when_ is not None and clear:
@@ -112,7 +103,7 @@ def snooze(
 
     Example: funnel snooze 12 2027-01-10 --reason "budget opens in January"
     """
-    out = _single(fmt)
+    out = single_output(fmt)
     if until is None and not clear:
         raise Invalid("snooze needs a date (UNTIL), or --clear to wake the deal")
     if until is not None and clear:
@@ -127,7 +118,7 @@ def due(
     within: Annotated[
         int, typer.Option("--within", help="Also list follow-ups due in the next N days.")
     ] = 0,
-    owner: Owner = None,
+    owner: OwnerFilter = None,
     pipeline: PipelineOpt = None,
     check: Annotated[
         bool, typer.Option("--check", help=f"Exit {OVERDUE_EXIT} when anything is overdue.")
@@ -158,7 +149,10 @@ def due(
 
 
 def stale(
-    ctx: typer.Context, owner: Owner = None, pipeline: PipelineOpt = None, fmt: Format = "table"
+    ctx: typer.Context,
+    owner: OwnerFilter = None,
+    pipeline: PipelineOpt = None,
+    fmt: Format = "table",
 ) -> None:
     """Open deals idle (no stage change, no touch) longer than their stage's rot limit.
 

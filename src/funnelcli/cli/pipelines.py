@@ -6,9 +6,8 @@ import typer
 
 from funnelcli.cli.options import Format, PipelineOpt
 from funnelcli.cli.state import state
-from funnelcli.errors import UsageError
 from funnelcli.models import PipelineSummary, Stage
-from funnelcli.render.output import LIST_ONLY, Output
+from funnelcli.render.output import Output, single_output
 from funnelcli.render.records import pipeline_record, stage_record
 from funnelcli.render.text import safe
 from funnelcli.render.views import PIPELINE_COLUMNS
@@ -32,14 +31,6 @@ Cadence = Annotated[int | None, typer.Option("--cadence", help="Days between fol
 StageArg = Annotated[
     str, typer.Argument(help="Stage name (a unique prefix will do).", metavar="STAGE")
 ]
-
-
-def _single(fmt: str) -> Output:
-    """Check --format before anything is written, so a bad one changes nothing."""
-    out = Output(fmt)
-    if out.fmt in LIST_ONLY:
-        raise UsageError(f"--format {out.fmt} is for lists; use table or json here")
-    return out
 
 
 def _summary(c: Context, pipeline_id: int) -> PipelineSummary:
@@ -83,7 +74,7 @@ def create(
     Examples: funnel pipeline create renewals --stages "contacted,quote,signed"
               funnel pipeline create customers --template lifecycle
     """
-    out = _single(fmt)
+    out = single_output(fmt)
     c = state(ctx).context(write=True)
     p = svc.create_pipeline(c, name, stages, template)
     if out.fmt == "table":
@@ -158,7 +149,7 @@ def stage_add(
 
     Example: funnel stage add trial --after demo --probability 55
     """
-    _single(fmt)
+    single_output(fmt)
     stage = svc.add_stage(
         state(ctx).context(write=True),
         name,
@@ -185,7 +176,7 @@ def stage_rename(
 
     Example: funnel stage rename demo presentation
     """
-    _single(fmt)
+    single_output(fmt)
     renamed = svc.rename_stage(state(ctx).context(write=True), stage, new, pipeline)
     _stage_out(fmt, renamed, "renamed to")
 
@@ -204,7 +195,7 @@ def stage_move(
 
     Example: funnel stage move proposal --after negotiation
     """
-    _single(fmt)
+    single_output(fmt)
     c = state(ctx).context(write=True)
     p = svc.move_stage(
         c,
@@ -229,7 +220,7 @@ def stage_remove(
 
     Example: funnel stage remove qualified
     """
-    _single(fmt)
+    single_output(fmt)
     removed = svc.remove_stage(state(ctx).context(write=True), stage, pipeline)
     _stage_out(fmt, removed, "removed")
 
@@ -248,7 +239,7 @@ def stage_set(
 
     Example: funnel stage set demo --probability 60 --rot-days 10 --cadence 4
     """
-    _single(fmt)
+    single_output(fmt)
     changed = svc.set_stage(
         state(ctx).context(write=True),
         stage,

@@ -4,10 +4,9 @@ from typing import Annotated, Any
 
 import typer
 
-from funnelcli.cli.options import Format, PipelineOpt
+from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
 from funnelcli.cli.state import state
-from funnelcli.errors import UsageError
-from funnelcli.render.output import LIST_ONLY, Column, Output
+from funnelcli.render.output import Column, single_output
 from funnelcli.services import reports as svc
 
 report_app = typer.Typer(
@@ -18,7 +17,6 @@ Since = Annotated[
     str | None, typer.Option("--since", help="Period start: 2026-10-01, 30d (30 days ago), -1m.")
 ]
 Until = Annotated[str | None, typer.Option("--until", help="Period end (exclusive).")]
-Owner = Annotated[str | None, typer.Option("--owner", help="Only this owner's deals.")]
 
 
 def _major(minor: float | None, currency: str) -> float | None:
@@ -44,13 +42,6 @@ def _period(period: svc.Period) -> dict[str, Any]:
     }
 
 
-def _single(fmt: str) -> Output:
-    out = Output(fmt)
-    if out.fmt in LIST_ONLY:
-        raise UsageError(f"--format {out.fmt} is for lists; use table or json here")
-    return out
-
-
 def metrics_record(m: svc.Metrics, period: svc.Period) -> dict[str, Any]:
     cur = m.currency
     return {
@@ -73,7 +64,7 @@ def metrics_record(m: svc.Metrics, period: svc.Period) -> dict[str, Any]:
 def metrics_cmd(
     ctx: typer.Context,
     pipeline: PipelineOpt = None,
-    owner: Owner = None,
+    owner: OwnerFilter = None,
     since: Since = None,
     until: Until = None,
     fmt: Format = "table",
@@ -83,7 +74,7 @@ def metrics_cmd(
 
     Example: funnel report metrics --since 30d
     """
-    out = _single(fmt)
+    out = single_output(fmt)
     results, period = svc.metrics_report(
         state(ctx).context(write=False),
         since=since,
@@ -170,7 +161,7 @@ def funnel_record(f: svc.Funnel, period: svc.Period) -> dict[str, Any]:
 def funnel_cmd(
     ctx: typer.Context,
     pipeline: PipelineOpt = None,
-    owner: Owner = None,
+    owner: OwnerFilter = None,
     since: Since = None,
     until: Until = None,
     fmt: Format = "table",
@@ -183,7 +174,7 @@ def funnel_cmd(
 
     Example: funnel report funnel --since 90d --owner anna
     """
-    out = _single(fmt)
+    out = single_output(fmt)
     funnel, period = svc.funnel_report(
         state(ctx).context(write=False),
         since=since,

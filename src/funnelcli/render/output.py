@@ -191,6 +191,15 @@ class Output:
         )
 
 
+def single_output(fmt: str) -> Output:
+    """Output for one object (a deal, a report): checked before anything is
+    written, so a list-only format changes nothing."""
+    out = Output(fmt)
+    if out.fmt in LIST_ONLY:
+        raise UsageError(f"--format {out.fmt} is for lists; use table or json here")
+    return out
+
+
 def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()
