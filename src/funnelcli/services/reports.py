@@ -10,7 +10,7 @@ from funnelcli import metrics
 from funnelcli.clock import start_of_day, utc_text
 from funnelcli.errors import Invalid
 from funnelcli.services import Context, parse_date, resolve_pipeline
-from funnelcli.store.reports import Window
+from funnelcli.store.reports import MetricCounts, Window
 
 _BARE_OFFSET = re.compile(r"\d+\s*[dwmy]", re.IGNORECASE)
 
@@ -65,6 +65,29 @@ class Metrics:
     sales_velocity: float | None  # minor units per day
 
 
+def metrics_from_counts(c: MetricCounts) -> Metrics:
+    """PRODUCT.md's metrics from one currency's counted figures."""
+    rate = metrics.win_rate(c.won, c.lost)
+    size = metrics.mean(c.won_value, c.won_with_value)
+    cycle = metrics.mean(c.won_days, c.won)
+    return Metrics(
+        currency=c.currency,
+        open_deals=c.open_deals,
+        open_value=c.open_value,
+        weighted_value=c.weighted_minor,
+        won=c.won,
+        lost=c.lost,
+        win_rate=rate,
+        conversion_rate=metrics.percent(c.created_won, c.created),
+        avg_deal_size=size,
+        sales_cycle_days=cycle,
+        # the exact win rate, not the one rounded for display
+        sales_velocity=metrics.sales_velocity(
+            c.open_deals, size, metrics.win_rate(c.won, c.lost, None), cycle
+        ),
+    )
+
+
 def metrics_report(
     ctx: Context,
     *,
@@ -80,30 +103,7 @@ def metrics_report(
     if not counts:
         empty = Metrics(ctx.config.currency, 0, 0, 0.0, 0, 0, None, None, None, None, None)
         return [empty], period
-    results = []
-    for c in counts:
-        rate = metrics.win_rate(c.won, c.lost)
-        size = metrics.mean(c.won_value, c.won_with_value)
-        cycle = metrics.mean(c.won_days, c.won)
-        results.append(
-            Metrics(
-                currency=c.currency,
-                open_deals=c.open_deals,
-                open_value=c.open_value,
-                weighted_value=c.weighted_minor,
-                won=c.won,
-                lost=c.lost,
-                win_rate=rate,
-                conversion_rate=metrics.percent(c.created_won, c.created),
-                avg_deal_size=size,
-                sales_cycle_days=cycle,
-                # the exact win rate, not the one rounded for display
-                sales_velocity=metrics.sales_velocity(
-                    c.open_deals, size, metrics.win_rate(c.won, c.lost, None), cycle
-                ),
-            )
-        )
-    return results, period
+    return [metrics_from_counts(c) for c in counts], period
 
 
 @dataclass

@@ -72,11 +72,20 @@ class StageCounts:
 class ReportStore:
     conn: sqlite3.Connection
 
-    def metric_counts(self, w: Window) -> list[MetricCounts]:
+    def owners(self, w: Window) -> list[str]:
+        rows = self.conn.execute(
+            f"SELECT DISTINCT d.owner FROM deals d WHERE 1 = 1 {w.scope()} ORDER BY d.owner",
+            w.params(),
+        )
+        return [r[0] for r in rows]
+
+    def metric_counts(self, w: Window, *, by_owner: bool = False) -> list[MetricCounts]:
+        """One row per currency (per owner and currency with `by_owner`; the
+        owner is then prefixed to the currency as "owner\x00USD")."""
         closed_in = w.within("d.closed_at")
         created_in = w.within("d.created_at")
         sql = f"""
-        SELECT d.currency,
+        SELECT {"d.owner || char(0) || d.currency" if by_owner else "d.currency"},
           sum(d.status = 'open'),
           sum(CASE WHEN d.status = 'open' THEN coalesce(d.value, 0) ELSE 0 END),
           sum(CASE WHEN d.status = 'open'
@@ -92,7 +101,8 @@ class ReportStore:
               THEN julianday(d.closed_at) - julianday(d.created_at) ELSE 0 END)
         FROM deals d JOIN stages s ON s.id = d.stage_id
         WHERE 1 = 1 {w.scope()}
-        GROUP BY d.currency ORDER BY d.currency"""
+        GROUP BY {"d.owner, " if by_owner else ""}d.currency
+        ORDER BY {"d.owner, " if by_owner else ""}d.currency"""
         return [MetricCounts(*row) for row in self.conn.execute(sql, w.params())]
 
     def stage_counts(self, w: Window) -> tuple[dict[int, StageCounts], int, int]:
@@ -151,3 +161,28 @@ class ReportStore:
         ).fetchall()
         median = sum(r[0] for r in middle) / len(middle)
         return total / count, median, count
+
+    def forecast_rows(self, w: Window, by: str) -> list[tuple[str | None, str, int, int, float]]:
+        """Open deals by expected close period: (period or None, currency, deals,
+        value, weighted value), value in minor units. `w.since/until` here are
+        local dates bounding expected_close."""
+        period = (
+            "substr(d.expected_close, 1, 7)"
+            if by == "month"
+            else "substr(d.expected_close, 1, 4) || '-Q' || "
+            "((CAST(substr(d.expected_close, 6, 2) AS INTEGER) + 2) / 3)"
+        )
+        where = ""
+        if w.since is not None:
+            where += " AND (d.expected_close IS NULL OR d.expected_close >= :since)"
+        if w.until is not None:
+            where += " AND (d.expected_close IS NULL OR d.expected_close < :until)"
+        sql = f"""
+        SELECT CASE WHEN d.expected_close IS NULL THEN NULL ELSE {period} END AS period,
+               d.currency, count(*), sum(coalesce(d.value, 0)),
+               sum(coalesce(d.value, 0) * coalesce(d.probability, s.probability) / 100.0)
+        FROM deals d JOIN stages s ON s.id = d.stage_id
+        WHERE d.status = 'open' {where} {w.scope()}
+        GROUP BY period, d.currency
+        ORDER BY period IS NULL, period, d.currency"""
+        return [tuple(r) for r in self.conn.execute(sql, w.params())]  # type: ignore[misc]

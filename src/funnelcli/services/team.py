@@ -1,0 +1,131 @@
+"""Reports across people and time: per owner (with the stage-by-owner
+conversion matrix) and the forecast by expected close period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from funnelcli import metrics
+from funnelcli.errors import Invalid
+from funnelcli.services import Context, parse_date, resolve_pipeline
+from funnelcli.services.reports import Metrics, Period, metrics_from_counts, window
+from funnelcli.store.reports import Window
+
+
+@dataclass
+class OwnerRow:
+    owner: str
+    metrics: Metrics
+    won_value: int  # minor units
+
+
+@dataclass
+class OwnersReport:
+    pipeline: str
+    rows: list[OwnerRow]
+    stages: list[str]
+    team: list[float | None]  # conversion to next per stage, whole team
+    by_owner: dict[str, list[float | None]] = field(default_factory=dict)
+
+
+def _conversions(ctx: Context, w: Window, stage_ids: list[int]) -> list[float | None]:
+    counts, won, _ = ctx.store.stage_counts(w)
+    furthest = [counts[i].furthest_not_won if i in counts else 0 for i in stage_ids]
+    return metrics.stage_conversions(metrics.reached_by_stage(furthest, won), won)
+
+
+def owners_report(
+    ctx: Context,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    pipeline: str | None = None,
+    owner: str | None = None,
+) -> tuple[OwnersReport, Period]:
+    """The metrics per owner (and currency), plus each owner's stage-to-stage
+    conversion in one pipeline beside the team's: who is strong where."""
+    with ctx.store.read():
+        p = resolve_pipeline(ctx, pipeline)
+        scope_pid = None if pipeline is None else p.id
+        w, period = window(ctx, since, until, scope_pid, owner)
+        rows = []
+        for c in ctx.store.metric_counts(w, by_owner=True):
+            name, _, currency = c.currency.partition("\x00")
+            c.currency = currency
+            rows.append(OwnerRow(name, metrics_from_counts(c), c.won_value))
+        stage_ids = [s.id for s in p.stages]
+        fw, _ = window(ctx, since, until, p.id, owner)
+        report = OwnersReport(
+            p.name, rows, [s.name for s in p.stages], _conversions(ctx, fw, stage_ids)
+        )
+        for name in ctx.store.owners(fw):
+            ow, _ = window(ctx, since, until, p.id, name)
+            report.by_owner[name] = _conversions(ctx, ow, stage_ids)
+    return report, period
+
+
+@dataclass
+class ForecastRow:
+    period: str | None  # "2026-12", "2026-Q4", or None: no expected close date
+    currency: str
+    deals: int
+    value: int  # minor units
+    weighted_value: float  # minor units
+
+
+@dataclass
+class Goal:
+    amount: int  # minor units
+    currency: str
+    weighted_value: float
+    gap: float
+    win_rate: float | None
+    pipeline_needed: float | None  # open value needed at the current win rate
+
+
+def forecast_report(
+    ctx: Context,
+    *,
+    by: str = "month",
+    since: str | None = None,
+    until: str | None = None,
+    pipeline: str | None = None,
+    owner: str | None = None,
+    goal: str | None = None,
+) -> tuple[list[ForecastRow], Goal | None]:
+    """Open deals by expected close period, with value and weighted value;
+    `--goal` shows the gap to a target and the pipeline needed to close it at
+    the current win rate (all time)."""
+    if by not in ("month", "quarter"):
+        raise Invalid(f"--by must be month or quarter, not '{by}'")
+    with ctx.store.read():
+        pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
+        w = Window(pipeline_id=pid, owner=owner)
+        if since is not None:
+            w.since = _day(ctx, since, "--since")
+        if until is not None:
+            w.until = _day(ctx, until, "--until")
+        rows = [ForecastRow(*r) for r in ctx.store.forecast_rows(w, by)]
+        target = None
+        if goal is not None:
+            from funnelcli.money import parse_amount
+
+            amount, currency = parse_amount(goal, ctx.config.currency)
+            weighted = sum(r.weighted_value for r in rows if r.currency == currency)
+            totals = [
+                c
+                for c in ctx.store.metric_counts(Window(pipeline_id=pid, owner=owner))
+                if c.currency == currency
+            ]
+            rate = metrics.win_rate(totals[0].won, totals[0].lost, None) if totals else None
+            gap = max(amount - weighted, 0.0)
+            needed = None if not rate else gap / (rate / 100.0)
+            target = Goal(amount, currency, weighted, gap, rate, needed)
+    return rows, target
+
+
+def _day(ctx: Context, text: str, option: str) -> str:
+    from datetime import datetime
+
+    when = parse_date(ctx, text, option)
+    return (when.date() if isinstance(when, datetime) else when).isoformat()
