@@ -58,6 +58,12 @@ def demo(
         due_record,
         DUE_COLUMNS,
     )
+    from funnelcli.cli.reports import funnel_cmd, metrics_cmd
+
+    out.lines([[], [("The funnel (funnel report funnel)", "bold")]])
+    funnel_cmd(ctx, pipeline=None, owner=None, since=None, until=None, fmt="table")
+    out.lines([[], [("The numbers (funnel report metrics)", "bold")]])
+    metrics_cmd(ctx, pipeline=None, owner=None, since=None, until=None, fmt="table")
 
 
 def register(app: typer.Typer) -> None:

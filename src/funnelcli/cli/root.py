@@ -76,7 +76,7 @@ def register(command: str | None = None) -> None:
 
         followups.register(app, only=command)
         return
-    from funnelcli.cli import config_cmd, deals, demo, followups, pipelines, reports
+    from funnelcli.cli import board, config_cmd, deals, demo, followups, pipelines, reports
 
     deals.register(app)
     followups.register(app)
@@ -85,6 +85,7 @@ def register(command: str | None = None) -> None:
     app.add_typer(config_cmd.config_app, name="config")
     app.add_typer(reports.report_app, name="report")
     demo.register(app)
+    board.register(app)
 
 
 def command_name(args: list[str]) -> str | None:

@@ -1,0 +1,97 @@
+"""`funnel board`: the pipeline as columns, one per stage (kanban)."""
+
+from typing import Any
+
+import typer
+
+from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
+from funnelcli.cli.state import state
+from funnelcli.render.output import single_output
+from funnelcli.render.records import deal_record
+from funnelcli.render.text import safe
+from funnelcli.render.views import amount, when
+
+
+def _mark(deal: Any, today: str) -> str:
+    """'!' overdue, '*' due today: what a seller scans the board for."""
+    nxt = (deal.next_follow_up or "")[:10]
+    if not nxt:
+        return ""
+    return "!" if nxt < today else ("*" if nxt == today else "")
+
+
+def board(
+    ctx: typer.Context,
+    pipeline: PipelineOpt = None,
+    owner: OwnerFilter = None,
+    fmt: Format = "table",
+) -> None:
+    """The open deals of a pipeline as columns, one per stage, with value;
+    ! marks an overdue follow-up, * one due today.
+
+    Example: funnel board --owner anna
+    """
+    from funnelcli.services import resolve_pipeline
+    from funnelcli.services.deals import deal_filter, list_deals
+
+    out = single_output(fmt)
+    c = state(ctx).context(write=False)
+    today = c.now.date().isoformat()
+    with c.store.read():
+        p = resolve_pipeline(c, pipeline)
+        deals = list(list_deals(c, deal_filter(c, pipeline=p.name, owner=owner, sort="next")))
+    columns = {s.id: [d for d in deals if d.stage_id == s.id] for s in p.stages}
+    if out.fmt == "json":
+        out.emit_object(
+            lambda: {
+                "pipeline": p.name,
+                "stages": [
+                    {
+                        "stage": s.name,
+                        "deals": [
+                            {**deal_record(d), "follow_up_mark": _mark(d, today) or None}
+                            for d in columns[s.id]
+                        ],
+                    }
+                    for s in p.stages
+                ],
+            },
+            list,
+        )
+        return
+
+    def card(d: Any) -> str:
+        value = f" · {amount(d)}" if d.value is not None else ""
+        nxt = f" · {_mark(d, today)}{when(d.next_follow_up)}" if d.next_follow_up else ""
+        return f"#{d.id} {d.title}{value}{nxt}"
+
+    if not out.tty:
+        for s in p.stages:
+            out.out.write(safe(f"{s.name} ({len(columns[s.id])})") + "\n")
+            for d in columns[s.id]:
+                out.out.write("  " + safe(card(d)) + "\n")
+        return
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, expand=True)
+    for s in p.stages:
+        table.add_column(Text(f"{s.name} ({len(columns[s.id])})"), overflow="fold", ratio=1)
+    depth = max([len(v) for v in columns.values()] + [0])
+    for i in range(depth):
+        cells = []
+        for s in p.stages:
+            items = columns[s.id]
+            if i >= len(items):
+                cells.append(Text(""))
+                continue
+            mark = _mark(items[i], today)
+            style = "bold red" if mark == "!" else ("yellow" if mark == "*" else "")
+            cells.append(Text(safe(card(items[i])), style=style if out.color else ""))
+        table.add_row(*cells)
+    out._console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("board")(board)
