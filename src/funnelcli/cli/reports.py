@@ -6,6 +6,7 @@ import typer
 
 from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
 from funnelcli.cli.state import state
+from funnelcli.errors import UsageError
 from funnelcli.render.output import Column, Output, single_output
 from funnelcli.services import reports as svc
 
@@ -15,6 +16,15 @@ report_app = typer.Typer(
 
 Since = Annotated[
     str | None, typer.Option("--since", help="Period start: 2026-10-01, 30d (30 days ago), -1m.")
+]
+Compare = Annotated[
+    str | None,
+    typer.Option(
+        "--compare",
+        help="previous: the same figures for the period of equal "
+        "length before --since, with the change.",
+        metavar="previous",
+    ),
 ]
 Until = Annotated[str | None, typer.Option("--until", help="Period end (exclusive).")]
 
@@ -67,22 +77,34 @@ def metrics_cmd(
     owner: OwnerFilter = None,
     since: Since = None,
     until: Until = None,
+    compare: Compare = None,
     fmt: Format = "table",
 ) -> None:
     """Open deals and value, weighted value, won, lost, win rate, conversion,
     average deal size, sales cycle and velocity (one set per currency).
 
-    Example: funnel report metrics --since 30d
+    With --compare previous, each figure also for the period of equal length
+    just before, and the change (open deals and values are today's in both).
+
+    Example: funnel report metrics --since 30d --compare previous
     """
     out = single_output(fmt)
+    _check_compare(compare)
+    c = state(ctx).context(write=False)
     results, period = svc.metrics_report(
-        state(ctx).context(write=False),
-        since=since,
-        until=until,
-        pipeline=pipeline,
-        owner=owner,
+        c, since=since, until=until, pipeline=pipeline, owner=owner
     )
     records = [metrics_record(m, period) for m in results]
+    if compare:
+        before = svc.previous_period(c, since, until)
+        prev, _ = svc.metrics_report(
+            c, since=before.since, until=before.until, pipeline=pipeline, owner=owner
+        )
+        by_currency = {m.currency: metrics_record(m, before) for m in prev}
+        for rec in records:
+            old = by_currency.get(rec["currency"])
+            rec["previous"] = old
+            rec["change"] = _changes(rec, old)
     if out.fmt == "json":
         out.emit_object(lambda: records[0] if len(records) == 1 else records, list)  # type: ignore[arg-type,return-value]
         return
@@ -100,15 +122,59 @@ def metrics_cmd(
     ]
     columns: list[Column[tuple[str, str, str]]] = [Column("Metric", lambda r: r[0], style="bold")]
     for rec in records:
+        cur = rec["currency"]
         columns.append(
             Column(
-                rec["currency"],
-                lambda r, rec=rec: _show(rec[r[1]], r[2], rec["currency"]),
-                "right",
-                "green",
+                cur, lambda r, rec=rec: _show(rec[r[1]], r[2], rec["currency"]), "right", "green"
             )
         )
+        if compare:
+            columns.append(
+                Column(
+                    "before",
+                    lambda r, rec=rec: _show(
+                        (rec["previous"] or {}).get(r[1]), r[2], rec["currency"]
+                    ),
+                    "right",
+                )
+            )
+            columns.append(
+                Column(
+                    "change",
+                    lambda r, rec=rec: _signed(rec["change"].get(r[1]), r[2]),
+                    "right",
+                    "yellow",
+                )
+            )
     out.emit_list(labels, lambda r: {}, columns)
+
+
+def _check_compare(compare: str | None) -> None:
+    if compare is not None and compare != "previous":
+        raise UsageError(f"--compare takes 'previous', not '{compare}'")
+
+
+def _changes(now: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+    """now − before for every number both have (None where either is missing)."""
+    if before is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in now.items():
+        old = before.get(key)
+        if _is_number(value) or _is_number(old):
+            out[key] = round(value - old, 2) if _is_number(value) and _is_number(old) else None
+    return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _signed(value: Any, unit: str) -> str:
+    if value is None:
+        return ""
+    text = f"{value:+.1f}" if isinstance(value, float) else f"{value:+d}"
+    return text + (" pts" if unit == "%" else "")
 
 
 def _show(value: Any, unit: str, currency: str) -> str:
@@ -164,25 +230,32 @@ def funnel_cmd(
     owner: OwnerFilter = None,
     since: Since = None,
     until: Until = None,
+    compare: Compare = None,
     fmt: Format = "table",
 ) -> None:
     """Per stage: open deals, how many reached it, conversion to the next stage,
     drop-off, and days in stage, drawn as a funnel.
 
     Deals created in the period make up the funnel; days in stage count the
-    stays that ended in the period.
+    stays that ended in the period. --compare previous adds the period of
+    equal length before --since, and the change per stage.
 
-    Example: funnel report funnel --since 90d --owner anna
+    Example: funnel report funnel --since 90d --owner anna --compare previous
     """
     out = single_output(fmt)
-    funnel, period = svc.funnel_report(
-        state(ctx).context(write=False),
-        since=since,
-        until=until,
-        pipeline=pipeline,
-        owner=owner,
-    )
+    _check_compare(compare)
+    c = state(ctx).context(write=False)
+    funnel, period = svc.funnel_report(c, since=since, until=until, pipeline=pipeline, owner=owner)
     record = funnel_record(funnel, period)
+    if compare:
+        before = svc.previous_period(c, since, until)
+        prev_funnel, _ = svc.funnel_report(
+            c, since=before.since, until=before.until, pipeline=pipeline, owner=owner
+        )
+        prev = funnel_record(prev_funnel, before)
+        record["previous"] = prev
+        for now_stage, old_stage in zip(record["stages"], prev["stages"], strict=True):
+            now_stage["change"] = _changes(now_stage, old_stage)
     if out.fmt == "json":
         out.emit_object(lambda: record, list)
         return
@@ -197,6 +270,19 @@ def funnel_cmd(
         Column("Reached", lambda s: str(s["reached"]), "right"),
         Column("", draw, style="cyan"),
         Column("→ next", lambda s: _show(s["conversion_to_next"], "%", ""), "right"),
+        *(
+            [
+                Column("before", lambda s: _show(_prev_conv(record, s), "%", ""), "right"),
+                Column(
+                    "change",
+                    lambda s: _signed(s["change"].get("conversion_to_next"), "%"),
+                    "right",
+                    "yellow",
+                ),
+            ]
+            if compare
+            else []
+        ),
         Column("Dropped", lambda s: str(s["dropped"]), "right", "red"),
         Column("Open", lambda s: str(s["open_count"]), "right"),
         Column("Avg days", lambda s: _show(s["avg_days_in_stage"], "", ""), "right"),
@@ -204,6 +290,13 @@ def funnel_cmd(
     ]
     out.emit_list(record["stages"], lambda s: s, columns)
     out.lines([[(f"won {record['won']}, lost {record['lost']}", "bold")]])
+
+
+def _prev_conv(record: dict[str, Any], stage: dict[str, Any]) -> Any:
+    for old in record["previous"]["stages"]:
+        if old["stage"] == stage["stage"]:
+            return old["conversion_to_next"]
+    return None
 
 
 def _diff(owner_pct: float | None, team_pct: float | None) -> str:

@@ -21,20 +21,34 @@ class Period:
     until: datetime | None = None
 
 
-def _bound(ctx: Context, text: str | None, option: str) -> datetime | None:
+Bound = str | datetime | None  # as typed (`30d`, `2026-10-01`), or already read
+
+
+def _bound(ctx: Context, text: Bound, option: str) -> datetime | None:
     """A period bound. `--since 30d` means 30 days ago (a bare offset looks back)."""
-    if text is None:
-        return None
+    if text is None or isinstance(text, datetime):
+        return text
     if _BARE_OFFSET.fullmatch(text.strip()):
         text = "-" + text.strip()
     when = parse_date(ctx, text, option)
     return when if isinstance(when, datetime) else start_of_day(when)
 
 
+def previous_period(ctx: Context, since: Bound, until: Bound) -> Period:
+    """The period of equal length just before [since, until) (until: now)."""
+    start = _bound(ctx, since, "--since")
+    if start is None:
+        raise Invalid("--compare previous needs --since (the period to compare)")
+    end = _bound(ctx, until, "--until") or ctx.now
+    if start >= end:
+        raise Invalid("--since must be before --until")
+    return Period(start - (end - start), start)
+
+
 def window(
     ctx: Context,
-    since: str | None,
-    until: str | None,
+    since: Bound,
+    until: Bound,
     pipeline_id: int | None,
     owner: str | None,
 ) -> tuple[Window, Period]:
@@ -91,8 +105,8 @@ def metrics_from_counts(c: MetricCounts) -> Metrics:
 def metrics_report(
     ctx: Context,
     *,
-    since: str | None = None,
-    until: str | None = None,
+    since: Bound = None,
+    until: Bound = None,
     pipeline: str | None = None,
     owner: str | None = None,
 ) -> tuple[list[Metrics], Period]:
@@ -130,8 +144,8 @@ class Funnel:
 def funnel_report(
     ctx: Context,
     *,
-    since: str | None = None,
-    until: str | None = None,
+    since: Bound = None,
+    until: Bound = None,
     pipeline: str | None = None,
     owner: str | None = None,
 ) -> tuple[Funnel, Period]:
