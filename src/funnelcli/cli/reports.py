@@ -26,6 +26,14 @@ Compare = Annotated[
         metavar="previous",
     ),
 ]
+Explain = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        help="Show each figure's formula, the window, and the deals "
+        "it counted (their ids in JSON).",
+    ),
+]
 Until = Annotated[str | None, typer.Option("--until", help="Period end (exclusive).")]
 
 
@@ -78,6 +86,7 @@ def metrics_cmd(
     since: Since = None,
     until: Until = None,
     compare: Compare = None,
+    explain: Explain = False,
     fmt: Format = "table",
 ) -> None:
     """Open deals and value, weighted value, won, lost, win rate, conversion,
@@ -105,6 +114,15 @@ def metrics_cmd(
             old = by_currency.get(rec["currency"])
             rec["previous"] = old
             rec["change"] = _changes(rec, old)
+    if explain:
+        from funnelcli.services.explain import explain_metrics
+
+        for rec in records:
+            rec["explain"] = _explained(
+                explain_metrics(
+                    c, rec["currency"], since=since, until=until, pipeline=pipeline, owner=owner
+                )
+            )
     if out.fmt == "json":
         out.emit_object(lambda: records[0] if len(records) == 1 else records, list)  # type: ignore[arg-type,return-value]
         return
@@ -147,6 +165,27 @@ def metrics_cmd(
                 )
             )
     out.emit_list(labels, lambda r: {}, columns)
+    if explain:
+        _explain_lines(out, records[0], [(rec["currency"], rec["explain"]) for rec in records])
+
+
+def _explained(items: list[Any]) -> dict[str, Any]:
+    return {
+        e.figure: {"formula": e.formula, "deals": len(e.deal_ids), "deal_ids": e.deal_ids}
+        for e in items
+    }
+
+
+def _explain_lines(out: Output, record: dict[str, Any], groups: list[tuple[str, Any]]) -> None:
+    since, until = record.get("since") or "the beginning", record.get("until") or "now"
+    lines = [[], [(f"How these were counted (window: [{since}, {until}))", "bold")]]
+    for name, figures in groups:
+        lines.append([(name, "magenta")])
+        for figure, e in figures.items():
+            lines.append(
+                [(f"  {figure}: ", "bold"), (e["formula"], ""), (f" — {e['deals']} deals", "dim")]
+            )
+    out.lines(lines)
 
 
 def _check_compare(compare: str | None) -> None:
@@ -231,6 +270,7 @@ def funnel_cmd(
     since: Since = None,
     until: Until = None,
     compare: Compare = None,
+    explain: Explain = False,
     fmt: Format = "table",
 ) -> None:
     """Per stage: open deals, how many reached it, conversion to the next stage,
@@ -256,6 +296,12 @@ def funnel_cmd(
         record["previous"] = prev
         for now_stage, old_stage in zip(record["stages"], prev["stages"], strict=True):
             now_stage["change"] = _changes(now_stage, old_stage)
+    if explain:
+        from funnelcli.services.explain import explain_funnel
+
+        per_stage = explain_funnel(c, since=since, until=until, pipeline=pipeline, owner=owner)
+        for stage_record, (_, items) in zip(record["stages"], per_stage, strict=True):
+            stage_record["explain"] = _explained(items)
     if out.fmt == "json":
         out.emit_object(lambda: record, list)
         return
@@ -290,6 +336,8 @@ def funnel_cmd(
     ]
     out.emit_list(record["stages"], lambda s: s, columns)
     out.lines([[(f"won {record['won']}, lost {record['lost']}", "bold")]])
+    if explain:
+        _explain_lines(out, record, [(s["stage"], s["explain"]) for s in record["stages"]])
 
 
 def _prev_conv(record: dict[str, Any], stage: dict[str, Any]) -> Any:
@@ -297,187 +345,3 @@ def _prev_conv(record: dict[str, Any], stage: dict[str, Any]) -> Any:
         if old["stage"] == stage["stage"]:
             return old["conversion_to_next"]
     return None
-
-
-def _diff(owner_pct: float | None, team_pct: float | None) -> str:
-    if owner_pct is None:
-        return "–"
-    if team_pct is None:
-        return f"{owner_pct:.0f}%"
-    return f"{owner_pct:.0f}% ({owner_pct - team_pct:+.0f})"
-
-
-@report_app.command("owners")
-def owners_cmd(
-    ctx: typer.Context,
-    pipeline: PipelineOpt = None,
-    owner: OwnerFilter = None,
-    since: Since = None,
-    until: Until = None,
-    fmt: Format = "table",
-) -> None:
-    """Per owner: open deals, won, lost, win rate, won value, deal size, cycle;
-    then each owner's stage-to-stage conversion beside the team's (who is
-    strong at which stage).
-
-    Example: funnel report owners --since 90d
-    """
-    from funnelcli.services.team import owners_report
-
-    out = Output(fmt)
-    report, period = owners_report(
-        state(ctx).context(write=False),
-        since=since,
-        until=until,
-        pipeline=pipeline,
-        owner=owner,
-    )
-
-    def record(row: Any) -> dict[str, Any]:
-        m = row.metrics
-        return {
-            "owner": row.owner,
-            "open_deals": m.open_deals,
-            "won": m.won,
-            "lost": m.lost,
-            "win_rate": m.win_rate,
-            "won_value": _major(row.won_value, m.currency),
-            "avg_deal_size": _major(m.avg_deal_size, m.currency),
-            "sales_cycle_days": _r(m.sales_cycle_days),
-            "currency": m.currency,
-            "conversion_to_next": dict(
-                zip(report.stages, report.by_owner.get(row.owner, []), strict=False)
-            ),
-            "team_conversion_to_next": dict(zip(report.stages, report.team, strict=True)),
-            **_period(period),
-        }
-
-    columns: list[Column[Any]] = [
-        Column("Owner", lambda r: r.owner, style="bold"),
-        Column("Open", lambda r: str(r.metrics.open_deals), "right"),
-        Column("Won", lambda r: str(r.metrics.won), "right", "green"),
-        Column("Lost", lambda r: str(r.metrics.lost), "right", "red"),
-        Column("Win rate", lambda r: _show(r.metrics.win_rate, "%", ""), "right"),
-        Column(
-            "Won value",
-            lambda r: _show(_major(r.won_value, r.metrics.currency), "money", r.metrics.currency),
-            "right",
-        ),
-        Column(
-            "Avg deal",
-            lambda r: _show(
-                _major(r.metrics.avg_deal_size, r.metrics.currency), "money", r.metrics.currency
-            ),
-            "right",
-        ),
-        Column("Cycle", lambda r: _show(r.metrics.sales_cycle_days, "days", ""), "right"),
-    ]
-    out.emit_list(report.rows, record, columns)
-    if out.fmt != "table" or not report.by_owner:
-        return
-    out.lines(
-        [
-            [],
-            [
-                (
-                    f"Conversion to the next stage, {report.pipeline} "
-                    "(owner, and points above or below the team)",
-                    "bold",
-                )
-            ],
-        ]
-    )
-    names = ["team", *report.by_owner]
-    matrix: list[Column[int]] = [Column("Stage", lambda i: report.stages[i], style="magenta")]
-    for name in names:
-        values = report.team if name == "team" else report.by_owner[name]
-        matrix.append(
-            Column(
-                name,
-                lambda i, v=values, team=name == "team": (
-                    _diff(v[i], None) if team else _diff(v[i], report.team[i])
-                ),
-                "right",
-            )
-        )
-    out.emit_list(list(range(len(report.stages))), lambda i: {}, matrix)
-
-
-@report_app.command("forecast")
-def forecast_cmd(
-    ctx: typer.Context,
-    by: Annotated[str, typer.Option("--by", help="month or quarter.")] = "month",
-    goal: Annotated[
-        str | None,
-        typer.Option("--goal", help="Target amount: shows the gap and the pipeline needed."),
-    ] = None,
-    pipeline: PipelineOpt = None,
-    owner: OwnerFilter = None,
-    since: Annotated[str | None, typer.Option("--since", help="Expected close from.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Expected close before.")] = None,
-    fmt: Format = "table",
-) -> None:
-    """Open deals by expected close month or quarter: count, value, weighted
-    value (value × the stage's probability). Deals with no expected close date
-    are counted apart (period null).
-
-    Example: funnel report forecast --by quarter --goal 50000
-    """
-    from funnelcli.services.team import forecast_report
-
-    out = Output(fmt) if goal is None else single_output(fmt)
-    rows, target = forecast_report(
-        state(ctx).context(write=False),
-        by=by,
-        since=since,
-        until=until,
-        pipeline=pipeline,
-        owner=owner,
-        goal=goal,
-    )
-
-    def record(r: Any) -> dict[str, Any]:
-        return {
-            "period": r.period,
-            "deals": r.deals,
-            "value": _major(r.value, r.currency),
-            "weighted_value": _major(r.weighted_value, r.currency),
-            "currency": r.currency,
-        }
-
-    columns: list[Column[Any]] = [
-        Column("Period", lambda r: r.period or "no date", style="bold"),
-        Column("Deals", lambda r: str(r.deals), "right"),
-        Column("Value", lambda r: _show(_major(r.value, r.currency), "money", r.currency), "right"),
-        Column(
-            "Weighted",
-            lambda r: _show(_major(r.weighted_value, r.currency), "money", r.currency),
-            "right",
-            "green",
-        ),
-    ]
-    if target is None:
-        out.emit_list(rows, record, columns)
-        return
-    cur = target.currency
-    goal_record = {
-        "periods": [record(r) for r in rows],
-        "goal": _major(target.amount, cur),
-        "weighted_value": _major(target.weighted_value, cur),
-        "gap": _major(target.gap, cur),
-        "win_rate": target.win_rate if target.win_rate is None else round(target.win_rate, 2),
-        "pipeline_needed": _major(target.pipeline_needed, cur),
-        "currency": cur,
-    }
-    if out.fmt == "json":
-        out.emit_object(lambda: goal_record, list)
-        return
-    out.emit_list(rows, record, columns)
-    lines = [
-        f"goal {_show(goal_record['goal'], 'money', cur)}; weighted pipeline "
-        f"{_show(goal_record['weighted_value'], 'money', cur)}; gap "
-        f"{_show(goal_record['gap'], 'money', cur)}",
-        f"at the current win rate ({_show(goal_record['win_rate'], '%', cur)}) that needs "
-        f"{_show(goal_record['pipeline_needed'], 'money', cur)} more in open deals",
-    ]
-    out.lines([[(line, "bold")] for line in lines])

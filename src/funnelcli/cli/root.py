@@ -76,7 +76,16 @@ def register(command: str | None = None) -> None:
 
         followups.register(app, only=command)
         return
-    from funnelcli.cli import board, config_cmd, deals, demo, followups, pipelines, reports
+    from funnelcli.cli import (
+        board,
+        config_cmd,
+        deals,
+        demo,
+        followups,
+        pipelines,
+        report_team,
+        reports,
+    )
 
     deals.register(app)
     followups.register(app)
@@ -86,6 +95,7 @@ def register(command: str | None = None) -> None:
     app.add_typer(reports.report_app, name="report")
     demo.register(app)
     board.register(app)
+    del report_team  # its commands joined report_app on import
 
 
 def command_name(args: list[str]) -> str | None:

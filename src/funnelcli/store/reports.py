@@ -186,3 +186,21 @@ class ReportStore:
         GROUP BY period, d.currency
         ORDER BY period IS NULL, period, d.currency"""
         return [tuple(r) for r in self.conn.execute(sql, w.params())]  # type: ignore[misc]
+
+    def deal_ids(self, w: Window, where: str, params: dict[str, Any] | None = None) -> list[int]:
+        """Ids of the deals in the window's scope matching `where` (for --explain)."""
+        sql = (
+            "SELECT d.id FROM deals d JOIN stages s ON s.id = d.stage_id "
+            f"LEFT JOIN stages f ON f.id = d.furthest_stage_id WHERE ({where}) {w.scope()} "
+            "ORDER BY d.id"
+        )
+        return [r[0] for r in self.conn.execute(sql, {**w.params(), **(params or {})})]
+
+    def stay_deal_ids(self, stage_id: int, w: Window) -> list[int]:
+        ended_in = w.within("st.left_at")
+        sql = (
+            "SELECT DISTINCT st.deal_id FROM stage_stays st JOIN deals d ON d.id = st.deal_id "
+            f"WHERE st.stage_id = :stage AND st.days IS NOT NULL AND {ended_in} "
+            f"{Window(owner=w.owner).scope()} ORDER BY st.deal_id"
+        )
+        return [r[0] for r in self.conn.execute(sql, {**w.params(), "stage": stage_id})]

@@ -1,0 +1,194 @@
+"""`funnel report owners` and `funnel report forecast`: across people and time."""
+
+from typing import Annotated, Any
+
+import typer
+
+from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
+from funnelcli.cli.reports import Since, Until, _major, _period, _r, _show, report_app
+from funnelcli.cli.state import state
+from funnelcli.render.output import Column, Output, single_output
+
+
+def _diff(owner_pct: float | None, team_pct: float | None) -> str:
+    if owner_pct is None:
+        return "–"
+    if team_pct is None:
+        return f"{owner_pct:.0f}%"
+    return f"{owner_pct:.0f}% ({owner_pct - team_pct:+.0f})"
+
+
+@report_app.command("owners")
+def owners_cmd(
+    ctx: typer.Context,
+    pipeline: PipelineOpt = None,
+    owner: OwnerFilter = None,
+    since: Since = None,
+    until: Until = None,
+    fmt: Format = "table",
+) -> None:
+    """Per owner: open deals, won, lost, win rate, won value, deal size, cycle;
+    then each owner's stage-to-stage conversion beside the team's (who is
+    strong at which stage).
+
+    Example: funnel report owners --since 90d
+    """
+    from funnelcli.services.team import owners_report
+
+    out = Output(fmt)
+    report, period = owners_report(
+        state(ctx).context(write=False),
+        since=since,
+        until=until,
+        pipeline=pipeline,
+        owner=owner,
+    )
+
+    def record(row: Any) -> dict[str, Any]:
+        m = row.metrics
+        return {
+            "owner": row.owner,
+            "open_deals": m.open_deals,
+            "won": m.won,
+            "lost": m.lost,
+            "win_rate": m.win_rate,
+            "won_value": _major(row.won_value, m.currency),
+            "avg_deal_size": _major(m.avg_deal_size, m.currency),
+            "sales_cycle_days": _r(m.sales_cycle_days),
+            "currency": m.currency,
+            "conversion_to_next": dict(
+                zip(report.stages, report.by_owner.get(row.owner, []), strict=False)
+            ),
+            "team_conversion_to_next": dict(zip(report.stages, report.team, strict=True)),
+            **_period(period),
+        }
+
+    columns: list[Column[Any]] = [
+        Column("Owner", lambda r: r.owner, style="bold"),
+        Column("Open", lambda r: str(r.metrics.open_deals), "right"),
+        Column("Won", lambda r: str(r.metrics.won), "right", "green"),
+        Column("Lost", lambda r: str(r.metrics.lost), "right", "red"),
+        Column("Win rate", lambda r: _show(r.metrics.win_rate, "%", ""), "right"),
+        Column(
+            "Won value",
+            lambda r: _show(_major(r.won_value, r.metrics.currency), "money", r.metrics.currency),
+            "right",
+        ),
+        Column(
+            "Avg deal",
+            lambda r: _show(
+                _major(r.metrics.avg_deal_size, r.metrics.currency), "money", r.metrics.currency
+            ),
+            "right",
+        ),
+        Column("Cycle", lambda r: _show(r.metrics.sales_cycle_days, "days", ""), "right"),
+    ]
+    out.emit_list(report.rows, record, columns)
+    if out.fmt != "table" or not report.by_owner:
+        return
+    out.lines(
+        [
+            [],
+            [
+                (
+                    f"Conversion to the next stage, {report.pipeline} "
+                    "(owner, and points above or below the team)",
+                    "bold",
+                )
+            ],
+        ]
+    )
+    names = ["team", *report.by_owner]
+    matrix: list[Column[int]] = [Column("Stage", lambda i: report.stages[i], style="magenta")]
+    for name in names:
+        values = report.team if name == "team" else report.by_owner[name]
+        matrix.append(
+            Column(
+                name,
+                lambda i, v=values, team=name == "team": (
+                    _diff(v[i], None) if team else _diff(v[i], report.team[i])
+                ),
+                "right",
+            )
+        )
+    out.emit_list(list(range(len(report.stages))), lambda i: {}, matrix)
+
+
+@report_app.command("forecast")
+def forecast_cmd(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="month or quarter.")] = "month",
+    goal: Annotated[
+        str | None,
+        typer.Option("--goal", help="Target amount: shows the gap and the pipeline needed."),
+    ] = None,
+    pipeline: PipelineOpt = None,
+    owner: OwnerFilter = None,
+    since: Annotated[str | None, typer.Option("--since", help="Expected close from.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Expected close before.")] = None,
+    fmt: Format = "table",
+) -> None:
+    """Open deals by expected close month or quarter: count, value, weighted
+    value (value × the stage's probability). Deals with no expected close date
+    are counted apart (period null).
+
+    Example: funnel report forecast --by quarter --goal 50000
+    """
+    from funnelcli.services.team import forecast_report
+
+    out = Output(fmt) if goal is None else single_output(fmt)
+    rows, target = forecast_report(
+        state(ctx).context(write=False),
+        by=by,
+        since=since,
+        until=until,
+        pipeline=pipeline,
+        owner=owner,
+        goal=goal,
+    )
+
+    def record(r: Any) -> dict[str, Any]:
+        return {
+            "period": r.period,
+            "deals": r.deals,
+            "value": _major(r.value, r.currency),
+            "weighted_value": _major(r.weighted_value, r.currency),
+            "currency": r.currency,
+        }
+
+    columns: list[Column[Any]] = [
+        Column("Period", lambda r: r.period or "no date", style="bold"),
+        Column("Deals", lambda r: str(r.deals), "right"),
+        Column("Value", lambda r: _show(_major(r.value, r.currency), "money", r.currency), "right"),
+        Column(
+            "Weighted",
+            lambda r: _show(_major(r.weighted_value, r.currency), "money", r.currency),
+            "right",
+            "green",
+        ),
+    ]
+    if target is None:
+        out.emit_list(rows, record, columns)
+        return
+    cur = target.currency
+    goal_record = {
+        "periods": [record(r) for r in rows],
+        "goal": _major(target.amount, cur),
+        "weighted_value": _major(target.weighted_value, cur),
+        "gap": _major(target.gap, cur),
+        "win_rate": target.win_rate if target.win_rate is None else round(target.win_rate, 2),
+        "pipeline_needed": _major(target.pipeline_needed, cur),
+        "currency": cur,
+    }
+    if out.fmt == "json":
+        out.emit_object(lambda: goal_record, list)
+        return
+    out.emit_list(rows, record, columns)
+    lines = [
+        f"goal {_show(goal_record['goal'], 'money', cur)}; weighted pipeline "
+        f"{_show(goal_record['weighted_value'], 'money', cur)}; gap "
+        f"{_show(goal_record['gap'], 'money', cur)}",
+        f"at the current win rate ({_show(goal_record['win_rate'], '%', cur)}) that needs "
+        f"{_show(goal_record['pipeline_needed'], 'money', cur)} more in open deals",
+    ]
+    out.lines([[(line, "bold")] for line in lines])

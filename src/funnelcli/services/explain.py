@@ -1,0 +1,122 @@
+"""--explain: each figure's formula, the window, and the deals it counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from funnelcli.services import Context, resolve_pipeline
+from funnelcli.services.reports import Bound, window
+
+
+@dataclass
+class Explanation:
+    figure: str
+    formula: str
+    deal_ids: list[int]
+
+
+def explain_metrics(
+    ctx: Context,
+    currency: str,
+    *,
+    since: Bound = None,
+    until: Bound = None,
+    pipeline: str | None = None,
+    owner: str | None = None,
+) -> list[Explanation]:
+    with ctx.store.read():
+        pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
+        w, _ = window(ctx, since, until, pid, owner)
+        cur = "d.currency = :cur"
+        closed, created = w.within("d.closed_at"), w.within("d.created_at")
+
+        def ids(where: str) -> list[int]:
+            return ctx.store.deal_ids(w, f"{cur} AND {where}", {"cur": currency})
+
+        open_ids = ids("d.status = 'open'")
+        won = ids(f"d.status = 'won' AND {closed}")
+        lost = ids(f"d.status = 'lost' AND {closed}")
+        born = ids(created)
+        valued = ids(f"d.status = 'won' AND {closed} AND d.value IS NOT NULL")
+    return [
+        Explanation("open_deals", "count of deals whose status is open (today)", open_ids),
+        Explanation("open_value", "Σ value of the open deals", open_ids),
+        Explanation("weighted_value", "Σ value × probability of the open deals", open_ids),
+        Explanation("won", "deals closed as won in the period", won),
+        Explanation("lost", "deals closed as lost in the period", lost),
+        Explanation("win_rate", "won ÷ (won + lost) × 100", sorted(won + lost)),
+        Explanation(
+            "conversion_rate",
+            "of the deals created in the period, the share won so far × 100",
+            born,
+        ),
+        Explanation("avg_deal_size", "mean value of the deals won in the period", valued),
+        Explanation(
+            "sales_cycle_days",
+            "mean of (won_at − created_at) in days over deals won in the period",
+            won,
+        ),
+        Explanation(
+            "sales_velocity",
+            "open deals × avg deal size × win rate ÷ sales cycle (per day)",
+            sorted(set(open_ids + won + lost)),
+        ),
+    ]
+
+
+def explain_funnel(
+    ctx: Context,
+    *,
+    since: Bound = None,
+    until: Bound = None,
+    pipeline: str | None = None,
+    owner: str | None = None,
+) -> list[tuple[str, list[Explanation]]]:
+    """Per stage: the deals that reached it, dropped there, and whose stays in
+    it were measured."""
+    out = []
+    with ctx.store.read():
+        p = resolve_pipeline(ctx, pipeline)
+        w, _ = window(ctx, since, until, p.id, owner)
+        created = w.within("d.created_at")
+        for stage in p.stages:
+            reached = ctx.store.deal_ids(
+                w,
+                f"{created} AND (d.status = 'won' OR f.position >= :pos)",
+                {"pos": stage.position},
+            )
+            dropped = ctx.store.deal_ids(
+                w,
+                f"{created} AND d.status = 'lost' AND d.furthest_stage_id = :sid",
+                {"sid": stage.id},
+            )
+            stays = ctx.store.stay_deal_ids(stage.id, w)
+            out.append(
+                (
+                    stage.name,
+                    [
+                        Explanation(
+                            "reached",
+                            "created in the period, and entered this stage or a later one, or won",
+                            reached,
+                        ),
+                        Explanation(
+                            "conversion_to_next",
+                            "reached(next stage, or won after the last) "
+                            "÷ reached(this stage) × 100",
+                            reached,
+                        ),
+                        Explanation(
+                            "dropped", "lost, with this stage the furthest it reached", dropped
+                        ),
+                        Explanation(
+                            "avg_days_in_stage",
+                            "mean of (left − entered) over stays in this "
+                            "stage that ended in the period",
+                            stays,
+                        ),
+                        Explanation("median_days_in_stage", "median of the same stays", stays),
+                    ],
+                )
+            )
+    return out
