@@ -42,13 +42,17 @@ HISTORY: list[tuple[str, ...]] = [
     ("add", "Alpha", "--value", "1000", "--at", "2026-10-01"),
     ("move", "1", "qualified", "--at", "2026-10-03"),
     ("move", "1", "demo", "--at", "2026-10-08"),
+    ("log", "1", "call", "--at", "2026-10-02"),
+    ("log", "1", "email", "--at", "2026-10-09"),
     ("won", "1", "--at", "2026-10-21"),
     ("add", "Bravo", "--value", "2000", "--owner", "anna", "--at", "2026-10-05"),
     ("move", "2", "contacted", "--at", "2026-10-06"),
     ("move", "2", "proposal", "--at", "2026-10-12"),
+    ("log", "2", "meeting", "--at", "2026-10-20"),
     ("won", "2", "--value", "2500", "--at", "2026-11-02"),
     ("add", "Charlie", "--value", "3000", "--at", "2026-10-10"),
     ("move", "3", "qualified", "--at", "2026-10-12T12:00"),
+    ("log", "3", "call", "--at", "2026-10-11"),
     ("lost", "3", "--reason", "budget", "--at", "2026-10-15"),
     ("add", "Delta", "--value", "500", "--owner", "anna", "--at", "2026-10-15"),
     ("move", "4", "demo", "--at", "2026-10-20"),
@@ -69,6 +73,7 @@ HISTORY: list[tuple[str, ...]] = [
     ("pipeline", "create", "renewals", "--stages", "ask,quote,signed"),
     ("add", "Juliet", "--pipeline", "renewals", "--value", "600", "--at", "2026-11-05"),
     ("move", "10", "quote", "--at", "2026-11-07T06:00"),
+    ("log", "10", "call", "--at", "2026-11-06"),
     ("won", "10", "--at", "2026-11-09"),
 ]
 
@@ -200,6 +205,8 @@ EUR_ALL_TIME = {
     "avg_deal_size": None,
     "sales_cycle_days": None,
     "sales_velocity": None,
+    "sales_cycle_median_days": None,
+    "avg_touches_per_won_deal": None,
     "currency": "EUR",
     "since": None,
     "until": None,
@@ -227,6 +234,10 @@ def test_metrics_all_time_one_object_per_currency(history):
             # 3 open × 1,366.666… × (4 / 6) ÷ 18.25 = 2,733.33 / 18.25 = 149.7717
             # (from the exact win rate; the rounded 66.67 % would give 149.78)
             "sales_velocity": 149.77,
+            "sales_cycle_median_days": 20.5,  # 4, 20, 21, 28 → (20 + 21) / 2
+            # touches (logged activities) up to the win: 1: 2, 2: 1, 5: 0,
+            # 10: 1 → 4 / 4 won (3's call: a loss, not counted)
+            "avg_touches_per_won_deal": 1.0,
             "currency": "USD",
             "since": None,
             "until": None,
@@ -336,6 +347,8 @@ def test_metrics_in_a_period(history):
             "sales_cycle_days": 24.0,  # (20 + 28) / 2
             # 3 × 1,750 × (2 / 3) ÷ 24 = 3,500 / 24 = 145.833… (not 145.84)
             "sales_velocity": 145.83,
+            "sales_cycle_median_days": 24.0,  # 20, 28 → (20 + 28) / 2
+            "avg_touches_per_won_deal": 1.5,  # 1: 2, 2: 1 → 3 / 2
             "currency": "USD",
             **since_until,
         },
@@ -353,6 +366,8 @@ def test_a_period_with_nothing_in_it(history):
         "avg_deal_size": None,
         "sales_cycle_days": None,
         "sales_velocity": None,
+        "sales_cycle_median_days": None,
+        "avg_touches_per_won_deal": None,
         "since": "2025-01-01T00:00",
         "until": "2025-02-01T00:00",
     }
@@ -385,6 +400,8 @@ def test_owner(history):
         "avg_deal_size": 2500,
         "sales_cycle_days": 28.0,  # 10-05 → 11-02
         "sales_velocity": 0,  # 0 open × 2,500 × 0.5 ÷ 28
+        "sales_cycle_median_days": 28.0,  # one won deal
+        "avg_touches_per_won_deal": 1.0,  # 2's meeting
         "currency": "USD",  # one currency: an object, not a list
         "since": None,
         "until": None,
@@ -436,6 +453,8 @@ def test_pipeline(history):
         "avg_deal_size": 600,
         "sales_cycle_days": 4.0,  # 11-05 → 11-09
         "sales_velocity": 0,  # no open deals
+        "sales_cycle_median_days": 4.0,
+        "avg_touches_per_won_deal": 1.0,  # 10's call
         "currency": "USD",
         "since": None,
         "until": None,
@@ -454,6 +473,8 @@ def test_pipeline(history):
         "avg_deal_size": 1750,  # (1,000 + 2,500) / 2
         "sales_cycle_days": 23.0,  # (20 + 28 + 21) / 3
         "sales_velocity": 136.96,  # 3 × 1,750 × 0.6 ÷ 23 = 3,150 / 23 = 136.956…
+        "sales_cycle_median_days": 21.0,  # 20, 21, 28
+        "avg_touches_per_won_deal": 1.0,  # 1: 2, 2: 1, 5: 0 → 3 / 3
         "currency": "USD",
         "since": None,
         "until": None,
@@ -477,6 +498,8 @@ def test_empty_database(funnel, isolated):
         "avg_deal_size": None,
         "sales_cycle_days": None,
         "sales_velocity": None,
+        "sales_cycle_median_days": None,
+        "avg_touches_per_won_deal": None,
         "currency": "USD",  # the configured default
         "since": None,
         "until": None,
@@ -530,3 +553,55 @@ def test_metrics_keep_each_currencys_decimals(funnel):
     assert by_currency["JPY"]["open_value"] == 1500
     table = funnel("report", "metrics").stdout
     assert "1.234 KWD" in table and "1,500 JPY" in table
+
+
+# -- --explain -----------------------------------------------------------------
+
+
+def test_metrics_explain_names_the_deals_each_figure_counted(history):
+    eur, usd = report(history, "metrics", *WINDOW, "--explain")
+    assert eur["explain"]["open_deals"]["deal_ids"] == [6]
+    ex = usd["explain"]
+    ids = {figure: e["deal_ids"] for figure, e in ex.items()}
+    assert ids["open_deals"] == ids["open_value"] == ids["weighted_value"] == [7, 8, 9]
+    assert ids["won"] == [1, 2]  # closed as won in [10-15, 11-06)
+    assert ids["lost"] == [3]  # 4 lost on 11-06: the end is exclusive
+    assert ids["win_rate"] == [1, 2, 3]
+    assert ids["conversion_rate"] == [4, 5, 7, 8, 10]  # created in the period
+    assert ids["avg_deal_size"] == [1, 2]  # won with a value
+    assert ids["sales_cycle_days"] == ids["sales_cycle_median_days"] == [1, 2]
+    assert ids["avg_touches_per_won_deal"] == [1, 2]
+    assert ids["sales_velocity"] == [1, 2, 3, 7, 8, 9]
+    # the count beside each list, and the figures agree with the report
+    assert all(e["deals"] == len(e["deal_ids"]) for e in ex.values())
+    assert ex["won"]["deals"] == usd["won"] and ex["lost"]["deals"] == usd["lost"]
+    assert ex["win_rate"]["formula"] == "won ÷ (won + lost) × 100"
+    # every figure of the report is explained, nothing else
+    assert set(ex) == set(usd) - {"currency", "since", "until", "explain"}
+    # without --explain, no key
+    assert "explain" not in report(history, "metrics", *WINDOW)[1]
+
+
+def test_funnel_explain_names_the_deals_per_stage(history):
+    got = report(history, "funnel", "--explain")
+    by_stage = {s["stage"]: s for s in got["stages"]}
+    demo = by_stage["demo"]["explain"]
+    # reached demo: won 1, 2, 5, and not won with demo or later furthest: 4, 7, 8
+    assert demo["reached"]["deal_ids"] == [1, 2, 4, 5, 7, 8]
+    assert demo["dropped"]["deal_ids"] == [4]
+    assert demo["avg_days_in_stage"]["deal_ids"] == [1, 4]  # stays that ended
+    for s in got["stages"]:
+        e = s["explain"]
+        assert e["reached"]["deals"] == s["reached"], s["stage"]
+        assert e["dropped"]["deals"] == s["dropped"], s["stage"]
+
+
+def test_explain_as_text(history):
+    run = history("report", "metrics", *WINDOW, "--explain")
+    assert run.exit_code == 0, run.stderr
+    out = run.stdout
+    assert "How these were counted (window: [2026-10-15T00:00, 2026-11-06T00:00))" in out
+    assert "won: deals closed as won in the period — 2 deals" in out
+    run = history("report", "funnel", "--explain")
+    assert "How these were counted (window: [the beginning, now))" in run.stdout
+    assert "dropped: lost, with this stage the furthest it reached — 1 deal" in run.stdout

@@ -109,6 +109,8 @@ def expected_metrics(rows: list[Row], closed_in=lambda r: True, created_in=lambd
         "avg_deal_size": approx(round(size, 2)),
         "sales_cycle_days": approx(round(cycle, 2)),
         "sales_velocity": approx(round(open_deals * size * rate / cycle, 2)),
+        "sales_cycle_median_days": approx(statistics.median(r.days for r in won)),
+        "avg_touches_per_won_deal": 0.0,  # the data set logs no activities
         "currency": "USD",
     }
 

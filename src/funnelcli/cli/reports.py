@@ -73,6 +73,8 @@ def metrics_record(m: svc.Metrics, period: svc.Period) -> dict[str, Any]:
         "avg_deal_size": _major(m.avg_deal_size, cur),
         "sales_cycle_days": _r(m.sales_cycle_days),
         "sales_velocity": _major(m.sales_velocity, cur),
+        "sales_cycle_median_days": _r(m.sales_cycle_median_days),
+        "avg_touches_per_won_deal": _r(m.avg_touches_per_won_deal),
         "currency": cur,
         **_period(period),
     }
@@ -136,7 +138,9 @@ def metrics_cmd(
         ("conversion rate", "conversion_rate", "%"),
         ("avg deal size", "avg_deal_size", "money"),
         ("sales cycle", "sales_cycle_days", "days"),
+        ("sales cycle median", "sales_cycle_median_days", "days"),
         ("sales velocity", "sales_velocity", "money/day"),
+        ("touches per win", "avg_touches_per_won_deal", ""),
     ]
     columns: list[Column[tuple[str, str, str]]] = [Column("Metric", lambda r: r[0], style="bold")]
     for rec in records:
@@ -183,7 +187,11 @@ def _explain_lines(out: Output, record: dict[str, Any], groups: list[tuple[str, 
         lines.append([(name, "magenta")])
         for figure, e in figures.items():
             lines.append(
-                [(f"  {figure}: ", "bold"), (e["formula"], ""), (f" — {e['deals']} deals", "dim")]
+                [
+                    (f"  {figure}: ", "bold"),
+                    (e["formula"], ""),
+                    (f" — {e['deals']} deal{'' if e['deals'] == 1 else 's'}", "dim"),
+                ]
             )
     out.lines(lines)
 

@@ -77,6 +77,9 @@ def build_demo(ctx: Context, deals: int = 48, seed: int = 7) -> int:
 
 def _build(ctx: Context, deals: int, seed: int) -> int:
     rng = random.Random(seed)
+    # Touches along the way come from their own generator, so adding them left
+    # the deals (and the README's examples of them) as they were.
+    touches = random.Random(seed + 1)
     stages = [s.name for s in ctx.store.pipelines()[0].stages]
     now = ctx.now
     for i in range(deals):
@@ -104,6 +107,11 @@ def _build(ctx: Context, deals: int, seed: int) -> int:
                 break
             moment += step
             depth += 1
+            if touches.random() < 0.75:  # the call or meeting that moved it on
+                when = moment - timedelta(hours=touches.randint(1, 20))
+                kind = touches.choice(["call", "meeting", "email", "demo"])
+                note = touches.choice(NOTES)
+                log_activity(ctx, str(deal.id), kind, note, at=when.isoformat(), no_next=True)
             move_deal(ctx, str(deal.id), stages[depth], moment.isoformat())
         fate = rng.random()
         close_at = moment + timedelta(days=rng.randint(1, 10))

@@ -61,6 +61,12 @@ def explain_metrics(
             "open deals × avg deal size × win rate ÷ sales cycle (per day)",
             sorted(set(open_ids + won + lost)),
         ),
+        Explanation("sales_cycle_median_days", "median of the same (won_at − created_at)", won),
+        Explanation(
+            "avg_touches_per_won_deal",
+            "activities logged up to the win ÷ deals won in the period",
+            won,
+        ),
     ]
 
 

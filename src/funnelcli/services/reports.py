@@ -77,9 +77,11 @@ class Metrics:
     avg_deal_size: float | None  # minor units
     sales_cycle_days: float | None
     sales_velocity: float | None  # minor units per day
+    sales_cycle_median_days: float | None = None
+    avg_touches_per_won_deal: float | None = None
 
 
-def metrics_from_counts(c: MetricCounts) -> Metrics:
+def metrics_from_counts(c: MetricCounts, cycle_median: float | None = None) -> Metrics:
     """PRODUCT.md's metrics from one currency's counted figures."""
     rate = metrics.win_rate(c.won, c.lost)
     size = metrics.mean(c.won_value, c.won_with_value)
@@ -99,6 +101,8 @@ def metrics_from_counts(c: MetricCounts) -> Metrics:
         sales_velocity=metrics.sales_velocity(
             c.open_deals, size, metrics.win_rate(c.won, c.lost, None), cycle
         ),
+        sales_cycle_median_days=cycle_median,
+        avg_touches_per_won_deal=metrics.mean(c.won_touches, c.won),
     )
 
 
@@ -114,10 +118,11 @@ def metrics_report(
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
         w, period = window(ctx, since, until, pid, owner)
         counts = ctx.store.metric_counts(w)
+        medians = ctx.store.cycle_medians(w)
     if not counts:
         empty = Metrics(ctx.config.currency, 0, 0, 0.0, 0, 0, None, None, None, None, None)
         return [empty], period
-    return [metrics_from_counts(c) for c in counts], period
+    return [metrics_from_counts(c, medians.get(c.currency)) for c in counts], period
 
 
 @dataclass

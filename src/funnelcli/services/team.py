@@ -49,10 +49,11 @@ def owners_report(
         scope_pid = None if pipeline is None else p.id
         w, period = window(ctx, since, until, scope_pid, owner)
         rows = []
+        medians = ctx.store.cycle_medians(w, by_owner=True)
         for c in ctx.store.metric_counts(w, by_owner=True):
-            name, _, currency = c.currency.partition("\x00")
-            c.currency = currency
-            rows.append(OwnerRow(name, metrics_from_counts(c), c.won_value))
+            key = c.currency
+            name, _, c.currency = key.partition("\x00")
+            rows.append(OwnerRow(name, metrics_from_counts(c, medians.get(key)), c.won_value))
         stage_ids = [s.id for s in p.stages]
         fw, _ = window(ctx, since, until, p.id, owner)
         report = OwnersReport(

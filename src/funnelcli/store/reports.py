@@ -58,6 +58,7 @@ class MetricCounts:
     won_value: int
     won_with_value: int
     won_days: float
+    won_touches: int
 
 
 @dataclass
@@ -98,12 +99,33 @@ class ReportStore:
           sum(CASE WHEN d.status = 'won' AND {closed_in} THEN coalesce(d.value, 0) ELSE 0 END),
           sum(d.status = 'won' AND {closed_in} AND d.value IS NOT NULL),
           sum(CASE WHEN d.status = 'won' AND {closed_in}
-              THEN julianday(d.closed_at) - julianday(d.created_at) ELSE 0 END)
+              THEN julianday(d.closed_at) - julianday(d.created_at) ELSE 0 END),
+          sum(CASE WHEN d.status = 'won' AND {closed_in} THEN
+              (SELECT count(*) FROM activities a
+               WHERE a.deal_id = d.id AND a.at <= d.closed_at) ELSE 0 END)
         FROM deals d JOIN stages s ON s.id = d.stage_id
         WHERE 1 = 1 {w.scope()}
         GROUP BY {"d.owner, " if by_owner else ""}d.currency
         ORDER BY {"d.owner, " if by_owner else ""}d.currency"""
         return [MetricCounts(*row) for row in self.conn.execute(sql, w.params())]
+
+    def cycle_medians(self, w: Window, *, by_owner: bool = False) -> dict[str, float]:
+        """Median sales cycle (days) of the deals won in the window, keyed as
+        metric_counts() keys its rows; the middle one or two rows are picked
+        by row number, so nothing but the medians leaves SQLite."""
+        group = "d.owner || char(0) || d.currency" if by_owner else "d.currency"
+        sql = f"""
+        SELECT grp, avg(days) FROM (
+          SELECT {group} AS grp,
+                 julianday(d.closed_at) - julianday(d.created_at) AS days,
+                 row_number() OVER (PARTITION BY {group} ORDER BY
+                     julianday(d.closed_at) - julianday(d.created_at)) AS n,
+                 count(*) OVER (PARTITION BY {group}) AS total
+          FROM deals d
+          WHERE d.status = 'won' AND {w.within("d.closed_at")} {w.scope()})
+        WHERE n IN ((total + 1) / 2, (total + 2) / 2)
+        GROUP BY grp"""
+        return dict(self.conn.execute(sql, w.params()).fetchall())
 
     def stage_counts(self, w: Window) -> tuple[dict[int, StageCounts], int, int]:
         """Per stage of the window's pipeline, over deals created in the window:
