@@ -9,7 +9,7 @@ from funnelcli import metrics
 from funnelcli.errors import Invalid
 from funnelcli.services import Context, parse_date, resolve_pipeline
 from funnelcli.services.reports import Metrics, Period, metrics_from_counts, window
-from funnelcli.store.reports import Window
+from funnelcli.store.reports import Window, owner_key
 
 
 @dataclass
@@ -51,13 +51,15 @@ def owners_report(
         rows = []
         medians = ctx.store.cycle_medians(w, by_owner=True)
         for c in ctx.store.metric_counts(w, by_owner=True):
-            key = c.currency
-            name, _, c.currency = key.partition("\x00")
-            rows.append(OwnerRow(name, metrics_from_counts(c, medians.get(key)), c.won_value))
+            name, _, c.currency = c.currency.partition("\x00")
+            median = medians.get(owner_key(name, c.currency))
+            rows.append(OwnerRow(name, metrics_from_counts(c, median), c.won_value))
         stage_ids = [s.id for s in p.stages]
+        # the team is everyone, also when --owner picks whose rows to show
+        team, _ = window(ctx, since, until, p.id, None)
         fw, _ = window(ctx, since, until, p.id, owner)
         report = OwnersReport(
-            p.name, rows, [s.name for s in p.stages], _conversions(ctx, fw, stage_ids)
+            p.name, rows, [s.name for s in p.stages], _conversions(ctx, team, stage_ids)
         )
         for name in ctx.store.owners(fw):
             ow, _ = window(ctx, since, until, p.id, name)
@@ -106,6 +108,8 @@ def forecast_report(
             w.since = _day(ctx, since, "--since")
         if until is not None:
             w.until = _day(ctx, until, "--until")
+        if w.since is not None and w.until is not None and w.since >= w.until:
+            raise Invalid("--since must be before --until")
         rows = [ForecastRow(*r) for r in ctx.store.forecast_rows(w, by)]
         target = None
         if goal is not None:

@@ -70,12 +70,21 @@ class StageCounts:
     dropped: int
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def owner_key(owner: str, currency: str) -> str:
+    """cycle_medians()' key for an owner: SQLite's lower() folds ASCII only."""
+    return f"{owner.translate(_ASCII_LOWER)}\x00{currency}"
+
+
 class ReportStore:
     conn: sqlite3.Connection
 
     def owners(self, w: Window) -> list[str]:
         rows = self.conn.execute(
-            f"SELECT DISTINCT d.owner FROM deals d WHERE 1 = 1 {w.scope()} ORDER BY d.owner",
+            f"SELECT min(d.owner) FROM deals d WHERE 1 = 1 {w.scope()} "
+            "GROUP BY d.owner COLLATE NOCASE ORDER BY min(d.owner)",
             w.params(),
         )
         return [r[0] for r in rows]
@@ -86,7 +95,7 @@ class ReportStore:
         closed_in = w.within("d.closed_at")
         created_in = w.within("d.created_at")
         sql = f"""
-        SELECT {"d.owner || char(0) || d.currency" if by_owner else "d.currency"},
+        SELECT {"min(d.owner) || char(0) || d.currency" if by_owner else "d.currency"},
           sum(d.status = 'open'),
           sum(CASE WHEN d.status = 'open' THEN coalesce(d.value, 0) ELSE 0 END),
           sum(CASE WHEN d.status = 'open'
@@ -105,15 +114,16 @@ class ReportStore:
                WHERE a.deal_id = d.id AND a.at <= d.closed_at) ELSE 0 END)
         FROM deals d JOIN stages s ON s.id = d.stage_id
         WHERE 1 = 1 {w.scope()}
-        GROUP BY {"d.owner, " if by_owner else ""}d.currency
-        ORDER BY {"d.owner, " if by_owner else ""}d.currency"""
+        GROUP BY {"d.owner COLLATE NOCASE, " if by_owner else ""}d.currency
+        ORDER BY {"min(d.owner), " if by_owner else ""}d.currency"""
         return [MetricCounts(*row) for row in self.conn.execute(sql, w.params())]
 
     def cycle_medians(self, w: Window, *, by_owner: bool = False) -> dict[str, float]:
         """Median sales cycle (days) of the deals won in the window, keyed as
         metric_counts() keys its rows; the middle one or two rows are picked
         by row number, so nothing but the medians leaves SQLite."""
-        group = "d.owner || char(0) || d.currency" if by_owner else "d.currency"
+        # owners as --owner matches them (ASCII case ignored): see owner_key()
+        group = "lower(d.owner) || char(0) || d.currency" if by_owner else "d.currency"
         sql = f"""
         SELECT grp, avg(days) FROM (
           SELECT {group} AS grp,
