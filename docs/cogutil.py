@@ -43,6 +43,7 @@ def run(line: str) -> str:
     out = f"$ {line}\n" + result.stdout + result.stderr
     # Show the throwaway directory as the place a real user's files would be.
     out = out.replace(str(_DIR / "config.toml"), "~/.config/funnelcli/config.toml")
+    out = out.replace(str(_DIR / "docs.db"), "~/.local/share/funnelcli/funnel.db")
     if result.exit_code:
         out += f"(exit code {result.exit_code})\n"
     return out
@@ -53,6 +54,15 @@ def session(*lines: str) -> None:
     for line in lines:
         cog.out(run(line))
     cog.outl("```")
+
+
+def cleanup(*patterns: str) -> None:
+    """Remove files an example wrote (in the working directory or beside the
+    docs database)."""
+    for pattern in patterns:
+        for base in (Path.cwd(), _DIR):
+            for path in base.glob(pattern):
+                path.unlink()
 
 
 def quiet(*lines: str) -> None:

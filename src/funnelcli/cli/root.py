@@ -54,6 +54,7 @@ def main(
 
 DEAL_VERBS = ("add", "list", "show", "edit", "move", "won", "lost", "reopen", "delete")
 FOLLOW_UP_VERBS = ("log", "follow-up", "snooze", "due", "stale")
+DATA_VERBS = ("import", "export", "backup", "restore")
 _registered = False
 
 
@@ -76,9 +77,15 @@ def register(command: str | None = None) -> None:
 
         followups.register(app, only=command)
         return
+    if command in DATA_VERBS:
+        from funnelcli.cli import data
+
+        data.register(app, only=command)
+        return
     from funnelcli.cli import (
         board,
         config_cmd,
+        data,
         deals,
         demo,
         followups,
@@ -89,6 +96,7 @@ def register(command: str | None = None) -> None:
 
     deals.register(app)
     followups.register(app)
+    data.register(app)
     app.add_typer(pipelines.pipeline_app, name="pipeline")
     app.add_typer(pipelines.stage_app, name="stage")
     app.add_typer(config_cmd.config_app, name="config")

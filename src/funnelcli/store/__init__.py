@@ -13,11 +13,12 @@ from funnelcli.store.deals import DealFilter, DealStore
 from funnelcli.store.followups import FollowUpStore
 from funnelcli.store.pipelines import PipelineStore
 from funnelcli.store.reports import ReportStore
+from funnelcli.store.transfer import TransferStore
 
 __all__ = ["DealFilter", "Store"]
 
 
-class Store(PipelineStore, DealStore, FollowUpStore, ReportStore):
+class Store(PipelineStore, DealStore, FollowUpStore, ReportStore, TransferStore):
     def __init__(self, conn: sqlite3.Connection, name: str) -> None:
         self.conn = conn
         self.name = name

@@ -14,12 +14,21 @@ _STAGE_COLUMNS = "id, pipeline_id, name, position, probability, rot_days, cadenc
 
 
 def insert_pipeline(
-    conn: sqlite3.Connection, name: str, stages: list[StageSpec], now: datetime
+    conn: sqlite3.Connection,
+    name: str,
+    stages: list[StageSpec],
+    now: datetime,
+    pipeline_uuid: str | None = None,
 ) -> int:
     pipeline_id: int = conn.execute(
         "INSERT INTO pipelines (uuid, name, key, created_at) VALUES (:uuid, :name, :key, :at) "
         "RETURNING id",
-        {"uuid": str(uuid.uuid4()), "name": name, "key": stage_key(name), "at": utc_text(now)},
+        {
+            "uuid": pipeline_uuid or str(uuid.uuid4()),
+            "name": name,
+            "key": stage_key(name),
+            "at": utc_text(now),
+        },
     ).fetchone()[0]
     conn.executemany(
         "INSERT INTO stages (pipeline_id, name, key, position, probability, rot_days, "
@@ -78,8 +87,15 @@ class PipelineStore:
         row = self.conn.execute("SELECT name FROM stages WHERE id = :id", {"id": stage_id})
         return str(row.fetchone()[0])
 
-    def create_pipeline(self, name: str, stages: list[StageSpec], now: datetime) -> int:
-        return insert_pipeline(self.conn, name, stages, now)
+    def create_pipeline(
+        self, name: str, stages: list[StageSpec], now: datetime, pipeline_uuid: str | None = None
+    ) -> int:
+        return insert_pipeline(self.conn, name, stages, now, pipeline_uuid)
+
+    def set_pipeline_uuid(self, pipeline_id: int, pipeline_uuid: str) -> None:
+        self.conn.execute(
+            "UPDATE pipelines SET uuid = :u WHERE id = :id", {"u": pipeline_uuid, "id": pipeline_id}
+        )
 
     def insert_stage(self, pipeline_id: int, spec: StageSpec, position: int) -> int:
         name, prob, rot, cad = spec

@@ -1,0 +1,281 @@
+"""`funnel import`, `funnel export`, `funnel backup` and `funnel restore`."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from funnelcli.cli.options import PipelineOpt
+from funnelcli.cli.state import state
+from funnelcli.errors import UsageError
+from funnelcli.render.output import Output
+from funnelcli.render.text import dumps, safe
+
+FileArg = Annotated[Path, typer.Argument(help="The file.", metavar="FILE", show_default=False)]
+
+
+@contextmanager
+def _progress(label: str, total: int | None):  # type: ignore[no-untyped-def]
+    """A rich progress bar on stderr when stderr is a terminal; else nothing."""
+    import os
+
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+    with Progress(
+        f"[bold]{label}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def import_cmd(
+    ctx: typer.Context,
+    file: FileArg,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="csv, json or jsonl (default: from the file's extension)."
+        ),
+    ] = None,
+    pipeline: PipelineOpt = None,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="FIELD=COLUMN: fill a deal field from a column (repeatable).",
+            metavar="FIELD=COLUMN",
+        ),
+    ] = None,
+    stage_dates: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--stage-date",
+            help="STAGE=COLUMN: the date the deal entered STAGE (repeatable); builds history.",
+            metavar="STAGE=COLUMN",
+        ),
+    ] = None,
+    date_order: Annotated[
+        str | None,
+        typer.Option(
+            "--date-order", help="ymd, dmy or mdy: how to read 03/04/2017 (default: config)."
+        ),
+    ] = None,
+    create_stages: Annotated[
+        bool,
+        typer.Option("--create-stages", help="Add stages (and pipelines) the file names."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything, report, write nothing.")
+    ] = False,
+    report: Annotated[
+        str,
+        typer.Option("--report", help="table or json: how to print the summary.", metavar="FORMAT"),
+    ] = "table",
+) -> None:
+    """Import deals from CSV, JSON or JSONL: all or nothing.
+
+    Columns named like deal fields (title, org, value, stage, owner, …; case
+    and spacing ignored) map themselves; --map maps others; the rest become
+    custom fields. A stage value of won/lost closes the deal at closed_at.
+    Rows whose external id (or uuid) is known update that deal. Any bad line:
+    nothing is written, exit 1, and every bad line is reported.
+
+    Example: funnel import leads.csv --map title=Deal --stage-date demo=demo_date
+    """
+    from funnelcli.services.imports import ImportFailed, Options, import_file
+
+    if report not in ("table", "json"):
+        raise UsageError(f"--report must be table or json, not '{report}'")
+    if date_order is not None and date_order.lower() not in ("ymd", "dmy", "mdy"):
+        raise UsageError(f"--date-order must be ymd, dmy or mdy, not '{date_order}'")
+    opts = Options(
+        fmt=fmt,
+        pipeline=pipeline,
+        maps=maps or [],
+        stage_dates=stage_dates or [],
+        date_order=date_order.lower() if date_order else None,
+        create_stages=create_stages,
+        dry_run=dry_run,
+    )
+    c = state(ctx).context(write=True)
+    out = Output("table")
+    size = file.stat().st_size if file.is_file() else None
+    try:
+        with _progress("importing", size) as tick:
+            result = import_file(c, file, opts, tick)
+    except ImportFailed as exc:
+        _print_report(out, exc.report, report)
+        raise
+    _print_report(out, result, report)
+
+
+def _report_record(r: Any) -> dict[str, Any]:
+    return {
+        "imported": r.imported,
+        "updated": r.updated,
+        "skipped": r.skipped,
+        "errors": [
+            {"line": e.line, "message": e.message, "column": e.column, "value": e.value}
+            for e in r.errors
+        ],
+        "dry_run": r.dry_run,
+        "created_pipelines": r.created_pipelines,
+        "created_stages": r.created_stages,
+    }
+
+
+def _print_report(out: Output, r: Any, fmt: str) -> None:
+    if fmt == "json":
+        out.out.write(dumps(_report_record(r)) + "\n")
+        out.out.flush()
+    for e in r.errors:
+        where = f"line {e.line}" + (f", column {e.column}" if e.column else "")
+        value = "" if e.value is None else f" ({e.value!r})"
+        out.message(safe(f"  {where}{value}: {e.message}"))
+    if r.errors:
+        return
+    verb = "would import" if r.dry_run else "imported"
+    made = ""
+    if r.created_pipelines or r.created_stages:
+        made = "; created " + ", ".join(
+            [f"pipeline {p}" for p in r.created_pipelines]
+            + [f"stage {s}" for s in r.created_stages]
+        )
+    out.message(
+        safe(
+            f"{verb} {r.imported} deal{'s' if r.imported != 1 else ''}, "
+            f"updated {r.updated}, unchanged {r.skipped}{made}"
+            + (" (dry run: nothing written)" if r.dry_run else "")
+        )
+    )
+
+
+def export_cmd(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="jsonl, json or csv (default: from --output, else jsonl)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE (else stdout).", dir_okay=False),
+    ] = None,
+    status: Annotated[str, typer.Option("--status", help="open, won, lost or all.")] = "all",
+    pipeline: PipelineOpt = None,
+) -> None:
+    """Export deals with everything they hold: pipelines and stages, history,
+    touches and custom fields. `funnel import` reads it back as it was.
+
+    CSV is one row per deal with an entered_<stage> date per stage; cells a
+    spreadsheet would run as a formula start with ' (import removes it).
+
+    Example: funnel export --output deals.csv
+    """
+    from funnelcli.services.exports import (
+        ExportScope,
+        deal_records,
+        write_csv,
+        write_json,
+        write_jsonl,
+    )
+
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = suffix if suffix in ("csv", "json", "jsonl") else "jsonl"
+    writers = {"jsonl": write_jsonl, "json": write_json, "csv": write_csv}
+    if fmt not in writers:
+        raise UsageError(f"--format must be jsonl, json or csv, not '{fmt}'")
+    if status not in ("open", "won", "lost", "all"):
+        raise UsageError(f"--status must be open, won, lost or all, not '{status}'")
+    c = state(ctx).context(write=False)
+    scope = ExportScope(None if status == "all" else status, pipeline)
+    target = sys.stdout
+    tmp: Path | None = None
+    if output is not None:
+        tmp = output.with_name(f".{output.name}.part")
+        target = tmp.open("w", encoding="utf-8", newline="")
+    try:
+        with c.store.read():
+            header, total, _ = deal_records(c, scope)
+            with _progress("exporting", total) as tick:
+                count = [0]
+
+                def step() -> None:
+                    count[0] += 1
+                    if tick is not None and count[0] % 1000 == 0:
+                        tick(count[0])
+
+                _, _, deals = deal_records(c, scope, step if tick is not None else None)
+                n = writers[fmt](target, header, deals)
+        if tmp is not None and output is not None:
+            target.close()
+            tmp.replace(output)
+            Output("table").message(safe(f"exported {n} deal{'s' if n != 1 else ''} to {output}"))
+    finally:
+        if tmp is not None:
+            if not target.closed:
+                target.close()
+            tmp.unlink(missing_ok=True)
+
+
+def backup_cmd(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Where to write the copy.", show_default=False)],
+    force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
+) -> None:
+    """Copy the database to PATH, consistently, even while others write
+    (SQLite's backup API). The copy is an ordinary funnelcli database.
+
+    Example: funnel backup ~/backups/funnel-$(date +%F).db
+    """
+    from funnelcli.services.backup import backup
+
+    st = state(ctx)
+    backup(st.context(write=False), st.db_path(), path, force=force)
+    Output("table").message(safe(f"backed up to {path}"))
+
+
+def restore_cmd(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A funnelcli backup.", show_default=False)],
+) -> None:
+    """Replace the database with a backup; the replaced one is kept beside it
+    (funnel.db.before-restore-<time>). Refuses a file that is not a funnelcli
+    database.
+
+    Example: funnel restore ~/backups/funnel-2026-11-20.db
+    """
+    from funnelcli.services.backup import restore
+
+    st = state(ctx)
+    kept = restore(st.db_path(), path, st.now)
+    where = f"; the replaced database is kept at {kept}" if kept else ""
+    Output("table").message(safe(f"restored from {path}{where}"))
+
+
+def register(app: typer.Typer, only: str | None = None) -> None:
+    commands = {
+        "import": import_cmd,
+        "export": export_cmd,
+        "backup": backup_cmd,
+        "restore": restore_cmd,
+    }
+    for name, fn in commands.items():
+        if only is None or only == name:
+            app.command(name)(fn)

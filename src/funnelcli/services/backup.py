@@ -1,0 +1,103 @@
+"""`funnel backup` and `funnel restore`, through SQLite's online backup API.
+
+The backup API copies page by page under SQLite's own locks, so a backup
+taken while another process writes is a consistent snapshot, and a restore
+writes into the live file under a write lock, so a process that has it open
+sees the old database or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from funnelcli.errors import Conflict, NotFound, StorageError
+from funnelcli.services import Context
+from funnelcli.store.connection import _create_file, connect, storage_error
+
+TABLES = {"pipelines", "stages", "deals", "stage_events", "stage_stays", "activities"}
+
+
+def backup(ctx: Context, db: Path, path: Path, *, force: bool = False) -> None:
+    path = path.expanduser()
+    if not db.exists():
+        raise NotFound(f"there is no database at {db} yet: nothing to back up")
+    if path.exists() and not force:
+        raise Conflict(f"{path} exists; give --force to replace it")
+    if path.exists() and path.is_dir():
+        raise Conflict(f"{path} is a directory")
+    part = path.with_name(f".{path.name}.part")
+    part.unlink(missing_ok=True)
+    _create_file(part)
+    try:
+        dest = connect(part)
+        try:
+            ctx.store.conn.backup(dest)
+        finally:
+            dest.close()
+        part.replace(path)
+    except sqlite3.Error as exc:
+        raise storage_error(exc, str(path)) from None
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def check_database(path: Path) -> int:
+    """The schema version of a funnelcli database at `path`; else StorageError."""
+    from funnelcli.schema import SCHEMA_VERSION
+
+    if not path.is_file():
+        raise NotFound(f"no file {path}")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"{path} is not a funnelcli database (SQLite says: {exc})") from None
+    if not tables >= TABLES or version < 1:
+        raise StorageError(f"{path} is not a funnelcli database (no deals or pipelines tables)")
+    if version > SCHEMA_VERSION:
+        raise StorageError(f"{path} was written by a newer funnelcli (schema {version})")
+    if ok != "ok":
+        raise StorageError(f"{path} is damaged (SQLite's check says: {ok})")
+    return int(version)
+
+
+def restore(db: Path, source: Path, now: datetime) -> Path | None:
+    """Copy `source` over `db`; the replaced database is kept beside it first.
+    Returns where it was kept (None when there was no database)."""
+    source = source.expanduser()
+    check_database(source)
+    if db.exists() and db.resolve() == source.resolve():
+        raise Conflict(f"{source} is the database itself")
+    kept = None
+    if db.exists():
+        kept = db.with_name(f"{db.name}.before-restore-{now.strftime('%Y%m%dT%H%M%S')}")
+        _create_file(kept)
+        try:
+            live, copy = connect(db), connect(kept)
+            try:
+                live.backup(copy)
+            finally:
+                live.close()
+                copy.close()
+        except sqlite3.Error as exc:
+            kept.unlink(missing_ok=True)
+            raise storage_error(exc, str(db)) from None
+    else:
+        _create_file(db)
+    try:
+        src, dest = sqlite3.connect(f"file:{source}?mode=ro", uri=True), connect(db)
+        try:
+            src.backup(dest)
+        finally:
+            src.close()
+            dest.close()
+    except sqlite3.Error as exc:
+        raise storage_error(exc, str(db)) from None
+    return kept

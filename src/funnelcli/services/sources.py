@@ -1,0 +1,219 @@
+"""Reading import files: CSV (sniffed delimiter, UTF-8 with or without BOM),
+a JSON array (or funnelcli's own JSON export) and JSONL, as numbered rows.
+
+Rows stream: a CSV or JSONL file is read line by line, never whole, and a
+byte count goes to `progress` for a progress bar. Text that is not UTF-8
+stops the import with the line it is on: guessing an encoding would put
+wrong characters into the database without a word.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from funnelcli.errors import FunnelError, Invalid, NotFound
+
+FORMATS = ("csv", "json", "jsonl")
+EXPORT_MARK = "funnelcli_export"  # the key of the first record of funnelcli's own export
+
+Progress = Callable[[int], None]  # bytes read so far
+
+
+class SourceError(FunnelError):
+    """The file as a whole can't be read (encoding, broken CSV quoting, bad JSON)."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.line = line
+        self.detail = message
+
+
+@dataclass
+class Source:
+    path: Path
+    fmt: str
+    columns: list[str] = field(default_factory=list)
+    meta: dict[str, Any] | None = None  # funnelcli's own export header, when it is one
+    size: int = 0
+    rows: Iterator[tuple[int, dict[str, Any]]] = field(default_factory=lambda: iter(()))
+
+
+def guess_format(path: Path, given: str | None) -> str:
+    if given is not None:
+        if given not in FORMATS:
+            raise Invalid(f"--format must be csv, json or jsonl, not '{given}'")
+        return given
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("json", "jsonl"):
+        return suffix
+    if suffix == "ndjson":
+        return "jsonl"
+    return "csv"
+
+
+def open_source(path: Path, fmt: str | None, progress: Progress | None = None) -> Source:
+    if not path.is_file():
+        raise NotFound(f"no file {path}")
+    fmt = guess_format(path, fmt)
+    src = Source(path, fmt, size=path.stat().st_size)
+    f = path.open("rb")
+    if fmt == "csv":
+        _csv(src, f, progress)
+    elif fmt == "jsonl":
+        _jsonl(src, f, progress)
+    else:
+        _json(src, f, progress)
+    return src
+
+
+def _text_lines(f: IO[bytes], progress: Progress | None) -> Iterator[str]:
+    """Decoded lines (line endings kept, for csv), stopping at bytes that aren't UTF-8."""
+    done = 0
+    for number, raw in enumerate(f, 1):
+        done += len(raw)
+        if progress is not None and number % 4096 == 0:
+            progress(done)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            f.close()
+            byte = raw[exc.start : exc.start + 1].hex().upper()
+            raise SourceError(
+                number,
+                f"not UTF-8 text (byte 0x{byte} at character {exc.start + 1}); "
+                "save the file as UTF-8 (CSV UTF-8 in a spreadsheet) and import again",
+            ) from None
+        if number == 1:
+            text = text.removeprefix("\ufeff")
+        yield text
+    if progress is not None:
+        progress(done)
+    f.close()
+
+
+def _csv(src: Source, f: IO[bytes], progress: Progress | None) -> None:
+    sample = f.read(65536).decode("utf-8", errors="replace").removeprefix("\ufeff")
+    f.seek(0)
+    header_line = sample.splitlines()[0] if sample else ""
+    delimiter = ","
+    if header_line and not any(c in header_line for c in ",;\t|"):
+        delimiter = ","  # one column
+    elif header_line:
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        except csv.Error:
+            delimiter = max(",;\t|", key=header_line.count)
+    lines = _text_lines(f, progress)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise SourceError(reader.line_num, f"broken CSV: {exc}") from None
+    if not header or not any(h.strip() for h in header):
+        raise SourceError(1, "no header row: the first line must name the columns")
+    src.columns = [h.strip() for h in header]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(src.columns):
+        if not name:
+            raise SourceError(1, f"column {i + 1} of the header has no name")
+        if name in seen:
+            raise SourceError(1, f"two columns are called '{name}'")
+        seen[name] = i
+    src.rows = _csv_rows(reader, src.columns)
+
+
+def _csv_rows(reader: Any, columns: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    width = len(columns)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise SourceError(reader.line_num, f"broken CSV: {exc}") from None
+        line = reader.line_num
+        if not cells or (len(cells) == 1 and not cells[0].strip() and width > 1):
+            continue  # a blank line
+        if len(cells) != width:
+            yield line, {"__cells__": len(cells)}
+            continue
+        yield line, dict(zip(columns, cells, strict=True))
+
+
+def _jsonl(src: Source, f: IO[bytes], progress: Progress | None) -> None:
+    lines = _text_lines(f, progress)
+    first: tuple[int, dict[str, Any]] | None = None
+    columns: dict[str, None] = {}
+    for number, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        obj = _object(number, text)
+        if EXPORT_MARK in obj:
+            src.meta = obj
+            continue
+        first = (number, obj)
+        break
+    if first is not None:
+        columns.update(dict.fromkeys(first[1]))
+    src.columns = list(columns)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        if first is None:
+            return
+        yield first
+        for number, text in enumerate(lines, first[0] + 1):
+            if text.strip():
+                yield number, _object(number, text)
+
+    src.rows = rows()
+
+
+def _object(number: int, text: str) -> dict[str, Any]:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(number, f"not JSON: {exc.msg} (column {exc.colno})") from None
+    if not isinstance(obj, dict):
+        raise SourceError(number, "each line must be a JSON object (one deal)")
+    return obj
+
+
+def _json(src: Source, f: IO[bytes], progress: Progress | None) -> None:
+    raw = f.read()
+    f.close()
+    if progress is not None:
+        progress(len(raw))
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SourceError(line, "not UTF-8 text; save the file as UTF-8 and import again") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(exc.lineno, f"not JSON: {exc.msg} (column {exc.colno})") from None
+    if isinstance(data, dict) and EXPORT_MARK in data:
+        deals = data.get("deals")
+        src.meta = {k: v for k, v in data.items() if k != "deals"}
+        data = deals
+    if not isinstance(data, list):
+        raise SourceError(None, "a JSON import is an array of objects, one per deal")
+    columns: dict[str, None] = {}
+    for item in data[:1]:
+        if isinstance(item, dict):
+            columns.update(dict.fromkeys(item))
+    src.columns = list(columns)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, item in enumerate(data, 1):
+            if not isinstance(item, dict):
+                yield i, {"__not_object__": True}
+            else:
+                yield i, item
+
+    src.rows = rows()

@@ -1,0 +1,164 @@
+"""SQL for import, export, backup and restore: bulk writes and streaming reads."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from funnelcli.store.deals import DEAL_COLUMNS, DEAL_SELECT
+
+INSERT_COLUMNS = ["id", "uuid", *DEAL_COLUMNS]
+_EVENT_COLUMNS = (
+    "deal_id, from_stage_id, from_status, to_stage_id, to_status, at, note, recorded_at"
+)
+
+
+def _scope(status: str | None, pipeline_id: int | None) -> tuple[str, dict[str, Any]]:
+    where = ["1 = 1"]
+    params: dict[str, Any] = {}
+    if status is not None:
+        where.append("d.status = :status")
+        params["status"] = status
+    if pipeline_id is not None:
+        where.append("d.pipeline_id = :pipeline")
+        params["pipeline"] = pipeline_id
+    return " AND ".join(where), params
+
+
+class TransferStore:
+    conn: sqlite3.Connection
+
+    # -- import --------------------------------------------------------
+
+    def deal_count(self, status: str | None = None, pipeline_id: int | None = None) -> int:
+        where, params = _scope(status, pipeline_id)
+        return int(
+            self.conn.execute(f"SELECT count(*) FROM deals d WHERE {where}", params).fetchone()[0]
+        )
+
+    def existing_deal_id(self, deal_uuid: str, external_id: str | None) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM deals WHERE uuid = :u UNION ALL "
+            "SELECT id FROM deals WHERE :e IS NOT NULL AND external_id = :e LIMIT 1",
+            {"u": deal_uuid, "e": external_id},
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def next_deal_id(self) -> int:
+        """The number the next new deal gets (AUTOINCREMENT never reuses one)."""
+        row = self.conn.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'deals'), 0), "
+            "coalesce((SELECT max(id) FROM deals), 0))"
+        ).fetchone()
+        return int(row[0]) + 1
+
+    def ids_taken(self, ids: list[int]) -> bool:
+        marks = ",".join("?" * len(ids))
+        row = self.conn.execute(f"SELECT count(*) FROM deals WHERE id IN ({marks})", ids)
+        return bool(row.fetchone()[0])
+
+    def stage_pipeline_id(self, stage_id: int) -> int:
+        row = self.conn.execute("SELECT pipeline_id FROM stages WHERE id = :s", {"s": stage_id})
+        return int(row.fetchone()[0])
+
+    def deals_in_pipeline(self, pipeline_id: int) -> int:
+        return self.deal_count(None, pipeline_id)
+
+    def pipeline_uuid_taken(self, pipeline_uuid: str, other_than: Any) -> bool:
+        """Is the uuid some other pipeline's (than `other_than`, a Pipeline or None)?"""
+        row = self.conn.execute(
+            "SELECT id FROM pipelines WHERE uuid = :u", {"u": pipeline_uuid}
+        ).fetchone()
+        return row is not None and (other_than is None or row[0] != other_than.id)
+
+    def removed_stage_id(self, pipeline_id: int, key: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM stages WHERE pipeline_id = :p AND key = :k "
+            "AND removed_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+            {"p": pipeline_id, "k": key},
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def activity_exists(self, deal_id: int, kind: str, at: str, note: str | None) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM activities WHERE deal_id = ? AND kind = ? AND at = ? AND note IS ?",
+            (deal_id, kind, at, note),
+        ).fetchone()
+        return row is not None
+
+    def bulk_insert(
+        self,
+        deals: Iterable[list[Any]],
+        events: Iterable[tuple[Any, ...]],
+        stays: Iterable[tuple[Any, ...]],
+        tags: Iterable[tuple[Any, ...]],
+        fields: Iterable[tuple[Any, ...]],
+        activities: Iterable[tuple[Any, ...]],
+        id_range: tuple[int, int],
+    ) -> None:
+        """New deals with everything they hold, as plain executemany batches
+        (rows in INSERT_COLUMNS order; each stay as (deal, stage, entered, left); an
+        activity's id may be None)."""
+        c = self.conn
+        c.executemany(
+            f"INSERT INTO deals ({', '.join(INSERT_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in INSERT_COLUMNS)})",
+            deals,
+        )
+        c.executemany(
+            f"INSERT INTO stage_events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", events
+        )
+        c.executemany(
+            "INSERT INTO stage_stays (deal_id, stage_id, entered_at, left_at, days) "
+            "VALUES (?1, ?2, ?3, ?4, julianday(?4) - julianday(?3))",
+            stays,
+        )
+        c.executemany("INSERT INTO deal_tags (deal_id, tag) VALUES (?, ?)", tags)
+        c.executemany("INSERT INTO deal_fields (deal_id, key, value) VALUES (?, ?, ?)", fields)
+        c.executemany(
+            "INSERT INTO activities (id, deal_id, kind, note, at, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            activities,
+        )
+        lo, hi = id_range
+        self.refresh_furthest("id BETWEEN :lo AND :hi", {"lo": lo, "hi": hi})  # type: ignore[attr-defined]
+
+    # -- export --------------------------------------------------------
+
+    def all_stages(self) -> list[tuple[Any, ...]]:
+        """(pipeline id, uuid, name, stage name, probability, rot, cadence, removed)."""
+        return self.conn.execute(
+            "SELECT p.id, p.uuid, p.name, s.name, s.probability, s.rot_days, s.cadence_days, "
+            "s.removed_at IS NOT NULL FROM pipelines p LEFT JOIN stages s ON s.pipeline_id = p.id "
+            "ORDER BY p.id, s.removed_at IS NOT NULL, s.position, s.id"
+        ).fetchall()
+
+    def export_deals(self, status: str | None, pipeline_id: int | None) -> sqlite3.Cursor:
+        where, params = _scope(status, pipeline_id)
+        return self.conn.execute(f"{DEAL_SELECT} WHERE {where} ORDER BY d.id", params)
+
+    def export_events(self, status: str | None, pipeline_id: int | None) -> sqlite3.Cursor:
+        """Every event of the deals in scope, by deal: (deal, from stage, its
+        pipeline, from status, to stage, its pipeline, to status, at, note, recorded)."""
+        where, params = _scope(status, pipeline_id)
+        return self.conn.execute(
+            f"""SELECT e.deal_id, fs.name, fp.name, e.from_status, ts.name, tp.name,
+                       e.to_status, e.at, e.note, e.recorded_at
+                FROM stage_events e JOIN deals d ON d.id = e.deal_id
+                LEFT JOIN stages fs ON fs.id = e.from_stage_id
+                LEFT JOIN pipelines fp ON fp.id = fs.pipeline_id
+                JOIN stages ts ON ts.id = e.to_stage_id
+                JOIN pipelines tp ON tp.id = ts.pipeline_id
+                WHERE {where} ORDER BY e.deal_id, e.at, e.id""",
+            params,
+        )
+
+    def export_activities(self, status: str | None, pipeline_id: int | None) -> sqlite3.Cursor:
+        where, params = _scope(status, pipeline_id)
+        return self.conn.execute(
+            f"""SELECT a.deal_id, a.kind, a.note, a.at, a.recorded_at, a.id
+                FROM activities a JOIN deals d ON d.id = a.deal_id
+                WHERE {where} ORDER BY a.deal_id, a.at, a.id""",
+            params,
+        )

@@ -1,0 +1,318 @@
+"""`funnel import` on small files written by hand: mapping, amounts, dates,
+history from stage dates, closing, updates, and all-or-nothing errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def ok(funnel, *args):  # type: ignore[no-untyped-def]
+    run = funnel(*args)
+    assert run.exit_code == 0, run.stderr
+    return run
+
+
+def deals(funnel) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+    return ok(funnel, "list", "--status", "all", "--format", "json").json()  # type: ignore[no-any-return]
+
+
+def history(funnel, ref: str) -> list[tuple[str | None, str, str]]:  # type: ignore[no-untyped-def]
+    got = ok(funnel, "show", ref, "--format", "json").json()
+    return [(h["from_stage"], h["to_stage"], h["at"]) for h in got["history"]]
+
+
+SHEET = (
+    "\ufeffDeal Name;Company;Amount;Stage;Owner;Created;Demo date;Closed;Region\n"
+    "Acme pilot;Acme;$4,800.50;demo;anna;2026-10-01;2026-10-10;;north\n"
+    "Globex;Globex;4 800,50 zł;Won;ben;2026-09-01;2026-09-15;2026-10-20;south\n"
+    'Initech;"Initech; Inc";3,100;lead;anna;2026-11-01;;;\n'
+    "Hooli;;;Lost;me;2026-08-01;;2026-08-30;west\n"
+)
+
+
+def test_a_spreadsheet_with_a_bom_semicolons_and_odd_amounts(funnel, isolated):
+    f = write(isolated / "sheet.csv", SHEET)
+    run = ok(
+        funnel, "import", str(f), "--stage-date", "demo=Demo date", "--map", "closed_at=Closed"
+    )
+    assert run.stdout == ""
+    assert run.stderr == "imported 4 deals, updated 0, unchanged 0\n"
+    got = {d["title"]: d for d in deals(funnel)}
+    acme, globex, initech, hooli = (got[t] for t in ("Acme pilot", "Globex", "Initech", "Hooli"))
+    # headers map themselves (Deal Name → title, Company → org, Amount → value)
+    assert (acme["org"], acme["value"], acme["currency"], acme["owner"]) == (
+        "Acme",
+        4800.5,
+        "USD",
+        "anna",
+    )
+    assert (globex["value"], globex["currency"]) == (4800.5, "PLN")
+    assert (initech["org"], initech["value"]) == ("Initech; Inc", 3100)  # 3,100 is thousands
+    assert hooli["value"] is None and hooli["org"] is None
+    # the column nothing maps to becomes a custom field; an empty cell, none
+    assert acme["fields"] == {"Region": "north"}
+    assert initech["fields"] == {}
+    # status and stage: a won/lost value closes the deal at the close date
+    assert (acme["status"], acme["stage"]) == ("open", "demo")
+    assert (globex["status"], globex["stage"], globex["closed_at"]) == (
+        "won",
+        "demo",  # the last stage it entered
+        "2026-10-20T00:00:00Z",
+    )
+    assert (hooli["status"], hooli["stage"], hooli["closed_at"]) == (
+        "lost",
+        "lead",
+        "2026-08-30T00:00:00Z",
+    )
+    # history: created in the first stage, then the stage dates, then the close
+    assert history(funnel, str(acme["id"])) == [
+        (None, "lead", "2026-10-01T00:00:00Z"),
+        ("lead", "demo", "2026-10-10T00:00:00Z"),
+    ]
+    assert history(funnel, str(globex["id"])) == [
+        (None, "lead", "2026-09-01T00:00:00Z"),
+        ("lead", "demo", "2026-09-15T00:00:00Z"),
+        ("demo", "won", "2026-10-20T00:00:00Z"),
+    ]
+    assert history(funnel, str(initech["id"])) == [(None, "lead", "2026-11-01T00:00:00Z")]
+    # reports see the history: demo reached by Acme and Globex (won)
+    f = ok(funnel, "report", "funnel", "--format", "json").json()
+    reached = {s["stage"]: s["reached"] for s in f["stages"]}
+    assert reached["lead"] == 4 and reached["demo"] == 2
+    demo = next(s for s in f["stages"] if s["stage"] == "demo")
+    assert demo["avg_days_in_stage"] == 35.0  # Globex: 09-15 → 10-20
+    m = ok(funnel, "report", "metrics", "--format", "json").json()
+    pln = next(r for r in m if r["currency"] == "PLN")
+    assert (pln["won"], pln["sales_cycle_days"]) == (1, 49.0)  # 09-01 → 10-20
+
+
+def test_one_column_can_feed_several_fields(funnel, isolated):
+    f = write(isolated / "ids.csv", "ID,Stage\nOPP-1,lead\nOPP-2,lead\n")
+    ok(funnel, "import", str(f), "--map", "external_id=ID", "--map", "title=ID")
+    got = deals(funnel)
+    assert [(d["external_id"], d["title"]) for d in got] == [("OPP-1", "OPP-1"), ("OPP-2", "OPP-2")]
+    assert ok(funnel, "show", "OPP-2", "--format", "json").json()["id"] == 2
+
+
+def test_no_creation_date_the_earliest_date_stands_for_it(funnel, isolated):
+    f = write(
+        isolated / "d.csv",
+        "title,stage,qualified,demo,closed_at\nA,won,2026-10-05,2026-10-09,2026-10-20\nB,lead,,,\n",
+    )
+    ok(funnel, "import", str(f), "--stage-date", "qualified=qualified", "--stage-date", "demo=demo")
+    a, b = deals(funnel)
+    assert a["created_at"] == "2026-10-05T00:00:00Z"
+    assert history(funnel, "1") == [
+        (None, "qualified", "2026-10-05T00:00:00Z"),
+        ("qualified", "demo", "2026-10-09T00:00:00Z"),
+        ("demo", "won", "2026-10-20T00:00:00Z"),
+    ]
+    # no date at all: created when imported
+    assert b["created_at"] == "2026-11-23T10:15:00Z"
+
+
+def test_json_array_and_jsonl(funnel, isolated):
+    rows = [
+        {"title": "A", "value": 1200, "currency": "EUR", "tags": ["x", "y"], "stage": "demo"},
+        {"title": "B", "value": "300", "Notes": {"k": 1}},
+    ]
+    write(isolated / "d.json", json.dumps(rows))
+    ok(funnel, "import", str(isolated / "d.json"))
+    write(
+        isolated / "d.jsonl", "\n".join(json.dumps(r | {"title": r["title"] + "2"}) for r in rows)
+    )
+    ok(funnel, "import", str(isolated / "d.jsonl"))
+    got = deals(funnel)
+    assert [(d["title"], d["value"], d["currency"], d["tags"], d["stage"]) for d in got] == [
+        ("A", 1200, "EUR", ["x", "y"], "demo"),
+        ("B", 300, "USD", [], "lead"),
+        ("A2", 1200, "EUR", ["x", "y"], "demo"),
+        ("B2", 300, "USD", [], "lead"),
+    ]
+    assert got[1]["fields"] == {"Notes": '{"k": 1}'}
+
+
+def test_ambiguous_dates_need_a_date_order(funnel, isolated):
+    f = write(isolated / "d.csv", "title,created_at\nA,03/04/2026\n")
+    run = funnel("import", str(f))
+    assert run.exit_code == 1
+    assert "ambiguous" in run.stderr and "--date-order" in run.stderr
+    ok(funnel, "import", str(f), "--date-order", "dmy")
+    assert deals(funnel)[0]["created_at"] == "2026-04-03T00:00:00Z"
+
+
+# -- all or nothing --------------------------------------------------------------
+
+
+BAD = (
+    "title,value,stage,created_at,email\n"
+    "Good,100,lead,2026-10-01,a@b.co\n"
+    "Bad amount,12abc,lead,2026-10-01,\n"
+    "Bad date,100,lead,2026-13-45,\n"
+    "Bad stage,100,pitch,2026-10-01,\n"
+    "Future,100,lead,2027-01-01,\n"
+    "Bad mail,100,lead,2026-10-01,nope\n"
+    "Won no date,100,won,2026-10-01,\n"
+    ",100,lead,2026-10-01,\n"
+    "Too,many,cells,here,x,y\n"
+)
+
+
+def test_any_bad_line_imports_nothing_and_every_bad_line_is_named(funnel, isolated):
+    ok(funnel, "add", "Existing")
+    f = write(isolated / "bad.csv", BAD)
+    run = funnel("import", str(f), "--report", "json")
+    assert run.exit_code == 1
+    report = json.loads(run.stdout)
+    assert (report["imported"], report["updated"]) == (0, 0)
+    got = [(e["line"], e["column"], e["value"]) for e in report["errors"]]
+    assert got == [
+        (3, "value", "12abc"),
+        (4, "created_at", "2026-13-45"),
+        (5, "stage", "pitch"),
+        (6, "created_at", "2027-01-01"),
+        (7, "email", "nope"),
+        (8, "stage", None),  # no close date column: the stage column closed it
+        (9, "title", None),
+        (10, None, None),
+    ]
+    messages = [e["message"] for e in report["errors"]]
+    assert "no stage 'pitch' in pipeline sales" in messages[2]
+    assert "future" in messages[3]
+    assert "won deal needs a close date" in messages[5]
+    assert messages[7] == "6 cells, but the header has 5 columns"
+    # one error line first, then each bad line on stderr
+    lines = run.stderr.splitlines()
+    assert lines[-1].startswith("funnel: error: ") or lines[0].startswith("  line 3")
+    assert sum(line.startswith("  line ") for line in lines) == 8
+    assert any(line.startswith("funnel: error: ") and "nothing imported" in line for line in lines)
+    # nothing changed: the one deal there was is all there is
+    assert [d["title"] for d in deals(funnel)] == ["Existing"]
+
+
+def test_unknown_stages_can_be_created(funnel, isolated):
+    f = write(isolated / "s.csv", "title,stage\nA,pitch\nB,lead\n")
+    assert funnel("import", str(f)).exit_code == 1
+    run = ok(funnel, "import", str(f), "--create-stages")
+    assert "created stage sales/pitch" in run.stderr
+    stages = ok(funnel, "stage", "list", "--format", "json").json()
+    assert [s["name"] for s in stages][-1] == "pitch"
+
+
+def test_text_that_is_not_utf8_names_the_line(funnel, isolated):
+    f = write(isolated / "latin.csv", "title,org\nA,Acme\nB,Café\n", encoding="latin-1")
+    run = funnel("import", str(f))
+    assert run.exit_code == 1
+    assert len(run.stderr.splitlines()) == 2  # the bad line, then the error
+    assert "line 3: not UTF-8 text (byte 0xE9" in run.stderr
+    assert deals(funnel) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('title,org\nA,"unclosed\n', "broken CSV"),
+        ("", "no header row"),
+        ("title,title\nA,B\n", "two columns are called 'title'"),
+    ],
+)
+def test_broken_csv(funnel, isolated, text, message):
+    f = write(isolated / "b.csv", text)
+    run = funnel("import", str(f))
+    assert run.exit_code == 1
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_broken_json(funnel, isolated):
+    write(isolated / "b.json", '[{"title": "A"}, ')
+    run = funnel("import", str(isolated / "b.json"))
+    assert run.exit_code == 1 and "not JSON" in run.stderr
+    write(isolated / "b.jsonl", '{"title": "A"}\n[1]\n{"title": \n')
+    run = funnel("import", str(isolated / "b.jsonl"))
+    assert run.exit_code == 1 and "line 2: each line must be a JSON object" in run.stderr
+    assert deals(funnel) == []
+
+
+def test_usage_errors(funnel, isolated):
+    f = write(isolated / "a.csv", "title\nA\n")
+    for args, message in [
+        (("--map", "nonsense=title"), "'nonsense' is not a deal field"),
+        (("--map", "org=Company"), "the file has no column 'Company'"),
+        (("--map", "org"), "--map takes FIELD=COLUMN"),
+        (("--stage-date", "demo=When"), "the file has no column 'When'"),
+        (("--date-order", "ydm"), "--date-order must be ymd, dmy or mdy"),
+        (("--report", "xml"), "--report must be table or json"),
+    ]:
+        run = funnel("import", str(f), *args)
+        assert run.exit_code == 2, args
+        assert message in run.stderr, (args, run.stderr)
+    run = funnel("import", str(isolated / "missing.csv"))
+    assert run.exit_code == 1 and "no file" in run.stderr
+
+
+def test_dry_run_checks_and_writes_nothing(funnel, isolated):
+    f = write(isolated / "a.csv", "title,stage\nA,pitch\nB,lead\n")
+    run = ok(funnel, "import", str(f), "--create-stages", "--dry-run", "--report", "json")
+    assert json.loads(run.stdout)["imported"] == 2
+    assert json.loads(run.stdout)["dry_run"] is True
+    assert "would import 2 deals" in run.stderr
+    assert deals(funnel) == []
+    stages = ok(funnel, "stage", "list", "--format", "json").json()
+    assert "pitch" not in [s["name"] for s in stages]
+
+
+# -- importing again -------------------------------------------------------------
+
+
+def test_a_known_external_id_updates_the_deal_and_appends_history(funnel, isolated):
+    first = write(
+        isolated / "1.csv", "id,title,value,stage,created_at,demo\nX1,Acme,100,lead,2026-10-01,\n"
+    )
+    ok(funnel, "import", str(first), "--map", "external_id=id", "--stage-date", "demo=demo")
+    second = write(
+        isolated / "2.csv",
+        "id,title,value,stage,created_at,demo\nX1,Acme,250,demo,2026-10-01,2026-11-02\n"
+        "X2,Globex,50,lead,2026-11-01,\n",
+    )
+    run = ok(
+        funnel,
+        "import",
+        str(second),
+        "--map",
+        "external_id=id",
+        "--stage-date",
+        "demo=demo",
+        "--report",
+        "json",
+    )
+    assert {k: json.loads(run.stdout)[k] for k in ("imported", "updated", "skipped")} == {
+        "imported": 1,
+        "updated": 1,
+        "skipped": 0,
+    }
+    acme = ok(funnel, "show", "X1", "--format", "json").json()
+    assert (acme["value"], acme["stage"]) == (250, "demo")
+    assert history(funnel, "X1") == [
+        (None, "lead", "2026-10-01T00:00:00Z"),
+        ("lead", "demo", "2026-11-02T00:00:00Z"),
+    ]
+    # the same file again: nothing new
+    run = ok(funnel, "import", str(second), "--map", "external_id=id", "--stage-date", "demo=demo")
+    assert run.stderr == "imported 0 deals, updated 0, unchanged 2\n"
+    assert len(history(funnel, "X1")) == 2
+
+
+def test_the_same_deal_twice_in_one_file_is_an_error(funnel, isolated):
+    f = write(isolated / "d.csv", "external_id,title\nA,One\nA,Two\n")
+    run = funnel("import", str(f))
+    assert run.exit_code == 1
+    assert "line 3: the same deal as line 2 (A)" in run.stderr
