@@ -43,6 +43,20 @@ def backup(ctx: Context, db: Path, path: Path, *, force: bool = False) -> None:
         part.unlink(missing_ok=True)
 
 
+def _copy(src: sqlite3.Connection, dest_path: Path) -> None:
+    """Copy a whole database into the file at dest_path (closing both ends)."""
+    try:
+        dest = connect(dest_path)
+        try:
+            src.backup(dest)
+        finally:
+            dest.close()
+    except sqlite3.Error as exc:
+        raise storage_error(exc, str(dest_path)) from None
+    finally:
+        src.close()
+
+
 def check_database(path: Path) -> int:
     """The schema version of a funnelcli database at `path`; else StorageError."""
     from funnelcli.schema import SCHEMA_VERSION
@@ -80,24 +94,11 @@ def restore(db: Path, source: Path, now: datetime) -> Path | None:
         kept = db.with_name(f"{db.name}.before-restore-{now.strftime('%Y%m%dT%H%M%S')}")
         _create_file(kept)
         try:
-            live, copy = connect(db), connect(kept)
-            try:
-                live.backup(copy)
-            finally:
-                live.close()
-                copy.close()
-        except sqlite3.Error as exc:
+            _copy(connect(db), kept)
+        except StorageError:
             kept.unlink(missing_ok=True)
-            raise storage_error(exc, str(db)) from None
+            raise
     else:
         _create_file(db)
-    try:
-        src, dest = sqlite3.connect(f"file:{source}?mode=ro", uri=True), connect(db)
-        try:
-            src.backup(dest)
-        finally:
-            src.close()
-            dest.close()
-    except sqlite3.Error as exc:
-        raise storage_error(exc, str(db)) from None
+    _copy(sqlite3.connect(f"file:{source}?mode=ro", uri=True), db)
     return kept
