@@ -23,6 +23,7 @@ os.environ.update(
     FUNNEL_NOW="2026-11-23T10:15",
     TZ="UTC",
     COLUMNS="100",
+    LOGNAME="anna",  # `funnel changes` shows who: the same on every machine
 )
 os.environ.pop("NO_COLOR", None)
 time.tzset()
@@ -30,6 +31,10 @@ _runner = CliRunner()
 # uuids are random; seed them here so the docs are the same on every run.
 _rng = random.Random(2026)
 uuid.uuid4 = lambda: uuid.UUID(int=_rng.getrandbits(128), version=4)
+# the importer makes its uuids without uuid.uuid4 (faster): seed those too
+import funnelcli.services.imports as _imports  # noqa: E402
+
+_imports._uuid4 = lambda: str(uuid.uuid4())
 
 
 def run(line: str) -> str:

@@ -88,6 +88,23 @@ EXPECTED = {
         "at": str,
         "recorded_at": str,
     },
+    "changes": {
+        "id": int,
+        "at": str,
+        "who": str,
+        "command": str,
+        "undoes": int,
+        "undone_by": int,
+        "open": int,
+    },
+    "change_rows": {
+        "id": int,
+        "change_id": int,
+        "tbl": str,
+        "op": str,
+        "key": str,
+        "old": str,
+    },
     "_sqlite_migrations": {"id": int, "migration_set": str, "name": str, "applied_at": str},
 }
 
@@ -119,7 +136,13 @@ def test_indexes_and_append_only_trigger(tmp_path: Path) -> None:
         ("stage_events", ("deal_id", "at", "id")),
         ("stage_stays", ("stage_id", "entered_at")),
     } <= indexes
-    assert [t.name for t in db.triggers] == ["stage_events_append_only"]
+    # history is append-only; and every undoable table notes its changes (m004)
+    from funnelcli.migrations import UNDO_TABLES
+
+    assert sorted(t.name for t in db.triggers) == sorted(
+        ["stage_events_append_only"]
+        + [f"{table}_undo_{op}" for table in UNDO_TABLES for op in ("insert", "update", "delete")]
+    )
 
 
 def test_user_version_tracks_the_migration_count(tmp_path: Path) -> None:

@@ -166,3 +166,78 @@ def m003_report_columns(db: Database) -> None:
         ],
         version=3,
     )
+
+
+# Tables whose changes `funnel undo` can revert, with their key columns.
+# m004's triggers are generated from these as the tables stood at m004; a later
+# migration that adds a column must drop and recreate that table's triggers.
+UNDO_TABLES: dict[str, tuple[str, ...]] = {
+    "pipelines": ("id",),
+    "stages": ("id",),
+    "deals": ("id",),
+    "deal_tags": ("deal_id", "tag"),
+    "deal_fields": ("deal_id", "key"),
+    "stage_events": ("id",),
+    "stage_stays": ("id",),
+    "activities": ("id",),
+}
+
+
+def _pairs(db: Database, table: str, alias: str, columns: tuple[str, ...] | None = None) -> str:
+    names = columns or tuple(c.name for c in db[table].columns)  # type: ignore[union-attr]
+    return ", ".join(f"'{c}', {alias}.{c}" for c in names)
+
+
+def undo_triggers(db: Database, table: str) -> list[str]:
+    """AFTER INSERT/UPDATE/DELETE triggers that note, for the change being
+    made (the `changes` row with open = 1), each row's key and its old values."""
+    key = UNDO_TABLES[table]
+    current = "FROM changes WHERE open = 1"
+    when = "WHEN EXISTS (SELECT 1 FROM changes WHERE open = 1)"
+    out = []
+    for op, ref, old in (
+        ("insert", "NEW", "NULL"),
+        ("update", "OLD", f"json_object({_pairs(db, table, 'OLD')})"),
+        ("delete", "OLD", f"json_object({_pairs(db, table, 'OLD')})"),
+    ):
+        out.append(
+            f"""CREATE TRIGGER {table}_undo_{op} AFTER {op.upper()} ON {table} {when}
+            BEGIN
+                INSERT INTO change_rows (change_id, tbl, op, key, old)
+                SELECT id, '{table}', '{op}', json_object({_pairs(db, table, ref, key)}), {old}
+                {current};
+            END"""
+        )
+    return out
+
+
+@migrations()
+def m004_changes(db: Database) -> None:
+    """`funnel changes` and `funnel undo`: every write command is one change,
+    and triggers keep, per change, the rows it touched and their old values."""
+    statements = [
+        """CREATE TABLE changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            command TEXT NOT NULL,
+            undoes INTEGER REFERENCES changes(id),
+            undone_by INTEGER REFERENCES changes(id),
+            open INTEGER NOT NULL DEFAULT 1
+        )""",
+        "CREATE INDEX changes_open ON changes(open) WHERE open > 0",
+        """CREATE TABLE change_rows (
+            id INTEGER PRIMARY KEY,
+            change_id INTEGER NOT NULL REFERENCES changes(id) ON DELETE CASCADE,
+            tbl TEXT NOT NULL,
+            op TEXT NOT NULL,
+            key TEXT NOT NULL,
+            old TEXT
+        )""",
+        "CREATE INDEX change_rows_change ON change_rows(change_id, id)",
+        "CREATE INDEX change_rows_key ON change_rows(tbl, key)",
+    ]
+    for sql in statements:
+        db.execute(sql)
+    triggers = [t for table in UNDO_TABLES for t in undo_triggers(db, table)]
+    _run(db, triggers, version=4)

@@ -34,12 +34,38 @@ def quiet_broken_pipe() -> None:
         pass
 
 
+# The command line being run, as `funnel changes` shows it.
+command_line = "funnel"
+
+
+def _command_text(argv: list[str]) -> str:
+    import shlex
+
+    words = []
+    skip = False
+    for arg in argv:
+        if skip:  # the global --db PATH says where, not what
+            skip = False
+            continue
+        if arg == "--db":
+            skip = True
+            continue
+        if arg.startswith("--db="):
+            continue
+        words.append(shlex.quote(arg))
+    text = " ".join(["funnel", *words])
+    return text if len(text) <= 500 else text[:499] + "…"
+
+
 class FunnelGroup(TyperGroup):
     """Turns funnelcli's exceptions into one line on stderr and an exit code."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Usage errors (bad flag, missing argument) as one line too, exit 2,
         instead of Typer's boxed panel."""
+        global command_line
+        argv = kwargs.get("args", args[0] if args else None)
+        command_line = _command_text(list(argv) if argv is not None else sys.argv[1:])
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:

@@ -55,6 +55,7 @@ def main(
 DEAL_VERBS = ("add", "list", "show", "edit", "move", "won", "lost", "reopen", "delete")
 FOLLOW_UP_VERBS = ("log", "follow-up", "snooze", "due", "stale")
 DATA_VERBS = ("import", "export", "backup", "restore")
+CHANGE_VERBS = ("changes", "undo")
 _registered = False
 
 
@@ -77,6 +78,11 @@ def register(command: str | None = None) -> None:
 
         followups.register(app, only=command)
         return
+    if command in CHANGE_VERBS:
+        from funnelcli.cli import changes
+
+        changes.register(app, only=command)
+        return
     if command in DATA_VERBS:
         from funnelcli.cli import data
 
@@ -84,6 +90,7 @@ def register(command: str | None = None) -> None:
         return
     from funnelcli.cli import (
         board,
+        changes,
         config_cmd,
         data,
         deals,
@@ -97,6 +104,7 @@ def register(command: str | None = None) -> None:
     deals.register(app)
     followups.register(app)
     data.register(app)
+    changes.register(app)
     app.add_typer(pipelines.pipeline_app, name="pipeline")
     app.add_typer(pipelines.stage_app, name="stage")
     app.add_typer(config_cmd.config_app, name="config")

@@ -61,6 +61,10 @@ class AppState:
         now = self.now
         config = self.config
         store = Store.open(self.db_path(), for_write=write, now=now)
+        if write:
+            from funnelcli.cli import group
+
+            store.change_command = group.command_line
         self._stores.append(store)
         return Context(store, now, config)
 

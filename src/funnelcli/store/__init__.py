@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from funnelcli.store.changes import ChangeStore
 from funnelcli.store.connection import open_connection, transaction
 from funnelcli.store.deals import DealFilter, DealStore
 from funnelcli.store.followups import FollowUpStore
@@ -18,20 +19,39 @@ from funnelcli.store.transfer import TransferStore
 __all__ = ["DealFilter", "Store"]
 
 
-class Store(PipelineStore, DealStore, FollowUpStore, ReportStore, TransferStore):
+class Store(PipelineStore, DealStore, FollowUpStore, ReportStore, TransferStore, ChangeStore):
     def __init__(self, conn: sqlite3.Connection, name: str) -> None:
         self.conn = conn
         self.name = name
+        # What `funnel changes` says about the changes this store makes.
+        self.change_command = "funnelcli"
+        self.change_who: str | None = None  # default: the OS user
+        self.now_utc = ""
 
     @classmethod
     def open(cls, path: Path | None, *, for_write: bool, now: datetime) -> Store:
+        from funnelcli.clock import utc_text
+
         conn = open_connection(path, for_write=for_write, now=now)
-        return cls(conn, str(path) if path else ":memory:")
+        store = cls(conn, str(path) if path else ":memory:")
+        store.now_utc = utc_text(now)
+        return store
 
     @contextmanager
     def write(self) -> Iterator[None]:
+        """One write transaction, and one change in `funnel changes` (nested
+        writes are savepoints inside it)."""
+        if self.conn.in_transaction:
+            with transaction(self.conn, self.name, write=True):
+                yield
+            return
         with transaction(self.conn, self.name, write=True):
+            change = self.begin_change(
+                self.now_utc or _utc_now(), self.change_who or _who(), self.change_command
+            )
             yield
+            if change is not None:
+                self.end_change(change)
 
     @contextmanager
     def read(self) -> Iterator[None]:
@@ -40,3 +60,18 @@ class Store(PipelineStore, DealStore, FollowUpStore, ReportStore, TransferStore)
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _who() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment
+        return "unknown"
+
+
+def _utc_now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

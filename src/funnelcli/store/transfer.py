@@ -106,6 +106,8 @@ class TransferStore:
         (rows in INSERT_COLUMNS order; each stay as (deal, stage, entered, left); an
         activity's id may be None)."""
         c = self.conn
+        # one note for the whole batch instead of one per row (see store/changes.py)
+        self.quiet_changes(True)  # type: ignore[attr-defined]
         c.executemany(
             f"INSERT INTO deals ({', '.join(INSERT_COLUMNS)}) "
             f"VALUES ({', '.join('?' for _ in INSERT_COLUMNS)})",
@@ -128,6 +130,8 @@ class TransferStore:
         )
         lo, hi = id_range
         self.refresh_furthest("id BETWEEN :lo AND :hi", {"lo": lo, "hi": hi})  # type: ignore[attr-defined]
+        self.note_insert_range("deals", lo, hi)  # type: ignore[attr-defined]
+        self.quiet_changes(False)  # type: ignore[attr-defined]
 
     # -- export --------------------------------------------------------
 

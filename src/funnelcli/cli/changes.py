@@ -1,0 +1,134 @@
+"""`funnel changes` and `funnel undo`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from funnelcli.cli.options import Format
+from funnelcli.cli.state import state
+from funnelcli.render.output import Column, Output, single_output
+from funnelcli.render.text import safe
+
+TABLE_NAMES = {
+    "deals": ("deal", "deals"),
+    "stage_events": ("stage event", "stage events"),
+    "stage_stays": ("stay", "stays"),
+    "activities": ("touch", "touches"),
+    "deal_tags": ("tag", "tags"),
+    "deal_fields": ("field", "fields"),
+    "pipelines": ("pipeline", "pipelines"),
+    "stages": ("stage", "stages"),
+}
+VERBS = {"insert": "added", "insert_range": "imported", "update": "changed", "delete": "removed"}
+
+
+def change_record(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "at": c.at,
+        "who": c.who,
+        "command": c.command,
+        "undoes": c.undoes,
+        "redoes": c.redoes,
+        "undone_by": c.undone_by,
+        "rows": c.counts,
+    }
+
+
+def _rows_text(counts: dict[str, dict[str, int]]) -> str:
+    parts = []
+    for table, ops in counts.items():
+        one, many = TABLE_NAMES.get(table, (table, table))
+        for op, n in ops.items():
+            if op == "insert_range":
+                parts.append(f"deals {VERBS[op]} in {n} batch{'es' if n != 1 else ''}")
+            else:
+                parts.append(f"{n} {one if n == 1 else many} {VERBS.get(op, op)}")
+    return ", ".join(parts)
+
+
+def _state(c: Any) -> str:
+    if c.undone_by is not None:
+        return f"undone by #{c.undone_by}"
+    if c.redoes is not None:
+        return f"redo of #{c.redoes}"
+    if c.undoes is not None:
+        return f"undo of #{c.undoes}"
+    return ""
+
+
+def _when(at: str) -> str:
+    from funnelcli.clock import local_from_utc
+
+    return local_from_utc(at).strftime("%Y-%m-%d %H:%M")
+
+
+def changes_cmd(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first.")] = 20,
+    fmt: Format = "table",
+) -> None:
+    """Recent changes, newest first: who ran which command when, what it
+    touched, and whether it was undone.
+
+    Example: funnel changes -n 5
+    """
+    from funnelcli.services.changes import list_changes
+
+    out = Output(fmt)
+    items = list_changes(state(ctx).context(write=False), limit)
+    out.emit_list(
+        items,
+        change_record,
+        [
+            Column("#", lambda c: str(c.id), "right"),
+            Column("When", lambda c: _when(c.at)),
+            Column("Who", lambda c: c.who),
+            Column("Command", lambda c: c.command, wrap=True),
+            Column("Rows", lambda c: _rows_text(c.counts), wrap=True),
+            Column("State", _state),
+        ],
+    )
+
+
+def undo_cmd(
+    ctx: typer.Context,
+    change: Annotated[
+        str | None,
+        typer.Argument(
+            help="A change number from `funnel changes` (default: the newest in effect).",
+            metavar="[CHANGE]",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Format = "table",
+) -> None:
+    """Revert the last change (an add, edit, move, close, log, delete or a
+    whole import), or change CHANGE; undoing an undo redoes it.
+
+    Example: funnel undo
+    """
+    from funnelcli.services.changes import undo
+
+    out = single_output(fmt)
+    result = undo(state(ctx).context(write=True), change)
+    r = result.reverted
+    shown = result.original or r  # a redo names the change it puts back
+    verb = "redid" if result.redo else "undid"
+    out.message(
+        safe(
+            f"{verb} change #{shown.id} ({shown.command}; {shown.who}, {_when(shown.at)}): "
+            f"{_rows_text(shown.counts)}; recorded as change #{result.change.id}"
+        )
+    )
+    if out.fmt == "json":
+        record = {"undone": change_record(r), "change": change_record(result.change)}
+        out.emit_object(lambda: {**record, "redo": result.redo}, list)  # type: ignore[arg-type]
+
+
+def register(app: typer.Typer, only: str | None = None) -> None:
+    for name, fn in (("changes", changes_cmd), ("undo", undo_cmd)):
+        if only is None or only == name:
+            app.command(name)(fn)
