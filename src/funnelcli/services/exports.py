@@ -55,16 +55,11 @@ def _pipelines(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
 
 def _grouped(cursor: Any) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
     """(deal id, its rows) from a cursor ordered by deal id."""
-    current: int | None = None
-    rows: list[tuple[Any, ...]] = []
-    for row in cursor:
-        if row[0] != current:
-            if current is not None:
-                yield current, rows
-            current, rows = row[0], []
-        rows.append(row)
-    if current is not None:
-        yield current, rows
+    from itertools import groupby
+    from operator import itemgetter
+
+    for deal_id, rows in groupby(cursor, itemgetter(0)):
+        yield deal_id, list(rows)
 
 
 def _history(rows: list[tuple[Any, ...]], pipeline: str) -> list[dict[str, Any]]:
