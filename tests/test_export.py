@@ -268,3 +268,31 @@ def test_backup_of_nothing(funnel, isolated):
     run = funnel("backup", str(isolated / "b.db"))
     assert run.exit_code == 1 and "nothing to back up" in run.stderr
     assert not Path(isolated / "b.db").exists()
+
+
+def test_export_to_a_pipe_writes_into_it(funnel, isolated):
+    """/dev/stdout, a FIFO: written as they are, never replaced by a file."""
+    import os
+    import threading
+
+    ok(funnel, "add", "A")
+    fifo = isolated / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    ok(funnel, "export", "--format", "jsonl", "--output", str(fifo))
+    reader.join(10)
+    assert json.loads(got[0].splitlines()[1])["title"] == "A"
+    assert fifo.is_fifo()
+
+
+def test_an_export_file_is_private_and_errors_are_one_line(funnel, isolated):
+    ok(funnel, "add", "A")
+    target = isolated / "out.csv"
+    ok(funnel, "export", "--output", str(target))
+    assert target.stat().st_mode & 0o777 == 0o600
+    run = funnel("export", "--output", str(isolated / "missing-dir" / "x.jsonl"))
+    assert run.exit_code == 1
+    assert run.stderr.startswith("funnel: error: can't write ")
+    assert len(run.stderr.splitlines()) == 1

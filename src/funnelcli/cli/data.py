@@ -208,8 +208,7 @@ def export_cmd(
     target = sys.stdout
     tmp: Path | None = None
     if output is not None:
-        tmp = output.with_name(f".{output.name}.part")
-        target = tmp.open("w", encoding="utf-8", newline="")
+        target, tmp = _open_output(output)
     try:
         with c.store.read():
             header, total, _ = deal_records(c, scope)
@@ -232,6 +231,28 @@ def export_cmd(
             if not target.closed:
                 target.close()
             tmp.unlink(missing_ok=True)
+
+
+def _open_output(output: Path) -> tuple[Any, Path | None]:
+    """A regular file is written beside it and renamed into place when complete
+    (private: 0600); a pipe or device (/dev/stdout, a FIFO) is written directly."""
+    import os
+    import stat
+
+    try:
+        special = output.exists() and not stat.S_ISREG(output.stat().st_mode)
+    except OSError:
+        special = False
+    if special:
+        return output.open("w", encoding="utf-8", newline=""), None
+    tmp = output.with_name(f".{output.name}.part")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        from funnelcli.errors import StorageError
+
+        raise StorageError(f"can't write {output}: {exc.strerror}") from None
+    return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
 
 
 def backup_cmd(
