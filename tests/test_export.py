@@ -296,3 +296,11 @@ def test_an_export_file_is_private_and_errors_are_one_line(funnel, isolated):
     assert run.exit_code == 1
     assert run.stderr.startswith("funnel: error: can't write ")
     assert len(run.stderr.splitlines()) == 1
+
+
+def test_a_backup_never_replaces_a_directory_or_device(funnel, isolated):
+    ok(funnel, "add", "A")
+    run = funnel("backup", str(isolated), "--force")
+    assert run.exit_code == 1
+    assert "is not a regular file" in run.stderr
+    assert isolated.is_dir()

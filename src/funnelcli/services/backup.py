@@ -25,8 +25,8 @@ def backup(ctx: Context, db: Path, path: Path, *, force: bool = False) -> None:
         raise NotFound(f"there is no database at {db} yet: nothing to back up")
     if path.exists() and not force:
         raise Conflict(f"{path} exists; give --force to replace it")
-    if path.exists() and path.is_dir():
-        raise Conflict(f"{path} is a directory")
+    if path.exists() and not path.is_file():
+        raise Conflict(f"{path} is not a regular file (a backup is a database file)")
     part = path.with_name(f".{path.name}.part")
     part.unlink(missing_ok=True)
     _create_file(part)
