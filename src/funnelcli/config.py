@@ -69,11 +69,20 @@ class Config:
         return [str(k) for k in kinds] if isinstance(kinds, list) else []
 
 
+def expand_home(path: Path) -> Path:
+    """`~` and `~user` expanded, as a shell would; one clear error, not
+    Python's RuntimeError, when that user or home directory doesn't exist."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise Invalid(f"can't expand ~ in {path}: no such user or home directory") from None
+
+
 def config_path() -> Path:
     """`FUNNEL_CONFIG` when set, else the platform's config directory."""
     env = os.environ.get("FUNNEL_CONFIG")
     if env:
-        return Path(env).expanduser()
+        return expand_home(Path(env))
     import platformdirs
 
     return platformdirs.user_config_path("funnelcli") / "config.toml"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from funnelcli.config import Config, load_config
+from funnelcli.config import Config, expand_home, load_config
 from funnelcli.services import Context
 
 if TYPE_CHECKING:
@@ -44,13 +44,13 @@ class AppState:
     def db_path(self) -> Path:
         """--db > FUNNEL_DB > config `db` > the platform's data directory."""
         if self.db_option is not None:
-            return self.db_option.expanduser()
+            return expand_home(self.db_option)
         env = os.environ.get("FUNNEL_DB")
         if env:
-            return Path(env).expanduser()
+            return expand_home(Path(env))
         configured = self.config["db"]
         if configured:
-            return Path(str(configured)).expanduser()
+            return expand_home(Path(str(configured)))
         import platformdirs
 
         return platformdirs.user_data_path("funnelcli") / "funnel.db"

@@ -119,14 +119,16 @@ class Output:
 
         need = 0
         for i, c in enumerate(columns):
-            widest = max(len(c.header), *(len(r[i]) for r in rows))
+            widest = max(len(safe(c.header)), *(len(r[i]) for r in rows))
             need += (min(widest, 12) if c.wrap else widest) + 3
         return need <= shutil.get_terminal_size().columns
 
     def table(self, columns: list[Column[Any]], rows: list[list[str]]) -> None:
+        # Headers can be data too (report owners has a column per owner).
+        headers = [safe(c.header) for c in columns]
         if not self.tty or not self._fits(columns, rows):
-            widths = [max(len(c.header), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-            lines = [[c.header for c in columns], *rows]
+            widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+            lines = [headers, *rows]
             for cells in lines:
                 text = "  ".join(
                     cell.rjust(w) if col.justify == "right" else cell.ljust(w)
@@ -139,9 +141,9 @@ class Output:
         from rich.text import Text
 
         table = Table(box=box.SIMPLE_HEAD, header_style="bold" if self.color else "")
-        for c in columns:
+        for c, header in zip(columns, headers, strict=True):
             table.add_column(
-                c.header,
+                header,
                 justify=c.justify,  # type: ignore[arg-type]
                 style=c.style if self.color else "",
                 no_wrap=not c.wrap,

@@ -12,6 +12,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from funnelcli.config import expand_home
 from funnelcli.errors import Conflict, NotFound, StorageError
 from funnelcli.services import Context
 from funnelcli.store.connection import _create_file, connect, storage_error
@@ -20,7 +21,7 @@ TABLES = {"pipelines", "stages", "deals", "stage_events", "stage_stays", "activi
 
 
 def backup(ctx: Context, db: Path, path: Path, *, force: bool = False) -> None:
-    path = path.expanduser()
+    path = expand_home(path)
     if not db.exists():
         raise NotFound(f"there is no database at {db} yet: nothing to back up")
     if path.exists() and not force:
@@ -85,7 +86,7 @@ def check_database(path: Path) -> int:
 def restore(db: Path, source: Path, now: datetime) -> Path | None:
     """Copy `source` over `db`; the replaced database is kept beside it first.
     Returns where it was kept (None when there was no database)."""
-    source = source.expanduser()
+    source = expand_home(source)
     check_database(source)
     if db.exists() and db.resolve() == source.resolve():
         raise Conflict(f"{source} is the database itself")

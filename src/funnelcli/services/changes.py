@@ -25,8 +25,8 @@ class UndoResult:
 
 
 def list_changes(ctx: Context, limit: int | None = 20) -> list[Change]:
-    if limit is not None and limit < 1:
-        raise Invalid(f"--limit must be 1 or more, not {limit}")
+    if limit is not None and not 1 <= limit <= 2**62:
+        raise Invalid(f"--limit must be a whole number from 1, not {limit}")
     with ctx.store.read():
         return ctx.store.changes(limit) if _tracked(ctx) else []
 
@@ -49,6 +49,8 @@ def undo(ctx: Context, ref: str | None = None) -> UndoResult:
             if not (text.isascii() and text.isdigit()):
                 raise Invalid(f"'{ref}' is not a change number (see `funnel changes`)")
             target = int(text)
+            if target >= 2**63:
+                raise NotFound(f"no change #{target} (see `funnel changes`)")
         found = store.changes(change_id=target)
         if not found:
             raise NotFound(f"no change #{target} (see `funnel changes`)")

@@ -172,10 +172,31 @@ def entered_columns(header: dict[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
-def write_csv(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, Any]]) -> int:
+def _csv_rows(out: TextIO) -> Callable[[list[str]], None]:
+    """Write CSV rows ending in "\n"; a cell holding a carriage return is quoted
+    too (csv quotes only the line terminator's characters, and no CSV reader
+    reads an unquoted "\r" back)."""
     import csv
+    import io
 
-    writer = csv.writer(out, lineterminator="\n")
+    plain = csv.writer(out, lineterminator="\n")
+    scratch = io.StringIO()
+    quoting = csv.writer(scratch, lineterminator="\r\n")
+
+    def writerow(cells: list[str]) -> None:
+        if "\r" not in "".join(cells):  # the usual case; join is faster than any()
+            plain.writerow(cells)
+            return
+        scratch.seek(0)
+        scratch.truncate()
+        quoting.writerow(cells)
+        out.write(scratch.getvalue()[:-2] + "\n")
+
+    return writerow
+
+
+def write_csv(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, Any]]) -> int:
+    writerow = _csv_rows(out)
     entered = entered_columns(header)
     columns: list[str] | None = None
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -185,7 +206,7 @@ def write_csv(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, Any
         activities = record.pop("activities")
         if columns is None:
             columns = [*record, *(c for c, _, _ in entered), "history", "activities", "pipelines"]
-            writer.writerow(columns)
+            writerow(columns)
         last: dict[tuple[str, str], str] = {}
         for e in history:
             moved = e["from_stage"] != e["to_stage"] or e.get("from_pipeline") != e.get(
@@ -197,10 +218,10 @@ def write_csv(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, Any
         cells += [last.get((p, s), "") for _, p, s in entered]
         cells += [dumps(history), dumps(activities) if activities else ""]
         cells.append(dumps(header["pipelines"]) if n == 0 else "")
-        writer.writerow(cells)
+        writerow(cells)
         n += 1
     if columns is None:  # no deals: the header row still says what a row holds
-        writer.writerow(
+        writerow(
             [
                 *_EMPTY_COLUMNS,
                 *(c for c, _, _ in entered),

@@ -42,6 +42,9 @@ FIELDS = (
 OWN_FIELDS = ("id", "uuid", "probability_override", "stage_entered_at", "history", "activities")
 # Derived on write, so an export's copy is ignored rather than kept as a custom field.
 DERIVED = ("updated_at", "touches", "last_activity_at", "pipelines")
+# Between tags in a cell: "," in funnelcli's own CSV export (a tag may hold ";"),
+# "," or ";" in anyone else's.
+TAG_SEPARATOR = {True: ",", False: "[,;]"}
 ALIASES = {
     "name": "title", "deal": "title", "deal_name": "title", "deal_title": "title",
     "company": "org", "organization": "org", "organisation": "org", "account": "org",
@@ -667,7 +670,10 @@ class _Reader:
         value = self._cell(row, "tags")
         if value is None:
             return []
-        parts = value if isinstance(value, list) else re.split(r"[,;]", str(value))
+        if isinstance(value, list):  # a tag holds no comma (as --tag says): split there too
+            parts = [part for v in value for part in str(v).split(",")]
+        else:
+            parts = re.split(TAG_SEPARATOR[self.own], str(value))
         return sorted({str(t).strip() for t in parts if str(t).strip()})
 
     def _fields(self, row: dict[str, Any]) -> dict[str, str]:

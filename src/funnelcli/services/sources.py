@@ -109,6 +109,9 @@ def _csv(src: Source, f: IO[bytes], progress: Progress | None) -> None:
         except csv.Error:
             delimiter = max(",;\t|", key=header_line.count)
     lines = _text_lines(f, progress)
+    # csv's default cell limit is 128 KiB; `export --format csv` writes any
+    # size (a long note, a deal's whole history as JSON), so read it back.
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)

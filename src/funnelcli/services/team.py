@@ -51,7 +51,7 @@ def owners_report(
         rows = []
         medians = ctx.store.cycle_medians(w, by_owner=True)
         for c in ctx.store.metric_counts(w, by_owner=True):
-            name, _, c.currency = c.currency.partition("\x00")
+            name, _, c.currency = c.currency.rpartition("\x00")  # an owner may hold NUL
             median = medians.get(owner_key(name, c.currency))
             rows.append(OwnerRow(name, metrics_from_counts(c, median), c.won_value))
         stage_ids = [s.id for s in p.stages]
