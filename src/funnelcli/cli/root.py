@@ -83,6 +83,11 @@ def register(command: str | None = None) -> None:
 
         changes.register(app, only=command)
         return
+    if command == "doctor":
+        from funnelcli.cli import doctor
+
+        doctor.register(app)
+        return
     if command in DATA_VERBS:
         from funnelcli.cli import data
 
@@ -95,6 +100,7 @@ def register(command: str | None = None) -> None:
         data,
         deals,
         demo,
+        doctor,
         followups,
         pipelines,
         report_team,
@@ -111,6 +117,7 @@ def register(command: str | None = None) -> None:
     app.add_typer(reports.report_app, name="report")
     demo.register(app)
     board.register(app)
+    doctor.register(app)
     del report_team  # its commands joined report_app on import
 
 

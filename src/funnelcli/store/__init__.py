@@ -11,6 +11,7 @@ from pathlib import Path
 from funnelcli.store.changes import ChangeStore
 from funnelcli.store.connection import open_connection, transaction
 from funnelcli.store.deals import DealFilter, DealStore
+from funnelcli.store.doctor import DoctorStore
 from funnelcli.store.followups import FollowUpStore
 from funnelcli.store.pipelines import PipelineStore
 from funnelcli.store.reports import ReportStore
@@ -19,7 +20,9 @@ from funnelcli.store.transfer import TransferStore
 __all__ = ["DealFilter", "Store"]
 
 
-class Store(PipelineStore, DealStore, FollowUpStore, ReportStore, TransferStore, ChangeStore):
+class Store(
+    PipelineStore, DealStore, FollowUpStore, ReportStore, TransferStore, ChangeStore, DoctorStore
+):
     def __init__(self, conn: sqlite3.Connection, name: str) -> None:
         self.conn = conn
         self.name = name

@@ -1,0 +1,67 @@
+"""`funnel doctor`: check the database, name every problem, change nothing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from funnelcli.cli.options import Format
+from funnelcli.cli.state import state
+from funnelcli.errors import FunnelError
+from funnelcli.render.output import single_output
+from funnelcli.render.text import dumps, safe
+
+
+def doctor(
+    ctx: typer.Context,
+    fmt: Format = "table",
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help="SQLite's quick_check instead of integrity_check: doesn't compare "
+            "indexes with their tables; several times faster on a big file.",
+        ),
+    ] = False,
+) -> None:
+    """Check the database; name every problem (exit 1) or say ok (exit 0).
+
+    Runs SQLite's integrity and foreign-key checks, then funnelcli's own: each
+    deal's history is one unbroken chain that ends where the deal is, its stage
+    belongs to its pipeline, the stage stays, furthest stage, last touch and
+    close date kept on write agree with it, and no row belongs to a deal or
+    pipeline that is gone. Only reads: a read-only file is fine.
+
+    Example: funnel doctor --format json
+    """
+    from funnelcli.services.doctor import diagnose
+
+    out = single_output(fmt)
+    result = diagnose(state(ctx).db_path(), quick=quick)
+    if out.fmt == "json":
+        record: dict[str, Any] = {
+            "ok": result.ok,
+            "problems": [
+                {"deal": p.deal, "check": p.check, "message": p.message} for p in result.problems
+            ],
+            "deals": result.deals,
+            "events": result.events,
+        }
+        out.out.write(dumps(record, indent=2) + "\n")
+    else:
+        for p in result.problems:
+            where = f"deal {p.deal}" if p.deal is not None else "database"
+            out.out.write(safe(f"{where}: {p.check}: {p.message}") + "\n")
+    out.out.flush()
+    checked = f"{result.deals} deal{'s' if result.deals != 1 else ''}, "
+    checked += f"{result.events} event{'s' if result.events != 1 else ''} checked"
+    if result.ok:
+        out.message(f"ok: {checked}")
+        return
+    n = len(result.problems)
+    raise FunnelError(f"{n} problem{'s' if n != 1 else ''} found ({checked})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)
