@@ -2,10 +2,11 @@
 funnelcli runs, in one Typer command.
 
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version), BEGIN IMMEDIATE, read pipelines and stages, pick the default
-pipeline's first stage, INSERT the deal (RETURNING id), INSERT its first
-stage event and stay, SELECT the deal back with DEAL_SELECT, COMMIT, and
-write "added #ID TITLE (STAGE, VALUE)" to stderr.
+user_version), BEGIN IMMEDIATE, open a change (m004's `changes`), read
+pipelines and stages, pick the default pipeline's first stage, INSERT the
+deal (RETURNING id), INSERT its first stage event and stay, refresh its
+furthest stage, SELECT the deal back with DEAL_SELECT, close the change,
+COMMIT, and write "added #ID TITLE (STAGE, VALUE)" to stderr.
 """
 
 import os
@@ -16,43 +17,32 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
+from floor_sql import DEAL_SELECT, REFRESH_FURTHEST, begin_change, end_change
 
-DEAL_SELECT = """
-SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
-       d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
-       d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
-       d.next_follow_up, d.stage_entered_at, d.created_at, d.updated_at, d.closed_at,
-       (SELECT json_group_array(tag) FROM
-           (SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag)),
-       (SELECT json_group_object(key, value) FROM
-           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key))
-FROM deals d
-JOIN pipelines p ON p.id = d.pipeline_id
-JOIN stages s ON s.id = d.stage_id
-"""
+# In the order funnel's INSERT names them.
 COLS = [
     "uuid",
-    "external_id",
     "title",
     "org",
-    "contact",
-    "email",
-    "phone",
     "value",
     "currency",
-    "owner",
     "pipeline_id",
     "stage_id",
     "status",
-    "probability",
-    "source",
-    "lost_reason",
-    "expected_close",
-    "next_follow_up",
     "stage_entered_at",
     "created_at",
     "updated_at",
     "closed_at",
+    "lost_reason",
+    "owner",
+    "contact",
+    "email",
+    "phone",
+    "source",
+    "expected_close",
+    "next_follow_up",
+    "probability",
+    "external_id",
 ]
 
 app = typer.Typer(add_completion=False)
@@ -79,6 +69,7 @@ def add(
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA user_version").fetchone()
     conn.execute("BEGIN IMMEDIATE")
+    change = begin_change(conn, stamp)
     pipelines = conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()
     stages = conn.execute(
         "SELECT id, pipeline_id, name, position, probability, rot_days, cadence_days "
@@ -125,7 +116,9 @@ def add(
         "INSERT INTO stage_stays (deal_id, stage_id, entered_at) VALUES (:d, :s, :at)",
         {"d": deal_id, "s": stage_id, "at": stamp},
     )
+    conn.execute(REFRESH_FURTHEST, {"id": deal_id})
     row = conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
+    end_change(conn, change)
     conn.execute("COMMIT")
     conn.close()
     shown = "" if row[8] is None else f", {row[8] // 100:,}.{row[8] % 100:02d} {row[9]}"

@@ -14,20 +14,7 @@ import sqlite3
 import sys
 
 import typer
-
-DEAL_SELECT = """
-SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
-       d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
-       d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
-       d.next_follow_up, d.stage_entered_at, d.created_at, d.updated_at, d.closed_at,
-       (SELECT json_group_array(tag) FROM
-           (SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag)),
-       (SELECT json_group_object(key, value) FROM
-           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key))
-FROM deals d
-JOIN pipelines p ON p.id = d.pipeline_id
-JOIN stages s ON s.id = d.stage_id
-"""
+from floor_sql import DEAL_SELECT
 
 app = typer.Typer(add_completion=False)
 
@@ -90,6 +77,10 @@ def list_(
             "closed_at": r[26],
             "stage_entered_at": r[23],
             "fields": json.loads(r[28]) if r[28] != "{}" else {},
+            "touches": r[32],
+            "last_activity_at": r[31],
+            "snoozed_until": r[29],
+            "snooze_reason": r[30],
         }
         write(("[\n" if n == 0 else ",\n") + dumps(record, ensure_ascii=False))
         n += 1

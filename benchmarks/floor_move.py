@@ -1,11 +1,13 @@
 """Floor for `funnel move DEAL STAGE`: the same statements funnelcli runs.
 
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version), BEGIN IMMEDIATE, find the deal (SELECT id, then DEAL_SELECT),
-read its pipeline and stages, match the stage name, read the last event's
-time, INSERT the stage event, close the open stay and open a new one,
-UPDATE the deal, SELECT it back, COMMIT, write "moved #ID TITLE (STAGE, VALUE)"
-to stderr.
+user_version), BEGIN IMMEDIATE, open a change (m004's `changes`), find the
+deal (SELECT id by number and by external id/uuid, then DEAL_SELECT), read
+its pipeline and stages, match the stage name, read the last event's time,
+INSERT the stage event, close the open stay (with its days) and open a new
+one, refresh the furthest stage, UPDATE the deal, refresh the furthest
+stage again, SELECT it back, close the change, COMMIT, write "moved #ID
+TITLE (STAGE, VALUE)" to stderr.
 """
 
 import os
@@ -14,20 +16,14 @@ import sys
 from datetime import UTC, datetime
 
 import typer
-
-DEAL_SELECT = """
-SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
-       d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
-       d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
-       d.next_follow_up, d.stage_entered_at, d.created_at, d.updated_at, d.closed_at,
-       (SELECT json_group_array(tag) FROM
-           (SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag)),
-       (SELECT json_group_object(key, value) FROM
-           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key))
-FROM deals d
-JOIN pipelines p ON p.id = d.pipeline_id
-JOIN stages s ON s.id = d.stage_id
-"""
+from floor_sql import (
+    BY_NUMBER,
+    BY_REF,
+    DEAL_SELECT,
+    REFRESH_FURTHEST,
+    begin_change,
+    end_change,
+)
 
 app = typer.Typer(add_completion=False)
 
@@ -47,7 +43,9 @@ def move(deal: str, stage: str) -> None:
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA user_version").fetchone()
     conn.execute("BEGIN IMMEDIATE")
-    deal_id = conn.execute("SELECT id FROM deals WHERE id = :id", {"id": int(deal)}).fetchone()[0]
+    change = begin_change(conn, stamp)
+    deal_id = conn.execute(BY_NUMBER, {"id": int(deal)}).fetchone()[0]
+    conn.execute(BY_REF, {"ref": deal}).fetchone()  # funnel checks the number isn't ambiguous
     row = conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
     if row[16] != "open":
         sys.exit(f"deal {deal_id} is {row[16]}")
@@ -84,13 +82,15 @@ def move(deal: str, stage: str) -> None:
         },
     )
     conn.execute(
-        "UPDATE stage_stays SET left_at = :at WHERE deal_id = :deal AND left_at IS NULL",
+        "UPDATE stage_stays SET left_at = :at, days = julianday(:at) - julianday(entered_at) "
+        "WHERE deal_id = :deal AND left_at IS NULL",
         {"at": stamp, "deal": deal_id},
     )
     conn.execute(
         "INSERT INTO stage_stays (deal_id, stage_id, entered_at) VALUES (:d, :s, :at)",
         {"d": deal_id, "s": to_stage, "at": stamp},
     )
+    conn.execute(REFRESH_FURTHEST, {"id": deal_id})  # after the event (append_event)
     conn.execute(
         "UPDATE deals SET pipeline_id = :pipeline_id, stage_id = :stage_id, "
         "stage_entered_at = :stage_entered_at, updated_at = :updated_at WHERE id = :id",
@@ -102,7 +102,9 @@ def move(deal: str, stage: str) -> None:
             "id": deal_id,
         },
     )
+    conn.execute(REFRESH_FURTHEST, {"id": deal_id})  # and again after the update (update_deal)
     row = conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
+    end_change(conn, change)
     conn.execute("COMMIT")
     conn.close()
     shown = "" if row[8] is None else f", {row[8] // 100:,}.{row[8] % 100:02d} {row[9]}"

@@ -2,9 +2,10 @@
 statements funnelcli runs.
 
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version), BEGIN, SELECT id, DEAL_SELECT for the deal, its stage history
-(with stage names) and activities, COMMIT, then print the same plain lines
-funnelcli prints: facts, history and activities, times in local time.
+user_version), BEGIN, SELECT id by number and by external id/uuid,
+DEAL_SELECT for the deal, its stage history (with stage names) and
+activities, COMMIT, then print the same plain lines funnelcli prints: facts,
+history and activities, times in local time.
 """
 
 import json
@@ -14,20 +15,7 @@ import sys
 from datetime import datetime
 
 import typer
-
-DEAL_SELECT = """
-SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
-       d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
-       d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
-       d.next_follow_up, d.stage_entered_at, d.created_at, d.updated_at, d.closed_at,
-       (SELECT json_group_array(tag) FROM
-           (SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag)),
-       (SELECT json_group_object(key, value) FROM
-           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key))
-FROM deals d
-JOIN pipelines p ON p.id = d.pipeline_id
-JOIN stages s ON s.id = d.stage_id
-"""
+from floor_sql import BY_NUMBER, BY_REF, DEAL_SELECT
 
 app = typer.Typer(add_completion=False)
 
@@ -55,7 +43,8 @@ def show(deal: str) -> None:
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA user_version").fetchone()
     conn.execute("BEGIN")
-    deal_id = conn.execute("SELECT id FROM deals WHERE id = :id", {"id": int(deal)}).fetchone()[0]
+    deal_id = conn.execute(BY_NUMBER, {"id": int(deal)}).fetchone()[0]
+    conn.execute(BY_REF, {"ref": deal}).fetchone()  # funnel checks the number isn't ambiguous
     d = conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
     history = conn.execute(
         """SELECT CASE WHEN e.from_status = 'open' THEN fs.name ELSE e.from_status END,

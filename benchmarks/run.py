@@ -1,21 +1,37 @@
-"""Time funnel commands against their floors and print the table of ratios.
+"""Time funnel commands against their floors and print the tables of ratios.
 
     python benchmarks/run.py [--runs 20] [--only add,move,...] [--profile]
+    python benchmarks/run.py --flatness [--sizes 10000,100000,1000000]
 
-Generates benchmarks/data/bench.db (100,000 deals) if it is missing, copies
-it to a temporary directory (so `add` and `move` don't grow the original),
-then for each command runs `funnel ...` and its floor program
+Two suites, each on its own database, copied to a temporary directory (so
+`add` and `move` don't grow the original):
+
+- start-up (`add`, `move`, `show`, `list`, `version`), target 1.3x, on
+  100,000 deals (`--deals`; generate.py's default mix, cached under
+  benchmarks/data/), or `--db`;
+- due (`due-json`, `due-check`), target 1.5x, on 100,000 open deals (125,000
+  deals, 80 % open) with 1,000,000 touches and 200 due (`DUE_SPEC`; cached
+  under benchmarks/data/ by generate.py, or `--due-db`).
+
+For each command it runs `funnel ...` and its floor program
 (`benchmarks/floor_*.py`: a minimal Typer app that opens the same file and
 runs the same SQL) alternately, `--runs` times each after one warm-up, and
 reports the median wall time of each, the ratio funnel/floor, and PASS/FAIL
-against the target (1.3x).
+against the suite's target.
 
-Before timing, each pair is run once with output captured and compared, so
-a floor that stopped doing the same work shows up as "output differs".
+Before timing, each pair is run once with output captured and compared, and
+once more under sqltrace.py, which records every statement each sends to
+SQLite: a floor that stopped doing the same work shows up as "output
+differs" or "SQL differs".
 
 `--profile` prints, instead of timing: the top imports of
 `python -X importtime -m funnelcli --version`, and for each command the
 modules funnel imports that its floor does not, and a cProfile summary.
+
+`--flatness` times `funnel due --format json`, its floor, and the due query
+alone (in this process, and again with the index disabled) on databases of
+`--sizes` deals (80 % open, 10 touches a deal, always 200 due, 50
+unscheduled and 20 snoozed), and prints the due query's EXPLAIN QUERY PLAN.
 """
 
 from __future__ import annotations
@@ -35,20 +51,40 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
+from generate import Spec, cached
+
 HERE = Path(__file__).resolve().parent
-DEFAULT_DB = HERE / "data" / "bench.db"
 NOW = "2026-11-23T09:00:00"  # generate.py's default clock
-TARGET = 1.3
-COMMANDS = ("add", "move", "show", "list", "version")
+# (name, target ratio, commands)
+SUITES = (
+    ("start-up", 1.3, ("add", "move", "show", "list", "version")),
+    ("due", 1.5, ("due-json", "due-check")),
+)
+COMMANDS = tuple(c for _, _, cmds in SUITES for c in cmds)
 LABELS = {
     "add": "add 'Benchmark deal' --org Acme --value 4800",
     "move": "move DEAL demo/proposal",
     "show": "show DEAL",
     "list": "list --stage demo --format json",
     "version": "--version",
+    "due-json": "due --format json",
+    "due-check": "due --check",
 }
+ARGS = {  # commands whose arguments don't depend on the database
+    "add": ["add", "Benchmark deal", "--org", "Acme", "--value", "4800"],
+    "list": ["list", "--stage", "demo", "--format", "json"],
+    "version": ["--version"],
+    "due-json": ["due", "--format", "json"],
+    "due-check": ["due", "--check"],
+}
+FLOORS = {"due-json": "due", "due-check": "due"}  # else floor_<command>.py
+EXIT = {"due-check": 3}  # expected exit status (3: something is overdue)
+# 100,000 open deals, 1,000,000 touches; 200 due + 50 unscheduled in the list.
+DUE_SPEC = Spec(deals=125_000, open_share=0.8, touches=1_000_000, due=200, now=NOW)
+FLATNESS_SIZES = (10_000, 100_000, 1_000_000)
 
 
 def funnel_argv() -> list[str]:
@@ -73,9 +109,11 @@ def floor(name: str) -> list[str]:
 class Bench:
     """The working copy of the database and the argv of every command."""
 
-    def __init__(self, db: Path, tmp: Path) -> None:
-        self.db = tmp / "bench.db"
-        shutil.copyfile(db, self.db)
+    def __init__(self, db: Path, tmp: Path, *, copy: bool = True) -> None:
+        self.tmp = tmp
+        self.db = tmp / db.name if copy else db
+        if copy:
+            shutil.copyfile(db, self.db)
         self.env = dict(os.environ)
         for var in ("FUNNEL_DEBUG", "PYTHONPROFILEIMPORTTIME", "PYTHONDONTWRITEBYTECODE"):
             self.env.pop(var, None)
@@ -90,9 +128,27 @@ class Bench:
             NO_COLOR="1",
         )
         conn = sqlite3.connect(self.db)
+        from funnelcli.schema import SCHEMA_VERSION
+
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:  # funnel would migrate it on the first run; the floor not
+            conn.close()
+            raise SystemExit(
+                f"{db} has schema {version}, funnelcli {SCHEMA_VERSION}: generate it again"
+            )
         self.deals = conn.execute("SELECT count(*) FROM deals").fetchone()[0]
-        # show: an open deal with the longest history that has tags, fields and activities.
-        self.show_id = conn.execute(
+        self.open_deals = conn.execute(
+            "SELECT count(*) FROM deals WHERE status = 'open'"
+        ).fetchone()[0]
+        self.touches = conn.execute("SELECT count(*) FROM activities").fetchone()[0]
+        conn.close()
+        self.moves = {"funnel": 0, "floor": 0}
+
+    @cached_property
+    def show_id(self) -> int:
+        """show: an open deal with the longest history that has tags, fields and activities."""
+        conn = sqlite3.connect(self.db)
+        found = conn.execute(
             "SELECT d.id FROM deals d WHERE d.status = 'open' "
             "AND EXISTS (SELECT 1 FROM activities a WHERE a.deal_id = d.id) "
             "AND EXISTS (SELECT 1 FROM deal_tags t WHERE t.deal_id = d.id) "
@@ -100,8 +156,14 @@ class Bench:
             "ORDER BY (SELECT count(*) FROM stage_events e WHERE e.deal_id = d.id) DESC, d.id "
             "LIMIT 1"
         ).fetchone()[0]
-        # move: two open deals of the default pipeline in its first stage, each
-        # moved demo -> proposal -> demo ... (one for funnel, one for the floor).
+        conn.close()
+        return int(found)
+
+    @cached_property
+    def move_ids(self) -> dict[str, int]:
+        """move: two open deals of the default pipeline in its first stage, each
+        moved demo -> proposal -> demo ... (one for funnel, one for the floor)."""
+        conn = sqlite3.connect(self.db)
         a, b = (
             r[0]
             for r in conn.execute(
@@ -113,8 +175,7 @@ class Bench:
             )
         )
         conn.close()
-        self.move_ids = {"funnel": a, "floor": b}
-        self.moves = {"funnel": 0, "floor": 0}
+        return {"funnel": a, "floor": b}
 
     def _move(self, who: str) -> list[str]:
         target = ("demo", "proposal")[self.moves[who] % 2]
@@ -124,22 +185,21 @@ class Bench:
     def argvs(self, cmd: str) -> tuple[Callable[[], list[str]], Callable[[], list[str]]]:
         """(funnel argv, floor argv) factories for one command."""
         f = funnel_argv()
-        if cmd == "add":
-            args = ["add", "Benchmark deal", "--org", "Acme", "--value", "4800"]
-            return (lambda: f + args), (lambda: floor("add") + args)
+        fl = floor(FLOORS.get(cmd, cmd))
         if cmd == "move":
-            return (lambda: f + self._move("funnel")), (lambda: floor("move") + self._move("floor"))
-        if cmd == "show":
-            args = ["show", str(self.show_id)]
-            return (lambda: f + args), (lambda: floor("show") + args)
-        if cmd == "list":
-            args = ["list", "--stage", "demo", "--format", "json"]
-            return (lambda: f + args), (lambda: floor("list") + args)
-        if cmd == "version":
-            return (lambda: [*f, "--version"]), (lambda: [*floor("version"), "--version"])
-        raise ValueError(cmd)
+            return (lambda: f + self._move("funnel")), (lambda: fl + self._move("floor"))
+        args = ["show", str(self.show_id)] if cmd == "show" else ARGS[cmd]
+        return (lambda: f + args), (lambda: fl + args)
 
-    def run(self, argv: list[str], *, capture: bool = False) -> subprocess.CompletedProcess[str]:
+    def args(self, cmd: str, who: str) -> list[str]:
+        """The command's arguments alone (for sqltrace.py), as argvs() would give them."""
+        if cmd == "move":
+            return self._move(who)
+        return ["show", str(self.show_id)] if cmd == "show" else ARGS[cmd]
+
+    def run(
+        self, argv: list[str], *, capture: bool = False, status: int = 0
+    ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             argv,
             env=self.env,
@@ -148,14 +208,27 @@ class Bench:
             stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stderr}")
+        if proc.returncode != status:
+            raise SystemExit(
+                f"{' '.join(argv)} exited {proc.returncode}, not {status}:\n{proc.stderr}"
+            )
         return proc
 
-    def timed(self, argv: list[str]) -> float:
+    def timed(self, argv: list[str], status: int = 0) -> float:
         started = time.perf_counter()
-        self.run(argv)
+        self.run(argv, status=status)
         return time.perf_counter() - started
+
+    def traced(self, cmd: str, who: str) -> list[str]:
+        """The statements funnel or the floor sends to SQLite for `cmd`, normalized."""
+        import sqltrace
+
+        out = self.tmp / f"trace-{who}.jsonl"
+        program = "funnel" if who == "funnel" else "floor_" + FLOORS.get(cmd, cmd)
+        code = f"import sys; sys.path.insert(0, {str(HERE)!r}); import sqltrace; sqltrace.main()"
+        argv = [sys.executable, "-c", code, str(out), program, *self.args(cmd, who)]
+        self.run(argv, status=EXIT.get(cmd, 0))
+        return sqltrace.load(out)
 
 
 def compare(
@@ -168,11 +241,15 @@ def compare(
 
     a = norm(funnel.stdout + funnel.stderr)
     b = norm(floor_.stdout + floor_.stderr)
-    if cmd == "list":
+    if cmd in ("list", "due-json"):
         if json.loads(funnel.stdout) != json.loads(floor_.stdout):
             return "JSON differs"
         n = len(json.loads(funnel.stdout))
         return f"same output ({n} deals{'' if a == b else ', JSON equal but bytes differ'})"
+    if cmd == "due-check":
+        n = len(funnel.stdout.splitlines()) - 1  # the header line
+        if a == b:
+            return f"same output ({n} deals, exit {funnel.returncode})"
     if cmd == "move":  # different deals: compare the message up to the stage name
         a, b = (re.sub(r"#N .*\((\w+).*\)", r"#N … (\1 …)", t) for t in (a, b))
     if a == b:
@@ -183,20 +260,46 @@ def compare(
     return "differs in length"
 
 
-def timing(bench: Bench, commands: list[str], runs: int) -> None:
+def compare_sql(funnel: list[str], floor_: list[str]) -> str:
+    """'same SQL (N statements)' or the first statement that differs."""
+    if funnel == floor_:
+        return f"same SQL ({len(funnel)} statements)"
+    for i, (a, b) in enumerate(zip(funnel, floor_, strict=False)):
+        if a != b:
+            return f"SQL differs at statement {i + 1}: funnel {a[:80]!r} vs floor {b[:80]!r}"
+    longer, extra = ("funnel", funnel) if len(funnel) > len(floor_) else ("floor", floor_)
+    return f"SQL differs: {longer} also runs {extra[min(len(funnel), len(floor_))][:80]!r}"
+
+
+def header(bench: Bench, runs: int, target: float) -> str:
+    return (
+        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs ({platform.machine()}), "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"typer {_version('typer')}; {bench.deals:,} deals ({bench.open_deals:,} open), "
+        f"{bench.touches:,} activities; median of {runs} runs each, interleaved; "
+        f"target {target}x."
+    )
+
+
+def timing(bench: Bench, commands: list[str], runs: int, target: float) -> None:
     rows = []
     for cmd in commands:
         make_funnel, make_floor = bench.argvs(cmd)
+        status = EXIT.get(cmd, 0)
         check = compare(
-            cmd, bench.run(make_funnel(), capture=True), bench.run(make_floor(), capture=True)
+            cmd,
+            bench.run(make_funnel(), capture=True, status=status),
+            bench.run(make_floor(), capture=True, status=status),
         )
-        bench.run(make_funnel())  # warm-up: page cache, .pyc files
-        bench.run(make_floor())
+        check += ", " + compare_sql(bench.traced(cmd, "funnel"), bench.traced(cmd, "floor"))
+        bench.run(make_funnel(), status=status)  # warm-up: page cache, .pyc files
+        bench.run(make_floor(), status=status)
         times: dict[str, list[float]] = {"funnel": [], "floor": []}
         for i in range(runs):  # interleaved, alternating who goes first
             order = ("funnel", "floor") if i % 2 == 0 else ("floor", "funnel")
             for who in order:
-                times[who].append(bench.timed(make_funnel() if who == "funnel" else make_floor()))
+                argv = make_funnel() if who == "funnel" else make_floor()
+                times[who].append(bench.timed(argv, status))
         fun, flo = statistics.median(times["funnel"]), statistics.median(times["floor"])
         ratio = fun / flo
         label = LABELS[cmd]
@@ -205,16 +308,11 @@ def timing(bench: Bench, commands: list[str], runs: int) -> None:
             f"  {label}: {fun * 1e3:.1f} ms vs {flo * 1e3:.1f} ms = {ratio:.2f}x", file=sys.stderr
         )
 
-    print(
-        f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs ({platform.machine()}), "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        f"typer {_version('typer')}; {bench.deals:,} deals; median of {runs} runs each, "
-        f"interleaved; target {TARGET}x.\n"
-    )
+    print(f"\n{header(bench, runs, target)}\n")
     print("| command | funnel ms (min) | floor ms (min) | ratio | result | floor check |")
     print("|---|---:|---:|---:|:---:|---|")
     for label, fun, fun_min, flo, flo_min, ratio, check in rows:
-        result = "PASS" if ratio <= TARGET else "FAIL"
+        result = "PASS" if ratio <= target else "FAIL"
         print(
             f"| `funnel {label}` | {fun * 1e3:.1f} ({fun_min * 1e3:.1f}) | "
             f"{flo * 1e3:.1f} ({flo_min * 1e3:.1f}) | {ratio:.2f}x | {result} | {check} |"
@@ -273,8 +371,8 @@ def profile(bench: Bench, commands: list[str], top: int) -> None:
 
     for cmd in commands:
         make_funnel, make_floor = bench.argvs(cmd)
-        bench.run(make_funnel())  # warm-up
-        bench.run(make_floor())
+        bench.run(make_funnel(), status=EXIT.get(cmd, 0))  # warm-up
+        bench.run(make_floor(), status=EXIT.get(cmd, 0))
         skip = len(funnel_argv())
         funnel_rows = importtime(bench, [*python_funnel_argv(), *make_funnel()[skip:]])
         floor_rows = importtime(bench, make_floor()[1:])
@@ -307,14 +405,15 @@ def profile(bench: Bench, commands: list[str], top: int) -> None:
                 *python_funnel_argv(),
                 *make_funnel()[skip:],
             ]
-            subprocess.run(
+            proc = subprocess.run(
                 argv,
                 env=bench.env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                check=True,
             )
+            if proc.returncode not in (0, EXIT.get(cmd, 0)):  # cProfile exits 0 on sys.exit
+                raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}")
             stats = pstats.Stats(str(prof))
             print(
                 f"\ncProfile of funnel {LABELS[cmd]}, {stats.total_tt * 1e3:.0f} ms "
@@ -345,11 +444,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--db",
         type=Path,
-        default=DEFAULT_DB,
-        help=f"database to copy (default {DEFAULT_DB}, generated if missing)",
+        help="start-up database to copy (default: generate.py's cached file of --deals deals)",
     )
     ap.add_argument(
-        "--deals", type=int, default=100_000, help="deals to generate when --db is missing (100000)"
+        "--deals", type=int, default=100_000, help="deals in the default start-up database (100000)"
+    )
+    ap.add_argument(
+        "--due-db",
+        type=Path,
+        help="due database to copy (default: generate.py's cached file for DUE_SPEC)",
     )
     ap.add_argument(
         "--only",
@@ -362,32 +465,42 @@ def main(argv: list[str] | None = None) -> int:
         help="print import and cProfile breakdowns instead of timing",
     )
     ap.add_argument("--top", type=int, default=15, help="rows per profile listing (15)")
+    ap.add_argument(
+        "--flatness",
+        action="store_true",
+        help="time `due` on databases of --sizes deals with the same due list",
+    )
+    ap.add_argument(
+        "--sizes",
+        default=",".join(str(n) for n in FLATNESS_SIZES),
+        help="deals in each --flatness database (10000,100000,1000000)",
+    )
     args = ap.parse_args(argv)
+    if args.flatness:
+        from flatness import flatness
+
+        flatness([int(n) for n in args.sizes.split(",")], args.runs)
+        return 0
     commands = [c.strip() for c in args.only.split(",") if c.strip()]
     unknown = set(commands) - set(COMMANDS)
     if unknown:
         ap.error(f"unknown commands: {', '.join(sorted(unknown))}")
-    if not args.db.exists():
-        print(f"generating {args.db} ({args.deals:,} deals)…", file=sys.stderr)
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "generate.py"),
-                "--deals",
-                str(args.deals),
-                "--out",
-                str(args.db),
-                "--now",
-                NOW,
-            ],
-            check=True,
-        )
-    with tempfile.TemporaryDirectory(prefix="funnel-bench-") as tmp:
-        bench = Bench(args.db, Path(tmp))
-        if args.profile:
-            profile(bench, commands, args.top)
+    suites = [(n, t, [c for c in cmds if c in commands]) for n, t, cmds in SUITES]
+    suites = [s for s in suites if s[2]]
+    dbs = {}  # cached() generates a file that is missing (or of an older schema)
+    for name, _target, _cmds in suites:
+        if name == "due":
+            dbs[name] = args.due_db or cached(DUE_SPEC)
         else:
-            timing(bench, commands, args.runs)
+            dbs[name] = args.db or cached(Spec(deals=args.deals, now=NOW))
+    for name, target, cmds in suites:
+        with tempfile.TemporaryDirectory(prefix="funnel-bench-") as tmp:
+            print(f"\n## {name}: {dbs[name].name}", file=sys.stderr)
+            bench = Bench(dbs[name], Path(tmp))
+            if args.profile:
+                profile(bench, cmds, args.top)
+            else:
+                timing(bench, cmds, args.runs, target)
     return 0
 
 

@@ -1,0 +1,133 @@
+"""Floor for `funnel due [--format json] [--check]`: the same statements
+funnelcli runs, and the same output.
+
+Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
+user_version), BEGIN, the due query (open deals whose next follow-up is
+before tomorrow and that aren't snoozed, oldest first: a range of the
+deals_follow_up index) and the unscheduled query (open deals with no
+follow-up, same index), COMMIT. Each row gets its due state (overdue, today,
+or unscheduled) and days overdue, and is written as funnel writes it: with
+--format json the deal's JSON object plus due_state and days_overdue, one
+per line inside [ ]; as a table, the plain columns funnel prints when piped.
+--check exits 3 when anything is overdue.
+"""
+
+import json
+import os
+import sqlite3
+import sys
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+import typer
+from floor_sql import DUE, UNSCHEDULED
+
+app = typer.Typer(add_completion=False)
+
+
+def record(r: tuple, state: str, days: int | None) -> dict:
+    v = r[8]
+    return {
+        "id": r[0],
+        "uuid": r[1],
+        "external_id": r[2],
+        "title": r[3],
+        "org": r[4],
+        "contact": r[5],
+        "email": r[6],
+        "phone": r[7],
+        "value": None if v is None else (v // 100 if v % 100 == 0 else v / 100),
+        "currency": r[9],
+        "owner": r[10],
+        "pipeline": r[12],
+        "stage": r[14],
+        "status": r[16],
+        "probability": r[18] if r[17] is None else r[17],
+        "tags": json.loads(r[27]) if r[27] != "[]" else [],
+        "source": r[19],
+        "lost_reason": r[20],
+        "expected_close": r[21],
+        "next_follow_up": r[22],
+        "created_at": r[24],
+        "updated_at": r[25],
+        "closed_at": r[26],
+        "stage_entered_at": r[23],
+        "fields": json.loads(r[28]) if r[28] != "{}" else {},
+        "touches": r[32],
+        "last_activity_at": r[31],
+        "snoozed_until": r[29],
+        "snooze_reason": r[30],
+        "due_state": state,
+        "days_overdue": days,
+    }
+
+
+def cells(r: tuple, state: str, days: int | None) -> list[str]:
+    """Due, When, ID, Title, Org, Stage, Value, Owner."""
+    v = r[8]
+    return [
+        f"overdue {days}d" if state == "overdue" else state,
+        (r[22] or "").replace("T", " "),
+        str(r[0]),
+        r[3],
+        r[4] or "",
+        r[14],
+        "" if v is None else f"{v // 100:,}.{v % 100:02d} {r[9]}",
+        r[10],
+    ]
+
+
+HEADERS = ["Due", "When", "ID", "Title", "Org", "Stage", "Value", "Owner"]
+RIGHT = {2, 6}  # ID and Value
+
+
+@app.callback()
+def root() -> None:
+    """Floor for due."""
+
+
+@app.command("due")
+def due(
+    check: Annotated[bool, typer.Option("--check")] = False,
+    fmt: Annotated[str, typer.Option("--format")] = "table",
+) -> None:
+    today = datetime.fromisoformat(os.environ["FUNNEL_NOW"]).date()
+    params = {"today": today.isoformat(), "until": (today + timedelta(days=1)).isoformat()}
+
+    conn = sqlite3.connect(os.environ["FUNNEL_DB"], timeout=30.0, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA user_version").fetchone()
+    conn.execute("BEGIN")
+    items = []
+    for r in conn.execute(DUE, params):
+        day = date.fromisoformat(r[22][:10])
+        if day < today:
+            items.append((r, "overdue", (today - day).days))
+        else:
+            items.append((r, "today", 0))
+    for r in conn.execute(UNSCHEDULED, {"today": params["today"]}):
+        items.append((r, "unscheduled", None))
+    conn.execute("COMMIT")
+    conn.close()
+
+    write = sys.stdout.write
+    if fmt == "json":
+        for n, item in enumerate(items):
+            write(("[\n" if n == 0 else ",\n") + json.dumps(record(*item), ensure_ascii=False))
+        write("[]\n" if not items else "\n]\n")
+    elif items:
+        rows = [HEADERS, *(cells(*item) for item in items)]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
+        for row in rows:
+            line = "  ".join(
+                c.rjust(w) if i in RIGHT else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+            write(line.rstrip() + "\n")
+    if check and any(state == "overdue" for _, state, _ in items):
+        raise typer.Exit(3)
+
+
+if __name__ == "__main__":
+    app()
