@@ -177,11 +177,14 @@ class ReportStore:
         window, and how many; the median is read through stage_stays_days."""
         ended_in = w.within("st.left_at")
         # The stage names its pipeline: a deal since moved to another pipeline
-        # still spent this stay here, so only the owner narrows the deals.
-        scope = Window(owner=w.owner).scope()
+        # still spent this stay here, so only the owner narrows the deals, and
+        # without one the stays alone answer, from the stage_stays_days index.
+        join = ""
+        if w.owner is not None:
+            join = "JOIN deals d ON d.id = st.deal_id AND d.owner = :owner COLLATE NOCASE "
         base = (
-            f"FROM stage_stays st JOIN deals d ON d.id = st.deal_id "
-            f"WHERE st.stage_id = :stage AND st.days IS NOT NULL AND {ended_in} {scope}"
+            f"FROM stage_stays st {join}"
+            f"WHERE st.stage_id = :stage AND st.days IS NOT NULL AND {ended_in}"
         )
         params = {**w.params(), "stage": stage_id}
         count, total = self.conn.execute(f"SELECT count(*), sum(st.days) {base}", params).fetchone()
