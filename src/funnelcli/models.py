@@ -1,8 +1,26 @@
-"""Plain dataclasses the store returns and the services hand to the CLI."""
+"""Plain dataclasses the store returns and the services hand to the CLI.
+
+The ones every deal command uses are here; a deal's history and touches, its
+detail view and pipeline summaries are in funnelcli.details (making a
+dataclass costs about a millisecond of start-up, and `add`, `move`, `list`
+and `due` need none of those). `from funnelcli.models import HistoryEntry`
+still works: it loads funnelcli.details.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+_DETAILS = ("HistoryEntry", "Activity", "DealDetail", "PipelineSummary")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DETAILS:
+        from funnelcli import details
+
+        return getattr(details, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def stage_key(name: str) -> str:
@@ -70,33 +88,3 @@ class Deal:
         if self.probability_override is not None:
             return self.probability_override
         return self.stage_probability
-
-
-@dataclass
-class HistoryEntry:
-    from_stage: str | None
-    to_stage: str
-    at: str
-    note: str | None
-
-
-@dataclass
-class Activity:
-    id: int
-    kind: str
-    note: str | None
-    at: str
-
-
-@dataclass
-class DealDetail:
-    deal: Deal
-    history: list[HistoryEntry]
-    activities: list[Activity]
-
-
-@dataclass
-class PipelineSummary:
-    pipeline: Pipeline
-    is_default: bool
-    open_deals: dict[int, int]  # stage id -> open deal count

@@ -6,7 +6,8 @@ import typer
 
 from funnelcli.cli.options import Format, PipelineOpt
 from funnelcli.cli.state import state
-from funnelcli.models import PipelineSummary, Stage
+from funnelcli.details import PipelineSummary
+from funnelcli.models import Stage
 from funnelcli.render.output import Output, single_output
 from funnelcli.render.records import pipeline_record, stage_record
 from funnelcli.render.text import safe

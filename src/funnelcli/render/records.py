@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from funnelcli.models import Activity, Deal, DealDetail, HistoryEntry, PipelineSummary, Stage
 from funnelcli.money import to_major
+
+if TYPE_CHECKING:
+    from funnelcli.details import Activity, DealDetail, HistoryEntry, PipelineSummary
+    from funnelcli.models import Deal, Stage
 
 
 def deal_record(deal: Deal) -> dict[str, Any]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from funnelcli.models import Deal, DealDetail, PipelineSummary, Stage
 from funnelcli.render.output import Column, Line
 from funnelcli.render.text import safe
+
+if TYPE_CHECKING:
+    from funnelcli.details import DealDetail, PipelineSummary
+    from funnelcli.models import Deal, Stage
 
 
 def local_time(utc: str | None) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from funnelcli.errors import Conflict, Invalid, NotFound
 from funnelcli.services import Context
-from funnelcli.store.changes import Change
+from funnelcli.store.changelog import Change
 
 
 @dataclass

@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from funnelcli.clock import utc_text
 from funnelcli.errors import Conflict, Invalid, NotFound
-from funnelcli.models import Deal, DealDetail, Pipeline, Stage
+from funnelcli.models import Deal, Pipeline, Stage
 from funnelcli.services import (
     Context,
     find_deal,
@@ -21,6 +21,9 @@ from funnelcli.services import (
 )
 from funnelcli.store import DealFilter
 from funnelcli.store.deals import MAX_INTEGER, SORT_COLUMNS
+
+if TYPE_CHECKING:
+    from funnelcli.details import DealDetail
 
 # Text columns a user sets directly; "" clears them on edit.
 TEXT_FIELDS = ("org", "contact", "email", "phone", "source")
@@ -440,6 +443,8 @@ def delete_deal(ctx: Context, ref: str) -> Deal:
 def deal_detail(ctx: Context, ref: str) -> DealDetail:
     with ctx.store.read():
         deal = find_deal(ctx, ref)
+        from funnelcli.details import DealDetail
+
         return DealDetail(deal, ctx.store.history(deal.id), ctx.store.activities(deal.id))
 
 

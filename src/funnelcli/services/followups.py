@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from funnelcli.clock import utc_text
 from funnelcli.errors import Conflict, Invalid
-from funnelcli.models import Activity, Deal
+from funnelcli.models import Deal
 from funnelcli.services import Context, find_deal, parse_date, parse_past, resolve_pipeline
+
+if TYPE_CHECKING:
+    from funnelcli.details import Activity
 
 DUE_STATES = ("overdue", "today", "upcoming", "unscheduled")
 
@@ -100,6 +104,8 @@ def log_activity(
         ctx.store.update_deal(deal.id, {"next_follow_up": follow_up, "updated_at": ctx.now_utc})
         updated = ctx.store.deal(deal.id)
     assert updated is not None
+    from funnelcli.details import Activity
+
     return updated, Activity(activity_id, kind, note, utc_text(moment))
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from funnelcli.details import PipelineSummary
 from funnelcli.errors import Conflict, Invalid, NotFound, UsageError
-from funnelcli.models import Pipeline, PipelineSummary, Stage, stage_key
+from funnelcli.models import Pipeline, Stage, stage_key
 from funnelcli.services import OUTCOMES, Context, resolve_pipeline, resolve_stage
 from funnelcli.templates import (
     CUSTOM_STAGE_CADENCE_DAYS,

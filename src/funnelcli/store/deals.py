@@ -5,9 +5,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from funnelcli.models import Activity, Deal, HistoryEntry
+from funnelcli.models import Deal
+
+if TYPE_CHECKING:
+    from funnelcli.details import Activity, HistoryEntry
 
 # One row per deal, tags and custom fields folded in, in the order Deal wants.
 # (Split in two so a query can add columns of its own before FROM.)
@@ -272,6 +275,8 @@ class DealStore:
         return None if row is None else row[0]
 
     def history(self, deal_id: int) -> list[HistoryEntry]:
+        from funnelcli.details import HistoryEntry
+
         rows = self.conn.execute(
             """SELECT CASE WHEN e.from_status = 'open' THEN fs.name ELSE e.from_status END,
                       CASE WHEN e.to_status = 'open' THEN ts.name ELSE e.to_status END,
@@ -302,6 +307,8 @@ class DealStore:
         return activity_id
 
     def activities(self, deal_id: int) -> list[Activity]:
+        from funnelcli.details import Activity
+
         rows = self.conn.execute(
             "SELECT id, kind, note, at FROM activities WHERE deal_id = :id ORDER BY at, id",
             {"id": deal_id},

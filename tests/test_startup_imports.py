@@ -1,0 +1,83 @@
+"""What the everyday commands load. Start-up is most of a CLI's time
+(benchmarks/README.md); these pin the heavy or rarely needed modules out of
+the path of `add`, `move`, `list` and `--version`, and check the check can see
+them (a report does load its store mixin)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+# Modules a deal command never needs: sqlite_utils (~115 ms) only migrates,
+# rich only draws tables at a terminal, the rarer store mixins load on first use.
+HEAVY = [
+    "sqlite_utils",
+    "rich",
+    "dateutil.parser",
+    "funnelcli.store.reports",
+    "funnelcli.store.transfer",
+    "funnelcli.store.doctor",
+    "funnelcli.store.changelog",
+    "funnelcli.details",
+]
+
+PROBE = """
+import json, sys
+sys.argv = ["funnel", *json.loads(sys.argv[1])]
+from funnelcli.__main__ import main
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+else:
+    code = 0
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def loaded(args: list[str]) -> set[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    r = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    last = r.stderr.strip().splitlines()[-1]
+    report = json.loads(last)
+    assert report["code"] in (0, None), r.stderr
+    return set(report["modules"])
+
+
+@pytest.fixture
+def seeded(funnel):
+    assert funnel("add", "Acme", "--value", "100").exit_code == 0
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "Globex", "--value", "4800"],
+        ["move", "1", "demo"],
+        ["list", "--stage", "lead", "--format", "json"],
+        ["--version"],
+    ],
+    ids=["add", "move", "list", "version"],
+)
+def test_everyday_commands_stay_light(args):
+    mods = loaded(args)
+    assert "funnelcli.store" in mods or args == ["--version"]
+    heavy = [m for m in HEAVY if m in mods]
+    assert heavy == []
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_probe_sees_lazy_modules():
+    mods = loaded(["report", "metrics", "--format", "json"])
+    assert "funnelcli.store.reports" in mods
