@@ -34,16 +34,17 @@ def quiet_broken_pipe() -> None:
         pass
 
 
-# The command line being run, as `funnel changes` shows it.
-command_line = "funnel"
+# The arguments being run; command_text() makes of them the line `funnel
+# changes` shows (only a write needs it: shlex stays off the path of reads).
+command_argv: list[str] = []
 
 
-def _command_text(argv: list[str]) -> str:
+def command_text() -> str:
     import shlex
 
     words = []
     skip = False
-    for arg in argv:
+    for arg in command_argv:
         if skip:  # the global --db PATH says where, not what
             skip = False
             continue
@@ -63,9 +64,9 @@ class FunnelGroup(TyperGroup):
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Usage errors (bad flag, missing argument) as one line too, exit 2,
         instead of Typer's boxed panel."""
-        global command_line
+        global command_argv
         argv = kwargs.get("args", args[0] if args else None)
-        command_line = _command_text(list(argv) if argv is not None else sys.argv[1:])
+        command_argv = list(argv) if argv is not None else sys.argv[1:]
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:

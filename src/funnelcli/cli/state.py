@@ -64,7 +64,7 @@ class AppState:
         if write:
             from funnelcli.cli import group
 
-            store.change_command = group.command_line
+            store.change_command = group.command_text()
         self._stores.append(store)
         return Context(store, now, config)
 
