@@ -316,3 +316,32 @@ def test_the_same_deal_twice_in_one_file_is_an_error(funnel, isolated):
     run = funnel("import", str(f))
     assert run.exit_code == 1
     assert "line 3: the same deal as line 2 (A)" in run.stderr
+
+
+@pytest.mark.parametrize("collide", [False, True], ids=["filter", "every-key-maybe"])
+def test_repeats_are_found_across_batches_of_seen_keys(funnel, isolated, monkeypatch, collide):
+    """The keys read so far go to a temporary table a few at a time (here 3),
+    behind a Bloom filter; a repeat is found wherever its first is: still in
+    memory, or in the table. With every key made a "maybe" of the filter, a
+    new key is looked up and not found: no false repeat."""
+    from funnelcli.services import imports
+
+    monkeypatch.setattr(imports._Seen, "FLUSH", 3)
+    if collide:
+        monkeypatch.setattr(imports._Seen, "_bits", lambda self, key: (0, 0, 0))
+    rows = [f"K{i},Deal {i}" for i in range(10)] + ["K1,again", "K9,again", "K0,again"]
+    f = write(isolated / "d.csv", "external_id,title\n" + "\n".join(rows) + "\n")
+    run = funnel("import", str(f), "--report", "json")
+    assert run.exit_code == 1
+    errors = [(e["line"], e["message"]) for e in json.loads(run.stdout)["errors"]]
+    # K1 was line 3 (flushed to the table), K9 line 11 (still in memory), K0 line 2
+    assert errors == [
+        (12, "the same deal as line 3 (K1)"),
+        (13, "the same deal as line 11 (K9)"),
+        (14, "the same deal as line 2 (K0)"),
+    ]
+    assert funnel("list", "--format", "json").json() == []
+    fine = write(isolated / "fine.csv", "external_id,title\n" + "\n".join(rows[:10]) + "\n")
+    assert ok(funnel, "import", str(fine)).stderr.startswith("imported 10 deals")
+    # the temporary table went with the import's connection
+    assert funnel("list", "--format", "json").json()[0]["external_id"] == "K0"

@@ -42,6 +42,27 @@ class TransferStore:
             self.conn.execute(f"SELECT count(*) FROM deals d WHERE {where}", params).fetchone()[0]
         )
 
+    def seen_keys_begin(self) -> None:
+        """A temporary table (not in the file; gone with the connection) of the
+        deal keys an import has read, with their line: 1M keys in a dict would
+        hold ~130 MB, here they are pages of the temp database."""
+        self.conn.execute("DROP TABLE IF EXISTS temp.import_seen")
+        self.conn.execute(
+            "CREATE TEMP TABLE import_seen (key TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID"
+        )
+
+    def seen_keys_add(self, rows: Iterable[tuple[str, int]]) -> None:
+        self.conn.executemany("INSERT INTO temp.import_seen (key, line) VALUES (?, ?)", rows)
+
+    def seen_key_line(self, key: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT line FROM temp.import_seen WHERE key = :k", {"k": key}
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def seen_keys_end(self) -> None:
+        self.conn.execute("DROP TABLE IF EXISTS temp.import_seen")
+
     def existing_deal_id(self, deal_uuid: str, external_id: str | None) -> int | None:
         row = self.conn.execute(
             "SELECT id FROM deals WHERE uuid = :u UNION ALL "
