@@ -73,3 +73,35 @@ def begin_change(conn: sqlite3.Connection, stamp: str) -> int:
 def end_change(conn: sqlite3.Connection, change: int) -> None:
     touched = conn.execute(CHANGE_TOUCHED, {"c": change}).fetchone()
     conn.execute(DROP_CHANGE if touched is None else CLOSE_CHANGE, {"c": change})
+
+
+# The deals columns a bulk load writes (generate.py; floor_import.py adds
+# furthest_stage_id), in the order of the table.
+DEAL_COLUMNS = [
+    "id",
+    "uuid",
+    "external_id",
+    "title",
+    "org",
+    "contact",
+    "email",
+    "phone",
+    "value",
+    "currency",
+    "owner",
+    "pipeline_id",
+    "stage_id",
+    "status",
+    "probability",
+    "source",
+    "lost_reason",
+    "expected_close",
+    "next_follow_up",
+    "stage_entered_at",
+    "created_at",
+    "updated_at",
+    "closed_at",
+    "snoozed_until",
+    "snooze_reason",
+    "last_activity_at",
+]

@@ -47,6 +47,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from floor_sql import DEAL_COLUMNS
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 DEFAULT_NOW = "2026-11-23T09:00:00"  # naive, read as UTC (run.py sets TZ=UTC)
@@ -160,34 +162,6 @@ FIELDS = {
     "industry": ["saas", "retail", "manufacturing", "finance", "health"],
 }
 
-DEAL_COLS = [
-    "id",
-    "uuid",
-    "external_id",
-    "title",
-    "org",
-    "contact",
-    "email",
-    "phone",
-    "value",
-    "currency",
-    "owner",
-    "pipeline_id",
-    "stage_id",
-    "status",
-    "probability",
-    "source",
-    "lost_reason",
-    "expected_close",
-    "next_follow_up",
-    "stage_entered_at",
-    "created_at",
-    "updated_at",
-    "closed_at",
-    "snoozed_until",
-    "snooze_reason",
-    "last_activity_at",
-]
 SNOOZE_REASONS = ["budget opens in January", "waiting on legal", "champion on leave", "re-org"]
 
 
@@ -543,7 +517,7 @@ def generate(path: Path, spec: Spec) -> dict[str, int]:
     pipelines = [(p.id, [s.id for s in p.stages]) for p in store.pipelines()]
     deal_cols = [r[1] for r in conn.execute("PRAGMA table_info(deals)")]
     has_furthest = "furthest_stage_id" in deal_cols
-    cols = DEAL_COLS + (["furthest_stage_id"] if has_furthest else [])
+    cols = DEAL_COLUMNS + (["furthest_stage_id"] if has_furthest else [])
     stay_cols = ["deal_id", "stage_id", "entered_at", "left_at"] + (
         ["days"] if has_furthest else []
     )

@@ -20,6 +20,10 @@ NOW = "2026-11-23T10:15:00"  # a Monday
 REPO = Path(__file__).resolve().parent.parent
 MAVEN = REPO.parent / "shared" / "data" / "maven-crm"
 
+# The Maven data set read straight from its CSV, and the real-data report fixtures
+# (rows, maven_db, report).
+pytest_plugins = ["maven_csv"]
+
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

@@ -8,74 +8,18 @@ reports round (2 decimals); floats are compared with pytest.approx.
 
 from __future__ import annotations
 
-import csv
 import statistics
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-import maven_load
-from conftest import MAVEN
+from maven_csv import Row
 
 pytestmark = pytest.mark.maven
 
 OPEN = ("Prospecting", "Engaging")
-
-
-@dataclass
-class Row:
-    id: str
-    agent: str
-    stage: str  # Prospecting, Engaging, Won, Lost
-    engaged: date | None
-    closed: date | None
-    value: int | None  # dollars; only what the CSV says
-
-    @property
-    def days(self) -> int:
-        """Days from entering Engaging to closing."""
-        assert self.engaged and self.closed
-        return (self.closed - self.engaged).days
-
-
-@pytest.fixture(scope="module")
-def rows() -> list[Row]:
-    with (MAVEN / "sales_pipeline.csv").open(newline="", encoding="utf-8") as f:
-        return [
-            Row(
-                r["opportunity_id"],
-                r["sales_agent"],
-                r["deal_stage"],
-                date.fromisoformat(r["engage_date"]) if r["engage_date"] else None,
-                date.fromisoformat(r["close_date"]) if r["close_date"] else None,
-                int(r["close_value"]) if r["close_value"] else None,
-            )
-            for r in csv.DictReader(f)
-        ]
-
-
-@pytest.fixture(scope="module")
-def maven_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("maven") / "maven.db"
-    loaded = maven_load.load(MAVEN / "sales_pipeline.csv", path)
-    assert loaded.deals == 8800
-    return path
-
-
-@pytest.fixture
-def report(maven_db, funnel, monkeypatch):
-    monkeypatch.setenv("FUNNEL_DB", str(maven_db))
-
-    def run(kind: str, *args: str) -> object:
-        result = funnel("report", kind, *args, "--format", "json")
-        assert result.exit_code == 0, result.stderr
-        return result.json()
-
-    return run
 
 
 def pct(part: int, whole: int) -> float:

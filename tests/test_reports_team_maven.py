@@ -19,14 +19,12 @@ from __future__ import annotations
 import csv
 import statistics
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-import maven_load
-from conftest import MAVEN
+import maven_csv
+from maven_csv import Row
 
 pytestmark = pytest.mark.maven
 
@@ -35,49 +33,6 @@ STAGES = ["Prospecting", "Engaging"]
 SALES = ["lead", "qualified", "contacted", "demo", "proposal", "negotiation"]
 Q3 = ("--since", "2017-07-01", "--until", "2017-10-01")
 Q3_START, Q3_END = date(2017, 7, 1), date(2017, 10, 1)
-
-
-@dataclass
-class Row:
-    agent: str
-    stage: str  # Prospecting, Engaging, Won, Lost
-    engaged: date | None
-    closed: date | None
-    value: int | None  # whole dollars, as the CSV says
-
-
-@pytest.fixture(scope="module")
-def rows() -> list[Row]:
-    with (MAVEN / "sales_pipeline.csv").open(newline="", encoding="utf-8") as f:
-        return [
-            Row(
-                r["sales_agent"],
-                r["deal_stage"],
-                date.fromisoformat(r["engage_date"]) if r["engage_date"] else None,
-                date.fromisoformat(r["close_date"]) if r["close_date"] else None,
-                int(r["close_value"]) if r["close_value"] else None,
-            )
-            for r in csv.DictReader(f)
-        ]
-
-
-@pytest.fixture(scope="module")
-def maven_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("maven-team") / "maven.db"
-    assert maven_load.load(MAVEN / "sales_pipeline.csv", path).deals == 8800
-    return path
-
-
-@pytest.fixture
-def report(maven_db, funnel, monkeypatch):
-    monkeypatch.setenv("FUNNEL_DB", str(maven_db))
-
-    def run(kind: str, *args: str) -> object:
-        result = funnel("report", kind, *args, "--format", "json")
-        assert result.exit_code == 0, result.stderr
-        return result.json()
-
-    return run
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -234,7 +189,7 @@ def test_owners_of_one_agent(report, rows):
 def test_the_data_set_has_no_expected_close_dates():
     # The CSV's columns: no expected close date, and open rows have no close
     # date either; so every open deal sits in the forecast's "no date" bucket.
-    with (MAVEN / "sales_pipeline.csv").open(newline="", encoding="utf-8") as f:
+    with (maven_csv.MAVEN / "sales_pipeline.csv").open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         open_rows = [r for r in reader if r["deal_stage"] in OPEN]
         assert reader.fieldnames is not None
