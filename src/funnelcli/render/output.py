@@ -100,14 +100,12 @@ class Output:
         return n
 
     def _csv(self, records: Iterable[dict[str, Any]]) -> int:
-        import csv
-
-        writer = csv.writer(self.out, lineterminator="\n")
+        writerow = csv_row_writer(self.out)
         n = 0
         for record in records:
             if n == 0:
-                writer.writerow(list(record))
-            writer.writerow([_csv_cell(v) for v in record.values()])
+                writerow(list(record))
+            writerow([_csv_cell(v) for v in record.values()])
             n += 1
         return n
 
@@ -219,3 +217,26 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, dict | list):
         return dumps(value)  # nested data (custom fields, stages) as JSON, not Python repr
     return str(value)
+
+
+def csv_row_writer(out: TextIO) -> Callable[[list[str]], None]:
+    """Write CSV rows ending in "\n"; a cell holding a carriage return is quoted
+    too (csv quotes only the line terminator's characters, and no CSV reader
+    reads an unquoted "\r" back)."""
+    import csv
+    import io
+
+    plain = csv.writer(out, lineterminator="\n")
+    scratch = io.StringIO()
+    quoting = csv.writer(scratch, lineterminator="\r\n")
+
+    def writerow(cells: list[str]) -> None:
+        if "\r" not in "".join(cells):  # the usual case; join is faster than any()
+            plain.writerow(cells)
+            return
+        scratch.seek(0)
+        scratch.truncate()
+        quoting.writerow(cells)
+        out.write(scratch.getvalue()[:-2] + "\n")
+
+    return writerow

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from funnelcli import __version__
 from funnelcli.models import stage_key
+from funnelcli.render.output import csv_row_writer
 from funnelcli.render.records import deal_row_record
 from funnelcli.services import Context, resolve_pipeline
 
@@ -172,31 +173,8 @@ def entered_columns(header: dict[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
-def _csv_rows(out: TextIO) -> Callable[[list[str]], None]:
-    """Write CSV rows ending in "\n"; a cell holding a carriage return is quoted
-    too (csv quotes only the line terminator's characters, and no CSV reader
-    reads an unquoted "\r" back)."""
-    import csv
-    import io
-
-    plain = csv.writer(out, lineterminator="\n")
-    scratch = io.StringIO()
-    quoting = csv.writer(scratch, lineterminator="\r\n")
-
-    def writerow(cells: list[str]) -> None:
-        if "\r" not in "".join(cells):  # the usual case; join is faster than any()
-            plain.writerow(cells)
-            return
-        scratch.seek(0)
-        scratch.truncate()
-        quoting.writerow(cells)
-        out.write(scratch.getvalue()[:-2] + "\n")
-
-    return writerow
-
-
 def write_csv(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, Any]]) -> int:
-    writerow = _csv_rows(out)
+    writerow = csv_row_writer(out)
     entered = entered_columns(header)
     columns: list[str] | None = None
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
