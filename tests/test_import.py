@@ -324,11 +324,11 @@ def test_repeats_are_found_across_batches_of_seen_keys(funnel, isolated, monkeyp
     behind a Bloom filter; a repeat is found wherever its first is: still in
     memory, or in the table. With every key made a "maybe" of the filter, a
     new key is looked up and not found: no false repeat."""
-    from funnelcli.services import imports
+    from funnelcli.services.import_writer import Seen
 
-    monkeypatch.setattr(imports._Seen, "FLUSH", 3)
+    monkeypatch.setattr(Seen, "FLUSH", 3)
     if collide:
-        monkeypatch.setattr(imports._Seen, "_bits", lambda self, key: (0, 0, 0))
+        monkeypatch.setattr(Seen, "_bits", lambda self, key: (0, 0, 0))
     rows = [f"K{i},Deal {i}" for i in range(10)] + ["K1,again", "K9,again", "K0,again"]
     f = write(isolated / "d.csv", "external_id,title\n" + "\n".join(rows) + "\n")
     run = funnel("import", str(f), "--report", "json")

@@ -20,7 +20,7 @@ import json
 import os
 import re
 import uuid as uuidlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from funnelcli.clock import start_of_day, utc_text
 from funnelcli.errors import FunnelError, Invalid, UsageError
 from funnelcli.models import Pipeline, Stage, stage_key
 from funnelcli.services import Context, resolve_pipeline
+from funnelcli.services.import_writer import Seen, Writer
 from funnelcli.services.sources import Progress, Source, SourceError, open_source
 
 FIELDS = (
@@ -71,7 +72,6 @@ TEXT_FIELDS = (
     "snooze_reason", "owner",
 )  # fmt: skip
 BATCH = 2000
-EVENT_COLUMNS = "deal_id, from_stage_id, from_status, to_stage_id, to_status, at, note, recorded_at"
 
 
 def column_key(name: str) -> str:
@@ -184,8 +184,8 @@ def _run(ctx: Context, src: Source, opts: Options, report: ImportReport) -> None
                 raise SourceError(first[0], "the pipelines cell is not JSON") from None
             src.rows = itertools.chain([first], src.rows)
     reader = _Reader(ctx, src, opts, report, own)
-    writer = _Writer(ctx)
-    seen = _Seen(ctx)
+    writer = Writer(ctx)
+    seen = Seen(ctx)
     batch: list[Draft] = []
     for line, row in src.rows:
         if "__cells__" in row:
@@ -229,50 +229,6 @@ def _run(ctx: Context, src: Source, opts: Options, report: ImportReport) -> None
     seen.close()
     report.created_stages = reader.created_stages
     report.created_pipelines = reader.created_pipelines
-
-
-class _Seen:
-    """The key (external id, else uuid) of every row read so far, with its line,
-    to catch a file that names one deal twice, in bounded memory: the keys go
-    to a temporary table a batch at a time, and a Bloom filter (4 MB) answers
-    "never seen" for nearly every new key without a query. At 1M rows a dict
-    of them took ~130 MB; this keeps the import's peak memory flat."""
-
-    BITS = 1 << 25  # 32M bits (4 MB): ~0.07 % false "maybe" at 1M keys, ~5 % at 5M
-    FLUSH = 5000
-
-    def __init__(self, ctx: Context) -> None:
-        self.store = ctx.store
-        self.store.seen_keys_begin()
-        self.filter = bytearray(self.BITS // 8)
-        self.pending: dict[str, int] = {}
-
-    def _bits(self, key: str) -> tuple[int, int, int]:
-        h = hash(key) & 0xFFFF_FFFF_FFFF_FFFF  # three 25-bit slices of 64 bits
-        return h & 0x1FF_FFFF, (h >> 25) & 0x1FF_FFFF, h >> 39
-
-    def line(self, key: str) -> int | None:
-        if key in self.pending:
-            return self.pending[key]
-        f = self.filter
-        if all(f[b >> 3] & (1 << (b & 7)) for b in self._bits(key)):
-            return self.store.seen_key_line(key)
-        return None
-
-    def add(self, key: str, line: int) -> None:
-        f = self.filter
-        for b in self._bits(key):
-            f[b >> 3] |= 1 << (b & 7)
-        self.pending[key] = line
-        if len(self.pending) >= self.FLUSH:
-            self._flush()
-
-    def _flush(self) -> None:
-        self.store.seen_keys_add(self.pending.items())
-        self.pending.clear()
-
-    def close(self) -> None:
-        self.store.seen_keys_end()
 
 
 # -- reading rows ----------------------------------------------------------
@@ -958,127 +914,3 @@ def unescape_cell(text: str) -> str:
     if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r'":
         return text[1:]
     return text
-
-
-# -- writing ---------------------------------------------------------------
-
-
-class _Writer:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.store = ctx.store
-        # Rows that repeat one another are caught in _run; only deals that were
-        # there before the import can be updated, so an empty database needs no lookup.
-        self.had_deals = self.store.deal_count() > 0
-
-    def existing(self, draft: Draft) -> int | None:
-        if not self.had_deals:
-            return None
-        return self.store.existing_deal_id(draft.uuid, draft.values.get("external_id"))
-
-    def insert(self, drafts: list[Draft]) -> None:
-        from funnelcli.store.transfer import INSERT_COLUMNS
-
-        next_id = self.store.next_deal_id()
-        taken = [d.id for d in drafts if d.id is not None]
-        if taken and self.store.ids_taken(taken):
-            for d in drafts:
-                d.id = None
-            taken = []
-        used = set(taken)
-        for d in drafts:
-            if d.id is None:
-                while next_id in used:
-                    next_id += 1
-                d.id = next_id
-                next_id += 1
-        ids = [d.id for d in drafts if d.id is not None]
-        columns = INSERT_COLUMNS[2:]
-        self.store.bulk_insert(
-            deals=([d.id, d.uuid, *(d.values.get(c) for c in columns)] for d in drafts),
-            events=(
-                (d.id, *(frm or (None, None)), *to, at, note, rec)
-                for d in drafts
-                for frm, to, at, note, rec in d.events
-            ),
-            stays=((d.id, *stay) for d in drafts for stay in stays(d.events)),
-            tags=((d.id, t) for d in drafts for t in d.tags),
-            fields=((d.id, k, v) for d in drafts for k, v in d.fields.items()),
-            activities=((a[0], d.id, *a[1:]) for d in drafts for a in d.activities),
-            id_range=(min(ids), max(ids)),
-        )
-
-    def update(self, deal_id: int, draft: Draft) -> bool:
-        """A deal the file names again: changed fields, new tags and fields, and the
-        history that comes after what the deal already has. True if anything changed."""
-        store = self.ctx.store
-        deal = store.deal(deal_id)
-        assert deal is not None
-        changed = False
-        keep = ("title", "org", "contact", "email", "phone", "value", "currency", "owner",
-                "probability", "source", "lost_reason", "expected_close", "next_follow_up",
-                "external_id", "snoozed_until", "snooze_reason")  # fmt: skip
-        before = {
-            "title": deal.title, "org": deal.org, "contact": deal.contact, "email": deal.email,
-            "phone": deal.phone, "value": deal.value, "currency": deal.currency,
-            "owner": deal.owner, "probability": deal.probability_override,
-            "source": deal.source, "lost_reason": deal.lost_reason,
-            "expected_close": deal.expected_close, "next_follow_up": deal.next_follow_up,
-            "external_id": deal.external_id, "snoozed_until": deal.snoozed_until,
-            "snooze_reason": deal.snooze_reason,
-        }  # fmt: skip
-        updates = {
-            k: draft.values[k]
-            for k in keep
-            if draft.values.get(k) is not None and draft.values[k] != before[k]
-        }
-        new_tags = [t for t in draft.tags if t not in deal.tags]
-        new_fields = {k: v for k, v in draft.fields.items() if deal.fields.get(k) != v}
-        last = store.last_event_at(deal_id) or ""
-        state = (deal.stage_id, deal.status)
-        final = (draft.values["stage_id"], draft.values["status"])
-        appended = []
-        for _frm, to, at, note, _rec in draft.events:
-            if at > last and to != state:
-                appended.append((state, to, at, note))
-                state = to
-        if state != final:
-            at = max(self.ctx.now_utc, last)
-            appended.append((state, final, at, "by import"))
-        if updates or new_tags or new_fields or appended:
-            changed = True
-            for frm, to, at, note in appended:
-                store.append_event(
-                    deal_id, from_stage=frm, to_stage=to, at=at, note=note,
-                    recorded_at=self.ctx.now_utc,
-                )  # fmt: skip
-                moved = to[0] != frm[0]
-                updates["stage_id"], updates["status"] = to
-                updates["pipeline_id"] = store.stage_pipeline_id(to[0])
-                if moved or (frm[1] != "open" and to[1] == "open"):
-                    updates["stage_entered_at"] = at
-                updates["closed_at"] = at if to[1] != "open" else None
-            updates["updated_at"] = self.ctx.now_utc
-            store.update_deal(deal_id, updates)
-            store.add_tags(deal_id, new_tags)
-            store.set_fields(deal_id, new_fields)
-        for _id, kind, note, at, rec in draft.activities:
-            if not store.activity_exists(deal_id, kind, at, note):
-                store.insert_activity(deal_id, kind, note, at, rec)
-                changed = True
-        return changed
-
-
-def stays(events: list[Any]) -> Iterator[tuple[int, str, str | None]]:
-    """(stage, entered, left) per stay, as DealStore.append_event keeps them."""
-    open_stay: tuple[int, str] | None = None
-    for frm, to, at, _note, _rec in events:
-        was_open = frm is not None and frm[1] == "open"
-        now_open = to[1] == "open"
-        if was_open and (not now_open or frm[0] != to[0]) and open_stay is not None:
-            yield open_stay[0], open_stay[1], at
-            open_stay = None
-        if now_open and not (was_open and frm[0] == to[0]):
-            open_stay = (to[0], at)
-    if open_stay is not None:
-        yield open_stay[0], open_stay[1], None
