@@ -105,3 +105,41 @@ DEAL_COLUMNS = [
     "snooze_reason",
     "last_activity_at",
 ]
+
+
+def deal_record(r: tuple, loads) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """A DEAL_SELECT row as the deal's JSON object (funnelcli's deal_row_record),
+    in its key order; `loads` is json.loads (this module imports no json: not
+    every floor needs it)."""
+    v = r[8]
+    return {
+        "id": r[0],
+        "uuid": r[1],
+        "external_id": r[2],
+        "title": r[3],
+        "org": r[4],
+        "contact": r[5],
+        "email": r[6],
+        "phone": r[7],
+        "value": None if v is None else (v // 100 if v % 100 == 0 else v / 100),
+        "currency": r[9],
+        "owner": r[10],
+        "pipeline": r[12],
+        "stage": r[14],
+        "status": r[16],
+        "probability": r[18] if r[17] is None else r[17],
+        "tags": loads(r[27]) if r[27] != "[]" else [],
+        "source": r[19],
+        "lost_reason": r[20],
+        "expected_close": r[21],
+        "next_follow_up": r[22],
+        "created_at": r[24],
+        "updated_at": r[25],
+        "closed_at": r[26],
+        "stage_entered_at": r[23],
+        "fields": loads(r[28]) if r[28] != "{}" else {},
+        "touches": r[32],
+        "last_activity_at": r[31],
+        "snoozed_until": r[29],
+        "snooze_reason": r[30],
+    }
