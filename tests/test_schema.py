@@ -96,6 +96,7 @@ EXPECTED = {
         "undoes": int,
         "undone_by": int,
         "open": int,
+        "pruned_at": str,
     },
     "change_rows": {
         "id": int,
@@ -118,8 +119,10 @@ def test_schema_after_migrating_from_nothing(tmp_path: Path) -> None:
     db = _open(tmp_path / "f.db")
     tables = {t.name: t.columns_dict for t in db.tables if t.name != "sqlite_sequence"}
     assert tables == EXPECTED
-    # Deal numbers are never reused, even after the newest deal is deleted.
-    assert "AUTOINCREMENT" in db["deals"].schema
+    # Deal numbers are never reused, even after the newest deal is deleted;
+    # nor are the ids of any other row undo may bring back.
+    for table in ("deals", "pipelines", "stages", "stage_events", "stage_stays", "activities"):
+        assert "AUTOINCREMENT" in db[table].schema, table
 
 
 def test_indexes_and_append_only_trigger(tmp_path: Path) -> None:

@@ -255,3 +255,48 @@ def m005_stay_lengths_index(db: Database) -> None:
         ],
         version=5,
     )
+
+
+# The tables m006 rebuilds with AUTOINCREMENT, in an order that copies parents first.
+_NEVER_REUSED = ("pipelines", "stages", "stage_events", "stage_stays", "activities")
+
+
+def _never_reuse_ids(db: Database, table: str) -> list[str]:
+    """Statements that rebuild `table` with `id INTEGER PRIMARY KEY AUTOINCREMENT`,
+    keeping its rows, indexes and triggers, and start its sequence past every id
+    it ever held (the change log remembers the ids of deleted rows).
+
+    SQLite's own recipe for changing a table (connection.migrate turns foreign
+    keys off for it): make the new table, copy, drop the old, rename the new."""
+    rows = db.execute(
+        "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+        "AND type IN ('table', 'index', 'trigger') ORDER BY type = 'table' DESC, rowid",
+        [table],
+    ).fetchall()
+    create, *others = (sql for _, sql in rows)
+    new = create.replace("id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1)
+    assert new != create, table
+    new = new.replace(f"CREATE TABLE {table} (", f"CREATE TABLE {table}_m006 (", 1)
+    return [
+        new,
+        f"INSERT INTO {table}_m006 SELECT * FROM {table}",
+        f"DROP TABLE {table}",
+        f"ALTER TABLE {table}_m006 RENAME TO {table}",
+        *others,
+        # past the largest id the table or the change log ever held
+        f"DELETE FROM sqlite_sequence WHERE name = '{table}'",
+        f"""INSERT INTO sqlite_sequence (name, seq) SELECT '{table}', max(
+               coalesce((SELECT max(id) FROM {table}), 0),
+               coalesce((SELECT max(CAST(json_extract(key, '$.id') AS INTEGER))
+                         FROM change_rows WHERE tbl = '{table}' AND op != 'insert_range'), 0))""",
+    ]
+
+
+@migrations()
+def m006_ids_never_reused(db: Database) -> None:
+    """Undo may bring back a deleted row with its id, so no id is ever given to
+    another row (AUTOINCREMENT, as deals and changes already had); and the
+    change log can be pruned (`changes.pruned_at`)."""
+    statements = [s for table in _NEVER_REUSED for s in _never_reuse_ids(db, table)]
+    statements.append("ALTER TABLE changes ADD COLUMN pruned_at TEXT")
+    _run(db, statements, version=6)

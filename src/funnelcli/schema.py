@@ -5,7 +5,7 @@ so every command can tell with one pragma whether migrations are pending
 without importing sqlite-utils (~115 ms).
 """
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # The furthest stage a deal reached in its current pipeline, by the stages'
 # current order (kept in deals.furthest_stage_id on write; used by m003 too).

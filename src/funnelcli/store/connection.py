@@ -132,6 +132,9 @@ def migrate(
     from funnelcli.migrations import migrations
 
     backup: Path | None = None
+    # Off for the migration, as SQLite's recipe for rebuilding a table asks (a
+    # no-op inside a transaction, so before BEGIN); checked before COMMIT.
+    conn.execute("PRAGMA foreign_keys = OFF")
     try:
         conn.execute("BEGIN IMMEDIATE")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -149,6 +152,9 @@ def migrate(
                 from funnelcli.store.seed import seed_default_pipeline
 
                 seed_default_pipeline(conn, now)
+        broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+        if broken is not None:
+            raise StorageError(f"{name}: the upgrade would break a reference ({broken[0]})")
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
         if conn.in_transaction:
@@ -160,6 +166,8 @@ def migrate(
             conn.execute("ROLLBACK")
         _discard(backup)
         raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     return backup
 
 
