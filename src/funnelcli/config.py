@@ -102,6 +102,8 @@ def load_config(path: Path | None = None) -> Config:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise Invalid(f"config file {path} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per level of [ or {
+        raise Invalid(f"config file {path}: arrays or tables nested too deeply") from None
     version = data.get("config_version", CONFIG_VERSION)
     if not isinstance(version, int) or version > CONFIG_VERSION:
         raise Invalid(
@@ -159,14 +161,36 @@ def save_setting(config: Config, key: str, value: str) -> Any:
     data = {k: v for k, v in config.values.items() if k not in DEFAULTS or v != DEFAULTS[k]}
     data["config_version"] = CONFIG_VERSION
     data[key] = stored
-    tmp = config.path.with_suffix(".toml.tmp")
     try:
-        config.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
-        os.replace(tmp, config.path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise Invalid(f"can't write config file {config.path}: {exc.strerror}") from None
+        text = tomli_w.dumps(data)
+    except RecursionError:  # a value read from the file (tomli-w recurses deeper)
+        raise Invalid(f"config file {config.path}: arrays or tables nested too deeply") from None
+    _write_private(config.path, text)
     config.values[key] = stored
     return stored
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace the file at `path` with `text`, 0600 in directories made 0700
+    (whatever the umask: the config says which database to use, so no one
+    else may change it), through a temporary file created exclusively beside
+    it (never a predictable name that a planted symlink could redirect)."""
+    import tempfile
+
+    tmp: str | None = None
+    try:
+        missing = [d for d in [*reversed(path.parent.parents), path.parent] if not d.exists()]
+        for directory in missing:
+            directory.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(directory, 0o700)  # exactly, whatever the umask
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:  # mkstemp: 0600, O_EXCL
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise Invalid(f"can't write config file {path}: {exc.strerror}") from None

@@ -42,7 +42,10 @@ class AppState:
         return self._now
 
     def db_path(self) -> Path:
-        """--db > FUNNEL_DB > config `db` > the platform's data directory."""
+        """--db > FUNNEL_DB > config `db` > the platform's data directory.
+
+        A relative `db` in the config file is beside that file (wherever the
+        command runs); --db and FUNNEL_DB are relative to the current directory."""
         if self.db_option is not None:
             return expand_home(self.db_option)
         env = os.environ.get("FUNNEL_DB")
@@ -50,7 +53,7 @@ class AppState:
             return expand_home(Path(env))
         configured = self.config["db"]
         if configured:
-            return expand_home(Path(str(configured)))
+            return self.config.path.parent / expand_home(Path(str(configured)))
         import platformdirs
 
         return platformdirs.user_data_path("funnelcli") / "funnel.db"
