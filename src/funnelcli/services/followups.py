@@ -99,7 +99,14 @@ def log_activity(
                 if s.id == deal.stage_id
             )
             cadence = stage.cadence_days
-            follow_up = (moment.date() + timedelta(days=cadence)).isoformat() if cadence else None
+            try:
+                next_day = moment.date() + timedelta(days=cadence) if cadence else None
+            except OverflowError:
+                raise Invalid(
+                    f"the next touch, {cadence} days after {moment.date()}, would be past the "
+                    "year 9999: give --next or --no-next"
+                ) from None
+            follow_up = next_day.isoformat() if next_day else None
         activity_id = ctx.store.insert_activity(deal.id, kind, note, utc_text(moment), ctx.now_utc)
         ctx.store.update_deal(deal.id, {"next_follow_up": follow_up, "updated_at": ctx.now_utc})
         updated = ctx.store.deal(deal.id)
