@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 
+from funnelcli.cli.group import did
 from funnelcli.cli.options import PipelineOpt
 from funnelcli.cli.state import state
-from funnelcli.errors import UsageError
+from funnelcli.errors import StorageError, UsageError
 from funnelcli.render.output import Output
 from funnelcli.render.text import dumps, safe
 
@@ -21,8 +24,6 @@ FileArg = Annotated[Path, typer.Argument(help="The file.", metavar="FILE", show_
 @contextmanager
 def _progress(label: str, total: int | None):  # type: ignore[no-untyped-def]
     """A rich progress bar on stderr when stderr is a terminal; else nothing."""
-    import os
-
     if not sys.stderr.isatty():
         yield None
         return
@@ -187,13 +188,7 @@ def export_cmd(
 
     Example: funnel export --output deals.csv
     """
-    from funnelcli.services.exports import (
-        ExportScope,
-        deal_records,
-        write_csv,
-        write_json,
-        write_jsonl,
-    )
+    from funnelcli.services.exports import ExportScope, write_csv, write_json, write_jsonl
 
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
@@ -205,54 +200,83 @@ def export_cmd(
         raise UsageError(f"--status must be open, won, lost or all, not '{status}'")
     c = state(ctx).context(write=False)
     scope = ExportScope(None if status == "all" else status, pipeline)
-    target = sys.stdout
-    tmp: Path | None = None
-    if output is not None:
-        target, tmp = _open_output(output)
+    if output is None:
+        with c.store.read():
+            _export(c, scope, writers[fmt], sys.stdout)
+        return
+    target, tmp = _open_output(output)
     try:
         with c.store.read():
-            header, total, _ = deal_records(c, scope)
-            with _progress("exporting", total) as tick:
-                count = [0]
-
-                def step() -> None:
-                    count[0] += 1
-                    if tick is not None and count[0] % 1000 == 0:
-                        tick(count[0])
-
-                _, _, deals = deal_records(c, scope, step if tick is not None else None)
-                n = writers[fmt](target, header, deals)
-        if tmp is not None and output is not None:
-            target.close()
-            tmp.replace(output)
-            Output("table").message(safe(f"exported {n} deal{'s' if n != 1 else ''} to {output}"))
+            n = _export(c, scope, writers[fmt], target)
+        _finish(target, tmp, output)
+        tmp = None  # renamed: the name is no longer ours
+    except BrokenPipeError:  # a FIFO whose reader went away: quiet, as stdout
+        raise
+    except OSError as exc:  # a full disk, a file size limit, a device gone
+        raise StorageError(f"can't write {output}: {exc.strerror or exc}") from None
     finally:
-        if tmp is not None:
-            if not target.closed:
+        if not target.closed:
+            with suppress(OSError):
                 target.close()
-            tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            with suppress(OSError):
+                tmp.unlink()  # a failed run leaves nothing behind
+    did(f"the export was written to {output}")
+    Output("table").message(safe(f"exported {n} deal{'s' if n != 1 else ''} to {output}"))
 
 
-def _open_output(output: Path) -> tuple[Any, Path | None]:
-    """A regular file is written beside it and renamed into place when complete
-    (private: 0600); a pipe or device (/dev/stdout, a FIFO) is written directly."""
-    import os
-    import stat
+def _export(c: Any, scope: Any, writer: Any, target: TextIO) -> int:
+    """Write the deals in scope to `target`; how many. Inside a read transaction."""
+    from funnelcli.services.exports import deal_records
+
+    header, total, _ = deal_records(c, scope)
+    with _progress("exporting", total) as tick:
+        count = [0]
+
+        def step() -> None:
+            count[0] += 1
+            if tick is not None and count[0] % 1000 == 0:
+                tick(count[0])
+
+        _, _, deals = deal_records(c, scope, step if tick is not None else None)
+        return int(writer(target, header, deals))
+
+
+def _open_output(output: Path) -> tuple[TextIO, Path | None]:
+    """A regular file is written to a new private file beside it (created
+    exclusively, by a name no one can guess: never through a planted symlink,
+    never another run's) and renamed into place when complete; a pipe or
+    device (/dev/stdout, a FIFO) is written directly. (file, the temporary)"""
+    from funnelcli.services.backup import temp_beside
 
     try:
-        special = output.exists() and not stat.S_ISREG(output.stat().st_mode)
+        special = not stat.S_ISREG(os.stat(output).st_mode)
     except OSError:
         special = False
-    if special:
-        return output.open("w", encoding="utf-8", newline=""), None
-    tmp = output.with_name(f".{output.name}.part")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        if special:  # no O_CREAT: if it is gone meanwhile, nothing is made
+            fd = os.open(output, os.O_WRONLY | os.O_CLOEXEC)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return os.fdopen(fd, "w", encoding="utf-8", newline=""), None
+            os.close(fd)
+        fd, tmp = temp_beside(output)
     except OSError as exc:
-        from funnelcli.errors import StorageError
-
-        raise StorageError(f"can't write {output}: {exc.strerror}") from None
+        raise StorageError(f"can't write {output}: {exc.strerror or exc}") from None
     return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
+
+
+def _finish(target: TextIO, tmp: Path | None, output: Path) -> None:
+    """Flush, and for a file make sure it is on disk (a full disk shows here,
+    not as a short file), then rename it into place."""
+    from funnelcli.services.backup import sync_dir
+
+    target.flush()
+    if tmp is not None:
+        os.fsync(target.fileno())
+    target.close()
+    if tmp is not None:
+        os.replace(tmp, output)
+        sync_dir(output.parent)
 
 
 def backup_cmd(
@@ -269,6 +293,7 @@ def backup_cmd(
 
     st = state(ctx)
     backup(st.context(write=False), st.db_path(), path, force=force)
+    did(f"the backup was written to {path}")
     Output("table").message(safe(f"backed up to {path}"))
 
 
@@ -286,6 +311,10 @@ def restore_cmd(
 
     st = state(ctx)
     kept = restore(st.db_path(), path, st.now)
+    did(
+        f"the database was restored from {path}"
+        + (f", the replaced one kept at {kept}" if kept else "")
+    )
     where = f"; the replaced database is kept at {kept}" if kept else ""
     Output("table").message(safe(f"restored from {path}{where}"))
 

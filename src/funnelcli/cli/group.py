@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import typer
 from typer._click.exceptions import (  # typer is pinned to 0.28.x
@@ -18,20 +19,120 @@ from typer.core import TyperGroup
 from funnelcli.errors import FunnelError
 from funnelcli.render.text import safe
 
+# Exit code of a run that did what it was asked (a change saved, a database
+# restored, a file written) but could not print its output or its note: 1
+# would say it failed, and a script that retries would do it twice.
+SAVED = 4
+
+# Errors of a write to stdout or stderr that the person can cause and fix: a
+# full disk or quota, a file size limit, a device gone. One line, exit 1 (or
+# SAVED), never "internal error".
+OUTPUT_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.ENXIO}
+)
+
 
 def fail(message: str, code: int) -> typer.Exit:
-    sys.stderr.write(f"funnel: error: {safe(message)}\n")
-    sys.stderr.flush()
+    say(f"funnel: error: {safe(message)}\n")
     return typer.Exit(code)
+
+
+def say(line: str) -> bool:
+    """Write a line to stderr; False when stderr can't take it (a full disk).
+    Then what is left in its buffer goes nowhere, so exiting is no second
+    failure (Python would exit 120, or print a traceback)."""
+    try:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        discard(sys.stderr)
+        return False
+    return True
+
+
+def discard(stream: TextIO) -> None:
+    """Point the stream's descriptor at /dev/null: what is still buffered for
+    it, and whatever comes, is dropped."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def quiet_broken_pipe() -> None:
     """The reader went away (`funnel list | head -1`): stop, quietly."""
+    discard(sys.stdout)
+
+
+def flush_stdout(code: int) -> int:
+    """Flush stdout before exit, where Python's own flush fails with exit 120:
+    output that can't be written is an error (unless one was already given)."""
     try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_broken_pipe()
+    except OSError as exc:
+        discard(sys.stdout)
+        if code == 0:
+            say(f"funnel: error: can't write output: {exc.strerror or exc}\n")
+            return 1
+    except ValueError:  # closed
         pass
+    return code
+
+
+# What this run has done for good besides database changes (a restore, a file
+# renamed into place), in words: if printing then fails, the error says so.
+done: list[str] = []
+
+
+def did(what: str) -> None:
+    done.append(what)
+
+
+def _saved(ctx: Any) -> list[str]:
+    """What this run committed, in words (the change log numbers changes)."""
+    what = list(done)
+    ids: list[str] = []
+    for store in getattr(ctx.find_root().obj, "_stores", ()):
+        for change in getattr(store, "saved", ()):
+            if change is None:  # a database without a change log
+                ids.append("")
+                continue
+            try:
+                row = store.conn.execute(
+                    "SELECT 1 FROM changes WHERE id = :i", {"i": change}
+                ).fetchone()
+            except sqlite3.Error:
+                row = (1,)
+            if row is not None:  # (a write that touched nothing is not kept)
+                ids.append(f"#{change}")
+    if ids:
+        numbers = ", ".join(i for i in ids if i)
+        plural = "s" if "," in numbers else ""
+        what.insert(
+            0,
+            f"the change was saved: change{plural} {numbers}"
+            if numbers
+            else "the change was saved",
+        )
+    return what
+
+
+def output_failed(ctx: Any, exc: OSError) -> typer.Exit:
+    """Writing to stdout or stderr failed: one line (if stderr takes it); exit
+    1, or SAVED when something was already done for good."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        discard(sys.stdout)  # it is the one failing: drop what it holds
+    saved = _saved(ctx)
+    message = f"can't write output: {exc.strerror or exc}"
+    if saved:
+        message += f" ({'; '.join(saved)})"
+    return fail(message, SAVED if saved else 1)
 
 
 # The arguments being run; command_text() makes of them the line `funnel
@@ -67,28 +168,49 @@ class FunnelGroup(TyperGroup):
         global command_argv
         argv = kwargs.get("args", args[0] if args else None)
         command_argv = list(argv) if argv is not None else sys.argv[1:]
+        done.clear()
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
+        sys.exit(flush_stdout(self._run(*args, **kwargs)))
+
+    def _run(self, *args: Any, **kwargs: Any) -> int:
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except NoArgsIsHelpError as exc:  # `funnel` or `funnel stage` alone: the help
             sys.stdout.write(exc.format_message() + "\n")
-            sys.exit(0)
+            return 0
         except UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "funnel"
             fail(f"{exc.format_message()} (see `{where} --help`)", exc.exit_code)
-            sys.exit(exc.exit_code)
+            return exc.exit_code
         except ClickException as exc:
             fail(exc.format_message(), exc.exit_code)
-            sys.exit(exc.exit_code)
+            return exc.exit_code
         except typer.Abort:
             fail("aborted", 1)
-            sys.exit(1)
-        sys.exit(rv if isinstance(rv, int) else 0)
+            return 1
+        except BrokenPipeError:  # --help or --version into a closed pipe
+            quiet_broken_pipe()
+            return 0
+        except OSError as exc:  # --help or --version into a full disk
+            if exc.errno not in OUTPUT_ERRNOS:
+                raise
+            discard(sys.stdout)
+            fail(f"can't write output: {exc.strerror or exc}", 1)
+            return 1
+        return rv if isinstance(rv, int) else 0
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                rv = super().invoke(ctx)
+            except typer.Exit:
+                sys.stdout.flush()
+                raise
+            # Now, while the failure can still be told apart from success (at
+            # exit Python would only print a traceback and exit 120).
+            sys.stdout.flush()
+            return rv
         except FunnelError as exc:
             raise fail(exc.message, exc.exit_code) from None
         except sqlite3.Error as exc:  # anything the store didn't translate
@@ -102,11 +224,18 @@ class FunnelGroup(TyperGroup):
             raise fail("arguments must be valid UTF-8 text", 1) from None
         except (KeyboardInterrupt, typer.Exit, typer.Abort, ClickException):
             raise
+        except OSError as exc:
+            # A write to stdout or stderr (they name no file) that failed.
+            if exc.errno in OUTPUT_ERRNOS and exc.filename is None:
+                raise output_failed(ctx, exc) from None
+            raise internal_error(exc) from None
         except Exception as exc:
-            # A bug: still one line, unless a developer asks for the traceback.
-            if os.environ.get("FUNNEL_DEBUG"):
-                raise
-            name = type(exc).__name__
-            raise fail(
-                f"internal error ({name}: {exc}); FUNNEL_DEBUG=1 shows the traceback", 70
-            ) from None
+            raise internal_error(exc) from None
+
+
+def internal_error(exc: Exception) -> typer.Exit:
+    """A bug: still one line, unless a developer asks for the traceback."""
+    if os.environ.get("FUNNEL_DEBUG"):
+        raise exc
+    name = type(exc).__name__
+    return fail(f"internal error ({name}: {exc}); FUNNEL_DEBUG=1 shows the traceback", 70)

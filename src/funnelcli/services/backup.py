@@ -8,7 +8,10 @@ sees the old database or the new one, never half of each.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -24,24 +27,110 @@ def backup(ctx: Context, db: Path, path: Path, *, force: bool = False) -> None:
     path = expand_home(path)
     if not db.exists():
         raise NotFound(f"there is no database at {db} yet: nothing to back up")
-    if path.exists() and not force:
-        raise Conflict(f"{path} exists; give --force to replace it")
-    if path.exists() and not path.is_file():
-        raise Conflict(f"{path} is not a regular file (a backup is a database file)")
-    part = path.with_name(f".{path.name}.part")
-    part.unlink(missing_ok=True)
-    _create_file(part)
     try:
-        dest = connect(part)
+        existing = os.stat(path)
+    except FileNotFoundError:
+        existing = None
+    except OSError as exc:  # a parent that is a file, a directory we may not search
+        raise _cant_write(path, exc) from None
+    if existing is not None and not force:
+        raise Conflict(f"{path} exists; give --force to replace it")
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise Conflict(f"{path} is not a regular file (a backup is a database file)")
+    try:
+        make_private_dirs(path.parent)
+        fd, part = temp_beside(path)
+    except OSError as exc:
+        raise _cant_write(path, exc) from None
+    try:
         try:
-            ctx.store.conn.backup(dest)
-        finally:
-            dest.close()
-        part.replace(path)
-    except sqlite3.Error as exc:
-        raise storage_error(exc, str(path)) from None
+            dest = connect(part)
+            try:
+                ctx.store.conn.backup(dest)
+            finally:
+                dest.close()
+        except sqlite3.Error as exc:
+            raise storage_error(exc, str(path)) from None
+        try:
+            same_file(fd, part)
+            os.replace(part, path)
+            sync_dir(path.parent)
+        except OSError as exc:
+            raise _cant_write(path, exc) from None
     finally:
-        part.unlink(missing_ok=True)
+        os.close(fd)
+        _remove(part)
+
+
+def _cant_write(path: Path, exc: OSError) -> StorageError:
+    return StorageError(f"can't write backup {path}: {exc.strerror or exc}")
+
+
+# -- files created exclusively ------------------------------------------------------
+# No file funnelcli writes is opened by a name someone else could have made
+# first (a symlink to their victim, or another run's file): a temporary file
+# gets a random name, a kept copy the first free one of name, name-2, name-3 …,
+# and both are created with O_EXCL | O_NOFOLLOW, 0600.
+
+
+def make_private_dirs(directory: Path) -> None:
+    """Create `directory` and each missing parent 0700, whatever the umask."""
+    for d in [*reversed(directory.parents), directory]:
+        if not d.exists():
+            d.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(d, 0o700)
+
+
+def temp_beside(target: Path) -> tuple[int, Path]:
+    """A new private file in target's directory, `.NAME.<random>.part`: (its open
+    descriptor, its path). It is renamed onto `target` when complete."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    return fd, Path(name)
+
+
+def create_new(base: Path) -> Path:
+    """Create the first of base, base-2, base-3 … that doesn't exist yet (0600,
+    never through a symlink) and return it: a copy we keep is never overwritten."""
+    for n in range(1, 10_000):
+        path = base if n == 1 else base.with_name(f"{base.name}-{n}")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise StorageError(f"can't keep a copy at {path}: {exc.strerror or exc}") from None
+        os.close(fd)
+        return path
+    raise StorageError(f"can't keep a copy beside {base}: too many copies of that name")
+
+
+def same_file(fd: int, path: Path) -> None:
+    """Refuse when `path` is no longer the file we created (someone replaced it
+    while SQLite wrote it by name)."""
+    mine, now = os.fstat(fd), os.lstat(path)
+    if (mine.st_dev, mine.st_ino) != (now.st_dev, now.st_ino):
+        raise StorageError(f"{path} was replaced by someone else while it was written")
+
+
+def sync_dir(directory: Path) -> None:
+    """Make a rename in `directory` durable (where the system allows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 def _copy(src: sqlite3.Connection, dest_path: Path) -> None:
@@ -62,7 +151,11 @@ def check_database(path: Path) -> int:
     """The schema version of a funnelcli database at `path`; else StorageError."""
     from funnelcli.schema import SCHEMA_VERSION
 
-    if not path.is_file():
+    try:
+        regular = path.is_file()
+    except OSError as exc:  # a directory we may not search, a name too long
+        raise StorageError(f"can't read {path}: {exc.strerror or exc}") from None
+    if not regular:
         raise NotFound(f"no file {path}")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -92,12 +185,11 @@ def restore(db: Path, source: Path, now: datetime) -> Path | None:
         raise Conflict(f"{source} is the database itself")
     kept = None
     if db.exists():
-        kept = db.with_name(f"{db.name}.before-restore-{now.strftime('%Y%m%dT%H%M%S')}")
-        _create_file(kept)
+        kept = create_new(db.with_name(f"{db.name}.before-restore-{now:%Y%m%dT%H%M%S}"))
         try:
             _copy(connect(db), kept)
         except StorageError:
-            kept.unlink(missing_ok=True)
+            _remove(kept)
             raise
     else:
         _create_file(db)

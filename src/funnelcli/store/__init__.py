@@ -68,6 +68,9 @@ class Store(PipelineStore, DealStore, FollowUpStore, ChangeStore, _RareMixins):
         self.change_command = "funnelcli"
         self.change_who: str | None = None  # default: the OS user
         self.now_utc = ""
+        # The changes this store has committed (None: a schema without a change
+        # log): when printing about them then fails, the exit code says so.
+        self.saved: list[int | None] = []
 
     @classmethod
     def open(cls, path: Path | None, *, for_write: bool, now: datetime) -> Store:
@@ -93,6 +96,7 @@ class Store(PipelineStore, DealStore, FollowUpStore, ChangeStore, _RareMixins):
             yield
             if change is not None:
                 self.end_change(change)
+        self.saved.append(change)
 
     @contextmanager
     def read(self) -> Iterator[None]:

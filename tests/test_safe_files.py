@@ -1,0 +1,352 @@
+"""The files funnelcli writes beside yours, and the output it prints, when
+something gets in the way: a kept copy is never overwritten (two restores in
+one second keep two copies), a temporary file is never opened by a name
+someone could have planted a symlink at, two exports to one file both finish
+whole, and output that can't be written (a full disk) is one error line, never
+a silent success; a change that was saved says so by its exit code (4) even
+when nothing can be printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+STAMP = "20261123T101500"  # FUNNEL_NOW of every test, as a restore names its copy
+
+
+def ok(funnel: Any, *args: str) -> Any:
+    run = funnel(*args)
+    assert run.exit_code == 0, (args, run.stderr)
+    return run
+
+
+def titles(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return [r[0] for r in conn.execute("SELECT title FROM deals ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def cli(
+    *args: str, stdout: Any = subprocess.PIPE, stderr: Any = subprocess.PIPE, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """`python -m funnelcli ARGS…` as a real process (real file descriptors)."""
+    return subprocess.run(
+        [sys.executable, "-m", "funnelcli", *args],
+        stdout=stdout,
+        stderr=stderr,
+        text=True,
+        timeout=60,
+        check=False,
+        **kwargs,
+    )
+
+
+def one_error_line(stderr: str) -> str:
+    assert stderr.count("\n") == 1 and stderr.startswith("funnel: error: "), stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
+    return stderr[len("funnel: error: ") : -1]
+
+
+@pytest.fixture
+def victim(isolated: Path) -> Path:
+    """A file of someone else's that a planted symlink points at."""
+    path = isolated / "victim.txt"
+    path.write_text("precious\n")
+    path.chmod(0o644)
+    return path
+
+
+def untouched(victim: Path) -> None:
+    assert victim.read_text() == "precious\n"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+
+def leftovers(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".part"))
+
+
+# -- 6: a kept copy is never overwritten ---------------------------------------------
+
+
+def test_two_restores_in_the_same_second_keep_both_copies(funnel, isolated):
+    ok(funnel, "add", "Original")
+    backup = isolated / "backup.db"
+    ok(funnel, "backup", str(backup))
+    ok(funnel, "add", "Later")
+    first = ok(funnel, "restore", str(backup))
+    second = ok(funnel, "restore", str(backup))  # the same FUNNEL_NOW: the same second
+    kept1 = isolated / f"funnel.db.before-restore-{STAMP}"
+    kept2 = isolated / f"funnel.db.before-restore-{STAMP}-2"
+    assert first.stderr.endswith(f"kept at {kept1}\n")
+    assert second.stderr.endswith(f"kept at {kept2}\n")
+    assert titles(kept1) == ["Original", "Later"]  # the only copy of "Later"
+    assert titles(kept2) == ["Original"]
+    assert stat.S_IMODE(kept2.stat().st_mode) == 0o600
+    ok(funnel, "restore", str(backup))
+    assert (isolated / f"funnel.db.before-restore-{STAMP}-3").is_file()
+    assert titles(kept1) == ["Original", "Later"]
+
+
+def test_a_kept_copy_is_never_written_through_a_planted_symlink(funnel, isolated, victim):
+    ok(funnel, "add", "Original")
+    backup = isolated / "backup.db"
+    ok(funnel, "backup", str(backup))
+    planted = isolated / f"funnel.db.before-restore-{STAMP}"
+    planted.symlink_to(victim)
+    run = ok(funnel, "restore", str(backup))
+    untouched(victim)
+    assert planted.is_symlink()
+    kept = isolated / f"funnel.db.before-restore-{STAMP}-2"
+    assert run.stderr.endswith(f"kept at {kept}\n")
+    assert titles(kept) == ["Original"]
+
+
+# -- 7: temporary files are created exclusively, never by a predictable name -----------
+
+
+def test_export_never_writes_through_a_symlink_at_its_temporary_name(funnel, isolated, victim):
+    ok(funnel, "add", "A")
+    target = isolated / "deals.csv"
+    planted = isolated / ".deals.csv.part"
+    planted.symlink_to(victim)
+    old = os.umask(0)
+    try:
+        ok(funnel, "export", "--output", str(target))
+    finally:
+        os.umask(old)
+    untouched(victim)
+    assert planted.is_symlink() and planted.resolve() == victim
+    assert not target.is_symlink() and target.is_file()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text().startswith("id,uuid,")
+    assert leftovers(isolated) == [".deals.csv.part"]  # only the planted one
+
+
+def test_backup_never_writes_through_a_symlink_planted_in_a_race(
+    funnel, isolated, victim, monkeypatch
+):
+    """The attacker wins every race: whenever the predictable temporary name
+    is removed, a symlink to the victim is back at it at once."""
+    ok(funnel, "add", "A")
+    target = isolated / "b.db"
+    planted = isolated / ".b.db.part"
+    planted.symlink_to(victim)
+    real_unlink = Path.unlink
+
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        real_unlink(self, missing_ok=missing_ok)
+        if self.name == planted.name and not self.is_symlink():
+            self.symlink_to(victim)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    ok(funnel, "backup", str(target))
+    untouched(victim)
+    assert not target.is_symlink()
+    assert titles(target) == ["A"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert leftovers(isolated) == [".b.db.part"]
+
+
+# -- 8: two exports to one file --------------------------------------------------------
+
+
+def test_an_export_that_another_overtakes_still_finishes_whole(funnel, isolated, monkeypatch):
+    """Run B exports to the same file while run A is half-way through: each
+    has its own temporary file, both finish, the last rename wins."""
+    import funnelcli.services.exports as exports
+
+    for title in ("A", "B", "C"):
+        ok(funnel, "add", title)
+    target = isolated / "out.jsonl"
+    real = exports.write_jsonl
+    other: list[subprocess.CompletedProcess[str]] = []
+
+    def racing(out: Any, header: dict[str, Any], deals: Iterator[dict[str, Any]]) -> int:
+        def overtaken() -> Iterator[dict[str, Any]]:
+            for i, deal in enumerate(deals):
+                if i == 1:  # A has written its header and a deal: B runs whole
+                    out.flush()
+                    other.append(cli("export", "--output", str(target), cwd=isolated))
+                yield deal
+
+        return real(out, header, overtaken())
+
+    monkeypatch.setattr(exports, "write_jsonl", racing)
+    run = ok(funnel, "export", "--output", str(target))
+    assert other[0].returncode == 0, other[0].stderr
+    assert run.stderr == f"exported 3 deals to {target}\n"
+    text = target.read_text()
+    assert "\x00" not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert [d["title"] for d in lines[1:]] == ["A", "B", "C"]
+    assert leftovers(isolated) == []
+
+
+def test_concurrent_exports_to_one_file(funnel, isolated):
+    for i in range(40):
+        ok(funnel, "add", f"Deal {i}", "--value", str(1000 + i))
+    target = isolated / "out.jsonl"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "funnelcli", "export", "--output", str(target)],
+            cwd=isolated,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    results = [(p.wait(60), p.stderr.read() if p.stderr else "") for p in procs]
+    for p in procs:
+        for stream in (p.stdout, p.stderr):
+            if stream:
+                stream.close()
+    assert [code for code, _ in results] == [0] * 4, results
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert len(lines) == 41
+    assert leftovers(isolated) == []
+
+
+# -- 9: output that can't be written ---------------------------------------------------
+
+
+needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+
+
+@needs_dev_full
+def test_export_to_a_full_device_is_an_error(funnel, isolated):
+    ok(funnel, "add", "A")
+    r = cli("export", "--output", "/dev/full", cwd=isolated)
+    assert r.returncode == 1
+    assert one_error_line(r.stderr) == "can't write /dev/full: No space left on device"
+
+
+@needs_dev_full
+def test_a_list_into_a_full_device_is_one_error_line(funnel, isolated):
+    ok(funnel, "add", "A")
+    for args in (["list"], ["list", "--format", "json"], ["export"], ["show", "1"]):
+        with open("/dev/full", "w") as full:
+            r = cli(*args, stdout=full, cwd=isolated)
+        assert r.returncode == 1, (args, r.stderr)
+        assert one_error_line(r.stderr) == "can't write output: No space left on device"
+
+
+def test_export_to_a_file_that_cannot_grow(funnel, isolated):
+    """A disk that fills up half-way (here: a file size limit): one line, exit
+    1, no file, no temporary left behind."""
+    for i in range(30):
+        ok(funnel, "add", f"Deal {i}")
+    target = isolated / "out.jsonl"
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+
+    r = cli("export", "--output", str(target), cwd=isolated, preexec_fn=small_files)
+    assert r.returncode == 1
+    assert one_error_line(r.stderr) == f"can't write {target}: File too large"
+    assert not target.exists()
+    assert leftovers(isolated) == []
+
+
+@needs_dev_full
+def test_a_saved_change_whose_output_fails_says_it_was_saved(funnel, isolated):
+    ok(funnel, "add", "A")
+    with open("/dev/full", "w") as full:
+        r = cli("add", "B", "--format", "json", stdout=full, cwd=isolated)
+    assert r.returncode == 4
+    assert one_error_line(r.stderr) == (
+        "can't write output: No space left on device (the change was saved: change #2)"
+    )
+    assert titles(isolated / "funnel.db") == ["A", "B"]
+
+
+@needs_dev_full
+def test_a_saved_change_says_so_by_its_exit_code_when_nothing_can_be_printed(isolated):
+    with open("/dev/full", "w") as full:
+        r = cli("add", "A", stdout=subprocess.DEVNULL, stderr=full, cwd=isolated)
+        assert r.returncode == 4
+        r = cli("add", "B", "--format", "json", stdout=full, stderr=full, cwd=isolated)
+        assert r.returncode == 4
+        # nothing was saved: an error is exit 1, printed or not
+        r = cli("show", "99", stdout=subprocess.DEVNULL, stderr=full, cwd=isolated)
+        assert r.returncode == 1
+        r = cli("move", "99", "demo", stdout=full, stderr=full, cwd=isolated)
+        assert r.returncode == 1
+    assert titles(isolated / "funnel.db") == ["A", "B"]
+
+
+def test_a_closed_pipe_is_still_quiet(funnel, isolated):
+    for i in range(300):
+        ok(funnel, "add", f"Deal {i}")
+    script = '"$@" list 2>"$ERR" | head -1; echo "status ${PIPESTATUS[*]}"'
+    err = isolated / "stderr.txt"
+    r = subprocess.run(
+        ["bash", "-c", script, "bash", sys.executable, "-m", "funnelcli"],
+        env={**os.environ, "ERR": str(err)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert r.stdout.splitlines()[1] == "status 0 0"
+    assert err.read_text() == ""
+
+
+# -- 13: a backup where it can't be written --------------------------------------------
+
+
+def obeying_file_modes(args: list[str]) -> list[str]:
+    """Run `args` so that file modes bind: root drops the capabilities that
+    override them (skips where that can't be done)."""
+    if os.geteuid() != 0:
+        return args
+    setpriv = shutil.which("setpriv")
+    drop = [setpriv or "setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"]
+    if setpriv is None or subprocess.run([*drop, "true"], check=False).returncode != 0:
+        pytest.skip("running as root, and setpriv can't drop the capabilities over file modes")
+    return [*drop, *args]
+
+
+@pytest.mark.parametrize("mode", [0o555, 0o000])
+def test_a_backup_into_an_unwritable_directory_is_one_line(funnel, isolated, mode):
+    ok(funnel, "add", "A")
+    directory = isolated / "locked"
+    directory.mkdir()
+    directory.chmod(mode)
+    try:
+        argv = [sys.executable, "-m", "funnelcli", "backup", "locked/b.db"]
+        r = subprocess.run(
+            obeying_file_modes(argv),
+            cwd=isolated,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        directory.chmod(0o700)
+    assert r.returncode == 1
+    assert one_error_line(r.stderr) == "can't write backup locked/b.db: Permission denied"
+    assert list(directory.iterdir()) == []
+
+
+def test_a_backup_path_too_long_is_one_line(funnel, isolated):
+    ok(funnel, "add", "A")
+    run = funnel("backup", str(isolated / ("x" * 300 + ".db")))
+    assert run.exit_code == 1
+    assert one_error_line(run.stderr).endswith(": File name too long")
