@@ -244,6 +244,22 @@ def test_no_color_in_a_real_terminal(funnel, command, shown):
     assert "─" in plain or command == ["show", "1"]  # rich's table, not the plain one
 
 
+@pytest.mark.parametrize("command", [["board"], ["list", "--format", "csv"]])
+def test_a_stage_name_is_inert_in_a_real_terminal(funnel, isolated, command):
+    """An imported sheet names a stage that would clear the screen and set the
+    window title; at a terminal the board's column header and a CSV cell show
+    it escaped."""
+    sheet = isolated / "sheet.csv"
+    sheet.write_text('title,stage\nAcme,"Won\x1b[2J\x1b]0;pwned\x07\x9b1m\u202e"\n')
+    assert funnel("import", str(sheet), "--create-stages").exit_code == 0
+    env = {**os.environ, "COLUMNS": "300", "TERM": "xterm-256color", "NO_COLOR": "1"}
+    code, shown = _run_in_pty([FUNNEL, *command], env)
+    assert code == 0
+    assert "Acme" in shown
+    assert not RAW.search(shown.replace("\r\n", "\n")), repr(shown)  # NO_COLOR: no escapes
+    assert "Won\\x1b[2J\\x1b]0;pwned" in shown  # a narrow column may fold the rest
+
+
 # -- the installed program ------------------------------------------------------------
 
 

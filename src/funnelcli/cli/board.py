@@ -75,9 +75,10 @@ def board(
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=box.SIMPLE_HEAD, expand=True)
+    table = Table(box=box.SIMPLE_HEAD, expand=True, header_style="bold" if out.color else "")
     for s in p.stages:
-        table.add_column(Text(f"{s.name} ({len(columns[s.id])})"), overflow="fold", ratio=1)
+        # a stage's name is data (an import with --create-stages names stages)
+        table.add_column(Text(safe(f"{s.name} ({len(columns[s.id])})")), overflow="fold", ratio=1)
     depth = max([len(v) for v in columns.values()] + [0])
     for i in range(depth):
         cells = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TextIO, TypeVar
 
 from funnelcli.errors import UsageError
-from funnelcli.render.text import dumps, safe
+from funnelcli.render.text import dumps, guard_formula, safe
 
 T = TypeVar("T")
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -100,11 +100,15 @@ class Output:
         return n
 
     def _csv(self, records: Iterable[dict[str, Any]]) -> int:
+        """CSV with every text cell formula-guarded; at a terminal its controls
+        are escaped as a table's are (in a file or a pipe it is the data)."""
         writerow = csv_row_writer(self.out)
+        if self.tty:
+            writerow = _escaping(writerow)
         n = 0
         for record in records:
             if n == 0:
-                writerow(list(record))
+                writerow([guard_formula(str(k)) for k in record])
             writerow([_csv_cell(v) for v in record.values()])
             n += 1
         return n
@@ -208,15 +212,23 @@ def _isatty(stream: TextIO) -> bool:
 
 
 def _csv_cell(value: Any) -> str:
+    """A value as a CSV cell: text formula-guarded as export guards it; numbers,
+    which funnel writes itself, as they are."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return guard_formula(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
-        return ",".join(str(v) for v in value)  # tags: "a,b"
+        return guard_formula(",".join(str(v) for v in value))  # tags: "a,b"
     if isinstance(value, dict | list):
         return dumps(value)  # nested data (custom fields, stages) as JSON, not Python repr
     return str(value)
+
+
+def _escaping(writerow: Callable[[list[str]], None]) -> Callable[[list[str]], None]:
+    return lambda cells: writerow([safe(c) for c in cells])
 
 
 def csv_row_writer(out: TextIO) -> Callable[[list[str]], None]:

@@ -1,8 +1,18 @@
-"""Making data safe to show: user text never reaches a terminal raw."""
+"""Making data safe to show: user text never reaches a terminal raw.
+
+One rule for every output. Tables, text views and messages show controls
+and bidi overrides escaped (`safe`: \\x1b, \\u202e) and rich markup as
+written. JSON writes them as \\uXXXX escapes (`dumps`: the same string to any
+JSON reader, inert in a terminal). CSV guards a cell a spreadsheet would run
+as a formula (`guard_formula`), and at a terminal shows its controls escaped
+as a table does; in a file or a pipe it keeps the text exactly, as CSV has
+no escapes of its own.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 # C0 controls, DEL, C1 controls, and the bidi overrides/isolates that can make
@@ -34,7 +44,33 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
     """The one way funnelcli writes JSON: UTF-8 text, controls escaped."""
     import json  # only JSON output needs it
 
-    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _json_escaped(json.dumps(value, ensure_ascii=False, indent=indent))
+
+
+def json_encoder(
+    *, indent: int | None = None, separators: tuple[str, str] | None = None
+) -> Callable[[Any], str]:
+    """dumps() as a reusable encoder (for a stream of many records, as export
+    writes): the same escapes, the encoder built once."""
+    import json
+
+    encode = json.JSONEncoder(ensure_ascii=False, indent=indent, separators=separators).encode
+    return lambda value: _json_escaped(encode(value))
+
+
+def _json_escaped(text: str) -> str:
     if text.isascii() and "\x7f" not in text:  # nothing to escape (the usual case)
         return text
     return re.sub(_JSON_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# A cell starting with one of these is a formula to a spreadsheet (OWASP's
+# list: = + - @ tab CR); a leading ' is guarded too, so that funnel import can
+# undo the guard of its own CSV exactly.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def guard_formula(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs: a leading ' before
+    = + - @ tab CR or another '."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
