@@ -97,6 +97,7 @@ EXPECTED = {
         "undone_by": int,
         "open": int,
         "pruned_at": str,
+        "pruned_rows": str,
     },
     "change_rows": {
         "id": int,

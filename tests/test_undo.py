@@ -168,6 +168,7 @@ def test_changes_lists_who_ran_what_and_when(base):
         "redoes": None,
         "undone_by": None,
         "rows": {"activities": {"delete": 1}, "deals": {"update": 1}},
+        "pruned": False,
     }
     assert got[1]["command"] == "funnel log 2 call 'first call' --at 2026-11-06"
     assert got[1]["undone_by"] == 5

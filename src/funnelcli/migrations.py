@@ -298,5 +298,7 @@ def m006_ids_never_reused(db: Database) -> None:
     another row (AUTOINCREMENT, as deals and changes already had); and the
     change log can be pruned (`changes.pruned_at`)."""
     statements = [s for table in _NEVER_REUSED for s in _never_reuse_ids(db, table)]
+    # `funnel changes --prune`: when a change's notes went, and its row counts
     statements.append("ALTER TABLE changes ADD COLUMN pruned_at TEXT")
+    statements.append("ALTER TABLE changes ADD COLUMN pruned_rows TEXT")
     _run(db, statements, version=6)

@@ -34,6 +34,7 @@ def change_record(c: Any) -> dict[str, Any]:
         "redoes": c.redoes,
         "undone_by": c.undone_by,
         "rows": c.counts,
+        "pruned": c.pruned,
     }
 
 
@@ -42,21 +43,24 @@ def _rows_text(counts: dict[str, dict[str, int]]) -> str:
     for table, ops in counts.items():
         one, many = TABLE_NAMES.get(table, (table, table))
         for op, n in ops.items():
-            if op == "insert_range":
-                parts.append(f"deals {VERBS[op]} in {n} batch{'es' if n != 1 else ''}")
+            if op == "insert_range":  # n: the deals in the import's id ranges
+                parts.append(f"{n} {one if n == 1 else many} {VERBS[op]}")
             else:
                 parts.append(f"{n} {one if n == 1 else many} {VERBS.get(op, op)}")
     return ", ".join(parts)
 
 
 def _state(c: Any) -> str:
+    parts = []
     if c.undone_by is not None:
-        return f"undone by #{c.undone_by}"
-    if c.redoes is not None:
-        return f"redo of #{c.redoes}"
-    if c.undoes is not None:
-        return f"undo of #{c.undoes}"
-    return ""
+        parts.append(f"undone by #{c.undone_by}")
+    elif c.redoes is not None:
+        parts.append(f"redo of #{c.redoes}")
+    elif c.undoes is not None:
+        parts.append(f"undo of #{c.undoes}")
+    if c.pruned:
+        parts.append("pruned")
+    return ", ".join(parts)
 
 
 def _when(at: str) -> str:
@@ -68,15 +72,28 @@ def _when(at: str) -> str:
 def changes_cmd(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first.")] = 20,
+    prune: Annotated[
+        str | None,
+        typer.Option(
+            "--prune",
+            metavar="BEFORE",
+            help="Drop the undo notes of the changes before BEFORE (a change number, "
+            "or a date) and compact the file; they stay listed but can't be undone.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Format = "table",
 ) -> None:
     """Recent changes, newest first: who ran which command when, what it
     touched, and whether it was undone.
 
-    Example: funnel changes -n 5
+    Example: funnel changes -n 5 · funnel changes --prune 2026-01-01
     """
     from funnelcli.services.changes import list_changes
 
+    if prune is not None:
+        _prune(ctx, prune, fmt)
+        return
     out = Output(fmt)
     items = list_changes(state(ctx).context(write=False), limit)
     out.emit_list(
@@ -91,6 +108,32 @@ def changes_cmd(
             Column("State", _state),
         ],
     )
+
+
+def _prune(ctx: typer.Context, before: str, fmt: str) -> None:
+    from funnelcli.services.changes import prune
+
+    out = single_output(fmt)
+    r = prune(state(ctx).context(write=True), before)
+    mb = 1024 * 1024
+    text = (
+        f"pruned the notes of {r.pruned} change{'' if r.pruned == 1 else 's'} before "
+        f"#{r.before} ({r.freed / mb:.1f} MB); the file is {r.file_after / mb:.1f} MB "
+        f"(was {r.file_before / mb:.1f} MB)"
+    )
+    if r.vacuum_error is not None:
+        text += f"; compacting it failed ({r.vacuum_error}): the space is reused as it grows"
+    out.message(safe(text))
+    if out.fmt == "json":
+        record = {
+            "before": r.before,
+            "pruned": r.pruned,
+            "freed_bytes": r.freed,
+            "file_bytes_before": r.file_before,
+            "file_bytes": r.file_after,
+            "vacuum_error": r.vacuum_error,
+        }
+        out.emit_object(lambda: record, list)  # type: ignore[arg-type]
 
 
 def undo_cmd(

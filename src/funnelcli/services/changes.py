@@ -10,9 +10,11 @@ undoing it (`funnel undo U`) redoes what it undid.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from funnelcli.errors import Conflict, Invalid, NotFound
 from funnelcli.services import Context
+from funnelcli.store import Store
 from funnelcli.store.changelog import Change
 
 
@@ -29,6 +31,54 @@ def list_changes(ctx: Context, limit: int | None = 20) -> list[Change]:
         raise Invalid(f"--limit must be a whole number from 1, not {limit}")
     with ctx.store.read():
         return ctx.store.changes(limit) if _tracked(ctx) else []
+
+
+@dataclass
+class PruneResult:
+    before: int  # the notes of changes before this one were dropped
+    pruned: int  # changes pruned now
+    freed: int  # bytes of notes dropped
+    file_before: int
+    file_after: int
+    vacuum_error: str | None
+
+
+def prune(ctx: Context, before: str) -> PruneResult:
+    """Drop the undo notes of every change before BEFORE (a change number, or
+    a date: changes made before it). They stay listed, but can't be undone.
+    Refused while it would part an undo from what it undid (a redo needs the
+    undo's notes, and undoing again the original's). Then the file is
+    compacted (VACUUM), after the prune has committed."""
+    store = ctx.store
+    text = before.strip().removeprefix("#")
+    with store.write():
+        if not _tracked(ctx):
+            raise NotFound("nothing to prune: this database keeps no change log")
+        if text.isascii() and text.isdigit():
+            cut = int(text)
+            if cut >= 2**63:
+                raise Invalid(f"--prune: no change #{text}")
+        else:
+            from funnelcli.clock import start_of_day, utc_text
+            from funnelcli.services import parse_date
+
+            when = parse_date(ctx, before, "--prune")
+            moment = when if isinstance(when, datetime) else start_of_day(when)
+            cut = store.change_at_or_after(utc_text(moment))
+        across = store.undo_across(cut)
+        if across is not None:
+            undo, target = across
+            raise Conflict(
+                f"can't prune before #{cut}: change #{undo} undoes #{target}, and pruning "
+                f"#{target} alone would leave #{undo} unable to redo it; prune before "
+                f"#{target} or after #{undo}"
+            )
+        _, _, size_before = store.change_log_size()
+        file_before = store.file_size()
+        count = store.prune_notes(cut, ctx.now_utc)
+        _, _, size_after = store.change_log_size()
+    error = store.vacuum() if count else None
+    return PruneResult(cut, count, size_before - size_after, file_before, store.file_size(), error)
 
 
 def _tracked(ctx: Context) -> bool:
@@ -55,17 +105,17 @@ def undo(ctx: Context, ref: str | None = None) -> UndoResult:
         if not found:
             raise NotFound(f"no change #{target} (see `funnel changes`)")
         change = found[0]
+        if change.pruned:
+            raise Conflict(
+                f"change #{target} can't be undone: its notes were pruned "
+                "(`funnel changes --prune`)"
+            )
         if change.undone_by is not None:
             raise Conflict(
                 f"change #{target} is already undone (by #{change.undone_by}); "
                 f"`funnel undo {change.undone_by}` redoes it"
             )
-        later = store.conflicting_change(target)
-        if later is not None:
-            raise Conflict(
-                f"change #{later} since then changed the same deals; undo it first "
-                f"(`funnel undo {later}`)"
-            )
+        _refuse_conflict(store, target, target)
         current = store.current_change_id()
         assert current is not None
         store.revert_rows(target, store.table_columns(list(UNDO_TABLES)))
@@ -75,8 +125,10 @@ def undo(ctx: Context, ref: str | None = None) -> UndoResult:
                 f"can't undo change #{target}: later changes rely on what it made "
                 "(deals or history in it); undo those first"
             )
+        # what the revert really touched, rows deleted by cascade included
+        _refuse_conflict(store, target, current)
         store.link_undo(current, target)
-        store.end_change(current)
+        store.end_change(current, keep=True)
         new = store.changes(change_id=current)
         original = store.changes(change_id=change.undoes) if change.undoes else []
     return UndoResult(
@@ -84,4 +136,23 @@ def undo(ctx: Context, ref: str | None = None) -> UndoResult:
         new[0] if new else change,
         redo=change.undoes is not None,
         original=original[0] if original else None,
+    )
+
+
+def _refuse_conflict(store: Store, target: int, rows_of: int) -> None:
+    """Refuse (roll back) when a later change in effect touched what reverting
+    `target` touches: undoing it, or redoing what it undid, would break what
+    that later change built on."""
+    later = store.conflicting_change(target, rows_of)
+    if later is None:
+        return
+    what = store.undoes_of(later)
+    if what is None:
+        raise Conflict(
+            f"change #{later} since then changed the same deals; undo it first "
+            f"(`funnel undo {later}`)"
+        )
+    raise Conflict(
+        f"change #{later} (the undo of #{what}) since then changed the same deals; "
+        f"redo #{what} first (`funnel undo {later}`)"
     )

@@ -23,10 +23,20 @@ class Change:
     undone_by: int | None
     redoes: int | None  # when this undid an undo: the change it put back in effect
     counts: dict[str, dict[str, int]]  # table -> op -> rows (distinct rows)
+    pruned: bool = False  # its notes were pruned: it can't be undone any more
 
     @property
     def is_undo(self) -> bool:
         return self.undoes is not None
+
+
+# A change's rows as a JSON list of [table, op, rows]: distinct rows, and for
+# an import the deals in its id ranges.
+_COUNTS = """(SELECT json_group_array(json_array(tbl, op, n)) FROM
+    (SELECT tbl, op, CASE op WHEN 'insert_range'
+                     THEN sum(json_extract(key, '$.hi') - json_extract(key, '$.lo') + 1)
+                     ELSE count(DISTINCT key) END AS n
+     FROM change_rows r WHERE r.change_id = {change} GROUP BY tbl, op))"""
 
 
 class ChangeLogStore:
@@ -39,19 +49,72 @@ class ChangeLogStore:
         rows = self.conn.execute(
             f"""SELECT c.id, c.at, c.who, c.command, c.undoes, c.undone_by,
                        (SELECT u.undoes FROM changes u WHERE u.id = c.undoes),
-                       (SELECT json_group_array(json_array(tbl, op, n)) FROM
-                          (SELECT tbl, op, count(DISTINCT key) AS n FROM change_rows r
-                           WHERE r.change_id = c.id GROUP BY tbl, op))
+                       coalesce(c.pruned_rows, {_COUNTS.format(change="c.id")}),
+                       c.pruned_at IS NOT NULL
                 FROM changes c {where} ORDER BY c.id DESC LIMIT :limit""",
             {"id": change_id, "limit": -1 if limit is None else limit},
         ).fetchall()
         out = []
-        for *head, counts_json in rows:
+        for *head, counts_json, pruned in rows:
             counts: dict[str, dict[str, int]] = {}
             for tbl, op, n in json.loads(counts_json or "[]"):
                 counts.setdefault(tbl, {})[op] = n
-            out.append(Change(*head, counts=counts))
+            out.append(Change(*head, counts=counts, pruned=bool(pruned)))
         return out
+
+    def change_at_or_after(self, at_utc: str) -> int:
+        """The first change made at or after `at_utc` (past the last, if none)."""
+        row = self.conn.execute(
+            "SELECT min(id) FROM changes WHERE at >= :at", {"at": at_utc}
+        ).fetchone()
+        if row[0] is not None:
+            return int(row[0])
+        last = self.conn.execute("SELECT max(id) FROM changes").fetchone()[0]
+        return int(last or 0) + 1
+
+    def undo_across(self, before: int) -> tuple[int, int] | None:
+        """An undo from `before` on of a change before it: (the undo, what it undid)."""
+        row = self.conn.execute(
+            "SELECT id, undoes FROM changes WHERE id >= :b AND undoes < :b ORDER BY id LIMIT 1",
+            {"b": before},
+        ).fetchone()
+        return None if row is None else (int(row[0]), int(row[1]))
+
+    def prune_notes(self, before: int, at_utc: str) -> int:
+        """Drop the notes of every change before `before` (keeping their row
+        counts for `funnel changes`); returns how many changes were pruned."""
+        pruned = self.conn.execute(
+            f"""UPDATE changes
+               SET pruned_at = :at, pruned_rows = {_COUNTS.format(change="changes.id")}
+               WHERE id < :b AND open = 0 AND pruned_at IS NULL""",
+            {"b": before, "at": at_utc},
+        ).rowcount
+        self.conn.execute("DELETE FROM change_rows WHERE change_id < :b", {"b": before})
+        return int(pruned)
+
+    def change_log_size(self) -> tuple[int, int, int]:
+        """(changes, notes, bytes the notes hold)."""
+        changes = self.conn.execute("SELECT count(*) FROM changes WHERE open = 0").fetchone()[0]
+        notes, size = self.conn.execute(
+            "SELECT count(*), coalesce(sum(length(key) + coalesce(length(old), 0)), 0) "
+            "FROM change_rows"
+        ).fetchone()
+        return int(changes), int(notes), int(size)
+
+    def file_size(self) -> int:
+        count, size = self.conn.execute(
+            "SELECT * FROM pragma_page_count, pragma_page_size"
+        ).fetchone()
+        return int(count) * int(size)
+
+    def vacuum(self) -> str | None:
+        """Give the pages freed back to the file system (outside any
+        transaction); None when done, else what SQLite said."""
+        try:
+            self.conn.execute("VACUUM")
+        except sqlite3.Error as exc:
+            return str(exc)
+        return None
 
     def latest_effective_change(self) -> int | None:
         """The newest change that is neither undone nor itself an undo."""
@@ -60,16 +123,37 @@ class ChangeLogStore:
         ).fetchone()
         return None if row[0] is None else int(row[0])
 
-    def conflicting_change(self, change_id: int) -> int | None:
-        """A later change still in effect that touched a row this one touched."""
+    def conflicting_change(self, change_id: int, rows_of: int | None = None) -> int | None:
+        """The first change after `change_id`, still in effect, that touched a row
+        change `rows_of` (default: `change_id` itself) touched.
+
+        An undo counts as a change in effect, unless what it undid came after
+        `change_id` too: the pair left those rows as they were. An import's
+        deals, noted as one id range, count as each deal and its tags and fields."""
         row = self.conn.execute(
-            """SELECT min(c.id) FROM changes c JOIN change_rows later ON later.change_id = c.id
-               WHERE c.id > :c AND c.open = 0 AND c.undoes IS NULL AND c.undone_by IS NULL
-               AND EXISTS (SELECT 1 FROM change_rows mine WHERE mine.change_id = :c
-                           AND mine.tbl = later.tbl AND mine.key = later.key)""",
-            {"c": change_id},
+            """WITH ranges AS (
+                   SELECT json_extract(key, '$.lo') AS lo, json_extract(key, '$.hi') AS hi
+                   FROM change_rows WHERE change_id = :r AND op = 'insert_range')
+               SELECT min(c.id) FROM changes c JOIN change_rows later ON later.change_id = c.id
+               WHERE c.id > :c AND c.open = 0 AND c.undone_by IS NULL
+               AND (c.undoes IS NULL OR c.undoes < :c)
+               AND later.op != 'insert_range'
+               AND (EXISTS (SELECT 1 FROM change_rows mine WHERE mine.tbl = later.tbl
+                            AND mine.key = later.key AND mine.change_id = :r)
+                    OR EXISTS (SELECT 1 FROM ranges WHERE
+                            CASE later.tbl WHEN 'deals' THEN json_extract(later.key, '$.id')
+                                 WHEN 'deal_tags' THEN json_extract(later.key, '$.deal_id')
+                                 WHEN 'deal_fields' THEN json_extract(later.key, '$.deal_id')
+                            END BETWEEN ranges.lo AND ranges.hi))""",
+            {"c": change_id, "r": change_id if rows_of is None else rows_of},
         ).fetchone()
         return None if row[0] is None else int(row[0])
+
+    def undoes_of(self, change_id: int) -> int | None:
+        row = self.conn.execute(
+            "SELECT undoes FROM changes WHERE id = :i", {"i": change_id}
+        ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
 
     # -- reverting -----------------------------------------------------
 
@@ -81,6 +165,7 @@ class ChangeLogStore:
             "SELECT tbl, op, key, old FROM change_rows WHERE change_id = :c ORDER BY id DESC",
             {"c": change_id},
         ).fetchall()
+        stays: list[int] = []
         for tbl, op, key_json, old_json in notes:
             key = json.loads(key_json)
             match = " AND ".join(f"{k} = :k_{k}" for k in key)
@@ -107,6 +192,17 @@ class ChangeLogStore:
                         f"VALUES ({', '.join(':v_' + c for c in cols)})",
                         values,
                     )
+                if tbl == "stage_stays":
+                    stays.append(key["id"])
+        # JSON keeps a REAL to 15 digits: a stay's length is computed again from
+        # its ends, exactly as on write (the only REAL column).
+        for stay in stays:
+            self.conn.execute(
+                "UPDATE stage_stays SET days = julianday(left_at) - julianday(entered_at) "
+                "WHERE id = :i AND left_at IS NOT NULL "
+                "AND days IS NOT julianday(left_at) - julianday(entered_at)",
+                {"i": stay},
+            )
 
     def table_columns(self, tables: list[str]) -> dict[str, list[str]]:
         return {t: [r[1] for r in self.conn.execute(f"PRAGMA table_info({t})")] for t in tables}

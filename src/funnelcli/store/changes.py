@@ -39,13 +39,14 @@ class ChangeStore:
                 raise
             return None
 
-    def end_change(self, change_id: int) -> None:
-        """Close it; a change that touched nothing is not kept."""
+    def end_change(self, change_id: int, *, keep: bool = False) -> None:
+        """Close it; a change that touched nothing is not kept, unless `keep`
+        (an undo is kept whatever it found to revert: others point at it)."""
         touched = self.conn.execute(
             "SELECT 1 FROM change_rows WHERE change_id = :c LIMIT 1", {"c": change_id}
         ).fetchone()
-        if touched is None:
-            self.conn.execute("DELETE FROM changes WHERE id = :c", {"c": change_id})
+        if touched is None and not keep:  # (a change closed with `keep` stays)
+            self.conn.execute("DELETE FROM changes WHERE id = :c AND open > 0", {"c": change_id})
         else:
             self.conn.execute("UPDATE changes SET open = 0 WHERE id = :c", {"c": change_id})
 

@@ -1,0 +1,321 @@
+"""Undo and redo never break a chain other changes rely on (issue 11, items
+1–5): a redo is refused while what it builds on is undone, an import's rows
+take part in the conflict check, ids of rows undo may bring back are never
+reused, values come back exactly, and the change log can be pruned."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+
+def ok(funnel, *args):  # type: ignore[no-untyped-def]
+    run = funnel(*args)
+    assert run.exit_code == 0, (args, run.stderr)
+    return run
+
+
+def refused(funnel, *args) -> str:  # type: ignore[no-untyped-def]
+    run = funnel(*args)
+    assert run.exit_code == 1, (args, run.stdout, run.stderr)
+    assert run.stderr.startswith("funnel: error: ")
+    assert run.stderr.count("\n") == 1
+    return str(run.stderr)
+
+
+def history(funnel, deal: str) -> list[tuple[str | None, str]]:  # type: ignore[no-untyped-def]
+    shown = ok(funnel, "show", deal, "--format", "json").json()
+    return [(h["from_stage"], h["to_stage"]) for h in shown["history"]]
+
+
+def doctor_clean(funnel) -> None:  # type: ignore[no-untyped-def]
+    run = funnel("doctor")
+    assert run.exit_code == 0, run.stdout + run.stderr
+
+
+def export(funnel) -> str:  # type: ignore[no-untyped-def]
+    return str(ok(funnel, "export").stdout)
+
+
+# -- 1. a redo is refused while what it builds on is undone ----------------
+
+
+def test_redo_of_a_move_whose_earlier_move_is_undone_is_refused(funnel):
+    ok(funnel, "add", "D1", "--external-id", "d1")  # 1
+    ok(funnel, "move", "d1", "demo")  # 2
+    ok(funnel, "move", "d1", "proposal")  # 3
+    ok(funnel, "undo")  # 4 undoes 3
+    ok(funnel, "undo")  # 5 undoes 2
+    before = export(funnel)
+    message = refused(funnel, "undo", "4")  # would redo 3 on top of lead
+    assert "change #5" in message and "`funnel undo 5`" in message
+    assert export(funnel) == before
+    assert history(funnel, "d1") == [(None, "lead")]
+    doctor_clean(funnel)
+    # in order, both redos work and the chain is whole
+    ok(funnel, "undo", "5")  # redo 2
+    ok(funnel, "undo", "4")  # redo 3
+    assert history(funnel, "d1") == [(None, "lead"), ("lead", "demo"), ("demo", "proposal")]
+    doctor_clean(funnel)
+
+
+def test_redo_of_a_reopen_whose_win_is_undone_is_refused(funnel):
+    ok(funnel, "add", "D1")  # 1
+    ok(funnel, "won", "1")  # 2
+    ok(funnel, "reopen", "1")  # 3
+    ok(funnel, "undo")  # 4 undoes the reopen
+    ok(funnel, "undo")  # 5 undoes the win
+    before = export(funnel)
+    assert "change #5" in refused(funnel, "undo", "4")
+    assert export(funnel) == before
+    assert ok(funnel, "show", "1", "--format", "json").json()["status"] == "open"
+    doctor_clean(funnel)
+
+
+def test_walking_back_and_forward_again_still_works(funnel):
+    ok(funnel, "add", "D1")  # 1
+    ok(funnel, "move", "1", "demo")  # 2
+    ok(funnel, "move", "1", "proposal")  # 3
+    full = export(funnel)
+    ok(funnel, "undo")  # 4 undoes 3
+    ok(funnel, "undo")  # 5 undoes 2
+    ok(funnel, "undo")  # 6 undoes 1: the walk back is not blocked by its own undos
+    assert ok(funnel, "list", "--status", "all", "--format", "json").json() == []
+    ok(funnel, "undo", "6")  # 7 redoes 1
+    ok(funnel, "undo", "5")  # 8 redoes 2
+    ok(funnel, "undo", "4")  # 9 redoes 3
+    assert export(funnel) == full
+    doctor_clean(funnel)
+
+
+def test_redo_is_refused_while_a_later_change_touched_the_same_deal(funnel):
+    ok(funnel, "add", "D1")  # 1
+    ok(funnel, "move", "1", "demo")  # 2
+    ok(funnel, "undo")  # 3 undoes 2
+    ok(funnel, "move", "1", "proposal")  # 4: lead -> proposal
+    assert "change #4" in refused(funnel, "undo", "3")
+    assert history(funnel, "1") == [(None, "lead"), ("lead", "proposal")]
+    doctor_clean(funnel)
+
+
+# -- 2. an import's rows take part in the conflict check -------------------
+
+
+def test_undo_of_an_import_is_refused_while_later_changes_touched_its_deals(funnel, tmp_path):
+    ok(funnel, "add", "Before")  # 1
+    (tmp_path / "in.csv").write_text("title,external_id\nA,a\nB,b\nC,c\n")
+    ok(funnel, "import", str(tmp_path / "in.csv"))  # 2
+    ok(funnel, "move", "a", "demo")  # 3
+    ok(funnel, "log", "b", "call", "hello")  # 4
+    before = export(funnel)
+    message = refused(funnel, "undo", "2")
+    assert "change #3" in message
+    assert export(funnel) == before
+    ok(funnel, "undo")  # 4
+    assert "change #3" in refused(funnel, "undo", "2")
+    ok(funnel, "undo")  # 3
+    ok(funnel, "undo", "2")  # now nothing relies on the import
+    titles = [d["title"] for d in ok(funnel, "list", "--format", "json").json()]
+    assert titles == ["Before"]
+    ok(funnel, "undo")  # plain undo still works afterwards: undoes the add
+    assert ok(funnel, "list", "--format", "json").json() == []
+    doctor_clean(funnel)
+
+
+def test_a_tag_or_field_on_an_imported_deal_blocks_its_undo(funnel, tmp_path):
+    (tmp_path / "in.csv").write_text("title,external_id\nA,a\nB,b\n")
+    ok(funnel, "import", str(tmp_path / "in.csv"))  # 1
+    ok(funnel, "edit", "b", "--tag", "hot", "--field", "x=y")  # 2
+    assert "change #2" in refused(funnel, "undo", "1")
+
+
+def test_an_undo_that_finds_nothing_to_revert_keeps_the_log_consistent(funnel, isolated):
+    ok(funnel, "add", "A")  # 1
+    ok(funnel, "edit", "1", "--org", "X")  # 2
+    # what an older funnelcli could leave behind: the notes of change 2 lost
+    with sqlite3.connect(isolated / "funnel.db") as conn:
+        conn.execute("DELETE FROM change_rows WHERE change_id = 2")
+    ok(funnel, "undo", "2")  # 3: nothing to revert, but recorded
+    ok(funnel, "undo")  # the next plain undo still works (the add)
+    assert ok(funnel, "list", "--format", "json").json() == []
+    with sqlite3.connect(isolated / "funnel.db") as conn:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_rows_an_undo_would_delete_by_cascade_count_as_touched(funnel, isolated):
+    from datetime import datetime
+
+    from funnelcli.store import Store
+
+    ok(funnel, "add", "A")  # 1
+    # a later change that adds a touch to deal 1 without touching the deal's row
+    store = Store.open(isolated / "funnel.db", for_write=True, now=datetime(2026, 11, 23))
+    with store.write():
+        store.conn.execute(
+            "INSERT INTO activities (deal_id, kind, at, recorded_at) "
+            "VALUES (1, 'call', '2026-11-23T10:00:00Z', '2026-11-23T10:00:00Z')"
+        )
+    store.close()
+    assert "change #2" in refused(funnel, "undo", "1")
+    assert len(ok(funnel, "show", "1", "--format", "json").json()["activities"]) == 1
+
+
+# -- 3. ids of rows undo may bring back are never reused -------------------
+
+
+def test_ids_of_deleted_rows_are_not_reused(funnel):
+    for n in range(1, 6):
+        ok(funnel, "add", f"D{n}", "--note", f"note {n}")  # 1-5
+    ok(funnel, "move", "5", "demo")  # 6
+    ok(funnel, "delete", "5", "--yes")  # 7
+    ok(funnel, "add", "new deal", "--note", "fresh")  # 8
+    ok(funnel, "move", "6", "demo")  # 9
+    ok(funnel, "undo", "7")  # 10: the delete is undone although #8, #9 came since
+    titles = sorted(d["title"] for d in ok(funnel, "list", "--format", "json").json())
+    assert titles == ["D1", "D2", "D3", "D4", "D5", "new deal"]
+    assert history(funnel, "5") == [(None, "lead"), ("lead", "demo")]
+    assert history(funnel, "6") == [(None, "lead"), ("lead", "demo")]
+    ok(funnel, "undo", "10")  # and redone
+    doctor_clean(funnel)
+
+
+def test_a_pipeline_undone_and_made_again_can_be_redone(funnel):
+    ok(funnel, "pipeline", "create", "one", "--stages", "a,b")  # 1
+    ok(funnel, "undo")  # 2
+    ok(funnel, "pipeline", "create", "two", "--stages", "c,d")  # 3
+    ok(funnel, "undo", "2")  # redo 1: its pipeline and stages keep their ids
+    names = [p["name"] for p in ok(funnel, "pipeline", "list", "--format", "json").json()]
+    assert {"one", "two"} <= set(names)
+    doctor_clean(funnel)
+
+
+# -- 4. values come back exactly --------------------------------------------
+
+
+def test_undo_and_redo_keep_a_stays_length_exactly(funnel, isolated):
+    ok(funnel, "add", "D", "--at", "2026-11-01T09:17:01")
+    ok(funnel, "move", "1", "demo", "--at", "2026-11-03T17:43:29")
+    db = isolated / "funnel.db"
+
+    def stays() -> list[tuple[object, ...]]:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT id, days, left_at FROM stage_stays ORDER BY id").fetchall()
+
+    before = stays()
+    assert len(repr(before[0][1])) > 16  # a length with all 17 digits
+    ok(funnel, "move", "1", "proposal", "--at", "2026-11-05T08:00:00")
+    after = stays()
+    ok(funnel, "undo")
+    assert stays() == before
+    ok(funnel, "undo", "4")
+    assert stays() == after
+
+
+# -- 5. the change log: counts, size, prune ----------------------------------
+
+
+def test_changes_counts_each_row(funnel):
+    ok(funnel, "add", "D", "--field", "a=1", "--field", "b=2", "--tag", "x", "--tag", "y")
+    got = ok(funnel, "changes", "--format", "json").json()[0]
+    assert got["rows"]["deal_fields"] == {"insert": 2}
+    assert got["rows"]["deal_tags"] == {"insert": 2}
+    table = ok(funnel, "changes").stdout
+    assert "2 fields added" in table and "2 tags added" in table
+
+
+def test_changes_counts_the_deals_an_import_added(funnel, tmp_path):
+    (tmp_path / "in.csv").write_text("title,external_id\nA,a\nB,b\nC,c\n")
+    ok(funnel, "import", str(tmp_path / "in.csv"))
+    assert ok(funnel, "changes", "--format", "json").json()[0]["rows"] == {
+        "deals": {"insert_range": 3}
+    }
+    assert "3 deals imported" in ok(funnel, "changes").stdout
+
+
+def test_prune_drops_old_notes_and_keeps_the_rest_undoable(funnel, isolated):
+    for n in range(1, 5):
+        ok(funnel, "add", f"D{n}")  # 1-4
+    run = ok(funnel, "changes", "--prune", "3")
+    assert "pruned the notes of 2 changes" in run.stderr
+    listed = {c["id"]: c for c in ok(funnel, "changes", "--format", "json").json()}
+    assert listed[1]["pruned"] and listed[2]["pruned"]
+    assert not listed[3]["pruned"] and not listed[4]["pruned"]
+    assert "pruned" in ok(funnel, "changes").stdout
+    with sqlite3.connect(isolated / "funnel.db") as conn:
+        assert conn.execute("SELECT count(*) FROM change_rows WHERE change_id < 3").fetchone() == (
+            0,
+        )
+    ok(funnel, "undo")  # 4
+    ok(funnel, "undo")  # 3
+    message = refused(funnel, "undo")
+    assert "pruned" in message
+    assert "pruned" in refused(funnel, "undo", "2")
+    assert [d["title"] for d in ok(funnel, "list", "--format", "json").json()] == ["D1", "D2"]
+    # pruning again is harmless; JSON says what was done
+    got = ok(funnel, "changes", "--prune", "3", "--format", "json").json()
+    assert got["before"] == 3 and got["pruned"] == 0 and got["freed_bytes"] == 0
+    # the counts of a pruned change are kept
+    assert listed[1]["rows"]["deals"] == {"insert": 1, "update": 1}
+
+
+def test_prune_refuses_to_split_an_undo_from_what_it_undid(funnel):
+    ok(funnel, "add", "D1")  # 1
+    ok(funnel, "add", "D2")  # 2
+    ok(funnel, "undo")  # 3 undoes 2
+    message = refused(funnel, "changes", "--prune", "3")
+    assert "#3" in message and "#2" in message
+    ok(funnel, "changes", "--prune", "2")
+    ok(funnel, "changes", "--prune", "4")
+
+
+def test_prune_by_date(funnel, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("FUNNEL_NOW", "2026-10-01T10:00")
+    ok(funnel, "add", "Old")  # 1
+    monkeypatch.setenv("FUNNEL_NOW", "2026-11-20T10:00")
+    ok(funnel, "add", "New")  # 2
+    run = ok(funnel, "changes", "--prune", "2026-11-01")
+    assert "pruned the notes of 1 change " in run.stderr
+    listed = {c["id"]: c["pruned"] for c in ok(funnel, "changes", "--format", "json").json()}
+    assert listed == {1: True, 2: False}
+
+
+def test_prune_bad_input(funnel):
+    ok(funnel, "add", "D")
+    assert "prune" in refused(funnel, "changes", "--prune", "not a date")
+
+
+def test_an_upgraded_database_never_reuses_an_id_the_change_log_holds(funnel, isolated):
+    # the v5 fixture's newest touch (#7 on deal 7) was logged and undone: the row
+    # is gone, its id is only in the change log
+    fixture = Path(__file__).parent / "fixtures" / "schema-v5.sqlite"
+    (isolated / "funnel.db").write_bytes(fixture.read_bytes())
+    ok(funnel, "log", "7", "call", "after the upgrade")
+    ids = [a["id"] for a in ok(funnel, "show", "7", "--format", "json").json()["activities"]]
+    assert max(ids) == 8 and 7 not in ids
+    ok(funnel, "undo")  # the new touch
+    ok(funnel, "undo", "37")  # redo the old one: it comes back under its own id
+    ids = [a["id"] for a in ok(funnel, "show", "7", "--format", "json").json()["activities"]]
+    assert 7 in ids and 8 not in ids
+    with sqlite3.connect(isolated / "funnel.db") as conn:
+        for table in ("pipelines", "stages", "stage_events", "stage_stays", "activities"):
+            sql = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+            ).fetchone()[0]
+            assert "AUTOINCREMENT" in sql, table
+
+
+def test_prune_gives_the_space_of_an_undone_import_back(funnel, isolated):
+    rows = "".join(f"Lead {i} {'x' * 200},e{i}\n" for i in range(3000))
+    (isolated / "in.csv").write_text("title,external_id\n" + rows)
+    ok(funnel, "import", str(isolated / "in.csv"))  # 1
+    ok(funnel, "undo")  # 2: its notes hold every deal it removed
+    ok(funnel, "add", "Kept")  # 3
+    db = isolated / "funnel.db"
+    size = db.stat().st_size
+    got = ok(funnel, "changes", "--prune", "3", "--format", "json").json()
+    assert got["pruned"] == 2 and got["freed_bytes"] > 600_000
+    assert got["file_bytes"] < got["file_bytes_before"] / 2
+    assert db.stat().st_size < size / 2
+    assert [d["title"] for d in ok(funnel, "list", "--format", "json").json()] == ["Kept"]
