@@ -345,3 +345,36 @@ def test_repeats_are_found_across_batches_of_seen_keys(funnel, isolated, monkeyp
     assert ok(funnel, "import", str(fine)).stderr.startswith("imported 10 deals")
     # the temporary table went with the import's connection
     assert funnel("list", "--format", "json").json()[0]["external_id"] == "K0"
+
+
+# -- the formula guard is undone only in funnelcli's own CSV ---------------------
+
+GUARDED = ["'=1+1", "'+x", "''quoted", "'@y", "=raw", "'plain"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_text_that_looks_guarded_survives_a_round_trip(funnel, isolated, monkeypatch, fmt):
+    """Export guards a CSV cell (a leading '); import takes it off again only
+    in its own CSV. JSON has no guard, so a title that starts with ' stays as
+    it is, and importing the export again changes nothing."""
+    for i, text in enumerate(GUARDED, 1):
+        ok(funnel, "add", text, "--org", text, "--field", f"k{i}={text}", "--note", text)
+        ok(funnel, "move", str(i), "demo", "--note", text)
+    before = [ok(funnel, "show", str(i), "--format", "json").json() for i in range(1, 7)]
+    path = isolated / f"all.{fmt}"
+    ok(funnel, "export", "--format", fmt, "--output", str(path))
+    again = ok(funnel, "import", str(path))
+    assert again.stderr.startswith("imported 0 deals, updated 0, unchanged 6"), again.stderr
+    monkeypatch.setenv("FUNNEL_DB", str(isolated / "fresh.db"))
+    ok(funnel, "import", str(path))
+    after = [ok(funnel, "show", str(i), "--format", "json").json() for i in range(1, 7)]
+    assert after == before
+    assert [d["title"] for d in after] == GUARDED
+
+
+def test_someone_elses_json_keeps_a_leading_quote(funnel, isolated):
+    rows = [{"title": "'=1+1", "org": "'@x", "region": "'-3"}]
+    f = write(isolated / "deals.json", json.dumps(rows))
+    ok(funnel, "import", str(f))
+    deal = ok(funnel, "show", "1", "--format", "json").json()
+    assert (deal["title"], deal["org"], deal["fields"]) == ("'=1+1", "'@x", {"region": "'-3"})

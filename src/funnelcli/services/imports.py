@@ -240,6 +240,9 @@ class _Reader:
     ) -> None:
         self.ctx = ctx
         self.own = own
+        # Export guards a CSV cell a spreadsheet would run (a leading '); only
+        # its own CSV has the guard to undo: JSON carries text as it is.
+        self.unguard = own and src.fmt == "csv"
         self.opts = opts
         self.order = opts.date_order or ctx.config.date_order
         self.created_stages: list[str] = []
@@ -462,7 +465,7 @@ class _Reader:
             value = row.get(col)
             if isinstance(value, str):
                 value = value.strip()
-                if self.own:
+                if self.unguard:
                     value = unescape_cell(value)
                 if value == "":
                     continue
@@ -699,7 +702,7 @@ class _Reader:
                 continue
             if isinstance(value, dict | list):
                 value = json.dumps(value, ensure_ascii=False)
-            text = unescape_cell(str(value)) if self.own else str(value)
+            text = unescape_cell(str(value)) if self.unguard else str(value)
             if text.strip():
                 out[c] = text
         return out
@@ -910,7 +913,8 @@ def _uuid_or_none(text: Any) -> str | None:
 
 
 def unescape_cell(text: str) -> str:
-    """Undo export's formula guard: a leading ' before = + - @ or another '."""
+    """Undo the formula guard of funnelcli's own CSV: a leading ' before = + - @
+    tab CR or another ' (render.text.guard_formula)."""
     if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r'":
         return text[1:]
     return text
