@@ -238,7 +238,8 @@ def test_export_to_a_full_device_is_an_error(funnel, isolated):
 @needs_dev_full
 def test_a_list_into_a_full_device_is_one_error_line(funnel, isolated):
     ok(funnel, "add", "A")
-    for args in (["list"], ["list", "--format", "json"], ["export"], ["show", "1"]):
+    cases = [["list"], ["list", "--format", "json"], ["export"], ["show", "1"]]
+    for args in [*cases, ["--version"], ["--help"], []]:  # (these printed a traceback)
         with open("/dev/full", "w") as full:
             r = cli(*args, stdout=full, cwd=isolated)
         assert r.returncode == 1, (args, r.stderr)
@@ -246,21 +247,23 @@ def test_a_list_into_a_full_device_is_one_error_line(funnel, isolated):
 
 
 def test_export_to_a_file_that_cannot_grow(funnel, isolated):
-    """A disk that fills up half-way (here: a file size limit): one line, exit
-    1, no file, no temporary left behind."""
-    for i in range(30):
-        ok(funnel, "add", f"Deal {i}")
+    """A disk that fills up half-way (here: a file size limit, above what
+    SQLite's own files need): one line, exit 1, no file, no temporary left."""
+    rows = isolated / "rows.csv"
+    rows.write_text("title,org\n" + "".join(f"Deal {i},Org {i}\n" for i in range(400)))
+    ok(funnel, "import", str(rows))
     target = isolated / "out.jsonl"
 
     def small_files() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
 
     r = cli("export", "--output", str(target), cwd=isolated, preexec_fn=small_files)
     assert r.returncode == 1
     assert one_error_line(r.stderr) == f"can't write {target}: File too large"
     assert not target.exists()
     assert leftovers(isolated) == []
+    assert len(cli("export", cwd=isolated).stdout) > 150_000  # (it would not fit)
 
 
 @needs_dev_full

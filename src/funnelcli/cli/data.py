@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -17,6 +18,10 @@ from funnelcli.cli.state import state
 from funnelcli.errors import StorageError, UsageError
 from funnelcli.render.output import Output
 from funnelcli.render.text import dumps, safe
+
+if TYPE_CHECKING:
+    from funnelcli.services import Context
+    from funnelcli.services.exports import ExportScope
 
 FileArg = Annotated[Path, typer.Argument(help="The file.", metavar="FILE", show_default=False)]
 
@@ -225,7 +230,10 @@ def export_cmd(
     Output("table").message(safe(f"exported {n} deal{'s' if n != 1 else ''} to {output}"))
 
 
-def _export(c: Any, scope: Any, writer: Any, target: TextIO) -> int:
+Writer = Callable[[TextIO, dict[str, Any], Iterator[dict[str, Any]]], int]
+
+
+def _export(c: Context, scope: ExportScope, writer: Writer, target: TextIO) -> int:
     """Write the deals in scope to `target`; how many. Inside a read transaction."""
     from funnelcli.services.exports import deal_records
 
@@ -239,7 +247,7 @@ def _export(c: Any, scope: Any, writer: Any, target: TextIO) -> int:
                 tick(count[0])
 
         _, _, deals = deal_records(c, scope, step if tick is not None else None)
-        return int(writer(target, header, deals))
+        return writer(target, header, deals)
 
 
 def _open_output(output: Path) -> tuple[TextIO, Path | None]:
