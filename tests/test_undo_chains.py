@@ -9,6 +9,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 
 def ok(funnel, *args):  # type: ignore[no-untyped-def]
@@ -319,3 +321,64 @@ def test_prune_gives_the_space_of_an_undone_import_back(funnel, isolated):
     assert got["file_bytes"] < got["file_bytes_before"] / 2
     assert db.stat().st_size < size / 2
     assert [d["title"] for d in ok(funnel, "list", "--format", "json").json()] == ["Kept"]
+
+
+# -- any sequence of writes, undos and redos keeps every chain whole ---------
+
+_STEP = st.one_of(
+    st.tuples(st.just("add")),
+    st.tuples(st.just("move"), st.integers(1, 3), st.sampled_from(["demo", "proposal", "lead"])),
+    st.tuples(st.just("won"), st.integers(1, 3)),
+    st.tuples(st.just("lost"), st.integers(1, 3)),
+    st.tuples(st.just("reopen"), st.integers(1, 3)),
+    st.tuples(st.just("edit"), st.integers(1, 3), st.integers(1, 9)),
+    st.tuples(st.just("log"), st.integers(1, 3)),
+    st.tuples(st.just("delete"), st.integers(1, 3)),
+    st.tuples(st.just("undo")),
+    st.tuples(st.just("undo"), st.integers(0, 5)),  # the change this many back
+)
+
+
+def _args(step: tuple[object, ...]) -> list[str]:
+    match step:
+        case ("add",):
+            return ["add", "D"]
+        case ("lost", deal):
+            return ["lost", str(deal), "--reason", "r"]
+        case ("edit", deal, value):
+            return ["edit", str(deal), "--value", str(value), "--tag", f"t{value}"]
+        case ("log", deal):
+            return ["log", str(deal), "call"]
+        case ("delete", deal):
+            return ["delete", str(deal), "--yes"]
+        case _:
+            return [str(part) for part in step]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(_STEP, min_size=4, max_size=24))
+@example(steps=[("move", 1, "demo"), ("move", 1, "proposal"), ("undo",), ("undo",), ("undo", 1)])
+@example(steps=[("won", 2), ("reopen", 2), ("undo",), ("undo",), ("undo", 1)])
+def test_undo_and_redo_never_break_a_chain(funnel, tmp_path_factory, monkeypatch, steps):
+    monkeypatch.setenv("FUNNEL_DB", str(tmp_path_factory.mktemp("chain") / "funnel.db"))
+    for n in range(3):
+        ok(funnel, "add", f"Deal {n}")
+    for step in steps:
+        args = _args(step)
+        if step[0] == "undo" and len(step) == 2:
+            last = ok(funnel, "changes", "-n", "1", "--format", "json").json()[0]["id"]
+            args = ["undo", str(max(1, last - int(step[1])))]  # type: ignore[call-overload]
+        run = funnel(*args)
+        assert run.exit_code in (0, 1), (step, run.stderr)
+        assert "FOREIGN KEY" not in run.stderr and "UNIQUE" not in run.stderr, (step, run.stderr)
+        check = funnel("doctor")
+        assert check.exit_code == 0, (steps, step, check.stdout)
+    # and everything still in effect can be walked back, one undo at a time
+    while (run := funnel("undo")).exit_code == 0:
+        assert funnel("doctor").exit_code == 0, steps
+    assert "nothing to undo" in run.stderr, (steps, run.stderr)
+    assert ok(funnel, "list", "--status", "all", "--format", "json").json() == []
