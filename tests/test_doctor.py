@@ -28,6 +28,9 @@ IMPORT = (
     "Tyrell,lost,100,2026-08-01,,2026-08-20\n"
 )
 
+# The line `funnel doctor` starts with: the SQLite linked in, the file's journal.
+ENGINE = f"SQLite {sqlite3.sqlite_version}, journal mode wal\n"
+
 # Every kind of write that touches history, stays or the summary columns.
 SESSION = [
     ["add", "Acme", "--external-id", "acme", "--value", "1000", "--tag", "vip",
@@ -153,16 +156,20 @@ def test_a_database_built_through_the_cli_passes(funnel, db):
     assert deals == 8  # everything above but the deleted one
     r = funnel("doctor")
     assert (r.exit_code, r.stdout) == (0, "")
-    assert r.stderr == f"ok: {deals} deals, {events} events checked\n"
+    assert r.stderr == f"{ENGINE}ok: {deals} deals, {events} events checked\n"
     r = funnel("doctor", "--format", "json")
     assert r.exit_code == 0
-    assert r.json() == {"ok": True, "problems": [], "deals": deals, "events": events}
+    got = r.json()
+    assert {k: got[k] for k in ("ok", "problems", "deals", "events")} == {
+        "ok": True, "problems": [], "deals": deals, "events": events
+    }  # fmt: skip
+    assert (got["sqlite_version"], got["journal_mode"]) == (sqlite3.sqlite_version, "wal")
     assert funnel("doctor", "--quick").exit_code == 0
 
 
 def test_a_new_database_and_the_demo_pass(funnel, isolated):
     assert funnel("add", "First").exit_code == 0
-    assert funnel("doctor").stderr == "ok: 1 deal, 1 event checked\n"
+    assert funnel("doctor").stderr == f"{ENGINE}ok: 1 deal, 1 event checked\n"
     demo = isolated / "demo.db"
     assert funnel("--db", str(demo), "demo").exit_code == 0
     assert funnel("--db", str(demo), "doctor").exit_code == 0
@@ -463,7 +470,7 @@ def test_problems_as_text(funnel, raw):
         f"deal {acme}: closed_at: is won but has no closed_at\n"
         f"deal {gx}: closed_at: is open but has closed_at 2026-11-20T00:00:00Z\n"
     )
-    assert r.stderr == "funnel: error: 2 problems found (8 deals, 26 events checked)\n"
+    assert r.stderr == f"{ENGINE}funnel: error: 2 problems found (8 deals, 26 events checked)\n"
 
 
 def test_stage_names_are_printed_safely(funnel, raw):
@@ -575,4 +582,25 @@ def test_a_path_with_characters_a_uri_must_escape(funnel, clean_db, isolated, mo
     shutil.copy(clean_db, path)
     monkeypatch.setenv("FUNNEL_DB", str(path))
     r = funnel("doctor")
-    assert (r.exit_code, r.stderr) == (0, "ok: 8 deals, 26 events checked\n")
+    assert (r.exit_code, r.stderr) == (0, f"{ENGINE}ok: 8 deals, 26 events checked\n")
+
+
+def test_doctor_names_the_sqlite_version_and_the_journal_mode(funnel, isolated):
+    """A database from before WAL (the rollback journal) says so until its
+    first write switches it."""
+    assert funnel("add", "First").exit_code == 0
+    db = isolated / "funnel.db"
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
+    conn.close()
+    r = funnel("doctor", "--format", "json")
+    assert (r.json()["sqlite_version"], r.json()["journal_mode"]) == (
+        sqlite3.sqlite_version,
+        "delete",
+    )
+    assert r.stderr == "ok: 1 deal, 1 event checked\n"  # JSON has it as keys
+    assert funnel("doctor").stderr.splitlines()[0] == (
+        f"SQLite {sqlite3.sqlite_version}, journal mode delete"
+    )
+    assert funnel("add", "Second").exit_code == 0
+    assert funnel("doctor", "--format", "json").json()["journal_mode"] == "wal"

@@ -398,3 +398,67 @@ def test_the_backup_is_taken_under_the_migrations_write_lock(isolated):
     for path in (copy, db):
         notes = [a["note"] for a in rows(path)["activities"]]
         assert "while waiting" in notes, path
+
+
+# A funnel command whose process is SIGKILLed half-way through the copy an
+# upgrade makes: SQLite's backup API copies one page per step, and the
+# progress callback after the first step kills the process.
+DIE_MID_BACKUP = """
+import os, signal, sqlite3, sys
+
+class Dying(sqlite3.Connection):
+    def backup(self, target, **kw):
+        def progress(status, remaining, total):
+            os.kill(os.getpid(), signal.SIGKILL)
+        super().backup(target, pages=1, progress=progress)
+
+plain = sqlite3.connect
+sqlite3.connect = lambda *a, **k: plain(*a, factory=Dying, **k)
+sys.argv = ["funnel", "list"]
+from funnelcli.__main__ import main
+main()
+"""
+
+
+def test_an_upgrade_killed_while_it_copies_leaves_no_backup_that_looks_complete(funnel, isolated):
+    """The copy is written under a temporary (hidden) name and linked to the
+    backup's name only when whole; the next command upgrades, with a backup
+    that is the original, and removes what the killed one left."""
+    import signal
+    import subprocess
+    import sys
+
+    db, original = install(OLDER[0], isolated)
+    done = subprocess.run([sys.executable, "-c", DIE_MID_BACKUP], capture_output=True, text=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert backups(db) == []  # nothing under a backup's name
+    assert user_version(db) == OLDER[0]  # nor migrated
+    left = [p.name for p in isolated.iterdir() if p.name.startswith(".")]
+    assert left and all(".part" in name for name in left), left  # hidden, not a backup's name
+
+    ok(funnel, "list")
+    (kept,) = backups(db)
+    assert rows(kept) == rows_of(original, isolated)
+    assert user_version(db) == SCHEMA_VERSION
+    assert [p.name for p in isolated.iterdir() if p.name.startswith(".")] == []
+
+
+def rows_of(content: bytes, isolated: Path) -> dict[str, list[dict[str, Any]]]:
+    copy = isolated / "original-copy.sqlite"
+    copy.write_bytes(content)
+    try:
+        return rows(copy)
+    finally:
+        copy.unlink()
+
+
+def test_a_backup_never_replaces_a_file(funnel, isolated):
+    """A kept copy (or any file) under the backup's name stays as it was; the
+    new backup takes the next free name."""
+    db, _ = install(OLDER[0], isolated)
+    taken = isolated / f"funnel.db.before-migration-v{OLDER[0]}-{STAMP}"
+    taken.write_bytes(b"an earlier copy\n")
+    ok(funnel, "list")
+    assert taken.read_bytes() == b"an earlier copy\n"
+    assert [p.name for p in backups(db)] == [taken.name, f"{taken.name}-2"]
+    assert rows(Path(f"{taken}-2"))["deals"]

@@ -47,6 +47,8 @@ def doctor(
             ],
             "deals": result.deals,
             "events": result.events,
+            "sqlite_version": result.sqlite_version,
+            "journal_mode": result.journal_mode,
         }
         out.out.write(dumps(record, indent=2) + "\n")
     else:
@@ -54,6 +56,8 @@ def doctor(
             where = f"deal {p.deal}" if p.deal is not None else "database"
             out.out.write(safe(f"{where}: {p.check}: {p.message}") + "\n")
     out.out.flush()
+    if out.fmt != "json":  # JSON has them as keys
+        out.message(f"SQLite {result.sqlite_version}, journal mode {result.journal_mode}")
     checked = f"{result.deals} deal{'s' if result.deals != 1 else ''}, "
     checked += f"{result.events} event{'s' if result.events != 1 else ''} checked"
     if result.ok:

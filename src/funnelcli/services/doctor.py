@@ -18,7 +18,13 @@ from typing import Any
 from funnelcli.errors import NotFound, StorageError
 from funnelcli.schema import SCHEMA_VERSION
 from funnelcli.store import Store
-from funnelcli.store.connection import storage_error
+from funnelcli.store.connection import (
+    database_exists,
+    hot_journal,
+    is_wal,
+    storage_error,
+    wal_waiting,
+)
 from funnelcli.store.doctor import open_for_check
 
 # A stay as (stage, entered_at, left_at or None).
@@ -37,6 +43,8 @@ class Diagnosis:
     deals: int
     events: int
     problems: list[Problem] = field(default_factory=list)
+    sqlite_version: str = sqlite3.sqlite_version  # the SQLite library linked in
+    journal_mode: str = ""  # the file's: "wal", or "delete" (the rollback journal)
 
     @property
     def ok(self) -> bool:
@@ -46,7 +54,7 @@ class Diagnosis:
 def diagnose(path: Path, *, quick: bool = False) -> Diagnosis:
     """Check the database at `path` (which must exist) in one read transaction;
     `quick` runs SQLite's quick_check instead of the full integrity_check."""
-    if not path.exists():
+    if not database_exists(path):
         raise NotFound(f"there is no database at {path} yet: nothing to check")
     if path.is_dir():
         raise StorageError(f"{path} is a directory, not a database")
@@ -56,35 +64,34 @@ def diagnose(path: Path, *, quick: bool = False) -> Diagnosis:
     except sqlite3.Error as exc:
         raise storage_error(exc, name) from None
     try:
-        # The first read rolls back a journal a dead writer left ("hot"), so
-        # the file is read as last committed; that needs write access.
+        # The first read rolls back a journal a dead writer left ("hot"), or
+        # reads the log of a WAL file (its -shm must be writable), so the file
+        # is read as last committed; that needs write access.
         conn.execute("PRAGMA schema_version").fetchone()
     except sqlite3.Error as exc:
         conn.close()
-        if _hot_journal(path):
+        if hot_journal(path):
             raise StorageError(
                 f"{name} was left mid-write by a process that stopped, and rolling that "
                 f"back needs write access to it and its directory ({exc}): run funnel "
                 "doctor as a user who may write them"
+            ) from None
+        if wal_waiting(path):
+            raise StorageError(
+                f"{name} has changes in its write-ahead log ({name}-wal), and reading them "
+                f"needs write access to it and its directory ({exc}): run funnel doctor as "
+                "a user who may write them"
             ) from None
         raise storage_error(exc, name) from None
     store = Store(conn, name)
     try:
         with store.read():
             _check_schema(store, name)
-            return _diagnose(store, quick)
+            found = _diagnose(store, quick)
     finally:
         store.close()
-
-
-def _hot_journal(path: Path) -> bool:
-    """Is there a rollback journal SQLite must play back before reading `path`?
-    (One whose first byte is 0 was never made hot and is ignored.)"""
-    try:
-        with path.with_name(path.name + "-journal").open("rb") as f:
-            return f.read(1) not in (b"", b"\0")
-    except OSError:
-        return False
+    found.journal_mode = "wal" if is_wal(path) else "delete"
+    return found
 
 
 def _check_schema(store: Store, name: str) -> None:

@@ -1,21 +1,40 @@
 """Opening the one SQLite file: permissions, pragmas, migrations, transactions.
 
-Journal mode: the rollback journal with `synchronous=FULL`. WAL would let
-readers run beside a writer, but SQLite 3.7.0–3.51.2 has a WAL-reset bug
-that can corrupt the file under concurrent writers, and a one-to-ten person
-team's writes take about a millisecond each, so readers rarely wait. Writers
-serialise on `BEGIN IMMEDIATE` and wait up to `BUSY_TIMEOUT_S` for the lock.
+Journal mode: WAL (write-ahead log) with `synchronous=FULL`, so a reader never
+blocks a writer: a paused `funnel list | less` or a long export reads its
+snapshot while `funnel add` commits beside it (with the rollback journal, the
+reader's lock held every writer off until it gave up after `BUSY_TIMEOUT_S`).
+SQLite 3.7.0–3.51.2 (this machine links 3.40.1; `funnel doctor` names the
+version) have a WAL-reset race that can corrupt the file when writers and a
+checkpoint meet at one moment; it is fixed in 3.51.3, and by SQLite's own
+account it is rarer in the wild than faults of the SSD itself, while a team
+blocked by one paused reader is certain. Writers serialise on `BEGIN
+IMMEDIATE` and wait up to `BUSY_TIMEOUT_S` for each other. A write connection
+switches a database to WAL (a database from before stays in the rollback
+journal until its first write); the last connection to close folds the log
+back into the file and removes `-wal` and `-shm`. WAL needs shared memory
+between processes: keep the file on a local disk, not on a network share or
+in a sync folder, where SQLite's locking doesn't work reliably.
+
+A WAL database needs its `-shm` file even to be read. Where this process may
+not write the file or its directory (a read-only copy, `chattr +i`), and no
+log is waiting beside it, the file is opened `immutable` (read-only, no
+locks, no `-shm`): nothing could be writing it, and no stray `-shm` it could
+not remove is left behind to stop a later writer.
 
 Upgrades: a database written by an older funnelcli is migrated forward the
 first time any command opens it, reads included (the current code can't read
 the old schema). Before that, under the same write lock, a copy of the file
 as it was is written beside it, `<db>.before-migration-v<old>-<when>` (0600),
-so a failed or unwanted upgrade loses nothing. A database from a newer
-funnelcli is refused, never migrated backwards.
+so a failed or unwanted upgrade loses nothing. The copy is written under a
+temporary name and linked to its final name only when complete (a killed
+upgrade leaves no copy that looks whole), and never replaces a file. A
+database from a newer funnelcli is refused, never migrated backwards.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -27,6 +46,7 @@ from funnelcli.errors import StorageError
 from funnelcli.schema import SCHEMA_VERSION
 
 BUSY_TIMEOUT_S = 30.0
+_PART_TAILS = ("", "-journal", "-wal", "-shm")
 
 
 def storage_error(exc: sqlite3.Error, path: str) -> StorageError:
@@ -63,16 +83,81 @@ def _create_file(path: Path) -> None:
     os.close(fd)
 
 
-def connect(path: Path | None) -> sqlite3.Connection:
-    """A connection in autocommit mode: transactions are begun explicitly."""
+def connect(path: Path | None, *, uri: str | None = None) -> sqlite3.Connection:
+    """A connection in autocommit mode: transactions are begun explicitly.
+    `uri` (from `read_only_uri`) opens `path` that way instead."""
     target = ":memory:" if path is None else str(path)
     try:
-        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        if uri is not None:
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        else:
+            conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.Error as exc:
         raise storage_error(exc, target) from None
     return conn
+
+
+def database_exists(path: Path) -> bool:
+    """Is there a file at `path`? False when it or a directory on the way is
+    missing; one clear error when the path can't be looked at (a directory
+    this user may not enter, a name too long for the file system)."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise StorageError(f"can't open database {path}: {exc.strerror}") from None
+    return True
+
+
+def is_wal(path: Path) -> bool:
+    """Does the file's header say WAL (bytes 18-19 of a SQLite file are 2)?"""
+    try:
+        with path.open("rb") as f:
+            return f.read(20)[18:20] == b"\2\2"
+    except OSError:
+        return False
+
+
+def wal_waiting(path: Path) -> bool:
+    """Is there a write-ahead log beside `path` with frames in it (changes
+    not yet folded into the file, committed or not)?"""
+    try:
+        return os.stat(path.with_name(path.name + "-wal")).st_size > 0
+    except OSError:
+        return False
+
+
+def hot_journal(path: Path) -> bool:
+    """Is there a rollback journal SQLite must play back before reading `path`?
+    (One whose first byte is 0 was never made hot and is ignored.)"""
+    try:
+        with path.with_name(path.name + "-journal").open("rb") as f:
+            return f.read(1) not in (b"", b"\0")
+    except OSError:
+        return False
+
+
+def read_only_uri(path: Path) -> str | None:
+    """An `immutable` read-only URI for a WAL database that this process may
+    not write (the file or its directory) and that has no log or hot journal
+    waiting beside it; None when an ordinary open is right. (Opened the
+    ordinary way, SQLite would fail for want of a `-shm` it can't create, or
+    leave one it can't remove, which then stops the owner's writes.)"""
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+    if writable or not is_wal(path) or wal_waiting(path) or hot_journal(path):
+        return None
+    return f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL (kept in the file; a no-op when it already is).
+    Can't now (a reader of a rollback-journal file holds it): the next write
+    switches it; a file that can't be written fails on the write itself."""
+    with suppress(sqlite3.Error):
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
 
 
 def open_connection(
@@ -89,17 +174,25 @@ def open_connection(
     schema is migrated whatever the command, after a backup beside it;
     `on_backup(backup_path, old_version)` is told where it went.
     """
-    if path is not None and not path.exists():
+    if path is not None and not database_exists(path):
         if not for_write:
             path = None
         else:
             _create_file(path)
-    conn = connect(path)
+    uri = None if for_write or path is None else read_only_uri(path)
+    conn = connect(path, uri=uri)
     name = ":memory:" if path is None else str(path)
     try:
+        if for_write:
+            _use_wal(conn)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.Error as exc:
         conn.close()
+        if not for_write and path is not None and (wal_waiting(path) or hot_journal(path)):
+            raise StorageError(
+                f"{name} has changes waiting beside it (-wal or -journal), and reading them "
+                f"needs write access to the file and its directory ({exc})"
+            ) from None
         raise storage_error(exc, name) from None
     if version > SCHEMA_VERSION:
         conn.close()
@@ -178,43 +271,120 @@ def backup_before_migration(path: Path, version: int, now: datetime) -> Path:
     second connection can still read, and no one can write, so the copy is the
     database exactly as it is about to be migrated. (The backup API can't read
     through the connection that holds the write transaction: SQLITE_LOCKED.)
+
+    The copy is written to a temporary file created exclusively beside it,
+    synced, and only then linked to its final name, which must not exist yet
+    (`-2`, `-3`… otherwise): a killed upgrade leaves no half-written file
+    under a backup's name, and no kept copy is ever overwritten. Temporary
+    files an earlier, killed upgrade left are removed first (no one else can
+    be writing one: we hold the write lock). The copy is a rollback-journal
+    file, complete in itself (no -wal), that reads never add files beside.
     """
+    import tempfile
+
     stamp = now.strftime("%Y%m%dT%H%M%S")
     base = f"{path.name}.before-migration-v{version}-{stamp}"
-    for n in range(1, 100):
-        target = path.with_name(base if n == 1 else f"{base}-{n}")
-        try:
-            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise StorageError(
-                f"can't upgrade {path} from schema {version}: can't write a backup "
-                f"beside it ({target}: {exc.strerror})"
-            ) from None
-        os.close(fd)
-        break
-    else:
+    prefix = f".{path.name}.before-migration-"
+
+    def refuse(target: Path, exc: OSError) -> StorageError:
+        return StorageError(
+            f"can't upgrade {path} from schema {version}: can't write a backup "
+            f"beside it ({target}: {exc.strerror})"
+        )
+
+    with suppress(OSError):
+        for stale in os.listdir(path.parent):
+            # the copy, and the journal its writing connection had beside it
+            if stale.startswith(prefix) and stale.rpartition(".part")[2] in _PART_TAILS:
+                _discard(path.with_name(stale))
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{base}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise refuse(path.with_name(f".{base}.part"), exc) from None
+    os.close(fd)  # mkstemp: O_EXCL, 0600
+    tmp = Path(tmp_name)
+    try:
+        _copy_database(path, tmp, version)
+        kept = _link_unique(tmp, path.with_name(base), refuse)
+    finally:
+        _discard(tmp)
+    if kept is None:
         raise StorageError(f"can't upgrade {path}: too many backups named {base}-N beside it")
+    return kept
+
+
+def _copy_database(path: Path, dest_path: Path, version: int) -> None:
+    """SQLite's backup API from `path` (its committed state, WAL included) into
+    the empty file at `dest_path`, left in rollback-journal mode and synced."""
     try:
         source = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
         try:
-            dest = sqlite3.connect(target)
+            dest = sqlite3.connect(dest_path, isolation_level=None)
             try:
+                dest.execute("PRAGMA synchronous = FULL")
                 source.backup(dest)
+                if dest.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    dest.execute("PRAGMA journal_mode = DELETE")
             finally:
                 dest.close()
         finally:
             source.close()
+        fd = os.open(dest_path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     except sqlite3.Error as exc:
-        _discard(target)
         raise StorageError(
-            f"can't upgrade {path} from schema {version}: the backup to {target} failed: {exc}"
+            f"can't upgrade {path} from schema {version}: the backup to {dest_path} failed: {exc}"
         ) from None
-    except BaseException:
-        _discard(target)
-        raise
-    return target
+    except OSError as exc:
+        raise StorageError(
+            f"can't upgrade {path} from schema {version}: the backup to {dest_path} failed: "
+            f"{exc.strerror}"
+        ) from None
+
+
+def _link_unique(
+    tmp: Path, wanted: Path, refuse: Callable[[Path, OSError], StorageError]
+) -> Path | None:
+    """Give the complete file `tmp` the name `wanted` (or `wanted-2`, `-3`…,
+    whichever doesn't exist yet), never replacing a file; returns the name
+    (None when 99 are taken)."""
+    for n in range(1, 100):
+        target = wanted if n == 1 else wanted.with_name(f"{wanted.name}-{n}")
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                raise refuse(target, exc) from None
+            # no hard links here: claim the name exclusively, then rename onto it
+            try:
+                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                continue
+            except OSError as exc2:
+                raise refuse(target, exc2) from None
+            try:
+                os.replace(tmp, target)
+            except OSError as exc2:
+                _discard(target)
+                raise refuse(target, exc2) from None
+        _sync_directory(target.parent)
+        return target
+    return None
+
+
+def _sync_directory(directory: Path) -> None:
+    """fsync a directory, so a new name in it survives a power cut."""
+    with suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _discard(path: Path | None) -> None:

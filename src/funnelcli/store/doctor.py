@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from funnelcli.store.connection import BUSY_TIMEOUT_S
+from funnelcli.store.connection import BUSY_TIMEOUT_S, read_only_uri
 
 # Tables whose rows belong to a deal (and go when it is deleted).
 DEAL_CHILDREN = ("stage_events", "stage_stays", "activities", "deal_tags", "deal_fields")
@@ -23,10 +23,13 @@ def open_for_check(path: Path) -> sqlite3.Connection:
     """The existing file at `path`, never created, never written.
 
     Opened read-write when the file allows it, so SQLite can roll back a hot
-    journal left by a process that died mid-write (the file must be read as it
-    was last committed); `query_only` refuses every write statement. A file
-    the operating system won't let us write is opened read-only by SQLite."""
-    uri = f"{path.resolve().as_uri()}?mode=rw"
+    journal left by a process that died mid-write, or read a WAL file's log
+    (the file must be read as it was last committed); `query_only` refuses
+    every write statement. A file the operating system won't let us write is
+    opened read-only by SQLite; a WAL file with nothing in its log that we
+    may not write (or whose directory we may not), `immutable` (no `-shm`
+    needed, none left behind: see store.connection)."""
+    uri = read_only_uri(path) or f"{path.resolve().as_uri()}?mode=rw"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
         conn.execute("PRAGMA query_only = ON")
