@@ -161,6 +161,25 @@ def test_backup_never_writes_through_a_symlink_planted_in_a_race(
     assert leftovers(isolated) == [".b.db.part"]
 
 
+def test_a_copy_is_one_self_contained_file_whatever_the_journal_mode(funnel, isolated):
+    """A backup, and the copy a restore keeps, of a WAL database: in the
+    rollback-journal mode, so reading it leaves no -wal or -shm beside it."""
+    ok(funnel, "add", "A")
+    conn = sqlite3.connect(isolated / "funnel.db")
+    assert conn.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)
+    conn.close()
+    backup = isolated / "copies" / "b.db"
+    ok(funnel, "backup", str(backup))
+    ok(funnel, "restore", str(backup))
+    kept = isolated / f"funnel.db.before-restore-{STAMP}"
+    for copy in (backup, kept):
+        conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",), copy
+        conn.close()
+    assert sorted(p.name for p in backup.parent.iterdir()) == ["b.db"]
+    assert not any(p.name.startswith(kept.name + "-") for p in isolated.iterdir())
+
+
 # -- 8: two exports to one file --------------------------------------------------------
 
 

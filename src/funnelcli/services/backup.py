@@ -47,6 +47,7 @@ def backup(ctx: Context, db: Path, path: Path, *, force: bool = False) -> None:
             dest = connect(part)
             try:
                 ctx.store.conn.backup(dest)
+                single_file(dest)
             finally:
                 dest.close()
         except sqlite3.Error as exc:
@@ -60,6 +61,13 @@ def backup(ctx: Context, db: Path, path: Path, *, force: bool = False) -> None:
     finally:
         os.close(fd)
         _remove(part)
+
+
+def single_file(conn: sqlite3.Connection) -> None:
+    """A copy is one self-contained file: in the rollback-journal mode, whatever
+    mode the database it copies is in (a WAL copy wants -wal and -shm files
+    beside it, even to be read)."""
+    conn.execute("PRAGMA journal_mode = DELETE")
 
 
 def _cant_write(path: Path, exc: OSError) -> StorageError:
@@ -139,6 +147,7 @@ def _copy(src: sqlite3.Connection, dest_path: Path) -> None:
         dest = connect(dest_path)
         try:
             src.backup(dest)
+            single_file(dest)
         finally:
             dest.close()
     except sqlite3.Error as exc:
