@@ -378,3 +378,68 @@ def test_someone_elses_json_keeps_a_leading_quote(funnel, isolated):
     ok(funnel, "import", str(f))
     deal = ok(funnel, "show", "1", "--format", "json").json()
     assert (deal["title"], deal["org"], deal["fields"]) == ("'=1+1", "'@x", {"region": "'-3"})
+
+
+# -- JSON that no parser could hold, and text that is not text -------------------
+
+DEEP = "[" * 100_000
+
+
+UNREADABLE = [
+        ("deep json", DEEP, 1),
+        ("deep json, third line", '[{"title": "a"},\n{"title": "b"},\n' + DEEP, 3),
+        ("deep json object", '[{"title": "a",\n "fields": ' + '{"k": ' * 100_000, 2),
+        ("deep jsonl", '{"title": "a"}\n{"title": ' + DEEP + "}\n", 2),
+        ("deep csv cell", f"title,fields\nA,{{}}\nB,{DEEP}\n", 3),
+        ("deep own csv history", f"title,uuid,history\nB,,{DEEP}\n", 2),
+        ("lone surrogate json", '[{"title": "a"},\n\n{"title": "x\\ud800y"}]', 3),
+        ("lone low surrogate json", '[{"title": "a", "org": "\\udc00"}]', 1),
+        ("lone surrogate jsonl", '{"title": "a"}\n{"title": "x\\uD83D"}\n', 2),
+        ("lone surrogate key jsonl", '{"title": "a"}\n{"title": "b", "k\\udfff": "v"}\n', 2),
+        ("lone surrogate csv cell", 'title,fields\nA,"{""k"": ""\\ud800""}"\n', 2),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "text", "line"), UNREADABLE, ids=[u[0] for u in UNREADABLE])
+def test_json_too_deep_or_not_text_is_one_error_with_its_line(funnel, isolated, name, text, line):
+    """RecursionError (exit 70) and a surrogate that reached SQLite ("arguments
+    must be valid UTF-8") before: now one error naming the line, exit 1."""
+    suffix = "jsonl" if "jsonl" in name else "csv" if "csv" in name else "json"
+    f = write(isolated / f"in.{suffix}", text)
+    run = funnel("import", str(f))
+    assert run.exit_code == 1, run.stderr
+    errors = [x for x in run.stderr.splitlines() if x.startswith("funnel: error: ")]
+    assert len(errors) == 1, run.stderr
+    assert f"nothing imported: line {line}" in errors[0], run.stderr
+    assert "deep" in errors[0] if "deep" in name else "surrogate" in errors[0], run.stderr
+    assert len(run.stderr) < 1000  # not the file's text back
+    assert funnel("list", "--status", "all", "--format", "json").json() == []
+
+
+def test_surrogate_pairs_and_escaped_backslashes_are_text(funnel, isolated):
+    rows = '{"title": "\\ud83d\\ude00 smile", "org": "\\\\ud800 literal", "k": "\\uD83D\\uDE00"}\n'
+    ok(funnel, "import", str(write(isolated / "ok.jsonl", rows)))
+    deal = ok(funnel, "show", "1", "--format", "json").json()
+    assert (deal["title"], deal["org"], deal["fields"]) == (
+        "😀 smile",
+        "\\ud800 literal",
+        {"k": "😀"},
+    )
+
+
+@pytest.mark.parametrize("where", ["history", "activities"])
+def test_a_note_that_is_not_text_is_a_bad_line(funnel, isolated, where):
+    """A JSON list or object as a note reached SQLite ("Error binding parameter",
+    no line); it is a bad line like any other."""
+    deal = {
+        "uuid": "5d0c4c1e-8a43-4a4e-9a0e-0d6f7a1b2c3d",
+        "title": "t",
+        "history": [{"from_stage": None, "to_stage": "lead", "to_status": "open",
+                     "at": "2026-11-01T09:00:00Z", "note": "fine"}],
+        "activities": [{"kind": "call", "at": "2026-11-03T09:00:00Z", "note": "fine"}],
+    }  # fmt: skip
+    deal[where][0]["note"] = {"not": ["text"]}
+    f = write(isolated / "own.jsonl", json.dumps(deal) + '\n{"title": "second"}\n')
+    run = funnel("import", str(f))
+    assert run.exit_code == 1
+    assert run.stderr.splitlines()[-1].endswith(f"line 1, column {where}: a note is text")

@@ -31,7 +31,14 @@ from funnelcli.errors import FunnelError, Invalid, UsageError
 from funnelcli.models import Pipeline, Stage, stage_key
 from funnelcli.services import Context, resolve_pipeline
 from funnelcli.services.import_writer import Seen, Writer
-from funnelcli.services.sources import Progress, Source, SourceError, open_source
+from funnelcli.services.sources import (
+    Progress,
+    Source,
+    SourceError,
+    UnreadableJSON,
+    open_source,
+    parse_json,
+)
 
 FIELDS = (
     "external_id", "title", "org", "contact", "email", "phone", "value", "currency",
@@ -179,7 +186,9 @@ def _run(ctx: Context, src: Source, opts: Options, report: ImportReport) -> None
         if first is not None:
             cell = first[1].get("pipelines") or ""
             try:
-                src.meta = {"pipelines": json.loads(cell)} if cell.strip() else None
+                src.meta = {"pipelines": parse_json(cell)} if cell.strip() else None
+            except UnreadableJSON as exc:
+                raise SourceError(first[0], f"the pipelines cell: {exc.msg}") from None
             except json.JSONDecodeError:
                 raise SourceError(first[0], "the pipelines cell is not JSON") from None
             src.rows = itertools.chain([first], src.rows)
@@ -519,6 +528,8 @@ class _Reader:
     def draft(self, line: int, row: dict[str, Any]) -> Draft:
         try:
             return self._draft(line, row)
+        except RecursionError:  # a value nested nearly as deep as the parser could go
+            raise _RowError("a value nested too deeply to read") from None
         except _RowError as first:
             # read the row again cell by cell, to report every bad one at once
             more = [e for e in self._cell_errors(line, row) if e.column != first.column]
@@ -686,10 +697,7 @@ class _Reader:
         given = self._cell(row, "fields")
         if given is not None:
             if isinstance(given, str):
-                try:
-                    given = json.loads(given)
-                except json.JSONDecodeError:
-                    raise _RowError("not a JSON object", self.mapping["fields"][0], given) from None
+                given = _json_cell(given, "not a JSON object", self.mapping["fields"][0])
             if not isinstance(given, dict):
                 raise _RowError("not a JSON object", self.mapping["fields"][0], given)
             out.update({str(k): str(v) for k, v in given.items() if v is not None})
@@ -731,10 +739,7 @@ class _Reader:
             return []
         col = self.mapping["activities"][0]
         if isinstance(given, str):
-            try:
-                given = json.loads(given)
-            except json.JSONDecodeError:
-                raise _RowError("not a JSON list", col, given) from None
+            given = _json_cell(given, "not a JSON list", col)
         if not isinstance(given, list):
             raise _RowError("not a JSON list", col, given)
         out = []
@@ -744,7 +749,8 @@ class _Reader:
             at = self._instant(str(a["at"]), col)
             assert at is not None
             keep = a.get("id") if self.fresh and isinstance(a.get("id"), int) else None
-            out.append((keep, str(a["kind"]), a.get("note"), at, str(a.get("recorded_at") or at)))
+            note = _note(a.get("note"), col)
+            out.append((keep, str(a["kind"]), note, at, str(a.get("recorded_at") or at)))
         return out
 
     # - history -
@@ -853,10 +859,7 @@ class _Reader:
         col = self.mapping["history"][0]
         given = self._cell(row, "history")
         if isinstance(given, str):
-            try:
-                given = json.loads(given)
-            except json.JSONDecodeError:
-                raise _RowError("not a JSON list", col, given) from None
+            given = _json_cell(given, "not a JSON list", col)
         if not isinstance(given, list) or not given:
             raise _RowError("a history is a non-empty JSON list", col)
         events: list[Any] = []
@@ -874,7 +877,8 @@ class _Reader:
                 raise _RowError("the history entries don't follow one another", col)
             at = self._instant(str(e.get("at")), col)
             assert at is not None
-            events.append((frm, to, at, e.get("note"), str(e.get("recorded_at") or self.recorded)))
+            note = _note(e.get("note"), col)
+            events.append((frm, to, at, note, str(e.get("recorded_at") or self.recorded)))
             state = to
         assert state is not None
         created = self._instant(self._text(row, "created_at"), col) or events[0][2]
@@ -910,6 +914,24 @@ def _uuid_or_none(text: Any) -> str | None:
         return str(uuidlib.UUID(str(text)))
     except ValueError:
         return None
+
+
+def _note(value: Any, column: str) -> str | None:
+    """A history or activity note: text or nothing (SQLite would refuse a list
+    later, far from its line)."""
+    if value is None or isinstance(value, str):
+        return value
+    raise _RowError("a note is text", column)
+
+
+def _json_cell(text: str, what: str, column: str) -> Any:
+    """A cell holding JSON (fields, history, activities in a CSV), parsed."""
+    try:
+        return parse_json(text)
+    except UnreadableJSON as exc:  # the message says what; the cell may be huge
+        raise _RowError(exc.msg, column) from None
+    except json.JSONDecodeError:
+        raise _RowError(what, column, text) from None
 
 
 def unescape_cell(text: str) -> str:

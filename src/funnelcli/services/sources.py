@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,83 @@ class SourceError(FunnelError):
         super().__init__(f"line {line}: {message}" if line else message)
         self.line = line
         self.detail = message
+
+
+class UnreadableJSON(json.JSONDecodeError):
+    """JSON the parser reads but funnel can't keep: nested deeper than Python's
+    stack allows, or a \\u escape of half a UTF-16 surrogate pair (no text
+    holds one; SQLite would refuse it later, far from its line)."""
+
+
+# Any \u escape of a surrogate, in a pair or not: the cheap first look.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# One that is not in a pair: a high half not followed by a low one, or a low
+# half not preceded by a high one (and not itself escaped, as in "\\ud800").
+_LONE_ESCAPE = re.compile(
+    r"(?<!\\)(?:\\\\)*"
+    r"(\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<![\\]u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+# The tokens that nest: a string (skipped whole), [ ] { }.
+_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def parse_json(text: str) -> Any:
+    """json.loads, where nesting too deep to read and a lone surrogate are an
+    UnreadableJSON (a JSONDecodeError with the place) rather than a crash here
+    or an error without a line later."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        depth, at = _deepest(text)
+        raise UnreadableJSON(f"nested {depth} levels deep, too deep to read", text, at) from None
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _holds_a_surrogate(value):
+        lone = _LONE_ESCAPE.search(text)
+        at = lone.start(1) if lone else 0
+        escape = lone.group(1) if lone else "a \\u escape"
+        raise UnreadableJSON(
+            f"{escape} is a lone surrogate (half of a UTF-16 pair), not text", text, at
+        ) from None
+    return value
+
+
+def _deepest(text: str) -> tuple[int, int]:
+    """(how deep, where it first gets that deep)."""
+    depth = deepest = at = 0
+    for token in _NESTING.finditer(text):
+        c = token.group()
+        if c in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, token.start()
+        elif c in "]}":
+            depth -= 1
+    return deepest, at
+
+
+def _holds_a_surrogate(value: Any) -> bool:
+    """Whether any string in a parsed value (keys too) holds a lone surrogate;
+    iterative, as the value may be nested almost as deep as the stack."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if not v.isascii():
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(v, dict):
+            stack.extend(v)
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    what = exc.msg if isinstance(exc, UnreadableJSON) else f"not JSON: {exc.msg}"
+    return f"{what} (column {exc.colno})"
 
 
 @dataclass
@@ -178,9 +256,9 @@ def _jsonl(src: Source, f: IO[bytes], progress: Progress | None) -> None:
 
 def _object(number: int, text: str) -> dict[str, Any]:
     try:
-        obj = json.loads(text)
+        obj = parse_json(text)
     except json.JSONDecodeError as exc:
-        raise SourceError(number, f"not JSON: {exc.msg} (column {exc.colno})") from None
+        raise SourceError(number, _json_problem(exc)) from None
     if not isinstance(obj, dict):
         raise SourceError(number, "each line must be a JSON object (one deal)")
     return obj
@@ -197,9 +275,9 @@ def _json(src: Source, f: IO[bytes], progress: Progress | None) -> None:
         line = raw[: exc.start].count(b"\n") + 1
         raise SourceError(line, "not UTF-8 text; save the file as UTF-8 and import again") from None
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as exc:
-        raise SourceError(exc.lineno, f"not JSON: {exc.msg} (column {exc.colno})") from None
+        raise SourceError(exc.lineno, _json_problem(exc)) from None
     if isinstance(data, dict) and EXPORT_MARK in data:
         deals = data.get("deals")
         src.meta = {k: v for k, v in data.items() if k != "deals"}
