@@ -350,21 +350,29 @@ def test_a_backup_into_an_unwritable_directory_is_one_line(funnel, isolated, mod
     directory = isolated / "locked"
     directory.mkdir()
     directory.chmod(mode)
-    try:
-        argv = [sys.executable, "-m", "funnelcli", "backup", "locked/b.db"]
-        r = subprocess.run(
-            obeying_file_modes(argv),
+    argv = [sys.executable, "-m", "funnelcli"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            obeying_file_modes([*argv, *args]),
             cwd=isolated,
             capture_output=True,
             text=True,
             timeout=60,
             check=False,
         )
+
+    try:
+        r = run("backup", "locked/b.db")
+        restored = run("restore", "locked/b.db")
     finally:
         directory.chmod(0o700)
     assert r.returncode == 1
     assert one_error_line(r.stderr) == "can't write backup locked/b.db: Permission denied"
     assert list(directory.iterdir()) == []
+    assert restored.returncode == 1
+    expected = "no file locked/b.db" if mode else "can't read locked/b.db: Permission denied"
+    assert one_error_line(restored.stderr) == expected
 
 
 def test_a_backup_path_too_long_is_one_line(funnel, isolated):
