@@ -312,3 +312,18 @@ def test_every_output_is_inert(case, hostile_db, tmp_path, monkeypatch):
                 at = next((i for i, a in enumerate(line) if a not in _WORDS), len(line))
                 line[at:at] = ["--format", fmt]
             _check(_invoke(line, env), fmt or "table", terminal, where)
+
+
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+x", "-3", "@SUM(A1)", "\tx", "\rx", "'q", "''", "plain", "", "1-2", " =x"]
+)
+def test_one_formula_guard_for_list_csv_and_export(text):
+    """--format csv and export guard a cell alike, and import's undo of the
+    guard gives the text back."""
+    from funnelcli.render.text import guard_formula
+    from funnelcli.services.exports import escape_cell
+    from funnelcli.services.imports import unescape_cell
+
+    assert guard_formula(text) == escape_cell(text)
+    assert unescape_cell(guard_formula(text)) == text
+    assert guard_formula(text) == text or text[0] in "=+-@\t\r'"
