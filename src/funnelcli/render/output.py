@@ -102,9 +102,7 @@ class Output:
     def _csv(self, records: Iterable[dict[str, Any]]) -> int:
         """CSV with every text cell formula-guarded; at a terminal its controls
         are escaped as a table's are (in a file or a pipe it is the data)."""
-        writerow = csv_row_writer(self.out)
-        if self.tty:
-            writerow = _escaping(writerow)
+        writerow = csv_row_writer(self.out, at_terminal=self.tty)
         n = 0
         for record in records:
             if n == 0:
@@ -227,14 +225,15 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
-def _escaping(writerow: Callable[[list[str]], None]) -> Callable[[list[str]], None]:
-    return lambda cells: writerow([safe(c) for c in cells])
-
-
-def csv_row_writer(out: TextIO) -> Callable[[list[str]], None]:
+def csv_row_writer(out: TextIO, *, at_terminal: bool | None = False) -> Callable[[list[str]], None]:
     """Write CSV rows ending in "\n"; a cell holding a carriage return is quoted
     too (csv quotes only the line terminator's characters, and no CSV reader
-    reads an unquoted "\r" back)."""
+    reads an unquoted "\r" back). `at_terminal` (None: whether `out` is one):
+    cells' controls escaped as a table's are (in a file or a pipe CSV keeps
+    the text exactly)."""
+    if at_terminal or (at_terminal is None and _isatty(out)):
+        writerow = csv_row_writer(out)
+        return lambda cells: writerow([safe(c) for c in cells])
     import csv
     import io
 

@@ -15,7 +15,6 @@ would run as a formula get a leading `'`, which `funnel import` removes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -24,9 +23,9 @@ from funnelcli import __version__
 from funnelcli.models import stage_key
 from funnelcli.render.output import csv_row_writer
 from funnelcli.render.records import deal_row_record
+from funnelcli.render.text import guard_formula, json_encoder
 from funnelcli.services import Context, resolve_pipeline
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 EXPORT_VERSION = 1
 
 
@@ -34,12 +33,6 @@ EXPORT_VERSION = 1
 class ExportScope:
     status: str | None = None  # None: every deal
     pipeline: str | None = None
-
-
-def escape_cell(text: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula (OWASP's advice): a
-    leading ' before = + - @ tab CR, and before a ' (so import can undo it)."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _pipelines(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
@@ -134,7 +127,7 @@ def deal_records(
 
 
 def write_jsonl(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, Any]]) -> int:
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    dumps = json_encoder(separators=(",", ":"))
     out.write(dumps(header) + "\n")
     n = 0
     for record in deals:
@@ -144,7 +137,7 @@ def write_jsonl(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, A
 
 
 def write_json(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, Any]]) -> int:
-    dumps = json.JSONEncoder(ensure_ascii=False, indent=None).encode
+    dumps = json_encoder()
     out.write("{" + dumps(header)[1:-1] + ', "deals": [')
     n = 0
     for record in deals:
@@ -174,10 +167,10 @@ def entered_columns(header: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def write_csv(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, Any]]) -> int:
-    writerow = csv_row_writer(out)
+    writerow = csv_row_writer(out, at_terminal=None)
     entered = entered_columns(header)
     columns: list[str] | None = None
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    dumps = json_encoder(separators=(",", ":"))
     n = 0
     for record in deals:
         history = record.pop("history")
@@ -223,7 +216,7 @@ def _cell(value: Any, dumps: Callable[[Any], str]) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return escape_cell(",".join(str(v) for v in value))  # tags
+        return guard_formula(",".join(str(v) for v in value))  # tags
     if isinstance(value, dict):
         return dumps(value) if value else ""
-    return escape_cell(str(value))
+    return guard_formula(str(value))
