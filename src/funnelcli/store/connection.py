@@ -140,13 +140,17 @@ def hot_journal(path: Path) -> bool:
         return False
 
 
-def read_only_uri(path: Path) -> str | None:
+def read_only_uri(path: Path, *, for_write: bool = False) -> str | None:
     """An `immutable` read-only URI for a WAL database that this process may
-    not write (the file or its directory) and that has no log or hot journal
-    waiting beside it; None when an ordinary open is right. (Opened the
-    ordinary way, SQLite would fail for want of a `-shm` it can't create, or
-    leave one it can't remove, which then stops the owner's writes.)"""
-    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+    not write (the file, or for a read its directory) and that has no log or
+    hot journal waiting beside it; None when an ordinary open is right.
+    (Opened the ordinary way, SQLite would fail a read for want of a `-shm`
+    it can't create, or leave one it can't remove, which then stops the
+    owner's writes. A write is refused either way; in a directory it may not
+    write, SQLite refuses it before creating anything.)"""
+    writable = os.access(path, os.W_OK)
+    if not for_write:
+        writable = writable and os.access(path.parent, os.W_OK | os.X_OK)
     if writable or not is_wal(path) or wal_waiting(path) or hot_journal(path):
         return None
     return f"{path.resolve().as_uri()}?mode=ro&immutable=1"
@@ -179,7 +183,7 @@ def open_connection(
             path = None
         else:
             _create_file(path)
-    uri = None if for_write or path is None else read_only_uri(path)
+    uri = None if path is None else read_only_uri(path, for_write=for_write)
     conn = connect(path, uri=uri)
     name = ":memory:" if path is None else str(path)
     try:
