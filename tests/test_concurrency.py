@@ -1,5 +1,5 @@
-"""Parallel writers on one file: the rollback journal + BEGIN IMMEDIATE + busy
-timeout must make every write land once, with no "database is locked"."""
+"""Parallel writers on one file: WAL + BEGIN IMMEDIATE + busy timeout must
+make every write land once, with no "database is locked"."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def _worker(path: str, worker: int, errors: multiprocessing.Queue) -> None:  # t
 def test_parallel_writers_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     Store.open(path, for_write=True, now=NOW).close()
+    assert path.read_bytes()[18:20] == b"\2\2"  # the file is in WAL mode
     errors: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     procs = [
         multiprocessing.Process(target=_worker, args=(str(path), w, errors)) for w in range(WORKERS)
@@ -79,3 +80,4 @@ def test_parallel_writers_lose_nothing(tmp_path: Path) -> None:
             assert (fs, fst) == (None, None)
         last[deal_id] = (ts, tst)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -1,7 +1,7 @@
 """8 processes make 2,000 writes (add, move, log, edit) to one database while 2
 more run reports and the due list in a loop: every write lands exactly once,
 nothing fails or reports "database is locked", every history is a chain, and
-`funnel doctor` finds nothing wrong."""
+`funnel doctor` finds nothing wrong. The file is in WAL mode throughout."""
 
 from __future__ import annotations
 
@@ -44,6 +44,12 @@ def test_writers_and_readers_on_one_file(funnel, isolated: Path) -> None:
     ]
     outputs = []
     try:
+        deadline = time.monotonic() + 30
+        while not db.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        while db.read_bytes()[18:20] != b"\2\2" and time.monotonic() < deadline:
+            time.sleep(0.01)  # the first writer is creating it
+        assert db.read_bytes()[18:20] == b"\2\2", "the database is not in WAL mode"
         for p in writers:
             outputs.append(p.communicate(timeout=180))
     finally:
@@ -90,6 +96,7 @@ def test_writers_and_readers_on_one_file(funnel, isolated: Path) -> None:
         assert (fs, fst) == last.get(deal, (None, None)), deal
         last[deal] = (ts, tst)
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 
     r = funnel("doctor")
