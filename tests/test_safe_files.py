@@ -380,3 +380,16 @@ def test_a_backup_path_too_long_is_one_line(funnel, isolated):
     run = funnel("backup", str(isolated / ("x" * 300 + ".db")))
     assert run.exit_code == 1
     assert one_error_line(run.stderr).endswith(": File name too long")
+
+
+@pytest.mark.parametrize("command", ["backup", "restore"])
+def test_backup_and_restore_of_a_database_path_too_long_are_one_line(funnel, tmp_path, command):
+    assert funnel("add", "X").exit_code == 0
+    assert funnel("backup", str(tmp_path / "b.db")).exit_code == 0
+    db = tmp_path / ("a" * 300) / "funnel.db"
+    run = funnel(
+        "--db", str(db), command, str(tmp_path / ("b.db" if command == "restore" else "c.db"))
+    )
+    assert run.exit_code == 1
+    assert run.stderr.startswith("funnel: error: can't open database ")
+    assert run.stderr.endswith("File name too long\n")

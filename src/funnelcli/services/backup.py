@@ -18,14 +18,14 @@ from pathlib import Path
 from funnelcli.config import expand_home
 from funnelcli.errors import Conflict, NotFound, StorageError
 from funnelcli.services import Context
-from funnelcli.store.connection import _create_file, connect, storage_error
+from funnelcli.store.connection import _create_file, connect, database_exists, storage_error
 
 TABLES = {"pipelines", "stages", "deals", "stage_events", "stage_stays", "activities"}
 
 
 def backup(ctx: Context, db: Path, path: Path, *, force: bool = False) -> None:
     path = expand_home(path)
-    if not db.exists():
+    if not database_exists(db):
         raise NotFound(f"there is no database at {db} yet: nothing to back up")
     try:
         existing = os.stat(path)
@@ -141,13 +141,17 @@ def _remove(path: Path) -> None:
         os.unlink(path)
 
 
-def _copy(src: sqlite3.Connection, dest_path: Path) -> None:
-    """Copy a whole database into the file at dest_path (closing both ends)."""
+def _copy(src: sqlite3.Connection, dest_path: Path, *, live: bool = False) -> None:
+    """Copy a whole database into the file at dest_path (closing both ends). A
+    copy is made one self-contained file; the `live` database keeps its journal
+    mode (leaving WAL needs every other connection closed: a paused reader
+    would make the restore fail)."""
     try:
         dest = connect(dest_path)
         try:
             src.backup(dest)
-            single_file(dest)
+            if not live:
+                single_file(dest)
         finally:
             dest.close()
     except sqlite3.Error as exc:
@@ -190,10 +194,11 @@ def restore(db: Path, source: Path, now: datetime) -> Path | None:
     Returns where it was kept (None when there was no database)."""
     source = expand_home(source)
     check_database(source)
-    if db.exists() and db.resolve() == source.resolve():
+    exists = database_exists(db)
+    if exists and db.resolve() == source.resolve():
         raise Conflict(f"{source} is the database itself")
     kept = None
-    if db.exists():
+    if exists:
         kept = create_new(db.with_name(f"{db.name}.before-restore-{now:%Y%m%dT%H%M%S}"))
         try:
             _copy(connect(db), kept)
@@ -202,5 +207,5 @@ def restore(db: Path, source: Path, now: datetime) -> Path | None:
             raise
     else:
         _create_file(db)
-    _copy(sqlite3.connect(f"file:{source}?mode=ro", uri=True), db)
+    _copy(sqlite3.connect(f"file:{source}?mode=ro", uri=True), db, live=True)
     return kept
