@@ -288,6 +288,15 @@ def test_prune_bad_input(funnel):
     assert "prune" in refused(funnel, "changes", "--prune", "not a date")
 
 
+def test_doctor_reports_the_change_log_size(funnel):
+    ok(funnel, "add", "D")
+    run = ok(funnel, "doctor", "--format", "json")
+    log = run.json()["change_log"]
+    assert log["changes"] == 1 and log["notes"] == 4 and log["bytes"] > 100
+    text = ok(funnel, "doctor").stderr
+    assert "change log: 1 change, 4 undo notes (" in text
+
+
 def test_an_upgraded_database_never_reuses_an_id_the_change_log_holds(funnel, isolated):
     # the v5 fixture's newest touch (#7 on deal 7) was logged and undone: the row
     # is gone, its id is only in the change log

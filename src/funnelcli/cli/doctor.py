@@ -49,6 +49,7 @@ def doctor(
             "events": result.events,
             "sqlite_version": result.sqlite_version,
             "journal_mode": result.journal_mode,
+            "change_log": dict(zip(("changes", "notes", "bytes"), result.change_log, strict=True)),
         }
         out.out.write(dumps(record, indent=2) + "\n")
     else:
@@ -58,6 +59,12 @@ def doctor(
     out.out.flush()
     if out.fmt != "json":  # JSON has them as keys
         out.message(f"SQLite {result.sqlite_version}, journal mode {result.journal_mode}")
+        changes, notes, size = result.change_log
+        out.message(
+            f"change log: {changes} change{'s' if changes != 1 else ''}, "
+            f"{notes} undo note{'s' if notes != 1 else ''} ({_size(size)}; "
+            "`funnel changes --prune BEFORE` trims it)"
+        )
     checked = f"{result.deals} deal{'s' if result.deals != 1 else ''}, "
     checked += f"{result.events} event{'s' if result.events != 1 else ''} checked"
     if result.ok:
@@ -65,6 +72,12 @@ def doctor(
         return
     n = len(result.problems)
     raise FunnelError(f"{n} problem{'s' if n != 1 else ''} found ({checked})")
+
+
+def _size(n: int) -> str:
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
 
 
 def register(app: typer.Typer) -> None:

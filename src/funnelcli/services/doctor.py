@@ -45,6 +45,8 @@ class Diagnosis:
     problems: list[Problem] = field(default_factory=list)
     sqlite_version: str = sqlite3.sqlite_version  # the SQLite library linked in
     journal_mode: str = ""  # the file's: "wal", or "delete" (the rollback journal)
+    # the change log: (changes, undo notes, bytes the notes hold)
+    change_log: tuple[int, int, int] = (0, 0, 0)
 
     @property
     def ok(self) -> bool:
@@ -146,7 +148,8 @@ def _diagnose(store: Store, quick: bool) -> Diagnosis:
     run("furthest", lambda: _furthest(store, names))
     run("last_activity", lambda: _last_activity(store))
     run("closed_at", lambda: _closed_at(store))
-    return Diagnosis(deals, events, problems)
+    change_log = read(store.change_log_size, (0, 0, 0))
+    return Diagnosis(deals, events, problems, change_log=change_log)
 
 
 def _stage(names: dict[int, str], stage_id: int | None) -> str:
