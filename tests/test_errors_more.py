@@ -75,6 +75,15 @@ def test_a_clock_at_the_end_of_the_calendar_is_one_error(funnel, isolated, monke
     assert r.json()["touches"] == 1
 
 
+@pytest.mark.parametrize("now", ["9999-12-20T12:00", "0001-03-01T12:00"])
+def test_a_demo_at_either_end_of_the_calendar_is_one_error(funnel, isolated, monkeypatch, now):
+    monkeypatch.setenv("FUNNEL_NOW", now)
+    r = funnel("--db", str(isolated / "demo.db"), "demo")
+    assert (r.exit_code, r.stdout) == (1, "")
+    message = one_error_line(r.stderr)
+    assert now[:10] in message and "FUNNEL_NOW" in message, message
+
+
 def too_long_paths(base: Path) -> list[Path]:
     """A name longer than a file system allows (255 bytes) and a path longer
     than the kernel takes (4096): ENAMETOOLONG, which stops root too."""

@@ -13,7 +13,8 @@ from funnelcli.errors import Invalid
 # datetime can't convert an instant within a day or so of the calendar's ends
 # between local time and UTC (it raises), and that in some zone or other, so
 # nothing nearer than this is stored: every reader can show what is.
-_FIRST, _LAST = date(1, 1, 3), date(9999, 12, 29)
+FIRST_DAY, LAST_DAY = date(1, 1, 3), date(9999, 12, 29)
+_FIRST, _LAST = FIRST_DAY, LAST_DAY
 
 
 def utc_text(local: datetime) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from funnelcli.clock import FIRST_DAY, LAST_DAY
+from funnelcli.errors import Invalid
 from funnelcli.services import Context
 from funnelcli.services.deals import DealChanges, add_deal, close_deal, move_deal
 from funnelcli.services.followups import log_activity, set_follow_up
@@ -68,9 +70,21 @@ NOTES = [
 ]
 
 
+# Dates the demo makes lie within this many days of now (created up to 128
+# days back, expected closes up to 120 ahead, touches after them).
+_SPAN_DAYS = 140
+
+
 def build_demo(ctx: Context, deals: int = 48, seed: int = 7) -> int:
     """Add `deals` deals spread over the last 120 days, in one transaction
     (each use-case nests as a savepoint); returns how many."""
+    span = timedelta(days=_SPAN_DAYS)
+    if ctx.now.date() - FIRST_DAY < span or LAST_DAY - ctx.now.date() < span:
+        raise Invalid(
+            f"the demo's deals spread {_SPAN_DAYS} days either side of now "
+            f"({ctx.now.date().isoformat()}), past the dates funnelcli keeps "
+            f"({FIRST_DAY} to {LAST_DAY}): set FUNNEL_NOW nearer today"
+        )
     with ctx.store.write():
         return _build(ctx, deals, seed)
 
