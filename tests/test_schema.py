@@ -156,12 +156,12 @@ def test_user_version_tracks_the_migration_count(tmp_path: Path) -> None:
     assert [m.name for m in migrations.applied(db)] == [m.name for m in migrations._migrations]
 
 
-def test_new_database_is_private_and_uses_rollback_journal(tmp_path: Path) -> None:
+def test_new_database_is_private_and_uses_the_write_ahead_log(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "f.db"
     db = _open(path)
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_history_is_append_only(tmp_path: Path) -> None:

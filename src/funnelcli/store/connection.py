@@ -187,8 +187,6 @@ def open_connection(
     conn = connect(path, uri=uri)
     name = ":memory:" if path is None else str(path)
     try:
-        if for_write:
-            _use_wal(conn)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.Error as exc:
         conn.close()
@@ -212,6 +210,8 @@ def open_connection(
             raise
         if backup is not None and on_backup is not None:
             on_backup(backup, version)
+    if for_write:  # only once it is known to be ours (a foreign file is left as it was)
+        _use_wal(conn)
     return conn
 
 
