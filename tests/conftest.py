@@ -4,6 +4,7 @@ home directory or the real time."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,31 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield tmp_path
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture
+def umask0() -> Iterator[None]:
+    """The most permissive umask: anything not 0600/0700 would be world-writable."""
+    old = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+# A writer that dies mid-write, after SQLite spilled its uncommitted changes
+# out of its cache (into the write-ahead log): `python -c DIE_MID_WRITE DB`.
+DIE_MID_WRITE = """
+import os, signal, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA cache_size = 1")
+conn.execute("BEGIN IMMEDIATE")
+conn.executemany(
+    "INSERT INTO activities (deal_id, kind, at, recorded_at) VALUES (1, 'call', ?, ?)",
+    ((f"2026-01-01T00:00:{i % 60:02d}Z", "x") for i in range(20000)),
+)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
 
 
 @dataclass

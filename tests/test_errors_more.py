@@ -10,7 +10,6 @@ import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +26,6 @@ def one_error_line(stderr: str) -> str:
     assert lines[0].startswith("funnel: error: "), stderr
     assert "internal error" not in stderr, stderr
     return lines[0].removeprefix("funnel: error: ")
-
-
-@pytest.fixture
-def umask0() -> Iterator[None]:
-    """The most permissive umask: anything not 0600/0700 would be world-writable."""
-    old = os.umask(0)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 # -- 13. errors that were exit 70 ------------------------------------------------

@@ -18,21 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import DIE_MID_WRITE
+
 NOW = datetime(2026, 11, 23, 10, 15)
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture
-def umask0() -> Iterator[None]:
-    """The most permissive umask: anything not 0600/0700 would be world-writable."""
-    old = os.umask(0)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 def test_first_write_creates_a_private_data_dir_and_database(funnel, isolated, monkeypatch, umask0):
@@ -155,21 +147,6 @@ def test_a_database_in_a_read_only_directory(funnel, isolated, monkeypatch):
         assert funnel("doctor").exit_code == 0
     assert db.read_bytes() == before
     assert sorted(p.name for p in db.parent.iterdir()) == ["funnel.db"]
-
-
-# A writer that dies after SQLite spilled its changes into the file: the
-# journal it leaves is hot (the next reader must roll the file back with it).
-DIE_MID_WRITE = """
-import os, signal, sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("PRAGMA cache_size = 1")
-conn.execute("BEGIN IMMEDIATE")
-conn.executemany(
-    "INSERT INTO activities (deal_id, kind, at, recorded_at) VALUES (1, 'call', ?, ?)",
-    ((f"2026-01-01T00:00:{i % 60:02d}Z", "x") for i in range(20000)),
-)
-os.kill(os.getpid(), signal.SIGKILL)
-"""
 
 
 def test_a_read_only_file_left_mid_write(funnel, isolated):

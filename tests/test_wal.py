@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 import funnelcli.store.connection
+from conftest import DIE_MID_WRITE
 from funnelcli.store import Store
 
 NOW = datetime(2026, 11, 23, 10, 15)
@@ -46,15 +47,6 @@ def ok(funnel: Any, *args: str) -> Any:
     run = funnel(*args)
     assert run.exit_code == 0, (args, run.stderr)
     return run
-
-
-@pytest.fixture
-def umask0() -> Iterator[None]:
-    old = os.umask(0)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 def test_a_new_database_is_in_wal_mode_with_synchronous_full(funnel, isolated):
@@ -305,20 +297,6 @@ def test_a_read_only_wal_database_is_read_without_adding_files(funnel, isolated)
         r = cli("add", "Second")  # writable again: nothing left in the way
         assert r.returncode == 0, r.stderr
     assert cli("list").stdout.count("Second") == 2
-
-
-# A writer that dies after SQLite spilled its uncommitted changes into the log.
-DIE_MID_WRITE = """
-import os, signal, sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("PRAGMA cache_size = 1")
-conn.execute("BEGIN IMMEDIATE")
-conn.executemany(
-    "INSERT INTO activities (deal_id, kind, at, recorded_at) VALUES (1, 'call', ?, ?)",
-    ((f"2026-01-01T00:00:{i % 60:02d}Z", "x") for i in range(20000)),
-)
-os.kill(os.getpid(), signal.SIGKILL)
-"""
 
 
 def test_a_writer_killed_mid_write_leaves_a_log_the_next_command_recovers(funnel, isolated):
