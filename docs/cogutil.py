@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import shlex
+import sqlite3
 import tempfile
 import time
 import uuid
@@ -49,6 +50,8 @@ def run(line: str) -> str:
     # Show the throwaway directory as the place a real user's files would be.
     out = out.replace(str(_DIR / "config.toml"), "~/.config/funnelcli/config.toml")
     out = out.replace(str(_DIR / "docs.db"), "~/.local/share/funnelcli/funnel.db")
+    # doctor names the SQLite linked in: the docs show one, whatever builds them
+    out = out.replace(f"SQLite {sqlite3.sqlite_version},", "SQLite 3.40.1,")
     if result.exit_code:
         out += f"(exit code {result.exit_code})\n"
     return out

@@ -310,8 +310,8 @@ def restore_cmd(
     path: Annotated[Path, typer.Argument(help="A funnelcli backup.", show_default=False)],
 ) -> None:
     """Replace the database with a backup; the replaced one is kept beside it
-    (funnel.db.before-restore-<time>). Refuses a file that is not a funnelcli
-    database.
+    (funnel.db.before-restore-<time>, or -2, -3 … when that name is taken;
+    never overwritten). Refuses a file that is not a funnelcli database.
 
     Example: funnel restore ~/backups/funnel-2026-11-20.db
     """
