@@ -2,8 +2,8 @@
 funnelcli runs, in one Typer command.
 
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version), BEGIN IMMEDIATE, open a change (m004's `changes`), read
-pipelines and stages, pick the default pipeline's first stage, INSERT the
+user_version; journal_mode WAL), BEGIN IMMEDIATE, open a change (m004's
+`changes`), read pipelines and stages, pick the default pipeline's first stage, INSERT the
 deal (RETURNING id), INSERT its first stage event and stay, refresh its
 furthest stage, SELECT the deal back with DEAL_SELECT, close the change,
 COMMIT, and write "added #ID TITLE (STAGE, VALUE)" to stderr.
@@ -68,6 +68,7 @@ def add(
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA user_version").fetchone()
+    conn.execute("PRAGMA journal_mode = WAL").fetchone()
     conn.execute("BEGIN IMMEDIATE")
     change = begin_change(conn, stamp)
     pipelines = conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()

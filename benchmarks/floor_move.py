@@ -1,8 +1,8 @@
 """Floor for `funnel move DEAL STAGE`: the same statements funnelcli runs.
 
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version), BEGIN IMMEDIATE, open a change (m004's `changes`), find the
-deal (SELECT id by number and by external id/uuid, then DEAL_SELECT), read
+user_version; journal_mode WAL), BEGIN IMMEDIATE, open a change (m004's
+`changes`), find the deal (SELECT id by number and by external id/uuid, then DEAL_SELECT), read
 its pipeline and stages, match the stage name, read the last event's time,
 INSERT the stage event, close the open stay (with its days) and open a new
 one, refresh the furthest stage, UPDATE the deal, refresh the furthest
@@ -42,6 +42,7 @@ def move(deal: str, stage: str) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA user_version").fetchone()
+    conn.execute("PRAGMA journal_mode = WAL").fetchone()
     conn.execute("BEGIN IMMEDIATE")
     change = begin_change(conn, stamp)
     deal_id = conn.execute(BY_NUMBER, {"id": int(deal)}).fetchone()[0]
