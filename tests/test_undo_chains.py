@@ -345,6 +345,9 @@ _STEP = st.one_of(
     st.tuples(st.just("delete"), st.integers(1, 3)),
     st.tuples(st.just("undo")),
     st.tuples(st.just("undo"), st.integers(0, 5)),  # the change this many back
+    st.tuples(st.just("stage-move"), st.sampled_from(["demo", "proposal"]), st.integers(1, 4)),
+    st.tuples(st.just("stage-remove"), st.sampled_from(["demo", "contacted", "qualified"])),
+    st.tuples(st.just("stage-add"), st.sampled_from(["demo", "pilot"])),
 )
 
 
@@ -360,6 +363,12 @@ def _args(step: tuple[object, ...]) -> list[str]:
             return ["log", str(deal), "call"]
         case ("delete", deal):
             return ["delete", str(deal), "--yes"]
+        case ("stage-move", stage, position):
+            return ["stage", "move", str(stage), "--position", str(position)]
+        case ("stage-remove", stage):
+            return ["stage", "remove", str(stage)]
+        case ("stage-add", stage):
+            return ["stage", "add", str(stage)]
         case _:
             return [str(part) for part in step]
 
@@ -372,6 +381,8 @@ def _args(step: tuple[object, ...]) -> list[str]:
 @given(steps=st.lists(_STEP, min_size=4, max_size=24))
 @example(steps=[("move", 1, "demo"), ("move", 1, "proposal"), ("undo",), ("undo",), ("undo", 1)])
 @example(steps=[("won", 2), ("reopen", 2), ("undo",), ("undo",), ("undo", 1)])
+@example(steps=[("move", 1, "demo"), ("delete", 1), ("stage-remove", "demo"), ("undo", 1)])
+@example(steps=[("stage-move", "demo", 1), ("move", 1, "demo"), ("move", 1, "lead"), ("undo", 2)])
 def test_undo_and_redo_never_break_a_chain(funnel, tmp_path_factory, monkeypatch, steps):
     monkeypatch.setenv("FUNNEL_DB", str(tmp_path_factory.mktemp("chain") / "funnel.db"))
     for n in range(3):
@@ -391,3 +402,142 @@ def test_undo_and_redo_never_break_a_chain(funnel, tmp_path_factory, monkeypatch
         assert funnel("doctor").exit_code == 0, steps
     assert "nothing to undo" in run.stderr, (steps, run.stderr)
     assert ok(funnel, "list", "--status", "all", "--format", "json").json() == []
+
+
+# -- undo after the pipeline's stages changed --------------------------------
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        # a deal deleted from demo, then demo removed: undoing the delete
+        [("add", "A", "--stage", "demo"), ("delete", "1", "--yes"), ("stage", "remove", "demo")],
+        # the same, the deal having passed proposal on its way
+        [
+            ("add", "A"),
+            ("move", "1", "proposal"),
+            ("move", "1", "demo"),
+            ("delete", "1", "--yes"),
+            ("stage", "remove", "demo"),
+        ],
+    ],
+    ids=["delete", "delete after moves"],
+)
+def test_a_deal_is_never_brought_back_into_a_removed_stage(funnel, steps):
+    for step in steps:
+        ok(funnel, *step)
+    delete = len(steps) - 1  # the change number of the delete
+    before = export(funnel)
+    message = refused(funnel, "undo", str(delete))
+    assert "stage demo, removed since" in message
+    assert export(funnel) == before
+    doctor_clean(funnel)
+
+
+def test_a_redo_of_an_import_into_a_removed_stage_is_refused(funnel, tmp_path):
+    (tmp_path / "i.csv").write_text("title,stage\nX,demo\nY,proposal\n")
+    ok(funnel, "import", str(tmp_path / "i.csv"))  # 1
+    ok(funnel, "undo")  # 2
+    ok(funnel, "stage", "remove", "demo")  # 3
+    assert "removed since" in refused(funnel, "undo", "2")
+    doctor_clean(funnel)
+
+
+def test_undoing_a_delete_after_the_stages_moved_keeps_the_furthest_stage_true(funnel):
+    ok(funnel, "add", "A")  # 1
+    ok(funnel, "move", "1", "demo")  # 2
+    ok(funnel, "move", "1", "lead")  # 3
+    ok(funnel, "delete", "1", "--yes")  # 4
+    ok(funnel, "stage", "move", "demo", "--position", "1")  # 5
+    ok(funnel, "undo", "4")  # 6
+    doctor_clean(funnel)
+    ok(funnel, "undo", "6")  # 7: the delete again
+    ok(funnel, "undo", "7")  # and back
+    doctor_clean(funnel)
+    # the reorder can't be undone under the deal it now decides the furthest stage of
+    assert "change #6" in refused(funnel, "undo", "5")
+
+
+def test_undoing_a_stage_reorder_later_moves_relied_on(funnel):
+    ok(funnel, "stage", "move", "demo", "--position", "1")  # 1
+    ok(funnel, "add", "A")  # 2: in demo, now the first stage
+    ok(funnel, "move", "1", "lead")  # 3
+    run = funnel("undo", "1")
+    if run.exit_code == 0:  # undone: the furthest stage follows the old order
+        shown = ok(funnel, "report", "funnel", "--format", "json").json()
+        reached = {s["stage"]: s["reached"] for s in shown["stages"]}
+        assert reached["demo"] == 1
+    else:
+        assert run.exit_code == 1 and "change #" in run.stderr
+    doctor_clean(funnel)
+
+
+@pytest.mark.parametrize(
+    ("steps", "undo", "what"),
+    [
+        (
+            [
+                ("add", "A", "--external-id", "x"),
+                ("delete", "x", "--yes"),
+                ("add", "B", "--external-id", "x"),
+            ],
+            "2",
+            "an external id",
+        ),
+        (
+            [
+                ("pipeline", "create", "P", "--stages", "a,b"),
+                ("undo",),
+                ("pipeline", "create", "P", "--stages", "c,d"),
+            ],
+            "2",
+            "a pipeline name",
+        ),
+        (
+            [("stage", "rename", "proposal", "offer"), ("stage", "rename", "demo", "proposal")],
+            "1",
+            "a stage name",
+        ),
+    ],
+    ids=["external id", "pipeline name", "stage name"],
+)
+def test_a_value_another_row_took_since_is_a_clear_conflict(funnel, steps, undo, what):
+    for step in steps:
+        ok(funnel, *step)
+    before = export(funnel)
+    message = refused(funnel, "undo", undo)
+    assert f"{what} it would bring back is another's since then" in message
+    assert "UNIQUE" not in message
+    assert export(funnel) == before
+
+
+def test_an_import_into_an_emptied_database_gives_no_deal_an_old_number(funnel, tmp_path):
+    other = str(tmp_path / "other.db")
+    ok(funnel, "--db", other, "add", "Other 1")
+    ok(funnel, "--db", other, "add", "Other 2")
+    ok(funnel, "--db", other, "log", "2", "call", "theirs")
+    ok(funnel, "--db", other, "export", "-o", str(tmp_path / "e.jsonl"))
+    ok(funnel, "add", "Mine 1")  # 1
+    ok(funnel, "add", "Mine 2")  # 2
+    ok(funnel, "log", "2", "call", "mine")  # 3
+    ok(funnel, "delete", "1", "--yes")  # 4
+    ok(funnel, "delete", "2", "--yes")  # 5
+    ok(funnel, "import", str(tmp_path / "e.jsonl"))  # 6: into a database with no deals
+    ids = sorted(d["id"] for d in ok(funnel, "list", "--format", "json").json())
+    assert ids == [3, 4]  # not the file's 1 and 2, which undo may bring back
+    ok(funnel, "undo", "5")  # deal 2 and its touch come back under their own numbers
+    ok(funnel, "undo", "4")
+    shown = ok(funnel, "show", "2", "--format", "json").json()
+    assert [a["note"] for a in shown["activities"]] == ["mine"]
+    assert ok(funnel, "show", "4", "--format", "json").json()["title"] == "Other 2"
+    doctor_clean(funnel)
+
+
+def test_doctor_names_a_deal_in_a_removed_stage(funnel, isolated):
+    ok(funnel, "add", "A")
+    ok(funnel, "stage", "remove", "demo")
+    with sqlite3.connect(isolated / "funnel.db") as conn:
+        conn.execute("UPDATE deals SET stage_id = (SELECT id FROM stages WHERE key = 'demo')")
+    run = funnel("doctor")
+    assert run.exit_code == 1
+    assert "deal 1: stage: its stage demo (stage 4) was removed" in run.stdout

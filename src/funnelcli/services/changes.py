@@ -125,7 +125,16 @@ def undo(ctx: Context, ref: str | None = None) -> UndoResult:
                 f"can't undo change #{target}: later changes rely on what it made "
                 "(deals or history in it); undo those first"
             )
-        # what the revert really touched, rows deleted by cascade included
+        store.refresh_after_revert(current)
+        stranded = store.deal_in_removed_stage(current)
+        if stranded is not None:
+            deal, stage = stranded
+            raise Conflict(
+                f"can't undo change #{target}: deal #{deal} would be back in "
+                f"stage {stage}, removed since; undo that removal first (see `funnel changes`)"
+            )
+        # what the revert really touched, rows deleted by cascade (and derived
+        # columns kept true) included
         _refuse_conflict(store, target, current)
         store.link_undo(current, target)
         store.end_change(current, keep=True)

@@ -228,6 +228,8 @@ def _stages(store: Store, names: dict[int, str]) -> Iterator[Problem]:
             f"its stage {_stage(names, stage)} belongs to pipeline {stage_pipeline}, "
             f"not to the deal's pipeline {pipeline}",
         )
+    for deal, stage in store.deals_in_removed_stage():
+        yield Problem(deal, "stage", f"its stage {_stage(names, stage)} was removed")
 
 
 def _no_history(store: Store) -> Iterator[Problem]:

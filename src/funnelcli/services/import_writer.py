@@ -77,10 +77,16 @@ class Writer:
 
         next_id = self.store.next_deal_id()
         taken = [d.id for d in drafts if d.id is not None]
-        if taken and self.store.ids_taken(taken):
+        # A file's own numbers are kept only past every number ever given (an
+        # undo may bring back a deleted deal or touch under its number).
+        if taken and (min(taken) < next_id or self.store.ids_taken(taken)):
             for d in drafts:
                 d.id = None
             taken = []
+        kept = [a[0] for d in drafts for a in d.activities if a[0] is not None]
+        if kept and min(kept) < self.store.next_row_id("activities"):
+            for d in drafts:
+                d.activities = [(None, *a[1:]) for a in d.activities]
         used = set(taken)
         for d in drafts:
             if d.id is None:

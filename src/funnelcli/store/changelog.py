@@ -12,6 +12,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from funnelcli.errors import Conflict
+
 
 @dataclass
 class Change:
@@ -37,6 +39,19 @@ _COUNTS = """(SELECT json_group_array(json_array(tbl, op, n)) FROM
                      THEN sum(json_extract(key, '$.hi') - json_extract(key, '$.lo') + 1)
                      ELSE count(DISTINCT key) END AS n
      FROM change_rows r WHERE r.change_id = {change} GROUP BY tbl, op))"""
+
+
+# What a UNIQUE constraint SQLite names protects, in a person's words.
+_UNIQUE = {
+    "deals.id": "a deal number",
+    "deals.uuid": "a deal's uuid",
+    "deals.external_id": "an external id",
+    "pipelines.key": "a pipeline name",
+    "pipelines.uuid": "a pipeline's uuid",
+    "stages.pipeline_id, stages.key": "a stage name",
+    "deal_tags.deal_id, deal_tags.tag": "a tag",
+    "deal_fields.deal_id, deal_fields.key": "a custom field",
+}
 
 
 class ChangeLogStore:
@@ -159,12 +174,25 @@ class ChangeLogStore:
 
     def revert_rows(self, change_id: int, columns: dict[str, list[str]]) -> None:
         """Undo what change `change_id` did to the rows, newest note first.
-        `columns`: each table's columns (to restore old rows)."""
+        `columns`: each table's columns (to restore old rows). A value that
+        must be unique and is now another row's is a Conflict."""
         self.conn.execute("PRAGMA defer_foreign_keys = ON")
         notes = self.conn.execute(
             "SELECT tbl, op, key, old FROM change_rows WHERE change_id = :c ORDER BY id DESC",
             {"c": change_id},
         ).fetchall()
+        try:
+            self._revert(notes, columns)
+        except sqlite3.IntegrityError as exc:
+            what = _UNIQUE.get(str(exc).removeprefix("UNIQUE constraint failed: "))
+            if what is None:
+                raise
+            raise Conflict(
+                f"can't undo change #{change_id}: {what} it would bring back is another's "
+                "since then; rename or undo that one first"
+            ) from None
+
+    def _revert(self, notes: list[Any], columns: dict[str, list[str]]) -> None:
         stays: list[int] = []
         for tbl, op, key_json, old_json in notes:
             key = json.loads(key_json)
@@ -203,6 +231,36 @@ class ChangeLogStore:
                 "AND days IS NOT julianday(left_at) - julianday(entered_at)",
                 {"i": stay},
             )
+
+    def refresh_after_revert(self, change_id: int) -> None:
+        """Keep what is derived on write true after a revert: the furthest stage
+        of each deal it touched, and of every deal in a pipeline whose stages it
+        changed (their order decides it). Only rows whose value changes are written."""
+        from funnelcli.schema import FURTHEST_STAGE
+
+        self.conn.execute(
+            f"""UPDATE deals SET furthest_stage_id = {FURTHEST_STAGE}
+                WHERE (id IN (SELECT json_extract(key, '$.id') FROM change_rows
+                              WHERE change_id = :c AND tbl = 'deals')
+                       OR pipeline_id IN (SELECT s.pipeline_id FROM stages s
+                              JOIN change_rows r ON r.change_id = :c AND r.tbl = 'stages'
+                              AND s.id = json_extract(r.key, '$.id')))
+                AND furthest_stage_id IS NOT {FURTHEST_STAGE}""",
+            {"c": change_id},
+        )
+
+    def deal_in_removed_stage(self, change_id: int) -> tuple[int, str] | None:
+        """A deal change `change_id` touched that sits in a removed stage (a stage
+        is removed only once it holds no deal): (deal, stage name)."""
+        row = self.conn.execute(
+            """SELECT d.id, s.name FROM deals d JOIN stages s ON s.id = d.stage_id
+               WHERE s.removed_at IS NOT NULL
+               AND d.id IN (SELECT json_extract(key, '$.id') FROM change_rows
+                            WHERE change_id = :c AND tbl = 'deals')
+               ORDER BY d.id LIMIT 1""",
+            {"c": change_id},
+        ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
 
     def table_columns(self, tables: list[str]) -> dict[str, list[str]]:
         return {t: [r[1] for r in self.conn.execute(f"PRAGMA table_info({t})")] for t in tables}

@@ -121,6 +121,14 @@ class DoctorStore:
             "ORDER BY d.id"
         ).fetchall()
 
+    def deals_in_removed_stage(self) -> list[tuple[int, int]]:
+        """(deal, stage) where the deal sits in a removed stage (a stage is
+        removed only once it holds no deal)."""
+        return self.conn.execute(
+            "SELECT d.id, d.stage_id FROM deals d JOIN stages s ON s.id = d.stage_id "
+            "WHERE s.removed_at IS NOT NULL ORDER BY d.id"
+        ).fetchall()
+
     def deals_without_events(self) -> list[int]:
         return [
             int(r[0])

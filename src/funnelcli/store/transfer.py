@@ -73,9 +73,15 @@ class TransferStore:
 
     def next_deal_id(self) -> int:
         """The number the next new deal gets (AUTOINCREMENT never reuses one)."""
+        return self.next_row_id("deals")
+
+    def next_row_id(self, table: str) -> int:
+        """The id the next new row of `table` gets: past every id it ever held
+        (AUTOINCREMENT), so a row undo may bring back keeps its own."""
+        assert table in ("deals", "activities"), table
         row = self.conn.execute(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'deals'), 0), "
-            "coalesce((SELECT max(id) FROM deals), 0))"
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), "
+            f"coalesce((SELECT max(id) FROM {table}), 0))"
         ).fetchone()
         return int(row[0]) + 1
 
