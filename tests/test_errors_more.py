@@ -73,6 +73,15 @@ def test_a_demo_at_either_end_of_the_calendar_is_one_error(funnel, isolated, mon
     assert now[:10] in message and "FUNNEL_NOW" in message, message
 
 
+@pytest.mark.parametrize("report", ["metrics", "funnel"])
+@pytest.mark.parametrize("since", ["0001-01-03", "0100-01-01"])
+def test_compare_previous_before_the_year_1_is_one_error(funnel, report, since):
+    assert funnel("add", "A").exit_code == 0
+    r = funnel("report", report, "--since", since, "--compare", "previous")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert "before the year 1" in one_error_line(r.stderr)
+
+
 def too_long_paths(base: Path) -> list[Path]:
     """A name longer than a file system allows (255 bytes) and a path longer
     than the kernel takes (4096): ENAMETOOLONG, which stops root too."""

@@ -393,3 +393,34 @@ def test_backup_and_restore_of_a_database_path_too_long_are_one_line(funnel, tmp
     assert run.exit_code == 1
     assert run.stderr.startswith("funnel: error: can't open database ")
     assert run.stderr.endswith("File name too long\n")
+
+
+@pytest.mark.parametrize("command", ["export", "backup"])
+def test_a_target_name_of_any_legal_length_can_be_written(funnel, tmp_path, command):
+    """The temporary file beside the target must fit in 255 bytes too."""
+    assert funnel("add", "X").exit_code == 0
+    target = tmp_path / ("c" * 250 + ".db")
+    run = (
+        funnel(command, "-o", str(target)) if command == "export" else funnel(command, str(target))
+    )
+    assert run.exit_code == 0, run.stderr
+    assert target.stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_backup_of_another_page_size_is_refused_before_anything_is_kept(funnel, isolated):
+    import sqlite3
+
+    assert funnel("add", "A").exit_code == 0
+    backup = isolated / "b.db"
+    assert funnel("backup", str(backup)).exit_code == 0
+    conn = sqlite3.connect(backup)
+    conn.execute("PRAGMA page_size = 8192")
+    conn.execute("VACUUM")
+    conn.close()
+    assert funnel("add", "B").exit_code == 0
+    run = funnel("restore", str(backup))
+    assert run.exit_code == 1
+    assert "its pages are 8192 bytes, the database's 4096" in run.stderr
+    assert [p.name for p in isolated.iterdir() if "before-restore" in p.name] == []
+    assert len(funnel("list", "--format", "json").json()) == 2

@@ -18,7 +18,13 @@ from pathlib import Path
 from funnelcli.config import expand_home
 from funnelcli.errors import Conflict, NotFound, StorageError
 from funnelcli.services import Context
-from funnelcli.store.connection import _create_file, connect, database_exists, storage_error
+from funnelcli.store.connection import (
+    _create_file,
+    connect,
+    database_exists,
+    is_wal,
+    storage_error,
+)
 
 TABLES = {"pipelines", "stages", "deals", "stage_events", "stage_stays", "activities"}
 
@@ -94,7 +100,10 @@ def temp_beside(target: Path) -> tuple[int, Path]:
     descriptor, its path). It is renamed onto `target` when complete."""
     import tempfile
 
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    # the name cut short, so a target name of any legal length leaves room
+    # for the dot, the random part and the suffix (255 bytes in all)
+    short = target.name.encode()[:200].decode(errors="ignore")
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{short}.", suffix=".part")
     return fd, Path(name)
 
 
@@ -160,8 +169,19 @@ def _copy(src: sqlite3.Connection, dest_path: Path, *, live: bool = False) -> No
         src.close()
 
 
-def check_database(path: Path) -> int:
-    """The schema version of a funnelcli database at `path`; else StorageError."""
+def _page_size(path: Path) -> int:
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return int(conn.execute("PRAGMA page_size").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise storage_error(exc, str(path)) from None
+
+
+def check_database(path: Path) -> tuple[int, int]:
+    """(schema version, page size) of a funnelcli database at `path`; else StorageError."""
     from funnelcli.schema import SCHEMA_VERSION
 
     try:
@@ -174,6 +194,7 @@ def check_database(path: Path) -> int:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
             ok = conn.execute("PRAGMA quick_check").fetchone()[0]
         finally:
@@ -186,17 +207,25 @@ def check_database(path: Path) -> int:
         raise StorageError(f"{path} was written by a newer funnelcli (schema {version})")
     if ok != "ok":
         raise StorageError(f"{path} is damaged (SQLite's check says: {ok})")
-    return int(version)
+    return int(version), int(page_size)
 
 
 def restore(db: Path, source: Path, now: datetime) -> Path | None:
     """Copy `source` over `db`; the replaced database is kept beside it first.
     Returns where it was kept (None when there was no database)."""
     source = expand_home(source)
-    check_database(source)
+    _, page_size = check_database(source)
     exists = database_exists(db)
     if exists and db.resolve() == source.resolve():
         raise Conflict(f"{source} is the database itself")
+    if exists and is_wal(db):
+        live_page_size = _page_size(db)
+        if page_size != live_page_size:  # SQLite can't copy it into a WAL file
+            raise Conflict(
+                f"can't restore {source}: its pages are {page_size} bytes, the database's "
+                f"{live_page_size} (a backup made by `funnel backup` always matches); "
+                f"VACUUM it with `PRAGMA page_size = {live_page_size}` first"
+            )
     kept = None
     if exists:
         kept = create_new(db.with_name(f"{db.name}.before-restore-{now:%Y%m%dT%H%M%S}"))

@@ -42,7 +42,13 @@ def previous_period(ctx: Context, since: Bound, until: Bound) -> Period:
     end = _bound(ctx, until, "--until") or ctx.now
     if start >= end:
         raise Invalid("--since must be before --until")
-    return Period(start - (end - start), start)
+    try:
+        return Period(start - (end - start), start)
+    except OverflowError:
+        raise Invalid(
+            f"--compare previous: the period before --since {start.date().isoformat()} would start "
+            "before the year 1"
+        ) from None
 
 
 def window(
