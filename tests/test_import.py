@@ -443,3 +443,25 @@ def test_a_note_that_is_not_text_is_a_bad_line(funnel, isolated, where):
     run = funnel("import", str(f))
     assert run.exit_code == 1
     assert run.stderr.splitlines()[-1].endswith(f"line 1, column {where}: a note is text")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_an_export_read_back_keeps_spaces_around_text(funnel, isolated, fmt):
+    """add stores text as given; import of funnelcli's own export must too (a
+    re-import 'updated' the deal, trimming title, org, contact and source)."""
+    run = funnel(
+        "add", "  padded title  ", "--org", " org", "--contact", "contact ", "--source", " src "
+    )
+    assert run.exit_code == 0
+    path = isolated / f"e.{fmt}"
+    assert funnel("export", "-o", str(path)).exit_code == 0
+    run = funnel("import", str(path), "--report", "json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["updated"] == 0
+    shown = funnel("show", "1", "--format", "json").json()
+    assert (shown["title"], shown["org"], shown["contact"], shown["source"]) == (
+        "  padded title  ",
+        " org",
+        "contact ",
+        " src ",
+    )

@@ -473,10 +473,13 @@ class _Reader:
         for col in cols:
             value = row.get(col)
             if isinstance(value, str):
-                value = value.strip()
+                # a spreadsheet's stray spaces go; funnelcli's own export is kept
+                # exactly (add and edit store text as given)
+                if not self.own:
+                    value = value.strip()
                 if self.unguard:
                     value = unescape_cell(value)
-                if value == "":
+                if value.strip() == "":
                     continue
             if value is not None:
                 return value
