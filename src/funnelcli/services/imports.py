@@ -186,7 +186,8 @@ def _run(ctx: Context, src: Source, opts: Options, report: ImportReport) -> None
         if first is not None:
             cell = first[1].get("pipelines") or ""
             try:
-                src.meta = {"pipelines": parse_json(cell)} if cell.strip() else None
+                given = parse_json(cell) if cell.strip() else None
+                src.meta = None if given is None else {"pipelines": given, "line": first[0]}
             except UnreadableJSON as exc:
                 raise SourceError(first[0], f"the pipelines cell: {exc.msg}") from None
             except json.JSONDecodeError:
@@ -261,7 +262,12 @@ class _Reader:
         self._removed: dict[tuple[int, str], Stage] = {}  # stages an export marks removed
         self.recorded = ctx.now_utc
         if own and src.meta is not None:
-            self._own_pipelines(src.meta.get("pipelines") or [])
+            from funnelcli.services.import_pipelines import recreate
+
+            made = recreate(ctx, src.meta.get("pipelines") or [], src.meta.get("line", 1))
+            self._pipelines, self._removed = made.pipelines, made.removed
+            self.created_stages += made.created_stages
+            self.created_pipelines += made.created_pipelines
         self.fixed = None if opts.pipeline is None else self._pipeline(opts.pipeline, None)
         # JSON rows needn't all have the same keys: any deal field may come later
         self.dynamic = src.fmt != "csv"
@@ -355,60 +361,6 @@ class _Reader:
         return out
 
     # - pipelines and stages -
-
-    def _own_pipelines(self, pipelines: list[dict[str, Any]]) -> None:
-        """Recreate the pipelines and stages an export names (stages it lacks are
-        added; a pipeline that already has deals keeps its stage settings)."""
-        from funnelcli.templates import StageSpec
-
-        store = self.ctx.store
-        for p in pipelines:
-            name = str(p["name"])
-            stages = p.get("stages", [])
-            specs: list[StageSpec] = [
-                (str(s["name"]), int(s["probability"]), int(s["rot_days"]), int(s["cadence_days"]))
-                for s in stages
-                if not s.get("removed")
-            ]
-            current = store.pipeline_by_key(stage_key(name))
-            puuid = _uuid_or_none(p.get("uuid"))
-            if puuid is not None and store.pipeline_uuid_taken(puuid, current):
-                puuid = None
-            if current is None:
-                pid = store.create_pipeline(name, specs, self.ctx.now, puuid)
-                self.created_pipelines.append(name)
-                current = store.pipeline_by_id(pid)
-            else:
-                used = store.deals_in_pipeline(current.id)
-                if not used and puuid is not None:
-                    store.set_pipeline_uuid(current.id, puuid)
-                have = {stage_key(s.name): s for s in current.stages}
-                for spec in specs:
-                    stage = have.get(stage_key(spec[0]))
-                    if stage is None:
-                        store.insert_stage(current.id, spec, len(current.stages) + 1)
-                        self.created_stages.append(f"{name}/{spec[0]}")
-                        current = store.pipeline_by_id(current.id)
-                    elif not used:
-                        store.update_stage(
-                            stage.id,
-                            {"probability": spec[1], "rot_days": spec[2], "cadence_days": spec[3]},
-                        )
-            for s in stages:
-                if s.get("removed"):
-                    self._removed_stage(current.id, s)
-            self._pipelines[stage_key(name)] = store.pipeline_by_id(current.id)
-
-    def _removed_stage(self, pipeline_id: int, s: dict[str, Any]) -> None:
-        """A stage the export marks removed: history still names it."""
-        name = str(s["name"])
-        key = (pipeline_id, stage_key(name))
-        sid = self.ctx.store.removed_stage_id(pipeline_id, key[1])
-        spec = (name, int(s["probability"]), int(s["rot_days"]), int(s["cadence_days"]))
-        if sid is None:
-            sid = self.ctx.store.insert_stage(pipeline_id, spec, 0)
-            self.ctx.store.remove_stage(sid, self.ctx.now)
-        self._removed[key] = Stage(sid, pipeline_id, *spec[:1], 0, *spec[1:])
 
     def _pipeline(self, name: str | None, row_line: int | None) -> Pipeline:
         key = stage_key(name) if name is not None else None
@@ -910,13 +862,6 @@ def _uuid4() -> str:
     b[8] = (b[8] & 0x3F) | 0x80
     h = b.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _uuid_or_none(text: Any) -> str | None:
-    try:
-        return str(uuidlib.UUID(str(text)))
-    except ValueError:
-        return None
 
 
 def _note(value: Any, column: str) -> str | None:

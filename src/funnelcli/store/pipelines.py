@@ -115,12 +115,12 @@ class PipelineStore:
             ).fetchone()[0]
         )
 
-    def set_stage_order(self, stage_ids: list[int]) -> None:
+    def set_stage_order(self, stage_ids: list[int], *, furthest: bool = True) -> None:
         self.conn.executemany(
             "UPDATE stages SET position = :pos WHERE id = :id",
             [{"pos": i + 1, "id": sid} for i, sid in enumerate(stage_ids)],
         )
-        if stage_ids:  # "furthest" follows the order of the stages
+        if stage_ids and furthest:  # "furthest" follows the order of the stages
             from funnelcli.schema import FURTHEST_STAGE
 
             self.conn.execute(

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from funnelcli.clock import utc_text
+from funnelcli.models import stage_key
 from funnelcli.store.deals import DEAL_COLUMNS, DEAL_SELECT
+from funnelcli.templates import StageSpec
 
 INSERT_COLUMNS = ["id", "uuid", *DEAL_COLUMNS]
 _EVENT_COLUMNS = (
@@ -104,13 +108,49 @@ class TransferStore:
         ).fetchone()
         return row is not None and (other_than is None or row[0] != other_than.id)
 
-    def removed_stage_id(self, pipeline_id: int, key: str) -> int | None:
+    def removed_stage_ids(self, pipeline_id: int, key: str) -> list[int]:
+        return [
+            int(r[0])
+            for r in self.conn.execute(
+                "SELECT id FROM stages WHERE pipeline_id = :p AND key = :k "
+                "AND removed_at IS NOT NULL ORDER BY id",
+                {"p": pipeline_id, "k": key},
+            )
+        ]
+
+    def insert_removed_stage(self, pipeline_id: int, spec: StageSpec, now: datetime) -> int:
+        """A stage added as removed (its name may be a live stage's too)."""
+        name, prob, rot, cad = spec
         row = self.conn.execute(
-            "SELECT id FROM stages WHERE pipeline_id = :p AND key = :k "
-            "AND removed_at IS NOT NULL ORDER BY id DESC LIMIT 1",
-            {"p": pipeline_id, "k": key},
-        ).fetchone()
-        return None if row is None else int(row[0])
+            "INSERT INTO stages (pipeline_id, name, key, position, probability, rot_days, "
+            "cadence_days, removed_at) VALUES (:p, :name, :key, 0, :prob, :rot, :cad, :at) "
+            "RETURNING id",
+            {"p": pipeline_id, "name": name, "key": stage_key(name), "prob": prob,
+             "rot": rot, "cad": cad, "at": utc_text(now)},
+        ).fetchone()  # fmt: skip
+        return int(row[0])
+
+    def drop_stages(self, stage_ids: list[int], now: datetime) -> None:
+        """Stages an import takes out of a pipeline without deals: deleted, or
+        marked removed when some history (a deal moved on) names them."""
+        marks = ",".join("?" * len(stage_ids))
+        named = {
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT to_stage_id FROM stage_events WHERE to_stage_id IN ({marks}) UNION "
+                f"SELECT from_stage_id FROM stage_events WHERE from_stage_id IN ({marks}) UNION "
+                f"SELECT stage_id FROM stage_stays WHERE stage_id IN ({marks}) UNION "
+                f"SELECT stage_id FROM deals WHERE stage_id IN ({marks})",
+                stage_ids * 4,
+            )
+        }
+        self.conn.executemany(
+            "DELETE FROM stages WHERE id = ?", [(i,) for i in stage_ids if i not in named]
+        )
+        self.conn.executemany(
+            "UPDATE stages SET removed_at = ? WHERE id = ?",
+            [(utc_text(now), i) for i in stage_ids if i in named],
+        )
 
     def activity_exists(self, deal_id: int, kind: str, at: str, note: str | None) -> bool:
         row = self.conn.execute(

@@ -1,0 +1,179 @@
+"""The pipelines of funnelcli's own export, recreated by `funnel import`.
+
+An export names every pipeline with its stages in order, their settings, and
+the stages it removed (history still names them). Read back:
+
+- a pipeline the database lacks is created as the export has it;
+- a pipeline that holds no deals yet (the `sales` a new database is seeded
+  with, or one nobody used) is made what the export says: its stages renamed
+  to the export's spelling, given its settings and order, the ones the export
+  lacks taken out (deleted, or marked removed when some history names them);
+- a pipeline that holds deals keeps its stages, their order and settings;
+  the export's stages it lacks are added, each after the stage that precedes
+  it in the export (at the start when none does);
+- a removed stage is kept removed: one the database already has is reused,
+  one a pipeline in use still has live is left to the live one (history
+  naming it lands there), any other is added as removed.
+
+All inside the import's one write transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from funnelcli.models import Pipeline, Stage, stage_key
+from funnelcli.services import Context
+from funnelcli.services.sources import SourceError
+from funnelcli.templates import StageSpec
+
+
+@dataclass
+class Recreated:
+    pipelines: dict[str, Pipeline] = field(default_factory=dict)  # by key
+    removed: dict[tuple[int, str], Stage] = field(default_factory=dict)  # (pipeline, key)
+    created_stages: list[str] = field(default_factory=list)
+    created_pipelines: list[str] = field(default_factory=list)
+
+
+def recreate(ctx: Context, given: Any, line: int) -> Recreated:
+    """Every pipeline the export's header names, in the database; a header
+    that isn't one funnelcli writes is a SourceError at `line`."""
+    out = Recreated()
+    maker = _Maker(ctx, out)
+    if not isinstance(given, list):
+        raise SourceError(line, "the pipelines in the header: not a list")
+    for p in given:
+        try:
+            name, live, gone, puuid = _read(p)
+        except (KeyError, TypeError, ValueError):
+            shown = json.dumps(p, ensure_ascii=False)[:80]
+            raise SourceError(
+                line, f"the pipelines in the header: not as export writes one: {shown}"
+            ) from None
+        maker.pipeline(name, live, gone, puuid)
+    return out
+
+
+def _read(p: dict[str, Any]) -> tuple[str, list[StageSpec], list[StageSpec], str | None]:
+    """(name, live stages, removed stages, uuid) of one pipeline of the header."""
+    name = p["name"]
+    if not isinstance(name, str) or not stage_key(name):
+        raise ValueError(name)
+    live: list[StageSpec] = []
+    gone: list[StageSpec] = []
+    for s in p.get("stages") or []:
+        spec = (s["name"], int(s["probability"]), int(s["rot_days"]), int(s["cadence_days"]))
+        if not isinstance(spec[0], str) or not stage_key(spec[0]):
+            raise ValueError(spec[0])
+        (gone if s.get("removed") else live).append(spec)
+    keys = [stage_key(s[0]) for s in live]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a stage twice")
+    return name, live, gone, _uuid_or_none(p.get("uuid"))
+
+
+def _uuid_or_none(text: Any) -> str | None:
+    import uuid
+
+    try:
+        return str(uuid.UUID(str(text)))
+    except ValueError:
+        return None
+
+
+class _Maker:
+    def __init__(self, ctx: Context, out: Recreated) -> None:
+        self.store = ctx.store
+        self.now = ctx.now
+        self.out = out
+        self.taken: Counter[tuple[int, str]] = Counter()  # removed stages reused so far
+
+    def pipeline(
+        self, name: str, live: list[StageSpec], gone: list[StageSpec], puuid: str | None
+    ) -> None:
+        store = self.store
+        current = store.pipeline_by_key(stage_key(name))
+        if puuid is not None and store.pipeline_uuid_taken(puuid, current):
+            puuid = None
+        in_use = False
+        if current is None:
+            pid = store.create_pipeline(name, live, self.now, puuid)
+            self.out.created_pipelines.append(name)
+        elif store.deals_in_pipeline(current.id) == 0:
+            pid = current.id
+            if puuid is not None and puuid != current.uuid:
+                store.set_pipeline_uuid(pid, puuid)
+            self._rebuild(current, live)
+        else:
+            pid, in_use = current.id, True
+            self._merge(current, live)
+        live_keys = {stage_key(s.name) for s in store.pipeline_by_id(pid).stages}
+        for spec in gone:
+            self._removed(pid, spec, in_use and stage_key(spec[0]) in live_keys)
+        self.out.pipelines[stage_key(name)] = store.pipeline_by_id(pid)
+
+    def _rebuild(self, current: Pipeline, live: list[StageSpec]) -> None:
+        """A pipeline without deals: made the export's, stage for stage."""
+        if not live:
+            return
+        store = self.store
+        want = {stage_key(s[0]) for s in live}
+        extra = [s.id for s in current.stages if stage_key(s.name) not in want]
+        if extra:
+            store.drop_stages(extra, self.now)
+        have = {stage_key(s.name): s for s in current.stages}
+        order = []
+        for spec in live:
+            stage = have.get(stage_key(spec[0]))
+            if stage is None:
+                order.append(store.insert_stage(current.id, spec, len(have) + len(order) + 1))
+                self.out.created_stages.append(f"{current.name}/{spec[0]}")
+                continue
+            if stage.name != spec[0]:
+                store.rename_stage(stage.id, spec[0])
+            if (stage.probability, stage.rot_days, stage.cadence_days) != spec[1:]:
+                _, prob, rot, cad = spec
+                store.update_stage(
+                    stage.id, {"probability": prob, "rot_days": rot, "cadence_days": cad}
+                )
+            order.append(stage.id)
+        position = {s.id: s.position for s in current.stages}
+        if [position.get(i) for i in order] != list(range(1, len(order) + 1)):
+            store.set_stage_order(order)
+
+    def _merge(self, current: Pipeline, live: list[StageSpec]) -> None:
+        """A pipeline with deals keeps its stages; the export's others are
+        added, each after the one that precedes it in the export."""
+        have = {stage_key(s.name): s.id for s in current.stages}
+        order = list(have.values())
+        at = 0
+        for spec in live:
+            sid = have.get(stage_key(spec[0]))
+            if sid is None:
+                sid = have[stage_key(spec[0])] = self.store.insert_stage(
+                    current.id, spec, len(order) + 1
+                )
+                order.insert(at, sid)
+                self.out.created_stages.append(f"{current.name}/{spec[0]}")
+            at = order.index(sid) + 1
+        if len(order) > len(current.stages):
+            # no deal was ever in a new stage: the furthest each reached stays
+            self.store.set_stage_order(order, furthest=False)
+
+    def _removed(self, pipeline_id: int, spec: StageSpec, live_twin: bool) -> None:
+        """A stage the export marks removed, kept removed for the history that names it."""
+        key = (pipeline_id, stage_key(spec[0]))
+        reuse = self.store.removed_stage_ids(pipeline_id, key[1])
+        n = self.taken[key]
+        self.taken[key] += 1
+        if n < len(reuse):
+            sid = reuse[n]
+        elif live_twin:
+            return  # the live stage of that name answers for it
+        else:
+            sid = self.store.insert_removed_stage(pipeline_id, spec, self.now)
+        self.out.removed[key] = Stage(sid, pipeline_id, spec[0], 0, *spec[1:])
