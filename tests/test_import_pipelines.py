@@ -205,3 +205,22 @@ def test_a_header_export_never_writes_is_one_error_and_nothing_imported(
     last = run.stderr.splitlines()[-1]
     assert last.startswith(f"funnel: error: {path}: nothing imported: line 1: the pipelines in")
     assert ok(funnel, *new, "list", "--format", "json").json() == []
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_an_export_read_back_keeps_when_each_deal_was_last_updated(
+    funnel, isolated, monkeypatch, fmt
+):
+    monkeypatch.setenv("FUNNEL_NOW", "2026-11-02T09:00:00")
+    ok(funnel, "add", "A")
+    monkeypatch.setenv("FUNNEL_NOW", "2026-11-10T09:00:00")
+    ok(funnel, "edit", "1", "--org", "Acme")
+    before = ok(funnel, "show", "1", "--format", "json").json()
+    path = isolated / f"e.{fmt}"
+    ok(funnel, "export", "--output", str(path))
+    monkeypatch.setenv("FUNNEL_NOW", "2026-11-23T10:15:00")
+    new = ("--db", str(isolated / "new.db"))
+    ok(funnel, *new, "import", str(path))
+    after = ok(funnel, *new, "show", "1", "--format", "json").json()
+    assert after["updated_at"] == before["updated_at"] == "2026-11-10T09:00:00Z"
+    assert after["created_at"] == before["created_at"]

@@ -552,11 +552,23 @@ class _Reader:
         activities = self._activities(row) if self.own else []
         deal_uuid, deal_id = self._ids(row)
         values.update(state)
-        values["updated_at"] = self.recorded
+        values["updated_at"] = self._updated(row, values["created_at"])
         values["last_activity_at"] = max((a[3] for a in activities), default=None)
         if values["status"] != "lost" and not self.own:
             values["lost_reason"] = None
         return Draft(line, values, events, tags, fields, activities, deal_uuid, deal_id)
+
+    def _updated(self, row: dict[str, Any], created: str) -> str:
+        """When the deal last changed: an export's own, when it is a time that
+        can be (not before the deal, not to come); else now."""
+        text = row.get("updated_at") if self.own else None
+        if not isinstance(text, str) or not text.strip():
+            return self.recorded
+        try:
+            at = self._instant(text, "updated_at")
+        except _RowError:
+            return self.recorded
+        return at if at is not None and at >= created else self.recorded
 
     def _email(self, row: dict[str, Any]) -> str | None:
         text = self._text(row, "email")
