@@ -49,16 +49,21 @@ def write_csv(path: Path, rows: int, tag: str, rng: random.Random) -> None:
 def kill_at_some_point(proc: subprocess.Popen, wal: Path, rng: random.Random, when: str,
                        window: float) -> None:  # type: ignore[type-arg]  # fmt: skip
     """SIGKILL `proc` at a random moment ("random"), while its write transaction
-    is under way ("in-write": frames are in the log), or as frames are being
-    appended ("in-commit": the log grows past the size it had)."""
+    is under way ("in-write": this process has written frames to the log), or
+    as frames are being appended ("in-commit": the log is written again after
+    that). A log is reused from its start after a checkpoint, so what tells a
+    write is its modification time, not its size."""
     if when != "random":
         deadline = time.monotonic() + 30
-        low = size(wal)
+        last = stamp(wal)
+        writes = 0
         while proc.poll() is None and time.monotonic() < deadline:
-            now = size(wal)
-            if now > 32 and (when == "in-write" or now > low):
-                break
-            low = min(low, now) if now > 32 else 32
+            now = stamp(wal)
+            if now != last and now[0] > 32:
+                writes += 1
+                if writes >= (1 if when == "in-write" else 2):
+                    break
+            last = now
             time.sleep(0.0002)
     time.sleep(rng.uniform(0, window))
     if proc.poll() is None:
@@ -66,11 +71,13 @@ def kill_at_some_point(proc: subprocess.Popen, wal: Path, rng: random.Random, wh
     proc.wait(timeout=30)
 
 
-def size(path: Path) -> int:
+def stamp(path: Path) -> tuple[int, int]:
+    """(size, modification time in ns); (0, 0) while there is no file."""
     try:
-        return path.stat().st_size
+        st = path.stat()
     except FileNotFoundError:
-        return 0
+        return 0, 0
+    return st.st_size, st.st_mtime_ns
 
 
 def log_left(wal: Path) -> tuple[int, int]:
