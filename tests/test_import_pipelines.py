@@ -224,3 +224,25 @@ def test_an_export_read_back_keeps_when_each_deal_was_last_updated(
     after = ok(funnel, *new, "show", "1", "--format", "json").json()
     assert after["updated_at"] == before["updated_at"] == "2026-11-10T09:00:00Z"
     assert after["created_at"] == before["created_at"]
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("2026-11-10T09:00:00Z", "2026-11-10T09:00:00Z"),
+        ("2026-11-10 09:00", "2026-11-10T09:00:00Z"),
+        ("2026-12-01T00:00:00Z", "2026-11-23T10:15:00Z"),  # still to come: now
+        ("2026-13-01T00:00:00Z", "2026-11-23T10:15:00Z"),  # no such day
+        ("2020-01-01T00:00:00Z", "2026-11-23T10:15:00Z"),  # before the deal
+        ("soon", "2026-11-23T10:15:00Z"),
+    ],
+)
+def test_an_updated_at_that_cannot_be_is_the_import_time(funnel, isolated, given, kept):
+    ok(funnel, "add", "A", "--at", "2026-11-02")
+    path = isolated / "e.jsonl"
+    ok(funnel, "export", "--output", str(path))
+    header, deal = path.read_text().splitlines()
+    path.write_text(header + "\n" + json.dumps({**json.loads(deal), "updated_at": given}) + "\n")
+    new = ("--db", str(isolated / "new.db"))
+    ok(funnel, *new, "import", str(path))
+    assert ok(funnel, *new, "show", "1", "--format", "json").json()["updated_at"] == kept

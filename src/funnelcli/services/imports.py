@@ -564,6 +564,12 @@ class _Reader:
         text = row.get("updated_at") if self.own else None
         if not isinstance(text, str) or not text.strip():
             return self.recorded
+        if len(text) == 20 and text[10] == "T" and text[19] == "Z":  # as stored: no parse
+            try:
+                datetime.fromisoformat(text[:19])
+            except ValueError:
+                return self.recorded
+            return text if created <= text <= self.recorded else self.recorded
         try:
             at = self._instant(text, "updated_at")
         except _RowError:
