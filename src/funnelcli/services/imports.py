@@ -48,7 +48,8 @@ FIELDS = (
 )  # fmt: skip
 # What funnelcli's own export adds, read back only from it.
 OWN_FIELDS = ("id", "uuid", "probability_override", "stage_entered_at", "history", "activities")
-# Derived on write, so an export's copy is ignored rather than kept as a custom field.
+# Derived on write, so an export's copy is ignored rather than kept as a custom field
+# (but for its updated_at: _Reader._updated).
 DERIVED = ("updated_at", "touches", "last_activity_at", "pipelines")
 # Between tags in a cell: "," in funnelcli's own CSV export (a tag may hold ";"),
 # "," or ";" in anyone else's.
