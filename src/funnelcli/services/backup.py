@@ -49,15 +49,7 @@ def backup(ctx: Context, db: Path, path: Path, *, force: bool = False) -> None:
     except OSError as exc:
         raise _cant_write(path, exc) from None
     try:
-        try:
-            dest = connect(part)
-            try:
-                ctx.store.conn.backup(dest)
-                single_file(dest)
-            finally:
-                dest.close()
-        except sqlite3.Error as exc:
-            raise storage_error(exc, str(path)) from None
+        _copy_into(ctx.store.conn, part, name=str(path))
         try:
             same_file(fd, part)
             os.replace(part, path)
@@ -151,10 +143,20 @@ def _remove(path: Path) -> None:
 
 
 def _copy(src: sqlite3.Connection, dest_path: Path, *, live: bool = False) -> None:
-    """Copy a whole database into the file at dest_path (closing both ends). A
+    """Copy a whole database into the file at dest_path, closing both ends."""
+    try:
+        _copy_into(src, dest_path, live=live)
+    finally:
+        src.close()
+
+
+def _copy_into(
+    src: sqlite3.Connection, dest_path: Path, *, live: bool = False, name: str | None = None
+) -> None:
+    """Copy a whole database into the file at dest_path (SQLite's backup API). A
     copy is made one self-contained file; the `live` database keeps its journal
     mode (leaving WAL needs every other connection closed: a paused reader
-    would make the restore fail)."""
+    would make the restore fail). Errors name `name` (default: dest_path)."""
     try:
         dest = connect(dest_path)
         try:
@@ -164,9 +166,7 @@ def _copy(src: sqlite3.Connection, dest_path: Path, *, live: bool = False) -> No
         finally:
             dest.close()
     except sqlite3.Error as exc:
-        raise storage_error(exc, str(dest_path)) from None
-    finally:
-        src.close()
+        raise storage_error(exc, name or str(dest_path)) from None
 
 
 def _page_size(path: Path) -> int:
