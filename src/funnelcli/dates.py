@@ -183,7 +183,8 @@ def _offset(today: date, sign: int, count: int, unit: str) -> date:
         return today + timedelta(days=sign * count * (7 if unit == "w" else 1))
     from dateutil.relativedelta import relativedelta
 
-    return today + relativedelta(**{"months" if unit == "m" else "years": sign * count})
+    step = relativedelta(months=sign * count) if unit == "m" else relativedelta(years=sign * count)
+    return today + step
 
 
 def _numeric(m: re.Match[str], q: str, today: date, order: str) -> date:

@@ -232,8 +232,8 @@ def csv_row_writer(out: TextIO, *, at_terminal: bool | None = False) -> Callable
     cells' controls escaped as a table's are (in a file or a pipe CSV keeps
     the text exactly)."""
     if at_terminal or (at_terminal is None and _isatty(out)):
-        writerow = csv_row_writer(out)
-        return lambda cells: writerow([safe(c) for c in cells])
+        raw = csv_row_writer(out)
+        return lambda cells: raw([safe(c) for c in cells])
     import csv
     import io
 

@@ -70,11 +70,13 @@ class ChangeLogStore:
             {"id": change_id, "limit": -1 if limit is None else limit},
         ).fetchall()
         out = []
-        for *head, counts_json, pruned in rows:
+        for id_, at, who, command, undoes, undone_by, redoes, counts_json, pruned in rows:
             counts: dict[str, dict[str, int]] = {}
             for tbl, op, n in json.loads(counts_json or "[]"):
                 counts.setdefault(tbl, {})[op] = n
-            out.append(Change(*head, counts=counts, pruned=bool(pruned)))
+            out.append(
+                Change(id_, at, who, command, undoes, undone_by, redoes, counts, bool(pruned))
+            )
         return out
 
     def change_at_or_after(self, at_utc: str) -> int:
@@ -273,7 +275,8 @@ class ChangeLogStore:
 
         def undoes(change_id: int) -> int | None:
             row = c.execute("SELECT undoes FROM changes WHERE id = :i", {"i": change_id})
-            return row.fetchone()[0]
+            undone: int | None = row.fetchone()[0]
+            return undone
 
         def set_undone_by(change_id: int, by: int | None) -> None:
             c.execute("UPDATE changes SET undone_by = :b WHERE id = :i", {"b": by, "i": change_id})
