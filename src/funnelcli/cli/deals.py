@@ -8,7 +8,7 @@ import typer
 
 from funnelcli.cli.options import At, DealArg, Format, OwnerFilter, PipelineOpt
 from funnelcli.cli.state import state
-from funnelcli.errors import Invalid
+from funnelcli.errors import ExitCode, Invalid
 from funnelcli.render.output import Output, single_output
 from funnelcli.render.records import deal_record, deal_row_record, detail_record
 from funnelcli.render.views import DEAL_COLUMNS, deal_lines, deal_summary
@@ -312,7 +312,7 @@ def delete(
     if not yes:
         found = deal_detail(c, deal).deal
         if not typer.confirm(f"Delete {deal_summary(found)}?", err=True):
-            raise typer.Exit(1)
+            raise typer.Exit(ExitCode.FAILED)
     removed = delete_deal(c, deal)
     if out.fmt == "table":
         out.message(f"deleted {deal_summary(removed)}")

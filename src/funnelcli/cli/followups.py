@@ -6,14 +6,12 @@ import typer
 
 from funnelcli.cli.options import At, DealArg, Format, OwnerFilter, PipelineOpt
 from funnelcli.cli.state import state
-from funnelcli.errors import Invalid
+from funnelcli.errors import ExitCode, Invalid
 from funnelcli.render.output import Output, single_output
 from funnelcli.render.records import deal_record, due_record, stale_record
 from funnelcli.render.text import safe
 from funnelcli.render.views import DUE_COLUMNS, STALE_COLUMNS, deal_summary, when
 from funnelcli.services import followups as svc
-
-OVERDUE_EXIT = 3  # `due --check`: something is overdue (for cron)
 
 
 def _report(out: Output, deal: object, text: str) -> None:
@@ -121,7 +119,7 @@ def due(
     owner: OwnerFilter = None,
     pipeline: PipelineOpt = None,
     check: Annotated[
-        bool, typer.Option("--check", help=f"Exit {OVERDUE_EXIT} when anything is overdue.")
+        bool, typer.Option("--check", help=f"Exit {ExitCode.OVERDUE:d} when anything is overdue.")
     ] = False,
     fmt: Format = "table",
 ) -> None:
@@ -145,7 +143,7 @@ def due(
     ]
     out.emit_groups(groups, due_record, DUE_COLUMNS)
     if check and any(i.state == "overdue" for i in items):
-        raise typer.Exit(OVERDUE_EXIT)
+        raise typer.Exit(ExitCode.OVERDUE)
 
 
 def stale(

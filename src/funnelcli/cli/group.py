@@ -16,17 +16,12 @@ from typer._click.exceptions import (  # typer is pinned to 0.28.x
 )
 from typer.core import TyperGroup
 
-from funnelcli.errors import FunnelError
+from funnelcli.errors import ExitCode, FunnelError
 from funnelcli.render.text import safe
-
-# Exit code of a run that did what it was asked (a change saved, a database
-# restored, a file written) but could not print its output or its note: 1
-# would say it failed, and a script that retries would do it twice.
-SAVED = 4
 
 # Errors of a write to stdout or stderr that the person can cause and fix: a
 # full disk or quota, a file size limit, a device gone. One line, exit 1 (or
-# SAVED), never "internal error".
+# SAVED_BUT_OUTPUT_FAILED), never "internal error".
 OUTPUT_ERRNOS = frozenset(
     {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.ENXIO}
 )
@@ -77,7 +72,7 @@ def flush_stdout(code: int) -> int:
         discard(sys.stdout)
         if code == 0:
             say(f"funnel: error: can't write output: {exc.strerror or exc}\n")
-            return 1
+            return ExitCode.FAILED
     except ValueError:  # closed
         pass
     return code
@@ -123,7 +118,7 @@ def _saved(ctx: Any) -> list[str]:
 
 def output_failed(ctx: Any, exc: OSError) -> typer.Exit:
     """Writing to stdout or stderr failed: one line (if stderr takes it); exit
-    1, or SAVED when something was already done for good."""
+    1, or 4 (SAVED_BUT_OUTPUT_FAILED) when something was already done for good."""
     try:
         sys.stdout.flush()
     except (OSError, ValueError):
@@ -132,7 +127,7 @@ def output_failed(ctx: Any, exc: OSError) -> typer.Exit:
     message = f"can't write output: {exc.strerror or exc}"
     if saved:
         message += f" ({'; '.join(saved)})"
-    return fail(message, SAVED if saved else 1)
+    return fail(message, ExitCode.SAVED_BUT_OUTPUT_FAILED if saved else ExitCode.FAILED)
 
 
 # The arguments being run; command_text() makes of them the line `funnel
@@ -178,7 +173,7 @@ class FunnelGroup(TyperGroup):
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except NoArgsIsHelpError as exc:  # `funnel` or `funnel stage` alone: the help
             sys.stdout.write(exc.format_message() + "\n")
-            return 0
+            return ExitCode.OK
         except UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "funnel"
             fail(f"{exc.format_message()} (see `{where} --help`)", exc.exit_code)
@@ -187,18 +182,18 @@ class FunnelGroup(TyperGroup):
             fail(exc.format_message(), exc.exit_code)
             return exc.exit_code
         except typer.Abort:
-            fail("aborted", 1)
-            return 1
+            fail("aborted", ExitCode.FAILED)
+            return ExitCode.FAILED
         except BrokenPipeError:  # --help or --version into a closed pipe
             quiet_broken_pipe()
-            return 0
+            return ExitCode.OK
         except OSError as exc:  # --help or --version into a full disk
             if exc.errno not in OUTPUT_ERRNOS:
                 raise
             discard(sys.stdout)
-            fail(f"can't write output: {exc.strerror or exc}", 1)
-            return 1
-        return rv if isinstance(rv, int) else 0
+            fail(f"can't write output: {exc.strerror or exc}", ExitCode.FAILED)
+            return ExitCode.FAILED
+        return rv if isinstance(rv, int) else ExitCode.OK
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -214,14 +209,14 @@ class FunnelGroup(TyperGroup):
         except FunnelError as exc:
             raise fail(exc.message, exc.exit_code) from None
         except sqlite3.Error as exc:  # anything the store didn't translate
-            raise fail(f"database error: {exc}", 1) from None
+            raise fail(f"database error: {exc}", ExitCode.FAILED) from None
         except BrokenPipeError:
             quiet_broken_pipe()
-            raise typer.Exit(0) from None
+            raise typer.Exit(ExitCode.OK) from None
         except UnicodeEncodeError:
             # An argument with bytes that aren't UTF-8 (Python keeps them as
             # surrogates, which SQLite and the terminal can't take).
-            raise fail("arguments must be valid UTF-8 text", 1) from None
+            raise fail("arguments must be valid UTF-8 text", ExitCode.FAILED) from None
         except (KeyboardInterrupt, typer.Exit, typer.Abort, ClickException):
             raise
         except OSError as exc:
@@ -238,4 +233,6 @@ def internal_error(exc: Exception) -> typer.Exit:
     if os.environ.get("FUNNEL_DEBUG"):
         raise exc
     name = type(exc).__name__
-    return fail(f"internal error ({name}: {exc}); FUNNEL_DEBUG=1 shows the traceback", 70)
+    return fail(
+        f"internal error ({name}: {exc}); FUNNEL_DEBUG=1 shows the traceback", ExitCode.INTERNAL
+    )
