@@ -1,8 +1,16 @@
 """Schema migrations, in order. Shipped migrations are never edited.
 
 Imported only when `PRAGMA user_version` is behind `schema.SCHEMA_VERSION`.
-Statements run one by one with `db.execute`: `executescript` would COMMIT
-the transaction the caller holds.
+A migration only runs its statements: `store.connection.migrate` applies every
+pending one in one transaction and then sets `user_version` to
+`SCHEMA_VERSION`, once. Statements run one by one with `db.execute`:
+`executescript` would COMMIT the transaction the caller holds.
+
+What a shipped migration creates is fixed text, never generated from the
+code of the day: m004's undo triggers are frozen in
+`funnelcli.m004_undo_triggers`. (m006 copies a table's own `CREATE` text
+and its indexes and triggers from `sqlite_master`: what the database holds,
+not what a helper makes.)
 """
 
 from __future__ import annotations
@@ -10,13 +18,15 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from funnelcli.m004_undo_triggers import TRIGGERS as M004_UNDO_TRIGGERS
+from funnelcli.schema import UNDO_TABLES as UNDO_TABLES  # its old home, re-exported
+
 migrations = Migrations("funnelcli")
 
 
-def _run(db: Database, statements: list[str], version: int) -> None:
+def _run(db: Database, statements: list[str]) -> None:
     for sql in statements:
         db.execute(sql)
-    db.execute(f"PRAGMA user_version = {int(version)}")
 
 
 @migrations()
@@ -121,7 +131,6 @@ def m001_initial(db: Database) -> None:
             )""",
             "CREATE INDEX activities_deal ON activities(deal_id, at)",
         ],
-        version=1,
     )
 
 
@@ -138,7 +147,6 @@ def m002_follow_ups(db: Database) -> None:
             """UPDATE deals SET last_activity_at =
                    (SELECT max(at) FROM activities a WHERE a.deal_id = deals.id)""",
         ],
-        version=2,
     )
 
 
@@ -164,47 +172,36 @@ def m003_report_columns(db: Database) -> None:
             "CREATE INDEX deals_closed ON deals(status, closed_at)",
             "CREATE INDEX stage_stays_days ON stage_stays(stage_id, days)",
         ],
-        version=3,
     )
 
 
-# Tables whose changes `funnel undo` can revert, with their key columns.
-# m004's triggers are generated from these as the tables stood at m004; a later
-# migration that adds a column must drop and recreate that table's triggers.
-UNDO_TABLES: dict[str, tuple[str, ...]] = {
-    "pipelines": ("id",),
-    "stages": ("id",),
-    "deals": ("id",),
-    "deal_tags": ("deal_id", "tag"),
-    "deal_fields": ("deal_id", "key"),
-    "stage_events": ("id",),
-    "stage_stays": ("id",),
-    "activities": ("id",),
-}
+def undo_trigger_sql(table: str, columns: tuple[str, ...]) -> list[str]:
+    """The AFTER INSERT/UPDATE/DELETE triggers that note, for the change being
+    made (the `changes` row with open = 1), each row's key and its old values,
+    for `table` with `columns` (key columns from `UNDO_TABLES`).
 
-
-def _pairs(db: Database, table: str, alias: str, columns: tuple[str, ...] | None = None) -> str:
-    names = columns or tuple(c.name for c in db[table].columns)  # type: ignore[union-attr]
-    return ", ".join(f"'{c}', {alias}.{c}" for c in names)
-
-
-def undo_triggers(db: Database, table: str) -> list[str]:
-    """AFTER INSERT/UPDATE/DELETE triggers that note, for the change being
-    made (the `changes` row with open = 1), each row's key and its old values."""
+    Never called by a migration: a migration that changes an undoable table's
+    columns freezes this function's output for them as text (as m004 did, see
+    funnelcli.m004_undo_triggers), drops the table's triggers and creates those.
+    tests/test_schema.py checks that it matches the triggers of today's schema."""
     key = UNDO_TABLES[table]
+
+    def pairs(alias: str, names: tuple[str, ...]) -> str:
+        return ", ".join(f"'{c}', {alias}.{c}" for c in names)
+
     current = "FROM changes WHERE open = 1"
     when = "WHEN EXISTS (SELECT 1 FROM changes WHERE open = 1)"
     out = []
     for op, ref, old in (
         ("insert", "NEW", "NULL"),
-        ("update", "OLD", f"json_object({_pairs(db, table, 'OLD')})"),
-        ("delete", "OLD", f"json_object({_pairs(db, table, 'OLD')})"),
+        ("update", "OLD", f"json_object({pairs('OLD', columns)})"),
+        ("delete", "OLD", f"json_object({pairs('OLD', columns)})"),
     ):
         out.append(
             f"""CREATE TRIGGER {table}_undo_{op} AFTER {op.upper()} ON {table} {when}
             BEGIN
                 INSERT INTO change_rows (change_id, tbl, op, key, old)
-                SELECT id, '{table}', '{op}', json_object({_pairs(db, table, ref, key)}), {old}
+                SELECT id, '{table}', '{op}', json_object({pairs(ref, key)}), {old}
                 {current};
             END"""
         )
@@ -237,10 +234,8 @@ def m004_changes(db: Database) -> None:
         "CREATE INDEX change_rows_change ON change_rows(change_id, id)",
         "CREATE INDEX change_rows_key ON change_rows(tbl, key)",
     ]
-    for sql in statements:
-        db.execute(sql)
-    triggers = [t for table in UNDO_TABLES for t in undo_triggers(db, table)]
-    _run(db, triggers, version=4)
+    # the triggers as m004 shipped them: frozen text, see m004_undo_triggers
+    _run(db, [*statements, *M004_UNDO_TRIGGERS])
 
 
 @migrations()
@@ -253,7 +248,6 @@ def m005_stay_lengths_index(db: Database) -> None:
             "DROP INDEX stage_stays_days",
             "CREATE INDEX stage_stays_days ON stage_stays(stage_id, days, left_at)",
         ],
-        version=5,
     )
 
 
@@ -301,4 +295,4 @@ def m006_ids_never_reused(db: Database) -> None:
     # `funnel changes --prune`: when a change's notes went, and its row counts
     statements.append("ALTER TABLE changes ADD COLUMN pruned_at TEXT")
     statements.append("ALTER TABLE changes ADD COLUMN pruned_rows TEXT")
-    _run(db, statements, version=6)
+    _run(db, statements)

@@ -1,11 +1,26 @@
 """What the current code expects of the database, cheap to import.
 
-`SCHEMA_VERSION` is written to `PRAGMA user_version` by the last migration,
-so every command can tell with one pragma whether migrations are pending
-without importing sqlite-utils (~115 ms).
+`SCHEMA_VERSION` is the number of migrations in funnelcli.migrations;
+`store.connection.migrate` writes it to `PRAGMA user_version` once every
+pending migration is applied, so every command can tell with one pragma
+whether migrations are pending without importing sqlite-utils (~115 ms).
 """
 
 SCHEMA_VERSION = 6
+
+# Tables whose changes `funnel undo` can revert, with their key columns. Each
+# has undo triggers that note every one of its columns (m004's, frozen text);
+# a migration that adds a column to one drops and recreates its triggers.
+UNDO_TABLES: dict[str, tuple[str, ...]] = {
+    "pipelines": ("id",),
+    "stages": ("id",),
+    "deals": ("id",),
+    "deal_tags": ("deal_id", "tag"),
+    "deal_fields": ("deal_id", "key"),
+    "stage_events": ("id",),
+    "stage_stays": ("id",),
+    "activities": ("id",),
+}
 
 # The furthest stage a deal reached in its current pipeline, by the stages'
 # current order (kept in deals.furthest_stage_id on write; used by m003 too).

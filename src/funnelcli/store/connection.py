@@ -218,7 +218,8 @@ def open_connection(
 def migrate(
     conn: sqlite3.Connection, name: str, now: datetime, *, path: Path | None = None
 ) -> Path | None:
-    """Apply pending migrations under one write lock, then seed a new database.
+    """Apply pending migrations under one write lock, set `user_version` to
+    `SCHEMA_VERSION` once they all are, then seed a new database.
 
     A database that already had a schema (user_version >= 1) is first copied
     to a backup beside `path`, under that lock, so the copy is exactly what
@@ -245,6 +246,8 @@ def migrate(
             if version >= 1 and path is not None:
                 backup = backup_before_migration(path, version, now)
             migrations.apply(Database(conn, execute_plugins=False))
+            # once, after all of them: a migration only runs its statements
+            conn.execute(f"PRAGMA user_version = {int(SCHEMA_VERSION)}")
             if version == 0:
                 from funnelcli.store.seed import seed_default_pipeline
 
