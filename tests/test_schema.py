@@ -199,3 +199,109 @@ def test_a_foreign_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="not a funnelcli one"):
         Store.open(path, for_write=True, now=NOW)
     assert path.read_bytes() == before
+
+
+# -- migrations: user_version once, m004's triggers frozen ----------------------
+
+V4_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "schema-v4.sqlite"
+
+
+def _undo_triggers_in(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    return conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        "AND name LIKE '%\\_undo\\_%' ESCAPE '\\' ORDER BY rowid"
+    ).fetchall()
+
+
+def test_m004_creates_its_undo_triggers_from_the_text_that_shipped() -> None:
+    """Byte for byte what a database m004 migrated holds (the v4 fixture, made
+    by funnelcli as it stood then), in the order it created them."""
+    from funnelcli.m004_undo_triggers import TRIGGERS
+
+    conn = sqlite3.connect(V4_FIXTURE)
+    try:
+        shipped = _undo_triggers_in(conn)
+    finally:
+        conn.close()
+    assert len(shipped) == 24
+    assert [sql for _, sql in shipped] == list(TRIGGERS)
+
+
+def test_editing_the_trigger_helper_cannot_change_what_m004_creates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import funnelcli.migrations
+    from funnelcli.m004_undo_triggers import TRIGGERS
+
+    def edited(table: str, columns: tuple[str, ...]) -> list[str]:
+        raise AssertionError("a migration called the helper")
+
+    monkeypatch.setattr(funnelcli.migrations, "undo_trigger_sql", edited)
+    db = _open(tmp_path / "f.db")
+    # (m006 rebuilt five of the tables, so their triggers now come later)
+    assert sorted(sql for _, sql in _undo_triggers_in(db.conn)) == sorted(TRIGGERS)
+
+
+def test_every_undoable_table_notes_each_of_its_current_columns(tmp_path: Path) -> None:
+    """The triggers of today's schema are what `undo_trigger_sql` makes for the
+    tables' current columns: a column added without new triggers would be
+    missing from the undo notes (and the helper is what a new migration
+    freezes its triggers from)."""
+    from funnelcli.migrations import UNDO_TABLES, undo_trigger_sql
+
+    db = _open(tmp_path / "f.db")
+    triggers = dict(_undo_triggers_in(db.conn))
+    assert sorted(triggers) == sorted(
+        f"{table}_undo_{op}" for table in UNDO_TABLES for op in ("insert", "update", "delete")
+    )
+    for table in UNDO_TABLES:
+        columns = tuple(c.name for c in db[table].columns)  # type: ignore[union-attr]
+        made = undo_trigger_sql(table, columns)
+        assert [triggers[f"{table}_undo_{op}"] for op in ("insert", "update", "delete")] == made
+
+
+def test_a_migration_never_sets_user_version() -> None:
+    """Each migration only runs its statements; `migrate` sets the version."""
+    db = sqlite_utils.Database(memory=True)
+    migrations.apply(db)
+    assert [m.name for m in migrations.applied(db)] == [m.name for m in migrations._migrations]
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("fixture", [None, 1, 2, 3, 4, 5])
+def test_migrate_sets_user_version_once_after_every_migration(
+    tmp_path: Path, fixture: int | None
+) -> None:
+    """From nothing and from each released schema: one `PRAGMA user_version =`
+    statement, setting SCHEMA_VERSION, after the last migration's record,
+    inside the one transaction."""
+    import re
+    import shutil
+
+    from funnelcli.store.connection import migrate
+
+    path = tmp_path / "f.db"
+    if fixture is not None:
+        shutil.copyfile(V4_FIXTURE.with_name(f"schema-v{fixture}.sqlite"), path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    traced: list[str] = []
+    conn.set_trace_callback(traced.append)
+    try:
+        migrate(conn, str(path), NOW, path=path)
+    finally:
+        conn.set_trace_callback(None)
+    try:
+        sets = [i for i, sql in enumerate(traced) if re.match(r"\s*PRAGMA user_version\s*=", sql)]
+        assert [traced[i] for i in sets] == [f"PRAGMA user_version = {SCHEMA_VERSION}"]
+        recorded = [
+            i
+            for i, sql in enumerate(traced)
+            if re.match(r'INSERT INTO ["[]?_sqlite_migrations', sql)
+        ]
+        assert len(recorded) == SCHEMA_VERSION - (fixture or 0)
+        begin = traced.index("BEGIN IMMEDIATE")
+        commit = traced.index("COMMIT")
+        assert begin < max(recorded) < sets[0] < commit
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    finally:
+        conn.close()
