@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import typer.main
-import typer.testing
 from typer.testing import CliRunner
 
 from funnelcli.cli import app
@@ -82,16 +80,11 @@ class Run:
         return json.loads(self.stdout)
 
 
-# Typer rebuilds the click command on every invoke (~90% of an in-process
-# call); build it once for the whole session.
-_COMMAND = typer.main.get_command(app)
-
-
 @pytest.fixture
-def funnel(monkeypatch: pytest.MonkeyPatch) -> object:
-    """Run `funnel ARGS…` in-process; returns exit code, stdout and stderr."""
+def funnel() -> object:
+    """Run `funnel ARGS…` in-process, through the very app `funnel` runs;
+    returns exit code, stdout and stderr."""
     runner = CliRunner()
-    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _COMMAND)
 
     def run(*args: str, input: str | None = None) -> Run:
         result = runner.invoke(app, list(args), input=input)

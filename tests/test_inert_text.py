@@ -105,7 +105,6 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One database for the whole module, hostile text in every field."""
     where = tmp_path_factory.mktemp("hostile")
     monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _COMMAND)
     env = _env(where)
 
     def ok(*args: str) -> None:
@@ -284,7 +283,6 @@ def _check(run: Run, fmt: str, terminal: bool, where: str) -> None:
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_every_output_is_inert(case, hostile_db, tmp_path, monkeypatch):
-    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _COMMAND)
     args, formats = CASES[case]
     for fmt in formats or (None,):
         for terminal in (False, True):

@@ -6,17 +6,16 @@ import sys
 
 
 def main() -> None:
-    from funnelcli.cli.root import app, command_name, register
-
-    register(command_name(sys.argv[1:]))
+    from funnelcli.cli.root import app
 
     try:
         app()
     except BrokenPipeError:
         from funnelcli.cli.group import quiet_broken_pipe
+        from funnelcli.errors import ExitCode
 
         quiet_broken_pipe()
-        sys.exit(0)
+        sys.exit(ExitCode.OK)
 
 
 if __name__ == "__main__":

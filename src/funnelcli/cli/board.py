@@ -92,7 +92,3 @@ def board(
             cells.append(Text(safe(card(items[i])), style=style if out.color else ""))
         table.add_row(*cells)
     out._console().print(table)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("board")(board)

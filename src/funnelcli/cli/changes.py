@@ -169,9 +169,3 @@ def undo_cmd(
     if out.fmt == "json":
         record = {"undone": change_record(r), "change": change_record(result.change)}
         out.emit_object(lambda: {**record, "redo": result.redo}, list)  # type: ignore[arg-type]
-
-
-def register(app: typer.Typer, only: str | None = None) -> None:
-    for name, fn in (("changes", changes_cmd), ("undo", undo_cmd)):
-        if only is None or only == name:
-            app.command(name)(fn)

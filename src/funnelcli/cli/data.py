@@ -325,15 +325,3 @@ def restore_cmd(
     )
     where = f"; the replaced database is kept at {kept}" if kept else ""
     Output("table").message(safe(f"restored from {path}{where}"))
-
-
-def register(app: typer.Typer, only: str | None = None) -> None:
-    commands = {
-        "import": import_cmd,
-        "export": export_cmd,
-        "backup": backup_cmd,
-        "restore": restore_cmd,
-    }
-    for name, fn in commands.items():
-        if only is None or only == name:
-            app.command(name)(fn)

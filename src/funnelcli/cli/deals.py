@@ -71,23 +71,6 @@ def _changes(params: dict[str, Any]) -> DealChanges:
     return DealChanges(**values)
 
 
-def register(app: typer.Typer, only: str | None = None) -> None:
-    verbs = {
-        "add": add,
-        "list": list_cmd,
-        "show": show,
-        "edit": edit,
-        "move": move,
-        "won": won,
-        "lost": lost,
-        "reopen": reopen,
-        "delete": delete,
-    }
-    for name, func in verbs.items():
-        if only is None or name == only:
-            app.command(name)(func)
-
-
 def _report(fmt: str, deal: object, verb: str) -> None:
     out = _out(fmt)
     if out.fmt == "table":

@@ -64,7 +64,3 @@ def demo(
     funnel_cmd(ctx, pipeline=None, owner=None, since=None, until=None, fmt="table")
     out.lines([[], [("The numbers (funnel report metrics)", "bold")]])
     metrics_cmd(ctx, pipeline=None, owner=None, since=None, until=None, fmt="table")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)

@@ -78,7 +78,3 @@ def _size(n: int) -> str:
     if n < 1024 * 1024:
         return f"{n / 1024:.1f} KB"
     return f"{n / 1024 / 1024:.1f} MB"
-
-
-def register(app: typer.Typer) -> None:
-    app.command("doctor")(doctor)

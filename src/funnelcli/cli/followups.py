@@ -162,12 +162,3 @@ def stale(
     out = Output(fmt)
     items = svc.stale_list(state(ctx).context(write=False), owner, pipeline)
     out.emit_list(items, stale_record, STALE_COLUMNS)
-
-
-VERBS = {"log": log, "follow-up": follow_up, "snooze": snooze, "due": due, "stale": stale}
-
-
-def register(app: typer.Typer, only: str | None = None) -> None:
-    for name, func in VERBS.items():
-        if only is None or name == only:
-            app.command(name)(func)

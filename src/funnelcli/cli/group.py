@@ -130,39 +130,12 @@ def output_failed(ctx: Any, exc: OSError) -> typer.Exit:
     return fail(message, ExitCode.SAVED_BUT_OUTPUT_FAILED if saved else ExitCode.FAILED)
 
 
-# The arguments being run; command_text() makes of them the line `funnel
-# changes` shows (only a write needs it: shlex stays off the path of reads).
-command_argv: list[str] = []
-
-
-def command_text() -> str:
-    import shlex
-
-    words = []
-    skip = False
-    for arg in command_argv:
-        if skip:  # the global --db PATH says where, not what
-            skip = False
-            continue
-        if arg == "--db":
-            skip = True
-            continue
-        if arg.startswith("--db="):
-            continue
-        words.append(shlex.quote(arg))
-    text = " ".join(["funnel", *words])
-    return text if len(text) <= 500 else text[:499] + "…"
-
-
 class FunnelGroup(TyperGroup):
     """Turns funnelcli's exceptions into one line on stderr and an exit code."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Usage errors (bad flag, missing argument) as one line too, exit 2,
         instead of Typer's boxed panel."""
-        global command_argv
-        argv = kwargs.get("args", args[0] if args else None)
-        command_argv = list(argv) if argv is not None else sys.argv[1:]
         done.clear()
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 import typer
 
 from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
-from funnelcli.cli.reports import Since, Until, _major, _period, _r, _show, report_app
+from funnelcli.cli.reports import Since, Until, _major, _period, _r, _show
 from funnelcli.cli.state import state
 from funnelcli.render.output import Column, Output, single_output
 
@@ -18,7 +18,6 @@ def _diff(owner_pct: float | None, team_pct: float | None) -> str:
     return f"{owner_pct:.0f}% ({owner_pct - team_pct:+.0f})"
 
 
-@report_app.command("owners")
 def owners_cmd(
     ctx: typer.Context,
     pipeline: PipelineOpt = None,
@@ -114,7 +113,6 @@ def owners_cmd(
     out.emit_list(list(range(len(report.stages))), lambda i: {}, matrix)
 
 
-@report_app.command("forecast")
 def forecast_cmd(
     ctx: typer.Context,
     by: Annotated[str, typer.Option("--by", help="month or quarter.")] = "month",

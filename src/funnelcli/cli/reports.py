@@ -1,4 +1,4 @@
-"""`funnel report …`: the funnel and the numbers, as PRODUCT.md defines them."""
+"""`funnel report metrics` and `funnel report funnel`: the numbers, as PRODUCT.md defines them."""
 
 from typing import Annotated, Any
 
@@ -9,10 +9,6 @@ from funnelcli.cli.state import state
 from funnelcli.errors import UsageError
 from funnelcli.render.output import Column, Output, single_output
 from funnelcli.services import reports as svc
-
-report_app = typer.Typer(
-    help="Reports: the funnel and the numbers behind it.", no_args_is_help=True
-)
 
 Since = Annotated[
     str | None, typer.Option("--since", help="Period start: 2026-10-01, 30d (30 days ago), -1m.")
@@ -80,7 +76,6 @@ def metrics_record(m: svc.Metrics, period: svc.Period) -> dict[str, Any]:
     }
 
 
-@report_app.command("metrics")
 def metrics_cmd(
     ctx: typer.Context,
     pipeline: PipelineOpt = None,
@@ -270,7 +265,6 @@ def funnel_record(f: svc.Funnel, period: svc.Period) -> dict[str, Any]:
     }
 
 
-@report_app.command("funnel")
 def funnel_cmd(
     ctx: typer.Context,
     pipeline: PipelineOpt = None,

@@ -1,16 +1,139 @@
-"""The root command: global options, and the command groups joined together."""
+"""The root command: global options, and the table of the commands under it.
 
+Typer builds every parameter of every command it knows about on each start,
+so the root knows its commands only by name: `COMMANDS` maps each to where it
+lives, and the root group imports and builds just the one a command line
+names (Click's documented pattern for lazily loaded subcommands). `--help`
+and a mistyped name build them all.
+"""
+
+import importlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer._click import Command, Context  # typer is pinned to 0.28.x
 
 from funnelcli import __version__
 from funnelcli.cli.group import FunnelGroup
 
+# name -> "module:attr": a function (one command) or a Typer app (a group of
+# them). In the order `funnel --help` lists them.
+COMMANDS: dict[str, str] = {
+    "add": "funnelcli.cli.deals:add",
+    "list": "funnelcli.cli.deals:list_cmd",
+    "show": "funnelcli.cli.deals:show",
+    "edit": "funnelcli.cli.deals:edit",
+    "move": "funnelcli.cli.deals:move",
+    "won": "funnelcli.cli.deals:won",
+    "lost": "funnelcli.cli.deals:lost",
+    "reopen": "funnelcli.cli.deals:reopen",
+    "delete": "funnelcli.cli.deals:delete",
+    "log": "funnelcli.cli.followups:log",
+    "follow-up": "funnelcli.cli.followups:follow_up",
+    "snooze": "funnelcli.cli.followups:snooze",
+    "due": "funnelcli.cli.followups:due",
+    "stale": "funnelcli.cli.followups:stale",
+    "import": "funnelcli.cli.data:import_cmd",
+    "export": "funnelcli.cli.data:export_cmd",
+    "backup": "funnelcli.cli.data:backup_cmd",
+    "restore": "funnelcli.cli.data:restore_cmd",
+    "changes": "funnelcli.cli.changes:changes_cmd",
+    "undo": "funnelcli.cli.changes:undo_cmd",
+    "demo": "funnelcli.cli.demo:demo",
+    "board": "funnelcli.cli.board:board",
+    "doctor": "funnelcli.cli.doctor:doctor",
+    "pipeline": "funnelcli.cli.pipelines:pipeline_app",
+    "stage": "funnelcli.cli.pipelines:stage_app",
+    "config": "funnelcli.cli.config_cmd:config_app",
+    "report": "funnelcli.cli.report_group:report_app",
+}
+
+
+def _in(module: str) -> tuple[str, ...]:
+    return tuple(n for n, where in COMMANDS.items() if where.startswith(f"{module}:"))
+
+
+DEAL_VERBS = _in("funnelcli.cli.deals")
+FOLLOW_UP_VERBS = _in("funnelcli.cli.followups")
+DATA_VERBS = _in("funnelcli.cli.data")
+
+
+def build(name: str, where: str) -> Command:
+    """The click command for COMMANDS[name], its module imported now."""
+    module, _, attr = where.partition(":")
+    target = getattr(importlib.import_module(module), attr)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.name = name
+        return group
+    single = typer.Typer(add_completion=False)
+    single.command(name)(target)
+    return typer.main.get_command(single)
+
+
+class RootGroup(FunnelGroup):
+    """The root group: its subcommands are the COMMANDS table, each built on
+    first lookup; its context holds the run's state."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._built: dict[str, Command] = {}
+        # Click's `commands` (Typer's did-you-mean reads its names, the docs
+        # and tests walk it): the same table, built on lookup.
+        self.commands = _Commands(self)  # type: ignore[assignment]
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Context | None = None, **extra: Any
+    ) -> Context:
+        """The context, and in it the run's state, which keeps the command line
+        (the change log records it). Made once the options are parsed, so
+        --version and --help load none of it."""
+        argv = list(args)  # parsing consumes the list
+        ctx = super().make_context(info_name, args, parent, **extra)
+        from funnelcli.cli.state import AppState
+
+        ctx.obj = AppState(argv=argv)
+        ctx.call_on_close(ctx.obj.close)
+        return ctx
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        return self.load(cmd_name)
+
+    def load(self, name: str) -> Command | None:
+        if name not in COMMANDS:
+            return None
+        if name not in self._built:
+            self._built[name] = build(name, COMMANDS[name])
+        return self._built[name]
+
+
+class _Commands(Mapping[str, Command]):
+    """A RootGroup's commands as a read-only mapping."""
+
+    def __init__(self, group: RootGroup) -> None:
+        self._group = group
+
+    def __getitem__(self, name: str) -> Command:
+        command = self._group.load(name)
+        if command is None:
+            raise KeyError(name)
+        return command
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+
 app = typer.Typer(
     name="funnel",
-    cls=FunnelGroup,
+    cls=RootGroup,
     help="A sales pipeline in your terminal: deals, stages, follow-ups and the funnel.",
     epilog="Docs and examples: README.md. Dates: 2026-12-01, tomorrow, +3d, fri, eom.",
     no_args_is_help=True,
@@ -46,95 +169,6 @@ def main(
     ] = False,
 ) -> None:
     """A sales pipeline in your terminal: deals, stages, follow-ups and the funnel."""
-    from funnelcli.cli.state import AppState
+    from funnelcli.cli.state import state
 
-    ctx.obj = AppState(db_option=db)
-    ctx.call_on_close(ctx.obj.close)
-
-
-DEAL_VERBS = ("add", "list", "show", "edit", "move", "won", "lost", "reopen", "delete")
-FOLLOW_UP_VERBS = ("log", "follow-up", "snooze", "due", "stale")
-DATA_VERBS = ("import", "export", "backup", "restore")
-CHANGE_VERBS = ("changes", "undo")
-_registered = False
-
-
-def register(command: str | None = None) -> None:
-    """Register the commands a command line can reach: Typer builds the parameters
-    of every registered command on every start. "" = none (--version), None = all."""
-    global _registered
-    if _registered:
-        return
-    _registered = True
-    if command == "":
-        return
-    if command in DEAL_VERBS:
-        from funnelcli.cli import deals
-
-        deals.register(app, only=command)
-        return
-    if command in FOLLOW_UP_VERBS:
-        from funnelcli.cli import followups
-
-        followups.register(app, only=command)
-        return
-    if command in CHANGE_VERBS:
-        from funnelcli.cli import changes
-
-        changes.register(app, only=command)
-        return
-    if command == "doctor":
-        from funnelcli.cli import doctor
-
-        doctor.register(app)
-        return
-    if command in DATA_VERBS:
-        from funnelcli.cli import data
-
-        data.register(app, only=command)
-        return
-    from funnelcli.cli import (
-        board,
-        changes,
-        config_cmd,
-        data,
-        deals,
-        demo,
-        doctor,
-        followups,
-        pipelines,
-        report_team,
-        reports,
-    )
-
-    deals.register(app)
-    followups.register(app)
-    data.register(app)
-    changes.register(app)
-    app.add_typer(pipelines.pipeline_app, name="pipeline")
-    app.add_typer(pipelines.stage_app, name="stage")
-    app.add_typer(config_cmd.config_app, name="config")
-    app.add_typer(reports.report_app, name="report")
-    demo.register(app)
-    board.register(app)
-    doctor.register(app)
-    del report_team  # its commands joined report_app on import
-
-
-def command_name(args: list[str]) -> str | None:
-    """The command named on a command line: "" when none is needed (--version),
-    None when all may be (no command, --help, anything unusual)."""
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "--db":
-            i += 2
-        elif arg.startswith("--db="):
-            i += 1
-        elif arg == "--version":
-            return ""
-        elif arg.startswith("-"):
-            return None
-        else:
-            return arg
-    return None
+    state(ctx).db_option = db

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class AppState:
+    argv: list[str] = field(default_factory=list)  # the command line, after `funnel`
     db_option: Path | None = None
     _config: Config | None = field(default=None, repr=False)
     _now: datetime | None = field(default=None, repr=False)
@@ -65,11 +66,29 @@ class AppState:
         config = self.config
         store = Store.open(self.db_path(), for_write=write, now=now)
         if write:
-            from funnelcli.cli import group
-
-            store.change_command = group.command_text()
+            store.change_command = self.command_text()
         self._stores.append(store)
         return Context(store, now, config)
+
+    def command_text(self) -> str:
+        """The line `funnel changes` shows (only a write needs it: shlex stays
+        off the path of reads)."""
+        import shlex
+
+        words = []
+        skip = False
+        for arg in self.argv:
+            if skip:  # the global --db PATH says where, not what
+                skip = False
+                continue
+            if arg == "--db":
+                skip = True
+                continue
+            if arg.startswith("--db="):
+                continue
+            words.append(shlex.quote(arg))
+        text = " ".join(["funnel", *words])
+        return text if len(text) <= 500 else text[:499] + "…"
 
     def close(self) -> None:
         for store in self._stores:

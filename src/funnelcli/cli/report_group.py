@@ -1,0 +1,14 @@
+"""`funnel report …`: the group and the commands in it."""
+
+import typer
+
+from funnelcli.cli.report_team import forecast_cmd, owners_cmd
+from funnelcli.cli.reports import funnel_cmd, metrics_cmd
+
+report_app = typer.Typer(
+    help="Reports: the funnel and the numbers behind it.", no_args_is_help=True
+)
+report_app.command("metrics")(metrics_cmd)
+report_app.command("funnel")(funnel_cmd)
+report_app.command("owners")(owners_cmd)
+report_app.command("forecast")(forecast_cmd)
