@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from helpers import add, fails, ok_json, show
+
 NOW_UTC = "2026-11-23T10:15:00Z"
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
@@ -35,30 +37,8 @@ DEAL_KEYS = [
 ]
 
 
-def ok(funnel: Any, *args: str) -> Any:
-    """Run a command that must succeed; return its JSON."""
-    r = funnel(*args, "--format", "json")
-    assert r.exit_code == 0, r.stderr
-    assert r.stderr == ""
-    return r.json()
-
-
-def fails(funnel: Any, code: int, message: str, *args: str) -> None:
-    """Run a command that must fail with `code` and exactly `message` on stderr."""
-    r = funnel(*args)
-    assert (r.exit_code, r.stderr, r.stdout) == (code, f"funnel: error: {message}\n", "")
-
-
-def add(funnel: Any, title: str, *args: str) -> dict[str, Any]:
-    return ok(funnel, "add", title, *args)
-
-
-def show(funnel: Any, ref: str) -> dict[str, Any]:
-    return ok(funnel, "show", ref)
-
-
 def ids(funnel: Any, *args: str) -> list[int]:
-    return [d["id"] for d in ok(funnel, "list", *args)]
+    return [d["id"] for d in ok_json(funnel, "list", *args)]
 
 
 def history(funnel: Any, ref: str) -> list[tuple[Any, ...]]:
@@ -139,14 +119,14 @@ def test_deal_json_keys_are_the_contract(funnel):
     add(funnel, "Acme", "--value", "10")
     records = [
         add(funnel, "Globex"),
-        ok(funnel, "list")[0],
+        ok_json(funnel, "list")[0],
         json.loads(funnel("list", "--format", "jsonl").stdout.splitlines()[0]),
-        ok(funnel, "edit", "1", "--org", "Acme"),
-        ok(funnel, "move", "1", "demo"),
-        ok(funnel, "won", "1"),
-        ok(funnel, "reopen", "1"),
-        ok(funnel, "lost", "1", "--reason", "price"),
-        ok(funnel, "delete", "2", "--yes"),
+        ok_json(funnel, "edit", "1", "--org", "Acme"),
+        ok_json(funnel, "move", "1", "demo"),
+        ok_json(funnel, "won", "1"),
+        ok_json(funnel, "reopen", "1"),
+        ok_json(funnel, "lost", "1", "--reason", "price"),
+        ok_json(funnel, "delete", "2", "--yes"),
     ]
     for record in records:
         assert list(record) == DEAL_KEYS
@@ -154,7 +134,7 @@ def test_deal_json_keys_are_the_contract(funnel):
     detail = show(funnel, "1")
     assert list(detail) == [*DEAL_KEYS, "history", "activities"]
     assert [list(h) for h in detail["history"]] == [["from_stage", "to_stage", "at", "note"]] * 5
-    ok(funnel, "edit", "1", "--note", "x")
+    ok_json(funnel, "edit", "1", "--note", "x")
     assert [list(a) for a in show(funnel, "1")["activities"]] == [["id", "kind", "note", "at"]]
     rows = list(csv.reader(io.StringIO(funnel("list", "--status", "all", "-f", "csv").stdout)))
     assert rows[0] == DEAL_KEYS
@@ -213,7 +193,7 @@ def test_add_value_and_currency_disagree(funnel):
         "--currency",
         "US",
     )
-    assert ok(funnel, "list") == []
+    assert ok_json(funnel, "list") == []
 
 
 def test_add_unknown_currency_code_refused(funnel):
@@ -284,7 +264,7 @@ def test_follow_up_in_the_past_refused(funnel):
         "--follow-up",
         "someday",
     )
-    assert ok(funnel, "list") == []
+    assert ok_json(funnel, "list") == []
 
 
 def test_add_probability_override_and_stage_probability(funnel):
@@ -293,8 +273,8 @@ def test_add_probability_override_and_stage_probability(funnel):
     assert add(funnel, "C", "--stage", "proposal", "--probability", "0")["probability"] == 0
     assert add(funnel, "D", "--probability", "100")["probability"] == 100
     # The override stays when the deal moves; the stage's follows the stage.
-    assert ok(funnel, "move", "3", "negotiation")["probability"] == 0
-    assert ok(funnel, "move", "1", "demo")["probability"] == 50
+    assert ok_json(funnel, "move", "3", "negotiation")["probability"] == 0
+    assert ok_json(funnel, "move", "1", "demo")["probability"] == 50
 
 
 def test_add_at_backdates_creation(funnel):
@@ -357,7 +337,7 @@ def test_add_bad_title_tags_email(funnel):
         "--email",
         "ann @acme.test",
     )
-    assert ok(funnel, "list") == []
+    assert ok_json(funnel, "list") == []
 
 
 def test_add_in_other_pipeline(funnel):
@@ -442,9 +422,9 @@ def deals(funnel):
         "2026-11-21",
     )
     add(funnel, "Umbrella", "--value", "3000", "--at", "2026-11-01")
-    ok(funnel, "won", "4", "--at", "2026-11-15")
+    ok_json(funnel, "won", "4", "--at", "2026-11-15")
     add(funnel, "Hooli", "--email", "gavin@hooli.test")
-    ok(funnel, "lost", "5", "--reason", "no budget")
+    ok_json(funnel, "lost", "5", "--reason", "no budget")
     add(
         funnel,
         "Acme 2027 renewal",
@@ -533,7 +513,7 @@ def test_list_table_is_plain_when_not_a_tty(funnel):
     add(funnel, "Acme renewal", "--org", "Acme", "--value", "4800", "--follow-up", "tomorrow")
     add(funnel, "Globex", "--value", "12000.50", "--currency", "EUR", "--stage", "demo")
     add(funnel, "Won one", "--value", "1")
-    ok(funnel, "won", "3")
+    ok_json(funnel, "won", "3")
     r = funnel("list")
     assert (r.exit_code, r.stderr) == (0, "")
     assert r.stdout.splitlines() == [
@@ -576,24 +556,24 @@ def test_empty_list_prints_nothing_or_empty_json(funnel, fmt, expected):
 
 def test_show_history_through_the_whole_life(funnel):
     add(funnel, "Acme", "--at", "2026-11-02", "--value", "4800")
-    ok(funnel, "move", "1", "qualified", "--at", "2026-11-05", "--note", "called")
-    ok(funnel, "move", "1", "demo", "--at", "2026-11-10")  # skips contacted
-    ok(funnel, "move", "1", "contacted", "--at", "2026-11-12T15:00")  # back
-    won = ok(funnel, "won", "1", "--at", "2026-11-20")
+    ok_json(funnel, "move", "1", "qualified", "--at", "2026-11-05", "--note", "called")
+    ok_json(funnel, "move", "1", "demo", "--at", "2026-11-10")  # skips contacted
+    ok_json(funnel, "move", "1", "contacted", "--at", "2026-11-12T15:00")  # back
+    won = ok_json(funnel, "won", "1", "--at", "2026-11-20")
     assert (won["status"], won["stage"], won["closed_at"]) == (
         "won",
         "contacted",
         "2026-11-20T00:00:00Z",
     )
-    ok(funnel, "reopen", "1", "--stage", "proposal")
-    lost = ok(funnel, "lost", "1", "--reason", "budget cut")
+    ok_json(funnel, "reopen", "1", "--stage", "proposal")
+    lost = ok_json(funnel, "lost", "1", "--reason", "budget cut")
     assert (lost["status"], lost["stage"], lost["lost_reason"], lost["closed_at"]) == (
         "lost",
         "proposal",
         "budget cut",
         NOW_UTC,
     )
-    ok(funnel, "reopen", "1")
+    ok_json(funnel, "reopen", "1")
     assert history(funnel, "1") == [
         (None, "lead", "2026-11-02T00:00:00Z", None),
         ("lead", "qualified", "2026-11-05T00:00:00Z", "called"),
@@ -625,7 +605,7 @@ def test_show_history_through_the_whole_life(funnel):
 
 def test_show_activities(funnel):
     add(funnel, "Acme", "--note", "met at the fair", "--at", "2026-11-02")
-    ok(funnel, "edit", "1", "--note", "sent the deck")
+    ok_json(funnel, "edit", "1", "--note", "sent the deck")
     assert show(funnel, "1")["activities"] == [
         {"id": 1, "kind": "note", "note": "met at the fair", "at": "2026-11-02T00:00:00Z"},
         {"id": 2, "kind": "note", "note": "sent the deck", "at": NOW_UTC},
@@ -656,8 +636,8 @@ def test_deal_by_number_external_id_and_uuid(funnel):
     assert show(funnel, " 2 ")["title"] == "Globex"
     assert show(funnel, "SF-9")["id"] == 1
     assert show(funnel, first["uuid"])["id"] == 1
-    assert ok(funnel, "move", "SF-9", "demo")["stage"] == "demo"
-    assert ok(funnel, "edit", first["uuid"], "--org", "Acme")["org"] == "Acme"
+    assert ok_json(funnel, "move", "SF-9", "demo")["stage"] == "demo"
+    assert ok_json(funnel, "edit", first["uuid"], "--org", "Acme")["org"] == "Acme"
     fails(funnel, 1, "no deal 'sf-9' (give its number, external id or uuid)", "show", "sf-9")
     fails(funnel, 1, "no deal '3' (give its number, external id or uuid)", "show", "3")
     fails(funnel, 1, "no deal '0' (give its number, external id or uuid)", "show", "0")
@@ -674,7 +654,7 @@ def test_odd_numbers_name_no_deal(funnel, ref):
 
 def test_edit_each_field(funnel):
     add(funnel, "Acme")
-    deal = ok(
+    deal = ok_json(
         funnel, "edit", "1", "--title", "Acme renewal", "--org", "Acme", "--contact", "Ann",
         "--email", "ann@acme.test", "--phone", "555", "--value", "4,800.50", "--owner", "bob",
         "--source", "referral", "--tag", "priority", "--tag", "eu",
@@ -695,7 +675,11 @@ def test_edit_each_field(funnel):
         "updated #1 Acme renewal (lead, 4,800.50 USD)\n"
     )
     # Only what is given changes.
-    assert ok(funnel, "edit", "1", "--phone", "556") == {**deal, "org": "Acme Ltd", "phone": "556"}
+    assert ok_json(funnel, "edit", "1", "--phone", "556") == {
+        **deal,
+        "org": "Acme Ltd",
+        "phone": "556",
+    }
 
 
 def test_edit_empty_clears(funnel):
@@ -721,7 +705,7 @@ def test_edit_empty_clears(funnel):
         "--external-id",
         "SF-1",
     )
-    deal = ok(
+    deal = ok_json(
         funnel,
         "edit",
         "1",
@@ -764,10 +748,12 @@ def test_edit_empty_clears(funnel):
 
 def test_edit_tags_and_fields(funnel):
     add(funnel, "Acme", "--tag", "a", "--tag", "b", "--field", "x=1", "--field", "y=2")
-    deal = ok(funnel, "edit", "1", "--untag", "a", "--tag", "c", "--field", "x=", "--field", "z=3")
+    deal = ok_json(
+        funnel, "edit", "1", "--untag", "a", "--tag", "c", "--field", "x=", "--field", "z=3"
+    )
     assert (deal["tags"], deal["fields"]) == (["b", "c"], {"y": "2", "z": "3"})
-    assert ok(funnel, "edit", "1", "--untag", "nope")["tags"] == ["b", "c"]
-    assert ok(funnel, "edit", "1", "--field", "y=new")["fields"] == {"y": "new", "z": "3"}
+    assert ok_json(funnel, "edit", "1", "--untag", "nope")["tags"] == ["b", "c"]
+    assert ok_json(funnel, "edit", "1", "--field", "y=new")["fields"] == {"y": "new", "z": "3"}
     before = show(funnel, "1")
     fails(
         funnel,
@@ -787,8 +773,8 @@ def test_edit_tags_and_fields(funnel):
 
 def test_edit_value_and_currency(funnel):
     add(funnel, "A", "--value", "4800")
-    assert ok(funnel, "edit", "1", "--currency", "eur")["value"] == 4800
-    deal = ok(funnel, "edit", "1", "--value", "£12.50")
+    assert ok_json(funnel, "edit", "1", "--currency", "eur")["value"] == 4800
+    deal = ok_json(funnel, "edit", "1", "--value", "£12.50")
     assert (deal["value"], deal["currency"]) == (12.5, "GBP")
     fails(
         funnel,
@@ -799,9 +785,9 @@ def test_edit_value_and_currency(funnel):
         "--currency",
         "JPY",
     )
-    deal = ok(funnel, "edit", "1", "--value", "1300", "--currency", "JPY")
+    deal = ok_json(funnel, "edit", "1", "--value", "1300", "--currency", "JPY")
     assert (deal["value"], deal["currency"]) == (1300, "JPY")
-    assert ok(funnel, "edit", "1", "--currency", "USD")["value"] == 1300
+    assert ok_json(funnel, "edit", "1", "--currency", "USD")["value"] == 1300
     fails(funnel, 1, "amounts can't be negative: '-1'", "edit", "1", "--value", "-1")
     fails(
         funnel,
@@ -825,17 +811,17 @@ def test_edit_value_and_currency(funnel):
 
 def test_edit_stage_and_pipeline_record_history(funnel):
     add(funnel, "Acme", "--at", "2026-11-02")
-    assert ok(funnel, "edit", "1", "--stage", "demo")["stage"] == "demo"
-    assert ok(funnel, "edit", "1", "--stage", "demo")["stage"] == "demo"  # no new event
+    assert ok_json(funnel, "edit", "1", "--stage", "demo")["stage"] == "demo"
+    assert ok_json(funnel, "edit", "1", "--stage", "demo")["stage"] == "demo"  # no new event
     assert funnel("pipeline", "create", "renewals", "--stages", "due,quoted").exit_code == 0
-    deal = ok(funnel, "edit", "1", "--pipeline", "renewals")
+    deal = ok_json(funnel, "edit", "1", "--pipeline", "renewals")
     assert (deal["pipeline"], deal["stage"], deal["probability"]) == ("renewals", "due", 33)
     assert history(funnel, "1") == [
         (None, "lead", "2026-11-02T00:00:00Z", None),
         ("lead", "demo", NOW_UTC, None),
         ("demo", "due", NOW_UTC, None),
     ]
-    ok(funnel, "won", "1")
+    ok_json(funnel, "won", "1")
     fails(
         funnel,
         1,
@@ -854,7 +840,7 @@ def test_edit_external_id_clash(funnel):
     add(funnel, "A", "--external-id", "SF-1")
     add(funnel, "B")
     fails(funnel, 1, "external id 'SF-1' is already deal 1", "edit", "2", "--external-id", "SF-1")
-    assert ok(funnel, "edit", "1", "--external-id", "SF-1")["external_id"] == "SF-1"
+    assert ok_json(funnel, "edit", "1", "--external-id", "SF-1")["external_id"] == "SF-1"
 
 
 # -- move ----------------------------------------------------------------------
@@ -864,7 +850,7 @@ def test_move_forward_back_and_skipping(funnel):
     add(funnel, "Acme", "--value", "4800", "--at", "2026-11-02")
     r = funnel("move", "1", "demo", "--at", "2026-11-05")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "moved #1 Acme (demo, 4,800.00 USD)\n")
-    deal = ok(funnel, "move", "1", "qualified", "--note", "needs another call")
+    deal = ok_json(funnel, "move", "1", "qualified", "--note", "needs another call")
     assert (deal["stage"], deal["probability"], deal["stage_entered_at"]) == (
         "qualified",
         20,
@@ -879,14 +865,14 @@ def test_move_forward_back_and_skipping(funnel):
 
 def test_move_stage_names_prefix_and_case(funnel):
     add(funnel, "Acme")
-    assert ok(funnel, "move", "1", "NEG")["stage"] == "negotiation"
-    assert ok(funnel, "move", "1", "Qual")["stage"] == "qualified"
-    assert ok(funnel, "move", "1", " demo ")["stage"] == "demo"
+    assert ok_json(funnel, "move", "1", "NEG")["stage"] == "negotiation"
+    assert ok_json(funnel, "move", "1", "Qual")["stage"] == "qualified"
+    assert ok_json(funnel, "move", "1", " demo ")["stage"] == "demo"
 
 
 def test_move_refusals(funnel):
     add(funnel, "Acme", "--at", "2026-11-02")
-    ok(funnel, "move", "1", "demo", "--at", "2026-11-05T12:00")
+    ok_json(funnel, "move", "1", "demo", "--at", "2026-11-05T12:00")
     before = show(funnel, "1")
     fails(
         funnel,
@@ -933,13 +919,15 @@ def test_move_refusals(funnel):
     )
     assert show(funnel, "1") == before
     # The same moment as the last change is in order.
-    assert ok(funnel, "move", "1", "proposal", "--at", "2026-11-05T12:00")["stage"] == "proposal"
+    assert (
+        ok_json(funnel, "move", "1", "proposal", "--at", "2026-11-05T12:00")["stage"] == "proposal"
+    )
 
 
 @pytest.mark.parametrize("outcome", ["won", "lost"])
 def test_move_closed_deal_refused(funnel, outcome):
     add(funnel, "Acme")
-    ok(funnel, outcome, "1", *(["--reason", "price"] if outcome == "lost" else []))
+    ok_json(funnel, outcome, "1", *(["--reason", "price"] if outcome == "lost" else []))
     before = show(funnel, "1")
     fails(funnel, 1, f"deal 1 is {outcome}; `funnel reopen 1` first", "move", "1", "demo")
     assert show(funnel, "1") == before
@@ -1009,7 +997,7 @@ def test_lost_needs_a_reason(funnel):
     fails(funnel, 1, "a lost deal needs --reason", "lost", "1", "--reason", "")
     fails(funnel, 1, "a lost deal needs --reason", "lost", "1", "--reason", "   ")
     assert show(funnel, "1") == before
-    deal = ok(funnel, "lost", "1", "-r", "went with a competitor", "--at", "2026-11-23T09:00")
+    deal = ok_json(funnel, "lost", "1", "-r", "went with a competitor", "--at", "2026-11-23T09:00")
     assert (deal["status"], deal["lost_reason"], deal["closed_at"]) == (
         "lost",
         "went with a competitor",
@@ -1025,7 +1013,7 @@ def test_lost_needs_a_reason(funnel):
 
 def test_reopen(funnel):
     add(funnel, "Acme", "--stage", "demo", "--at", "2026-11-02")
-    ok(funnel, "lost", "1", "--reason", "price", "--at", "2026-11-10")
+    ok_json(funnel, "lost", "1", "--reason", "price", "--at", "2026-11-10")
     fails(
         funnel,
         1,
@@ -1036,7 +1024,7 @@ def test_reopen(funnel):
         "--at",
         "2026-11-09",
     )
-    deal = ok(funnel, "reopen", "1")
+    deal = ok_json(funnel, "reopen", "1")
     assert (
         deal["status"],
         deal["stage"],
@@ -1045,7 +1033,7 @@ def test_reopen(funnel):
         deal["stage_entered_at"],
     ) == ("open", "demo", None, None, NOW_UTC)
     fails(funnel, 1, "deal 1 is already open", "reopen", "1")
-    ok(funnel, "won", "1")
+    ok_json(funnel, "won", "1")
     r = funnel("reopen", "1", "--stage", "negotiation")
     assert (r.exit_code, r.stderr) == (0, "reopened #1 Acme (negotiation)\n")
     assert [(h[0], h[1]) for h in history(funnel, "1")] == [
@@ -1055,7 +1043,7 @@ def test_reopen(funnel):
         ("demo", "won"),
         ("won", "negotiation"),
     ]
-    ok(funnel, "won", "1")
+    ok_json(funnel, "won", "1")
     fails(
         funnel,
         1,
@@ -1074,12 +1062,12 @@ def test_reopen(funnel):
 def test_delete_with_yes(funnel):
     add(funnel, "Acme", "--value", "10", "--note", "n", "--tag", "t", "--field", "k=v")
     add(funnel, "Globex")
-    ok(funnel, "move", "1", "demo")
+    ok_json(funnel, "move", "1", "demo")
     r = funnel("delete", "1", "--yes")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "deleted #1 Acme (demo, 10.00 USD)\n")
     fails(funnel, 1, "no deal '1' (give its number, external id or uuid)", "show", "1")
     assert ids(funnel, "--status", "all") == [2]
-    assert ok(funnel, "delete", "2", "-y")["title"] == "Globex"
+    assert ok_json(funnel, "delete", "2", "-y")["title"] == "Globex"
     fails(funnel, 1, "no deal '2' (give its number, external id or uuid)", "delete", "2", "--yes")
 
 
@@ -1096,5 +1084,5 @@ def test_delete_without_yes_refused_when_stdin_is_not_a_terminal(funnel):
 def test_deleted_deal_number_is_not_reused(funnel):
     add(funnel, "A")
     add(funnel, "B")
-    ok(funnel, "delete", "2", "--yes")
+    ok_json(funnel, "delete", "2", "--yes")
     assert add(funnel, "C")["id"] == 3

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from helpers import add, fails, ok_json
+
 NOW_UTC = "2026-11-23T10:15:00Z"
 SALES = [
     # name, probability, rot days, cadence days
@@ -23,35 +25,21 @@ SALES = [
 ]
 
 
-def ok(funnel: Any, *args: str) -> Any:
-    r = funnel(*args, "--format", "json")
-    assert r.exit_code == 0, r.stderr
-    assert r.stderr == ""
-    return r.json()
-
-
-def fails(funnel: Any, code: int, message: str, *args: str) -> None:
-    r = funnel(*args)
-    assert (r.exit_code, r.stderr, r.stdout) == (code, f"funnel: error: {message}\n", "")
-
-
 def pipelines(funnel: Any) -> dict[str, list[str]]:
-    return {p["name"]: [s["name"] for s in p["stages"]] for p in ok(funnel, "pipeline", "list")}
+    return {
+        p["name"]: [s["name"] for s in p["stages"]] for p in ok_json(funnel, "pipeline", "list")
+    }
 
 
 def stages(funnel: Any, pipeline: str = "sales") -> list[str]:
     return pipelines(funnel)[pipeline]
 
 
-def add(funnel: Any, title: str, *args: str) -> dict[str, Any]:
-    return ok(funnel, "add", title, *args)
-
-
 # -- pipelines -----------------------------------------------------------------
 
 
 def test_default_pipeline_on_first_use_without_creating_the_file(funnel, isolated):
-    listed = ok(funnel, "pipeline", "list")
+    listed = ok_json(funnel, "pipeline", "list")
     assert not (isolated / "funnel.db").exists()  # reading never creates the database
     assert len(listed) == 1
     sales = listed[0]
@@ -70,15 +58,15 @@ def test_default_pipeline_on_first_use_without_creating_the_file(funnel, isolate
     ]
     add(funnel, "Acme")
     assert (isolated / "funnel.db").exists()
-    assert ok(funnel, "pipeline", "list")[0]["stages"][0]["open_deals"] == 1
+    assert ok_json(funnel, "pipeline", "list")[0]["stages"][0]["open_deals"] == 1
 
 
 def test_pipeline_list_counts_open_deals(funnel):
     add(funnel, "A")
     add(funnel, "B", "--stage", "demo")
     add(funnel, "C", "--stage", "demo")
-    ok(funnel, "won", "3")
-    counts = {s["name"]: s["open_deals"] for s in ok(funnel, "pipeline", "list")[0]["stages"]}
+    ok_json(funnel, "won", "3")
+    counts = {s["name"]: s["open_deals"] for s in ok_json(funnel, "pipeline", "list")[0]["stages"]}
     assert counts == {
         "lead": 1,
         "qualified": 0,
@@ -105,15 +93,15 @@ def test_pipeline_list_counts_open_deals(funnel):
 
 
 def test_default_pipeline_from_config(funnel):
-    ok(funnel, "pipeline", "create", "Renewals", "--stages", "due,signed")
+    ok_json(funnel, "pipeline", "create", "Renewals", "--stages", "due,signed")
     assert funnel("config", "set", "default_pipeline", "ren").exit_code == 0
     assert add(funnel, "A")["pipeline"] == "Renewals"
-    assert [(p["name"], p["default"]) for p in ok(funnel, "pipeline", "list")] == [
+    assert [(p["name"], p["default"]) for p in ok_json(funnel, "pipeline", "list")] == [
         ("sales", False),
         ("Renewals", True),
     ]
     assert "Renewals *" in funnel("pipeline", "list").stdout
-    assert ok(funnel, "stage", "add", "quoted", "--after", "due")["position"] == 2
+    assert ok_json(funnel, "stage", "add", "quoted", "--after", "due")["position"] == 2
     assert funnel("config", "set", "default_pipeline", "nope").exit_code == 0
     fails(
         funnel,
@@ -123,7 +111,7 @@ def test_default_pipeline_from_config(funnel):
         "add",
         "B",
     )
-    assert [p["default"] for p in ok(funnel, "pipeline", "list")] == [False, False]
+    assert [p["default"] for p in ok_json(funnel, "pipeline", "list")] == [False, False]
     assert add(funnel, "B", "--pipeline", "sales")["pipeline"] == "sales"
 
 
@@ -135,7 +123,7 @@ def test_pipeline_list_csv_has_json_stages(funnel):
 
 
 def test_create_with_stages(funnel):
-    created = ok(funnel, "pipeline", "create", "Renewals", "--stages", " Due , quoted,Signed ")
+    created = ok_json(funnel, "pipeline", "create", "Renewals", "--stages", " Due , quoted,Signed ")
     assert created["name"] == "Renewals"
     assert created["default"] is False
     assert created["stages"] == [
@@ -194,7 +182,7 @@ def test_create_with_stages(funnel):
     ],
 )
 def test_create_from_template(funnel, template, expected):
-    created = ok(funnel, "pipeline", "create", "p", "--template", template)
+    created = ok_json(funnel, "pipeline", "create", "p", "--template", template)
     assert [s["name"] for s in created["stages"]] == expected
     assert [s["position"] for s in created["stages"]] == list(range(1, len(expected) + 1))
     probabilities = [s["probability"] for s in created["stages"]]
@@ -203,7 +191,7 @@ def test_create_from_template(funnel, template, expected):
 
 
 def test_templates_listed(funnel):
-    listed = ok(funnel, "pipeline", "templates")
+    listed = ok_json(funnel, "pipeline", "templates")
     assert [t["template"] for t in listed] == ["default", "simple", "lifecycle", "contract", "b2b"]
     assert listed[1]["stages"] == ["prospecting", "pricing", "negotiation", "closing"]
 
@@ -268,16 +256,16 @@ def test_create_with_list_format_refused_before_writing(funnel, fmt):
 def test_stage_add_places(funnel):
     r = funnel("stage", "add", "won over")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "added stage won over\n")
-    assert ok(funnel, "stage", "add", "trial", "--after", "demo") == {
+    assert ok_json(funnel, "stage", "add", "trial", "--after", "demo") == {
         "name": "trial",
         "position": 5,
         "probability": 58,
         "rot_days": 14,
         "cadence_days": 3,
     }
-    assert ok(funnel, "stage", "add", "research", "--before", "LEAD")["position"] == 1
-    assert ok(funnel, "stage", "add", "signing", "--position", "10")["position"] == 10
-    added = ok(
+    assert ok_json(funnel, "stage", "add", "research", "--before", "LEAD")["position"] == 1
+    assert ok_json(funnel, "stage", "add", "signing", "--position", "10")["position"] == 10
+    added = ok_json(
         funnel,
         "stage",
         "add",
@@ -311,13 +299,13 @@ def test_stage_add_places(funnel):
         "won over",
         "signing",
     ]
-    listed = ok(funnel, "stage", "list")
+    listed = ok_json(funnel, "stage", "list")
     assert [s["position"] for s in listed] == list(range(1, 12))
 
 
 def test_stage_add_in_another_pipeline(funnel):
-    ok(funnel, "pipeline", "create", "renewals", "--stages", "due,signed")
-    ok(funnel, "stage", "add", "quoted", "--pipeline", "ren", "--after", "due")
+    ok_json(funnel, "pipeline", "create", "renewals", "--stages", "due,signed")
+    ok_json(funnel, "stage", "add", "quoted", "--pipeline", "ren", "--after", "due")
     assert stages(funnel, "renewals") == ["due", "quoted", "signed"]
     assert stages(funnel) == [s[0] for s in SALES]
 
@@ -366,20 +354,22 @@ def test_stage_add_refusals(funnel, args, code, message):
 def test_stage_rename_keeps_deals_and_history(funnel):
     add(funnel, "Acme", "--stage", "demo")
     add(funnel, "Globex")
-    ok(funnel, "move", "2", "demo")
-    ok(funnel, "move", "2", "proposal")
+    ok_json(funnel, "move", "2", "demo")
+    ok_json(funnel, "move", "2", "proposal")
     r = funnel("stage", "rename", "dem", "Presentation")
     assert (r.exit_code, r.stderr) == (0, "renamed to stage Presentation\n")
     assert stages(funnel)[3] == "Presentation"
-    assert ok(funnel, "show", "1")["stage"] == "Presentation"
-    assert [h["to_stage"] for h in ok(funnel, "show", "2")["history"]] == [
+    assert ok_json(funnel, "show", "1")["stage"] == "Presentation"
+    assert [h["to_stage"] for h in ok_json(funnel, "show", "2")["history"]] == [
         "lead",
         "Presentation",
         "proposal",
     ]
-    assert ok(funnel, "list", "--stage", "presentation")[0]["id"] == 1
+    assert ok_json(funnel, "list", "--stage", "presentation")[0]["id"] == 1
     # A change of case only is a rename too.
-    assert ok(funnel, "stage", "rename", "presentation", "presentation")["name"] == "presentation"
+    assert (
+        ok_json(funnel, "stage", "rename", "presentation", "presentation")["name"] == "presentation"
+    )
 
 
 @pytest.mark.parametrize(
@@ -407,7 +397,7 @@ def test_stage_rename_refusals(funnel, args, message):
 
 def test_stage_move(funnel):
     add(funnel, "Acme", "--stage", "proposal")
-    moved = ok(funnel, "stage", "move", "proposal", "--after", "negotiation")
+    moved = ok_json(funnel, "stage", "move", "proposal", "--after", "negotiation")
     assert [s["name"] for s in moved["stages"]] == [
         "lead",
         "qualified",
@@ -423,11 +413,11 @@ def test_stage_move(funnel):
         0,
         "sales: demo → lead → qualified → contacted → negotiation → proposal\n",
     )
-    ok(funnel, "stage", "move", "demo", "--before", "contacted")
+    ok_json(funnel, "stage", "move", "demo", "--before", "contacted")
     assert stages(funnel) == ["lead", "qualified", "demo", "contacted", "negotiation", "proposal"]
     # Deals stay where they are; list --sort stage follows the new order.
     add(funnel, "Globex", "--stage", "negotiation")
-    assert [d["id"] for d in ok(funnel, "list", "--sort", "stage")] == [2, 1]
+    assert [d["id"] for d in ok_json(funnel, "list", "--sort", "stage")] == [2, 1]
 
 
 @pytest.mark.parametrize(
@@ -465,7 +455,7 @@ def test_stage_move_refusals(funnel, args, code, message):
 def test_stage_remove_refused_while_it_holds_deals(funnel):
     add(funnel, "Acme", "--stage", "demo")
     add(funnel, "Globex", "--stage", "demo")
-    ok(funnel, "won", "2")
+    ok_json(funnel, "won", "2")
     add(funnel, "Initech")
     fails(
         funnel,
@@ -494,21 +484,21 @@ def test_stage_remove_names_at_most_ten_deals(funnel):
 
 def test_stage_remove_when_empty_keeps_history(funnel):
     add(funnel, "Acme", "--at", "2026-11-02")
-    ok(funnel, "move", "1", "qualified", "--at", "2026-11-03")
-    ok(funnel, "move", "1", "contacted", "--at", "2026-11-04")
+    ok_json(funnel, "move", "1", "qualified", "--at", "2026-11-03")
+    ok_json(funnel, "move", "1", "contacted", "--at", "2026-11-04")
     r = funnel("stage", "remove", "QUALIFIED")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "removed stage qualified\n")
     assert stages(funnel) == ["lead", "contacted", "demo", "proposal", "negotiation"]
-    assert [s["position"] for s in ok(funnel, "stage", "list")] == [1, 2, 3, 4, 5]
-    assert [(h["from_stage"], h["to_stage"]) for h in ok(funnel, "show", "1")["history"]] == [
+    assert [s["position"] for s in ok_json(funnel, "stage", "list")] == [1, 2, 3, 4, 5]
+    assert [(h["from_stage"], h["to_stage"]) for h in ok_json(funnel, "show", "1")["history"]] == [
         (None, "lead"),
         ("lead", "qualified"),
         ("qualified", "contacted"),
     ]
     # The name is free again, and the old history keeps its own stage.
-    ok(funnel, "stage", "add", "qualified", "--after", "lead")
-    ok(funnel, "move", "1", "qualified")
-    assert [h["to_stage"] for h in ok(funnel, "show", "1")["history"]] == [
+    ok_json(funnel, "stage", "add", "qualified", "--after", "lead")
+    ok_json(funnel, "move", "1", "qualified")
+    assert [h["to_stage"] for h in ok_json(funnel, "show", "1")["history"]] == [
         "lead",
         "qualified",
         "contacted",
@@ -526,7 +516,7 @@ def test_stage_remove_when_empty_keeps_history(funnel):
 
 
 def test_stage_remove_last_stage_refused(funnel):
-    ok(funnel, "pipeline", "create", "tiny", "--stages", "only")
+    ok_json(funnel, "pipeline", "create", "tiny", "--stages", "only")
     fails(
         funnel, 1, "only is the last stage of tiny", "stage", "remove", "only", "--pipeline", "tiny"
     )
@@ -553,7 +543,7 @@ def test_stage_remove_with_list_format_refused_before_writing(funnel):
 def test_stage_set(funnel):
     add(funnel, "Acme", "--stage", "demo")
     add(funnel, "Globex", "--stage", "demo", "--probability", "5")
-    changed = ok(
+    changed = ok_json(
         funnel, "stage", "set", "DEM", "--probability", "60", "--rot-days", "10", "--cadence", "4"
     )
     assert changed == {
@@ -563,17 +553,17 @@ def test_stage_set(funnel):
         "rot_days": 10,
         "cadence_days": 4,
     }
-    assert ok(funnel, "show", "1")["probability"] == 60
-    assert ok(funnel, "show", "2")["probability"] == 5  # overridden
-    assert ok(funnel, "stage", "set", "demo", "--cadence", "0")["cadence_days"] == 0
-    assert ok(funnel, "stage", "set", "demo", "--probability", "0")["probability"] == 0
-    assert ok(funnel, "stage", "set", "demo", "--probability", "100")["probability"] == 100
-    assert ok(funnel, "stage", "set", "demo", "--rot-days", "3650")["rot_days"] == 3650
+    assert ok_json(funnel, "show", "1")["probability"] == 60
+    assert ok_json(funnel, "show", "2")["probability"] == 5  # overridden
+    assert ok_json(funnel, "stage", "set", "demo", "--cadence", "0")["cadence_days"] == 0
+    assert ok_json(funnel, "stage", "set", "demo", "--probability", "0")["probability"] == 0
+    assert ok_json(funnel, "stage", "set", "demo", "--probability", "100")["probability"] == 100
+    assert ok_json(funnel, "stage", "set", "demo", "--rot-days", "3650")["rot_days"] == 3650
     r = funnel("stage", "set", "lead", "--rot-days", "2")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "set stage lead\n")
     settings = {
         s["name"]: (s["probability"], s["rot_days"], s["cadence_days"])
-        for s in ok(funnel, "stage", "list")
+        for s in ok_json(funnel, "stage", "list")
     }
     assert settings["demo"] == (100, 3650, 0)
     assert settings["lead"] == (10, 2, 3)
@@ -597,7 +587,7 @@ def test_stage_set(funnel):
 )
 def test_stage_set_out_of_range(funnel, args, message):
     fails(funnel, 1, message, "stage", "set", "demo", *args)
-    assert ok(funnel, "stage", "list")[3] == {
+    assert ok_json(funnel, "stage", "list")[3] == {
         "name": "demo",
         "position": 4,
         "probability": 50,
@@ -611,13 +601,13 @@ def test_stage_set_out_of_range(funnel, args, message):
 
 
 def test_stage_and_pipeline_names_match_by_prefix_and_case(funnel):
-    ok(funnel, "pipeline", "create", "Customer Lifecycle", "--template", "contract")
+    ok_json(funnel, "pipeline", "create", "Customer Lifecycle", "--template", "contract")
     deal = add(funnel, "A", "--pipeline", "customer-lifecycle", "--stage", "FIRST_CONTACT")
     assert (deal["pipeline"], deal["stage"]) == ("Customer Lifecycle", "first contact")
-    assert ok(funnel, "move", "1", "obj")["stage"] == "objections"
-    assert ok(funnel, "move", "1", "Contract")["stage"] == "contract"  # exact beats prefix
-    assert ok(funnel, "stage", "set", "pay", "-p", "cust", "--rot-days", "9")["rot_days"] == 9
-    ok(funnel, "pipeline", "create", "x", "--stages", "proof,proposal,price")
+    assert ok_json(funnel, "move", "1", "obj")["stage"] == "objections"
+    assert ok_json(funnel, "move", "1", "Contract")["stage"] == "contract"  # exact beats prefix
+    assert ok_json(funnel, "stage", "set", "pay", "-p", "cust", "--rot-days", "9")["rot_days"] == 9
+    ok_json(funnel, "pipeline", "create", "x", "--stages", "proof,proposal,price")
     fails(
         funnel,
         1,
@@ -630,15 +620,15 @@ def test_stage_and_pipeline_names_match_by_prefix_and_case(funnel):
         "pr",
     )
     assert add(funnel, "B", "--pipeline", "x", "--stage", "prop")["stage"] == "proposal"
-    ok(funnel, "pipeline", "create", "sales team", "--stages", "a")
+    ok_json(funnel, "pipeline", "create", "sales team", "--stages", "a")
     fails(
         funnel, 1, "'sa' matches several pipelines: sales, sales team", "list", "--pipeline", "sa"
     )
-    assert [d["id"] for d in ok(funnel, "list", "--pipeline", "Sales")] == []
+    assert [d["id"] for d in ok_json(funnel, "list", "--pipeline", "Sales")] == []
 
 
 def test_stage_name_from_another_pipeline_is_refused_on_move(funnel):
-    ok(funnel, "pipeline", "create", "renewals", "--stages", "due,quoted,signed")
+    ok_json(funnel, "pipeline", "create", "renewals", "--stages", "due,quoted,signed")
     add(funnel, "A", "--pipeline", "renewals")
     fails(
         funnel,
@@ -648,7 +638,7 @@ def test_stage_name_from_another_pipeline_is_refused_on_move(funnel):
         "1",
         "demo",
     )
-    assert ok(funnel, "move", "1", "sig")["stage"] == "signed"
+    assert ok_json(funnel, "move", "1", "sig")["stage"] == "signed"
 
 
 def test_outcomes_are_not_stages_anywhere(funnel):
@@ -687,20 +677,20 @@ def test_outcomes_are_not_stages_anywhere(funnel):
 
 def test_outcome_words_never_match_a_stage_by_prefix(funnel):
     """`funnel move 1 won` must not move the deal to a stage called "won over"."""
-    ok(funnel, "stage", "add", "won over")
-    ok(funnel, "stage", "add", "lost contact")
+    ok_json(funnel, "stage", "add", "won over")
+    ok_json(funnel, "stage", "add", "lost contact")
     add(funnel, "A")
     fails(funnel, 1, "'won' is an outcome, not a stage: use `funnel won DEAL`", "move", "1", "won")
     fails(
         funnel, 1, "'Lost' is an outcome, not a stage: use `funnel lost DEAL`", "move", "1", "Lost"
     )
-    assert ok(funnel, "show", "1")["stage"] == "lead"
-    assert ok(funnel, "move", "1", "won ov")["stage"] == "won over"
+    assert ok_json(funnel, "show", "1")["stage"] == "lead"
+    assert ok_json(funnel, "move", "1", "won ov")["stage"] == "won over"
 
 
 def test_database_file_mode_unchanged_by_stage_commands(funnel, isolated):
     add(funnel, "A")
-    ok(funnel, "stage", "add", "trial")
+    ok_json(funnel, "stage", "add", "trial")
     assert os.stat(isolated / "funnel.db").st_mode & 0o777 == 0o600
 
 

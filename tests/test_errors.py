@@ -13,25 +13,10 @@ import pytest
 
 import funnelcli.store.connection
 from funnelcli.schema import SCHEMA_VERSION
+from helpers import dump, one_error_line
 
 STAGES = "lead, qualified, contacted, demo, proposal, negotiation"
 DATE_HINT = "(try 2026-12-01, tomorrow, +3d, fri, eom)"
-
-
-def dump(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
-
-
-def one_error_line(stderr: str) -> str:
-    lines = stderr.splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("funnel: error: "), stderr
-    assert stderr.endswith("\n")
-    return lines[0].removeprefix("funnel: error: ")
 
 
 @pytest.fixture

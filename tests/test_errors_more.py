@@ -6,8 +6,6 @@ it means a path beside it."""
 from __future__ import annotations
 
 import os
-import shutil
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -15,18 +13,7 @@ from typing import Any
 
 import pytest
 
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-def one_error_line(stderr: str) -> str:
-    lines = stderr.splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("funnel: error: "), stderr
-    assert "internal error" not in stderr, stderr
-    return lines[0].removeprefix("funnel: error: ")
-
+from helpers import mode, one_error_line, without_root_powers
 
 # -- 13. errors that were exit 70 ------------------------------------------------
 
@@ -101,22 +88,6 @@ def test_a_database_path_too_long_is_one_error(funnel, isolated, monkeypatch, wh
         assert one_error_line(r.stderr) == f"can't open database {path}: File name too long"
     r = funnel("--db", str(path), "list")
     assert one_error_line(r.stderr) == f"can't open database {path}: File name too long"
-
-
-def without_root_powers() -> list[str]:
-    """A command prefix that runs as the owner of the files but without root's
-    power to ignore their modes: nothing for an ordinary user; for root,
-    `unshare --user --map-user=1000` (a user namespace where this uid is 1000,
-    owning the same files, with no capabilities), so a chmod really stops it."""
-    if os.geteuid() != 0:
-        return []
-    prefix = ["unshare", "--user", "--map-user=1000", "--map-group=1000"]
-    if shutil.which("unshare") is None:
-        pytest.skip("running as root, and there is no unshare to drop root's powers")
-    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"running as root, and unshare --user failed: {probe.stderr.strip()}")
-    return prefix
 
 
 def run_cli(prefix: list[str], *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

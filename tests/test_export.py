@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ok
 from test_reports import HISTORY  # the hand-built history the report tests check
 
 EXTRA: list[tuple[str, ...]] = [
@@ -34,12 +35,6 @@ def rich_db(funnel):
         run = funnel(*args)
         assert run.exit_code == 0, (args, run.stderr)
     return funnel
-
-
-def ok(funnel, *args):  # type: ignore[no-untyped-def]
-    run = funnel(*args)
-    assert run.exit_code == 0, (args, run.stderr)
-    return run
 
 
 def _diff(a: object, b: object, path: str = "") -> list[str]:

@@ -8,7 +8,6 @@ all: see test_errors.py.)"""
 from __future__ import annotations
 
 import os
-import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,12 +18,9 @@ from pathlib import Path
 import pytest
 
 from conftest import DIE_MID_WRITE
+from helpers import mode, one_error_line
 
 NOW = datetime(2026, 11, 23, 10, 15)
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
 
 
 def test_first_write_creates_a_private_data_dir_and_database(funnel, isolated, monkeypatch, umask0):
@@ -104,11 +100,6 @@ def unwritable(path: Path) -> Iterator[None]:
         yield
     finally:
         subprocess.run(["chattr", "-i", str(path)], check=True)
-
-
-def one_error_line(stderr: str) -> str:
-    assert stderr.count("\n") == 1 and stderr.startswith("funnel: error: "), stderr
-    return stderr[len("funnel: error: ") : -1]
 
 
 def test_a_read_only_database_file(funnel, isolated):

@@ -14,7 +14,6 @@ import os
 import pty
 import re
 import select
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -22,16 +21,10 @@ from typing import Any
 
 import pytest
 
+from helpers import add, dump, fails, ok_json, show
+
 NOW_UTC = "2026-11-23T10:15:00Z"
 DATE_HINT = "(try 2026-12-01, tomorrow, +3d, fri, eom)"
-
-
-def ok(funnel: Any, *args: str) -> Any:
-    """Run a command that must succeed; return its JSON."""
-    r = funnel(*args, "--format", "json")
-    assert r.exit_code == 0, r.stderr
-    assert r.stderr == ""
-    return r.json()
 
 
 def run(funnel: Any, *args: str) -> str:
@@ -39,19 +32,6 @@ def run(funnel: Any, *args: str) -> str:
     r = funnel(*args)
     assert r.exit_code == 0, r.stderr
     return r.stderr
-
-
-def fails(funnel: Any, code: int, message: str, *args: str) -> None:
-    r = funnel(*args)
-    assert (r.exit_code, r.stderr, r.stdout) == (code, f"funnel: error: {message}\n", "")
-
-
-def add(funnel: Any, title: str, *args: str) -> dict[str, Any]:
-    return ok(funnel, "add", title, *args)
-
-
-def show(funnel: Any, ref: str) -> dict[str, Any]:
-    return ok(funnel, "show", ref)
 
 
 def clock(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
@@ -62,21 +42,13 @@ def due(funnel: Any, *args: str) -> list[tuple[Any, ...]]:
     """`funnel due` as (id, due_state, days_overdue, next_follow_up) rows."""
     return [
         (d["id"], d["due_state"], d["days_overdue"], d["next_follow_up"])
-        for d in ok(funnel, "due", *args)
+        for d in ok_json(funnel, "due", *args)
     ]
 
 
 def stale(funnel: Any, *args: str) -> list[tuple[int, int, int]]:
     """`funnel stale` as (id, idle_days, rot_days) rows."""
-    return [(d["id"], d["idle_days"], d["rot_days"]) for d in ok(funnel, "stale", *args)]
-
-
-def dump(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
+    return [(d["id"], d["idle_days"], d["rot_days"]) for d in ok_json(funnel, "stale", *args)]
 
 
 # -- log: the next follow-up -------------------------------------------------------
@@ -108,7 +80,7 @@ def test_log_schedules_the_default_cadence_of_each_stage(funnel, stage, expected
 
 def test_log_json_is_the_updated_deal(funnel):
     add(funnel, "Acme", "--stage", "demo")
-    deal = ok(funnel, "log", "1", "email")
+    deal = ok_json(funnel, "log", "1", "email")
     assert (deal["id"], deal["next_follow_up"], deal["touches"], deal["updated_at"]) == (
         1,
         "2026-11-28",
@@ -123,7 +95,7 @@ def test_cadence_set_per_stage(funnel):
     run(funnel, "stage", "set", "lead", "--cadence", "0")
     add(funnel, "Acme", "--stage", "demo")
     add(funnel, "Globex", "--follow-up", "+1d")
-    assert ok(funnel, "log", "1", "call")["next_follow_up"] == "2026-11-25"
+    assert ok_json(funnel, "log", "1", "call")["next_follow_up"] == "2026-11-25"
     # Cadence 0: the stage schedules nothing, and the old follow-up is gone.
     assert run(funnel, "log", "2", "call") == (
         "logged call on #2 Globex (lead); no next follow-up\n"
@@ -134,13 +106,13 @@ def test_cadence_set_per_stage(funnel):
 def test_cadence_of_a_custom_pipeline_defaults_to_three_days(funnel):
     run(funnel, "pipeline", "create", "Hiring", "--stages", "screen,interview,offer")
     add(funnel, "Dev", "--pipeline", "hiring", "--stage", "offer")
-    assert ok(funnel, "log", "1", "call")["next_follow_up"] == "2026-11-26"
+    assert ok_json(funnel, "log", "1", "call")["next_follow_up"] == "2026-11-26"
 
 
 def test_cadence_is_the_current_stage_after_a_move(funnel):
     add(funnel, "Acme")
     run(funnel, "move", "1", "negotiation")
-    assert ok(funnel, "log", "1", "meeting")["next_follow_up"] == "2026-11-30"
+    assert ok_json(funnel, "log", "1", "meeting")["next_follow_up"] == "2026-11-30"
 
 
 @pytest.mark.parametrize(
@@ -177,19 +149,19 @@ def test_log_no_next_clears_the_follow_up(funnel):
 def test_log_at_backfills_and_counts_the_cadence_from_the_touch(funnel):
     add(funnel, "Acme", "--stage", "demo", "--at", "2026-11-16")
     # A bare past date is the start of that day; demo's cadence is 5 days.
-    deal = ok(funnel, "log", "1", "call", "on Friday", "--at", "2026-11-20")
+    deal = ok_json(funnel, "log", "1", "call", "on Friday", "--at", "2026-11-20")
     assert (deal["next_follow_up"], deal["last_activity_at"]) == (
         "2026-11-25",
         "2026-11-20T00:00:00Z",
     )
     # With a time; the cadence counts days, not hours.
-    deal = ok(funnel, "log", "1", "email", "--at", "2026-11-22 18:45")
+    deal = ok_json(funnel, "log", "1", "email", "--at", "2026-11-22 18:45")
     assert (deal["next_follow_up"], deal["last_activity_at"]) == (
         "2026-11-27",
         "2026-11-22T18:45:00Z",
     )
     # "today" means now.
-    deal = ok(funnel, "log", "1", "meeting", "--at", "today")
+    deal = ok_json(funnel, "log", "1", "meeting", "--at", "today")
     assert (deal["next_follow_up"], deal["last_activity_at"]) == ("2026-11-28", NOW_UTC)
     assert [(a["kind"], a["at"]) for a in show(funnel, "1")["activities"]] == [
         ("call", "2026-11-20T00:00:00Z"),
@@ -200,15 +172,17 @@ def test_log_at_backfills_and_counts_the_cadence_from_the_touch(funnel):
 
 def test_log_at_long_ago_leaves_the_deal_overdue(funnel):
     add(funnel, "Acme", "--at", "2026-11-02")
-    assert ok(funnel, "log", "1", "call", "--at", "2026-11-17")["next_follow_up"] == "2026-11-20"
+    assert (
+        ok_json(funnel, "log", "1", "call", "--at", "2026-11-17")["next_follow_up"] == "2026-11-20"
+    )
     assert due(funnel) == [(1, "overdue", 3, "2026-11-20")]
 
 
 def test_backfilling_an_older_touch_keeps_the_schedule_of_the_latest(funnel):
     add(funnel, "Acme", "--at", "2026-11-02")
-    assert ok(funnel, "log", "1", "call", "picked up")["next_follow_up"] == "2026-11-26"
+    assert ok_json(funnel, "log", "1", "call", "picked up")["next_follow_up"] == "2026-11-26"
     # Entered late: last week's e-mail does not make today's call overdue.
-    deal = ok(funnel, "log", "1", "email", "last week", "--at", "2026-11-12")
+    deal = ok_json(funnel, "log", "1", "email", "last week", "--at", "2026-11-12")
     assert (deal["next_follow_up"], deal["touches"], deal["last_activity_at"]) == (
         "2026-11-26",
         2,
@@ -216,32 +190,37 @@ def test_backfilling_an_older_touch_keeps_the_schedule_of_the_latest(funnel):
     )
     # ...nor does it undo an explicit schedule; --next and --no-next still rule.
     run(funnel, "follow-up", "1", "2026-12-10")
-    assert ok(funnel, "log", "1", "note", "--at", "2026-11-13")["next_follow_up"] == "2026-12-10"
     assert (
-        ok(funnel, "log", "1", "note", "--at", "2026-11-14", "--next", "fri")["next_follow_up"]
+        ok_json(funnel, "log", "1", "note", "--at", "2026-11-13")["next_follow_up"] == "2026-12-10"
+    )
+    assert (
+        ok_json(funnel, "log", "1", "note", "--at", "2026-11-14", "--next", "fri")["next_follow_up"]
         == "2026-11-27"
     )
     assert (
-        ok(funnel, "log", "1", "note", "--at", "2026-11-15", "--no-next")["next_follow_up"] is None
+        ok_json(funnel, "log", "1", "note", "--at", "2026-11-15", "--no-next")["next_follow_up"]
+        is None
     )
 
 
 def test_touches_and_last_activity(funnel):
     add(funnel, "Acme", "--at", "2026-11-02")
     add(funnel, "Globex")
-    assert [(d["touches"], d["last_activity_at"]) for d in ok(funnel, "list")] == [
+    assert [(d["touches"], d["last_activity_at"]) for d in ok_json(funnel, "list")] == [
         (0, None),
         (0, None),
     ]
-    ok(funnel, "log", "1", "call", "--at", "2026-11-10 09:00")
-    ok(funnel, "log", "1", "email")
-    ok(funnel, "log", "1", "note", "--at", "2026-11-05")  # older: last stays
-    deals = ok(funnel, "list")
+    ok_json(funnel, "log", "1", "call", "--at", "2026-11-10 09:00")
+    ok_json(funnel, "log", "1", "email")
+    ok_json(funnel, "log", "1", "note", "--at", "2026-11-05")  # older: last stays
+    deals = ok_json(funnel, "list")
     assert [(d["id"], d["touches"], d["last_activity_at"]) for d in deals] == [
         (1, 3, NOW_UTC),
         (2, 0, None),
     ]
-    assert [(d["touches"], d["last_activity_at"]) for d in ok(funnel, "due", "--within", "3")] == [
+    assert [
+        (d["touches"], d["last_activity_at"]) for d in ok_json(funnel, "due", "--within", "3")
+    ] == [
         (3, NOW_UTC),
         (0, None),
     ]
@@ -249,9 +228,9 @@ def test_touches_and_last_activity(funnel):
 
 def test_show_lists_the_activities(funnel):
     add(funnel, "Acme", "--at", "2026-11-16")
-    ok(funnel, "log", "1", "email", "--at", "2026-11-20 09:05", "--no-next")
-    ok(funnel, "log", "1", "Call", "sent pricing")
-    ok(funnel, "log", "1", "demo", "ran the demo", "--at", "2026-11-18")
+    ok_json(funnel, "log", "1", "email", "--at", "2026-11-20 09:05", "--no-next")
+    ok_json(funnel, "log", "1", "Call", "sent pricing")
+    ok_json(funnel, "log", "1", "demo", "ran the demo", "--at", "2026-11-18")
     assert show(funnel, "1")["activities"] == [
         {"id": 3, "kind": "demo", "note": "ran the demo", "at": "2026-11-18T00:00:00Z"},
         {"id": 1, "kind": "email", "note": None, "at": "2026-11-20T09:05:00Z"},
@@ -278,8 +257,8 @@ def test_kinds_are_case_folded(funnel, typed, kind):
 
 def test_any_kind_when_kinds_are_not_restricted(funnel):
     add(funnel, "Acme")
-    ok(funnel, "log", "1", "webinar")
-    ok(funnel, "log", "1", "linkedin")
+    ok_json(funnel, "log", "1", "webinar")
+    ok_json(funnel, "log", "1", "linkedin")
     assert [a["kind"] for a in show(funnel, "1")["activities"]] == ["webinar", "linkedin"]
 
 
@@ -291,12 +270,12 @@ def test_restricted_kinds(funnel, isolated):
     fails(funnel, 1, f"unknown activity kind 'demo' {allowed}", "log", "1", "demo")
     fails(funnel, 1, f"unknown activity kind 'sms' {allowed}", "log", "1", "SMS")
     assert dump(isolated / "funnel.db") == before
-    ok(funnel, "log", "1", "EMAIL")
-    ok(funnel, "log", "1", "Meeting")
+    ok_json(funnel, "log", "1", "EMAIL")
+    ok_json(funnel, "log", "1", "Meeting")
     assert [a["kind"] for a in show(funnel, "1")["activities"]] == ["email", "meeting"]
     # Empty again: any kind.
     run(funnel, "config", "set", "activity_kinds", "")
-    ok(funnel, "log", "1", "demo")
+    ok_json(funnel, "log", "1", "demo")
     assert show(funnel, "1")["touches"] == 3
 
 
@@ -328,7 +307,7 @@ def test_follow_up_clear(funnel):
     add(funnel, "Acme", "--follow-up", "tomorrow")
     assert run(funnel, "follow-up", "1", "--clear") == "#1 Acme (lead): no next follow-up\n"
     assert show(funnel, "1")["next_follow_up"] is None
-    assert ok(funnel, "follow-up", "1", "+2d")["next_follow_up"] == "2026-11-25"
+    assert ok_json(funnel, "follow-up", "1", "+2d")["next_follow_up"] == "2026-11-25"
 
 
 def test_snooze_and_wake(funnel):
@@ -342,7 +321,7 @@ def test_snooze_and_wake(funnel):
         "budget opens in January",
     )
     # A time of day is dropped: a snooze lasts whole days.
-    deal = ok(funnel, "snooze", "1", "tomorrow 15:00")
+    deal = ok_json(funnel, "snooze", "1", "tomorrow 15:00")
     assert (deal["snoozed_until"], deal["snooze_reason"]) == ("2026-11-24", None)
     assert run(funnel, "snooze", "1", "--clear") == "#1 Acme (lead): awake\n"
     deal = show(funnel, "1")
@@ -356,8 +335,8 @@ def test_snooze_hides_from_due_and_stale_until_the_date(funnel, monkeypatch):
     clock(monkeypatch, "2026-11-23T10:15")
     assert due(funnel) == [(1, "overdue", 18, "2026-11-05"), (2, "unscheduled", None, None)]
     assert stale(funnel) == [(1, 21, 14), (2, 21, 14)]
-    ok(funnel, "snooze", "1", "2026-11-26", "--reason", "back from holiday")
-    ok(funnel, "snooze", "2", "wed")
+    ok_json(funnel, "snooze", "1", "2026-11-26", "--reason", "back from holiday")
+    ok_json(funnel, "snooze", "2", "wed")
     for now in ("2026-11-23T10:15", "2026-11-24T23:59", "2026-11-25T08:00"):
         clock(monkeypatch, now)
         wed = now.startswith("2026-11-25")
@@ -377,9 +356,9 @@ def test_snooze_hides_from_due_and_stale_until_the_date(funnel, monkeypatch):
 
 def test_snooze_clear_wakes_the_deal_now(funnel):
     add(funnel, "Acme", "--follow-up", "today")
-    ok(funnel, "snooze", "1", "+1w")
+    ok_json(funnel, "snooze", "1", "+1w")
     assert due(funnel) == []
-    ok(funnel, "snooze", "1", "--clear")
+    ok_json(funnel, "snooze", "1", "--clear")
     assert due(funnel) == [(1, "today", 0, "2026-11-23")]
 
 
@@ -491,7 +470,7 @@ def test_due_later_the_same_day(funnel, week, monkeypatch):
 
 
 def test_due_json_is_deal_objects(funnel, week):
-    items = ok(funnel, "due")
+    items = ok_json(funnel, "due")
     assert list(items[0])[-2:] == ["due_state", "days_overdue"]
     assert items[0]["id"] == 2 and items[0]["title"] == "Late five"
     deal = show(funnel, "2")
@@ -518,7 +497,7 @@ def test_due_plain_when_piped(funnel, week):
 
 
 def test_due_csv_and_jsonl(funnel, week):
-    items = ok(funnel, "due", "--within", "3")
+    items = ok_json(funnel, "due", "--within", "3")
     r = funnel("due", "--within", "3", "--format", "jsonl")
     assert r.exit_code == 0
     assert [json.loads(line) for line in r.stdout.splitlines()] == items
@@ -639,11 +618,11 @@ def test_stale_idle_since_the_later_of_stage_entry_and_last_touch(funnel, monkey
     add(funnel, "Initech", "--at", "2026-11-01")
     add(funnel, "Fresh")
     run(funnel, "move", "2", "demo", "--at", "2026-11-20")  # demo: rot 14
-    ok(funnel, "log", "2", "call", "--at", "2026-11-10")  # before the move: doesn't count
-    ok(funnel, "log", "3", "call", "--at", "2026-11-12")
+    ok_json(funnel, "log", "2", "call", "--at", "2026-11-10")  # before the move: doesn't count
+    ok_json(funnel, "log", "3", "call", "--at", "2026-11-12")
     # Acme: idle since 11-01 (22 days); Globex since the move (3); Initech since the call (11).
     assert stale(funnel) == [(1, 22, 14)]
-    record = ok(funnel, "stale")[0]
+    record = ok_json(funnel, "stale")[0]
     assert (record["title"], record["stage_entered_at"], record["last_activity_at"]) == (
         "Acme",
         "2026-11-01T00:00:00Z",
@@ -654,7 +633,7 @@ def test_stale_idle_since_the_later_of_stage_entry_and_last_touch(funnel, monkey
     clock(monkeypatch, "2026-11-27T00:00")
     assert stale(funnel) == [(1, 26, 14), (3, 15, 14)]
     # A touch makes a deal fresh again.
-    ok(funnel, "log", "1", "email")
+    ok_json(funnel, "log", "1", "email")
     assert stale(funnel) == [(3, 15, 14)]
 
 
@@ -674,7 +653,7 @@ def test_a_future_follow_up_does_not_hide_staleness(funnel):
     assert show(funnel, "1")["next_follow_up"] == "2026-12-23"
     assert stale(funnel) == [(1, 22, 14)]
     assert due(funnel) == []
-    ok(funnel, "snooze", "1", "2026-12-23")
+    ok_json(funnel, "snooze", "1", "2026-12-23")
     assert stale(funnel) == []
 
 

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 import funnelcli.render.output
 from funnelcli.cli import app
 from funnelcli.config import DEFAULTS
+from helpers import ok
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -48,12 +49,6 @@ HOSTILE = {
     "backspace": "abc\x08\x08\x08xyz",
     "carriage return": "typed\rover",  # a CSV cell that must be quoted
 }
-
-
-def ok(funnel: Any, *args: str) -> Any:
-    run = funnel(*args)
-    assert run.exit_code == 0, (args, run.stderr)
-    return run
 
 
 def one_error_line(run: Any) -> str:

@@ -8,16 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ok
+
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
-
-
-def ok(funnel, *args):  # type: ignore[no-untyped-def]
-    run = funnel(*args)
-    assert run.exit_code == 0, run.stderr
-    return run
 
 
 def deals(funnel) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]

@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from helpers import ok
+
 EDITS: dict[str, list[list[str]]] = {
     "removed": [["stage", "remove", "negotiation"]],
     "renamed": [
@@ -36,12 +38,6 @@ EDITS: dict[str, list[list[str]]] = {
         ["stage", "remove", "b", "--pipeline", "empty"],
     ],
 }
-
-
-def ok(funnel, *args):  # type: ignore[no-untyped-def]
-    run = funnel(*args)
-    assert run.exit_code == 0, (args, run.stderr)
-    return run
 
 
 def stages(funnel, *db: str) -> dict[str, object]:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ import pytest
 
 import funnelcli
 from funnelcli.render.output import Column, Output
+from helpers import ok_json
 
 # Control characters no table, view or message may print raw (newline aside).
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -33,12 +34,6 @@ NASTY_ORG = "Org\x1b]0;pwned\x07\u2066x"
 SHOWN_TITLE = "Evil\\x1b[31mred\\x9b2J\\x00nul\\u202eoknat"
 SHOWN_ORG = "Org\\x1b]0;pwned\\x07\\u2066x"
 FUNNEL = shutil.which("funnel") or str(Path(sys.executable).with_name("funnel"))
-
-
-def ok(funnel: Any, *args: str) -> Any:
-    r = funnel(*args, "--format", "json")
-    assert r.exit_code == 0, r.stderr
-    return r.json()
 
 
 # -- markup and control characters ----------------------------------------------
@@ -53,7 +48,7 @@ def test_rich_markup_is_literal(funnel):
     assert "#1 [bold]x[/bold]\n" in shown
     assert "  org            Acme [/]\n" in shown
     assert "  tags           [red]\n" in shown
-    deal = ok(funnel, "show", "1")
+    deal = ok_json(funnel, "show", "1", quiet=False)
     assert (deal["title"], deal["org"], deal["tags"]) == ("[bold]x[/bold]", "Acme [/]", ["[red]"])
 
 
@@ -89,11 +84,11 @@ def test_control_characters_are_stored_exactly_and_shown_escaped(funnel):
     assert r.exit_code == 0
     assert r.stderr == f"added #1 {SHOWN_TITLE} (lead)\n"
     # json round-trips every character
-    deal = ok(funnel, "show", "1")
+    deal = ok_json(funnel, "show", "1", quiet=False)
     assert (deal["title"], deal["org"], deal["contact"]) == (NASTY_TITLE, NASTY_ORG, "a\tb")
     assert deal["fields"] == {"k\x1b": "v\x9b"}
     assert deal["activities"][0]["note"] == "x\x1b[2Jy"
-    assert [d["title"] for d in ok(funnel, "list")] == [NASTY_TITLE]
+    assert [d["title"] for d in ok_json(funnel, "list", quiet=False)] == [NASTY_TITLE]
     jsonl = funnel("list", "--format", "jsonl").stdout
     assert json.loads(jsonl)["org"] == NASTY_ORG
     # and the JSON text itself carries them only as escapes
@@ -119,7 +114,7 @@ def test_control_characters_are_stored_exactly_and_shown_escaped(funnel):
 def test_control_characters_in_stage_and_pipeline_names(funnel):
     r = funnel("pipeline", "create", "p\x1bq", "--stages", "a\x9bb,c")
     assert r.stderr == "created pipeline p\\x1bq: a\\x9bb, c\n"
-    assert ok(funnel, "pipeline", "list")[1]["name"] == "p\x1bq"
+    assert ok_json(funnel, "pipeline", "list", quiet=False)[1]["name"] == "p\x1bq"
     assert not RAW.search(funnel("pipeline", "list").stdout)
     r = funnel("stage", "rename", "a", "z\u202e", "--pipeline", "p")
     assert r.stderr == "renamed to stage z\\u202e\n"
@@ -151,7 +146,7 @@ def test_json_is_the_only_thing_on_stdout(funnel):
         r = funnel(*args, "--format", "json")
         assert (r.exit_code, r.stderr) == (0, ""), args
         json.loads(r.stdout)
-    assert ok(funnel, "show", "1")["value"] == 1200.5
+    assert ok_json(funnel, "show", "1", quiet=False)["value"] == 1200.5
 
 
 def test_table_commands_print_no_json(funnel):
@@ -163,7 +158,9 @@ def test_table_commands_print_no_json(funnel):
 
 
 def test_unicode_text_is_utf8_not_escaped(funnel):
-    ok(funnel, "add", "Zażółć gęślą jaźń", "--org", "Київ 🚀", "--value", "₴1 000")
+    ok_json(
+        funnel, "add", "Zażółć gęślą jaźń", "--org", "Київ 🚀", "--value", "₴1 000", quiet=False
+    )
     r = funnel("show", "1", "--format", "json")
     assert '"title": "Zażółć gęślą jaźń"' in r.stdout
     assert '"org": "Київ 🚀"' in r.stdout
@@ -231,7 +228,7 @@ def _run_in_pty(args: list[str], env: dict[str, str]) -> tuple[int, str]:
     ],
 )
 def test_no_color_in_a_real_terminal(funnel, command, shown):
-    ok(funnel, "add", "Acme", "--org", "[b]Org[/b]", "--value", "10")
+    ok_json(funnel, "add", "Acme", "--org", "[b]Org[/b]", "--value", "10", quiet=False)
     env = {**os.environ, "COLUMNS": "120", "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
     code, coloured = _run_in_pty([FUNNEL, *command], env)

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-
-def _ok(funnel, *args):  # type: ignore[no-untyped-def]
-    r = funnel(*args)
-    assert r.exit_code == 0, r.stderr
-    return r
+from helpers import ok
 
 
 def test_metrics_and_funnel_against_the_previous_period(funnel):
     # Previous period [2026-10-23, 2026-11-07): deals 1, 2 created; 1 won, 2 lost.
-    _ok(funnel, "add", "A", "--value", "100", "--at", "2026-10-25")
-    _ok(funnel, "add", "B", "--value", "300", "--at", "2026-10-26")
-    _ok(funnel, "won", "1", "--at", "2026-10-30")
-    _ok(funnel, "lost", "2", "--reason", "x", "--at", "2026-11-02")
+    ok(funnel, "add", "A", "--value", "100", "--at", "2026-10-25")
+    ok(funnel, "add", "B", "--value", "300", "--at", "2026-10-26")
+    ok(funnel, "won", "1", "--at", "2026-10-30")
+    ok(funnel, "lost", "2", "--reason", "x", "--at", "2026-11-02")
     # This period [2026-11-07, 2026-11-22): deals 3, 4, 5 created; 3 and 4 won.
-    _ok(funnel, "add", "C", "--value", "200", "--at", "2026-11-08")
-    _ok(funnel, "add", "D", "--value", "400", "--at", "2026-11-09")
-    _ok(funnel, "add", "E", "--at", "2026-11-10")
-    _ok(funnel, "move", "3", "demo", "--at", "2026-11-10")
-    _ok(funnel, "won", "3", "--at", "2026-11-12")
-    _ok(funnel, "won", "4", "--at", "2026-11-19")
+    ok(funnel, "add", "C", "--value", "200", "--at", "2026-11-08")
+    ok(funnel, "add", "D", "--value", "400", "--at", "2026-11-09")
+    ok(funnel, "add", "E", "--at", "2026-11-10")
+    ok(funnel, "move", "3", "demo", "--at", "2026-11-10")
+    ok(funnel, "won", "3", "--at", "2026-11-12")
+    ok(funnel, "won", "4", "--at", "2026-11-19")
     args = ("--since", "2026-11-07", "--until", "2026-11-22", "--compare", "previous")
-    m = _ok(funnel, "report", "metrics", *args, "--format", "json").json()
+    m = ok(funnel, "report", "metrics", *args, "--format", "json").json()
     # now: won 2, lost 0 → win rate 100; before: won 1, lost 1 → 50
     assert (m["won"], m["lost"], m["win_rate"]) == (2, 0, 100.0)
     assert (m["previous"]["won"], m["previous"]["lost"], m["previous"]["win_rate"]) == (1, 1, 50.0)
@@ -35,14 +31,14 @@ def test_metrics_and_funnel_against_the_previous_period(funnel):
     assert m["change"]["avg_deal_size"] == 200
     assert m["change"]["conversion_rate"] == 16.67
     assert m["change"]["won"] == 1
-    f = _ok(funnel, "report", "funnel", *args, "--format", "json").json()
+    f = ok(funnel, "report", "funnel", *args, "--format", "json").json()
     lead = f["stages"][0]
     # now: 3 created, 2 won → reached(lead)=3, reached(qualified)=2 → 66.67;
     # before: 2 created, 1 won → reached 2 → 1 → 50.0
     assert (lead["reached"], lead["conversion_to_next"]) == (3, 66.67)
     assert f["previous"]["stages"][0]["conversion_to_next"] == 50.0
     assert lead["change"]["conversion_to_next"] == 16.67
-    table = _ok(funnel, "report", "funnel", *args).stdout
+    table = ok(funnel, "report", "funnel", *args).stdout
     assert "+16.7 pts" in table
 
 

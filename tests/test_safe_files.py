@@ -23,13 +23,9 @@ from typing import Any
 
 import pytest
 
+from helpers import ok, one_error_line
+
 STAMP = "20261123T101500"  # FUNNEL_NOW of every test, as a restore names its copy
-
-
-def ok(funnel: Any, *args: str) -> Any:
-    run = funnel(*args)
-    assert run.exit_code == 0, (args, run.stderr)
-    return run
 
 
 def titles(db: Path) -> list[str]:
@@ -53,12 +49,6 @@ def cli(
         check=False,
         **kwargs,
     )
-
-
-def one_error_line(stderr: str) -> str:
-    assert stderr.count("\n") == 1 and stderr.startswith("funnel: error: "), stderr
-    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
-    return stderr[len("funnel: error: ") : -1]
 
 
 @pytest.fixture

@@ -10,18 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ok
+
 BASE: list[tuple[str, ...]] = [
     ("add", "Acme", "--value", "1200", "--org", "Acme Inc", "--tag", "smb", "--at", "2026-11-01"),
     ("add", "Globex", "--value", "800", "--field", "region=north", "--at", "2026-11-02"),
     ("move", "1", "demo", "--at", "2026-11-05"),
     ("log", "2", "call", "first call", "--at", "2026-11-06"),
 ]
-
-
-def ok(funnel, *args):  # type: ignore[no-untyped-def]
-    run = funnel(*args)
-    assert run.exit_code == 0, (args, run.stderr)
-    return run
 
 
 def snapshot(funnel) -> dict[str, object]:  # type: ignore[no-untyped-def]

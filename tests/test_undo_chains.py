@@ -12,19 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-
-def ok(funnel, *args):  # type: ignore[no-untyped-def]
-    run = funnel(*args)
-    assert run.exit_code == 0, (args, run.stderr)
-    return run
-
-
-def refused(funnel, *args) -> str:  # type: ignore[no-untyped-def]
-    run = funnel(*args)
-    assert run.exit_code == 1, (args, run.stdout, run.stderr)
-    assert run.stderr.startswith("funnel: error: ")
-    assert run.stderr.count("\n") == 1
-    return str(run.stderr)
+from helpers import ok, refused
 
 
 def history(funnel, deal: str) -> list[tuple[str | None, str]]:  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ import typer.main
 
 from funnelcli.cli import app
 from funnelcli.schema import FURTHEST_STAGE, SCHEMA_VERSION
+from helpers import ok
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 _spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
@@ -79,12 +80,6 @@ def user_version(path: Path) -> int:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
     finally:
         conn.close()
-
-
-def ok(funnel: Any, *args: str) -> Any:
-    run = funnel(*args)
-    assert run.exit_code == 0, (args, run.stderr)
-    return run
 
 
 def install(version: int, isolated: Path) -> tuple[Path, bytes]:

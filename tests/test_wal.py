@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import sqlite3
-import stat
 import subprocess
 import sys
 import time
@@ -25,14 +24,11 @@ import pytest
 import funnelcli.store.connection
 from conftest import DIE_MID_WRITE
 from funnelcli.store import Store
+from helpers import mode, ok, without_root_powers
 
 NOW = datetime(2026, 11, 23, 10, 15)
 PATIENCE_S = 5.0  # the busy timeout in these tests: a blocked writer fails after it
 PROMPT_S = 1.5  # what "promptly" means, well under PATIENCE_S
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
 
 
 def journal_mode(db: Path) -> str:
@@ -41,12 +37,6 @@ def journal_mode(db: Path) -> str:
         return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
     finally:
         conn.close()
-
-
-def ok(funnel: Any, *args: str) -> Any:
-    run = funnel(*args)
-    assert run.exit_code == 0, (args, run.stderr)
-    return run
 
 
 def test_a_new_database_is_in_wal_mode_with_synchronous_full(funnel, isolated):
@@ -256,12 +246,6 @@ def test_the_backup_before_an_upgrade_holds_what_is_still_in_the_log(funnel, iso
     notes = [r[0] for r in conn.execute("SELECT note FROM activities")]
     conn.close()
     assert "only in the log" in notes
-
-
-def without_root_powers() -> list[str]:
-    from test_errors_more import without_root_powers as prefix
-
-    return prefix()
 
 
 def test_a_read_only_wal_database_is_read_without_adding_files(funnel, isolated):
