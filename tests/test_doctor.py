@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import typer.main
-import typer.testing
 from typer.testing import CliRunner
 
 from funnelcli.cli import app
@@ -80,14 +78,12 @@ SESSION = [
 
 def _build(path: Path, csv: Path) -> None:
     """The clean database, built once through the CLI."""
-    command = typer.main.get_command(app)
     runner = CliRunner()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FUNNEL_DB", str(path))
         mp.setenv("FUNNEL_CONFIG", str(path.with_suffix(".toml")))
         mp.setenv("FUNNEL_NOW", NOW)
         mp.setenv("TZ", "UTC")
-        mp.setattr(typer.testing, "_get_command", lambda _app: command)
         for args in SESSION:
             args = [a.replace("{import}", str(csv)) for a in args]
             result = runner.invoke(app, args)
