@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
-from funnelcli.cli.group import did
 from funnelcli.cli.options import PipelineOpt
 from funnelcli.cli.state import state
 from funnelcli.errors import StorageError, UsageError
@@ -226,7 +225,7 @@ def export_cmd(
         if tmp is not None:
             with suppress(OSError):
                 tmp.unlink()  # a failed run leaves nothing behind
-    did(f"the export was written to {output}")
+    state(ctx).done.append(f"the export was written to {output}")
     Output("table").message(safe(f"exported {n} deal{'s' if n != 1 else ''} to {output}"))
 
 
@@ -301,7 +300,7 @@ def backup_cmd(
 
     st = state(ctx)
     backup(st.context(write=False), st.db_path(), path, force=force)
-    did(f"the backup was written to {path}")
+    st.done.append(f"the backup was written to {path}")
     Output("table").message(safe(f"backed up to {path}"))
 
 
@@ -319,7 +318,7 @@ def restore_cmd(
 
     st = state(ctx)
     kept = restore(st.db_path(), path, st.now)
-    did(
+    st.done.append(
         f"the database was restored from {path}"
         + (f", the replaced one kept at {kept}" if kept else "")
     )

@@ -78,18 +78,9 @@ def flush_stdout(code: int) -> int:
     return code
 
 
-# What this run has done for good besides database changes (a restore, a file
-# renamed into place), in words: if printing then fails, the error says so.
-done: list[str] = []
-
-
-def did(what: str) -> None:
-    done.append(what)
-
-
 def _saved(ctx: Any) -> list[str]:
     """What this run committed, in words (the change log numbers changes)."""
-    what = list(done)
+    what = list(getattr(ctx.find_root().obj, "done", ()))
     ids: list[str] = []
     for store in getattr(ctx.find_root().obj, "_stores", ()):
         for change in getattr(store, "saved", ()):
@@ -136,7 +127,6 @@ class FunnelGroup(TyperGroup):
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Usage errors (bad flag, missing argument) as one line too, exit 2,
         instead of Typer's boxed panel."""
-        done.clear()
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         sys.exit(flush_stdout(self._run(*args, **kwargs)))

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 class AppState:
     argv: list[str] = field(default_factory=list)  # the command line, after `funnel`
     db_option: Path | None = None
+    # What this run has done for good besides database changes (a restore, a
+    # file renamed into place), in words: if printing then fails, the error says so.
+    done: list[str] = field(default_factory=list)
     _config: Config | None = field(default=None, repr=False)
     _now: datetime | None = field(default=None, repr=False)
     _stores: list[Store] = field(default_factory=list, repr=False)
