@@ -8,6 +8,8 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from funnelcli.config import Config
 from funnelcli.services import Context
 from funnelcli.services.deals import DealChanges, add_deal, close_deal, move_deal
@@ -39,6 +41,7 @@ def _worker(path: str, worker: int, errors: multiprocessing.Queue) -> None:  # t
         errors.put(f"worker {worker}: {type(exc).__name__}: {exc}")
 
 
+@pytest.mark.slow
 def test_parallel_writers_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     Store.open(path, for_write=True, now=NOW).close()

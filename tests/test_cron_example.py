@@ -144,6 +144,7 @@ def test_no_mail_command_falls_back_to_stdout(deals, bin_dir, tmp_path):
     assert r.stdout == f"{SUBJECT}\n{LIST}"
 
 
+@pytest.mark.slow
 def test_empty_list_sends_and_writes_nothing(funnel, bin_dir, tmp_path):
     install_fake_mail(bin_dir)
     out = tmp_path / "today.txt"

@@ -100,6 +100,7 @@ def run_cli(prefix: list[str], *args: str, env: dict[str, str]) -> subprocess.Co
     )
 
 
+@pytest.mark.slow
 def test_a_database_in_a_directory_it_may_not_enter(funnel, isolated):
     prefix = without_root_powers()
     locked = isolated / "locked"

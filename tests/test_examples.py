@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# Each runs an example script as its own processes: the slow path.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -784,6 +784,7 @@ BAD: list[tuple[list[str], str]] = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "message"), BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_changes_nothing(funnel, db, args, message):
     before = dump(db)

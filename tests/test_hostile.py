@@ -293,6 +293,7 @@ def examples(default: int) -> int:
     return int(os.environ.get("FUNNEL_FUZZ_EXAMPLES", default))
 
 
+@pytest.mark.slow
 @settings(
     max_examples=examples(250),
     deadline=None,
@@ -468,6 +469,7 @@ def test_a_terminal_sees_no_escapes_either(funnel, monkeypatch):
         assert_inert(run.stdout)
 
 
+@pytest.mark.slow
 def test_ten_megabytes_of_text(funnel, isolated, monkeypatch):
     big = ("0123456789" * 9 + "é\x1b[2J\u202e\n") * 100_000  # ~10 MB, hostile all along
     assert len(big.encode()) >= 10_000_000
@@ -523,6 +525,7 @@ records = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=examples(40),
     deadline=None,
@@ -618,6 +621,7 @@ def test_unknown_home_in_the_environment(funnel, isolated, monkeypatch):
     one_error_line(funnel("config", "get"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [

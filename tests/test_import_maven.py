@@ -20,7 +20,7 @@ import pytest
 
 from conftest import MAVEN
 
-pytestmark = pytest.mark.maven
+pytestmark = [pytest.mark.maven, pytest.mark.slow]
 
 MAPPING = (
     "--pipeline", "maven",

@@ -64,6 +64,7 @@ def edited(funnel, edits: list[list[str]]) -> None:  # type: ignore[no-untyped-d
         ok(funnel, *args)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flags", [[], ["--create-stages"]], ids=["plain", "create-stages"])
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
 @pytest.mark.parametrize("case", list(EDITS))

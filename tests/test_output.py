@@ -219,6 +219,7 @@ def _run_in_pty(args: list[str], env: dict[str, str]) -> tuple[int, str]:
     return proc.returncode, b"".join(chunks).decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("command", "shown"),
     [
@@ -274,6 +275,7 @@ def test_python_m_funnelcli_version():
     assert (r.returncode, r.stdout, r.stderr) == (0, f"funnel {funnelcli.__version__}\n", "")
 
 
+@pytest.mark.slow
 def test_python_m_funnelcli_is_the_same_program(isolated):
     r = run([sys.executable, "-m", "funnelcli", "add", "Acme", "--format", "json"])
     assert (r.returncode, r.stderr) == (0, "")
@@ -341,6 +343,7 @@ def two_thousand_deals(isolated: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fmt", "first"),
     [("table", "  ID  Title"), ("json", "["), ("jsonl", '{"id": 1, '), ("csv", "id,uuid,")],
@@ -362,6 +365,7 @@ def test_closed_pipe_is_quiet(two_thousand_deals, fmt, first, program):
     assert err.read_text() == ""
 
 
+@pytest.mark.slow
 def test_whole_list_of_two_thousand(two_thousand_deals):
     r = run([FUNNEL, "list", "--format", "jsonl"])
     assert (r.returncode, r.stderr) == (0, "")

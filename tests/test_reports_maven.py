@@ -17,7 +17,7 @@ import pytest
 
 from maven_csv import Row
 
-pytestmark = pytest.mark.maven
+pytestmark = [pytest.mark.maven, pytest.mark.slow]
 
 OPEN = ("Prospecting", "Engaging")
 

@@ -493,6 +493,7 @@ def in_a_terminal(*args: str) -> str:
     return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
+@pytest.mark.slow
 def test_owners_and_forecast_in_a_terminal(history):
     # at a terminal the tables are rich's (ruled), with the same figures
     text = in_a_terminal("report", "owners")

@@ -26,7 +26,7 @@ import pytest
 import maven_csv
 from maven_csv import Row
 
-pytestmark = pytest.mark.maven
+pytestmark = [pytest.mark.maven, pytest.mark.slow]
 
 OPEN = ("Prospecting", "Engaging")
 STAGES = ["Prospecting", "Engaging"]

@@ -244,6 +244,7 @@ def test_export_to_a_full_device_is_an_error(funnel, isolated):
     assert one_error_line(r.stderr) == "can't write /dev/full: No space left on device"
 
 
+@pytest.mark.slow
 @needs_dev_full
 def test_a_list_into_a_full_device_is_one_error_line(funnel, isolated):
     ok(funnel, "add", "A")
@@ -287,6 +288,7 @@ def test_a_saved_change_whose_output_fails_says_it_was_saved(funnel, isolated):
     assert titles(isolated / "funnel.db") == ["A", "B"]
 
 
+@pytest.mark.slow
 @needs_dev_full
 def test_a_saved_change_says_so_by_its_exit_code_when_nothing_can_be_printed(isolated):
     with open("/dev/full", "w") as full:
@@ -302,6 +304,7 @@ def test_a_saved_change_says_so_by_its_exit_code_when_nothing_can_be_printed(iso
     assert titles(isolated / "funnel.db") == ["A", "B"]
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_is_still_quiet(funnel, isolated):
     for i in range(300):
         ok(funnel, "add", f"Deal {i}")

@@ -77,6 +77,7 @@ def test_undo_a_reopen(base):
     assert snapshot(base) == before
 
 
+@pytest.mark.slow
 def test_undo_an_import_as_one_unit(base, isolated):
     before = snapshot(base)
     rows = "title,value,stage,created_at\n" + "".join(

@@ -305,6 +305,7 @@ def test_an_upgraded_database_never_reuses_an_id_the_change_log_holds(funnel, is
             assert "AUTOINCREMENT" in sql, table
 
 
+@pytest.mark.slow
 def test_prune_gives_the_space_of_an_undone_import_back(funnel, isolated):
     rows = "".join(f"Lead {i} {'x' * 200},e{i}\n" for i in range(3000))
     (isolated / "in.csv").write_text("title,external_id\n" + rows)
@@ -361,6 +362,7 @@ def _args(step: tuple[object, ...]) -> list[str]:
             return [str(part) for part in step]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,

@@ -107,6 +107,7 @@ def blocked_in_write(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_paused_export_does_not_block_funnel_add(funnel, isolated, monkeypatch):
     """`funnel export | less` with the pager paused: the export has filled the
     pipe and waits, inside its read transaction. `funnel add` commits at once,
@@ -248,6 +249,7 @@ def test_the_backup_before_an_upgrade_holds_what_is_still_in_the_log(funnel, iso
     assert "only in the log" in notes
 
 
+@pytest.mark.slow
 def test_a_read_only_wal_database_is_read_without_adding_files(funnel, isolated):
     """A WAL file needs its -shm to be read; a file (or directory) this user
     may not write is read `immutable` instead, so nothing is added beside it:
@@ -283,6 +285,7 @@ def test_a_read_only_wal_database_is_read_without_adding_files(funnel, isolated)
     assert cli("list").stdout.count("Second") == 2
 
 
+@pytest.mark.slow
 def test_a_writer_killed_mid_write_leaves_a_log_the_next_command_recovers(funnel, isolated):
     db = isolated / "funnel.db"
     ok(funnel, "add", "First")
