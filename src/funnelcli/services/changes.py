@@ -86,7 +86,7 @@ def _tracked(ctx: Context) -> bool:
 
 
 def undo(ctx: Context, ref: str | None = None) -> UndoResult:
-    from funnelcli.migrations import UNDO_TABLES
+    from funnelcli.schema import UNDO_TABLES
 
     store = ctx.store
     with store.write():
