@@ -10,11 +10,12 @@ import csv
 import io
 import json
 import re
+import time
 from typing import Any
 
 import pytest
 
-from helpers import add, fails, ok_json, show
+from helpers import add, fails, ok_json, one_error, show
 
 NOW_UTC = "2026-11-23T10:15:00Z"
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -1086,3 +1087,37 @@ def test_deleted_deal_number_is_not_reused(funnel):
     add(funnel, "B")
     ok_json(funnel, "delete", "2", "--yes")
     assert add(funnel, "C")["id"] == 3
+
+
+def test_edit_needs_something_to_change(funnel):
+    funnel("add", "a")
+    one_error(funnel("edit", "1"), 1, "nothing to change")
+
+
+def test_closed_deals_take_no_follow_up_through_edit(funnel):
+    funnel("add", "a")
+    funnel("won", "1")
+    one_error(funnel("edit", "1", "--follow-up", "tomorrow"), 1, "closed deal has no follow-ups")
+
+
+def test_won_value_must_be_an_amount_in_the_deals_currency(funnel):
+    funnel("add", "a", "--value", "100")
+    one_error(funnel("won", "1", "--value", ""), 1, "give the final amount")
+    one_error(funnel("won", "1", "--value", "100 EUR"), 1, "is in EUR but deal 1 is in USD")
+    assert funnel("show", "1", "--format", "json").json()["status"] == "open"
+
+
+def test_at_with_no_at_given_says_now(funnel, monkeypatch):
+    funnel("add", "a", "--at", "2026-11-20")
+    funnel("move", "1", "demo")  # at FUNNEL_NOW, 2026-11-23 10:15
+    monkeypatch.setenv("FUNNEL_NOW", "2026-11-21T09:00")
+    one_error(funnel("move", "1", "proposal"), 1, "now is before deal 1's last change")
+
+
+def test_a_local_time_skipped_by_dst_is_refused(funnel, monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Warsaw")
+    monkeypatch.setenv("FUNNEL_NOW", "2026-03-29T12:00")
+    time.tzset()
+    assert funnel("add", "w", "--at", "2026-03-29T01:45").exit_code == 0
+    one_error(funnel("move", "1", "demo", "--at", "2026-03-29T02:30"), 1, "doesn't exist")
+    assert funnel("move", "1", "demo", "--at", "2026-03-29T03:30").exit_code == 0

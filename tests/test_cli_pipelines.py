@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from helpers import add, fails, ok_json
+from helpers import add, fails, ok_json, one_error
 
 NOW_UTC = "2026-11-23T10:15:00Z"
 SALES = [
@@ -709,3 +709,8 @@ def test_create_and_stage_move_report_the_default_flag_and_open_counts(funnel):
         ("c", 0),
         ("a", 1),
     ]
+
+
+def test_a_stage_prefix_ambiguous_in_any_pipeline_is_refused(funnel):
+    funnel("pipeline", "create", "shop", "--template", "simple")  # prospecting, pricing…
+    one_error(funnel("list", "--stage", "p"), 1, "matches several stages of shop")

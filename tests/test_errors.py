@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import pytest
 
 import funnelcli.store.connection
 from funnelcli.schema import SCHEMA_VERSION
-from helpers import dump, one_error_line
+from helpers import dump, one_error, one_error_line
 
 STAGES = "lead, qualified, contacted, demo, proposal, negotiation"
 DATE_HINT = "(try 2026-12-01, tomorrow, +3d, fri, eom)"
@@ -431,3 +433,46 @@ def test_failed_first_write_leaves_only_an_empty_database(funnel, isolated):
     conn = sqlite3.connect(isolated / "funnel.db")
     assert conn.execute("SELECT count(*) FROM deals").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM stage_events").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["add", "x", "--bogus"], "No such option: --bogus"),
+        (["move", "1"], "Missing argument 'stage'"),
+        (["list", "--limit", "abc"], "'abc' is not a valid int"),
+        (["nosuch"], "No such command 'nosuch'"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(funnel, args, text):
+    one_error(funnel(*args), 2, text)
+
+
+def test_arguments_that_are_not_utf8_are_refused(tmp_path):
+    env = {**os.environ, "FUNNEL_DB": str(tmp_path / "f.db")}
+    r = subprocess.run(
+        [sys.executable, "-m", "funnelcli", "add", b"bad\xffbyte"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == "funnel: error: arguments must be valid UTF-8 text\n"
+
+
+def test_a_hand_edited_config_is_checked(funnel, isolated):
+    (isolated / "config.toml").write_text('currency = "usd"\n')
+    assert funnel("add", "a", "--format", "json").json()["currency"] == "USD"
+    (isolated / "config.toml").write_text('currency = "[red]X"\n')
+    one_error(funnel("add", "b"), 1, "is not a currency code")
+    (isolated / "config.toml").write_text('owner = ""\n')
+    one_error(funnel("add", "c"), 1, "owner can't be empty")
+
+
+def test_config_that_cannot_be_written(funnel, isolated, monkeypatch):
+    import funnelcli.config
+
+    def full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(funnelcli.config.os, "replace", full)
+    one_error(funnel("config", "set", "owner", "bob"), 1, "can't write config file")
+    assert not list(isolated.glob("*.tmp"))

@@ -16,6 +16,7 @@ import re
 import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -810,3 +811,21 @@ def test_usage_errors_exit_2_and_change_nothing(funnel, db, args):
     assert (r.exit_code, r.stdout) == (2, "")
     assert r.stderr
     assert dump(db) == before
+
+
+def test_stale_counts_calendar_days_across_dst(funnel, monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Warsaw")
+    monkeypatch.setenv("FUNNEL_NOW", "2026-03-30T00:00")
+    time.tzset()
+    funnel("stage", "set", "lead", "--rot-days", "6")
+    funnel("add", "s1", "--at", "2026-03-23")  # 7 calendar days, only 6 days 23 h of time
+    r = funnel("stale", "--format", "json")
+    assert [(d["title"], d["idle_days"]) for d in r.json()] == [("s1", 7)]
+
+
+def test_closing_a_deal_ends_its_snooze(funnel):
+    funnel("add", "a")
+    funnel("snooze", "1", "+1w")
+    funnel("lost", "1", "--reason", "x")
+    funnel("reopen", "1")
+    assert funnel("show", "1", "--format", "json").json()["snoozed_until"] is None
