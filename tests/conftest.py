@@ -105,3 +105,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "maven" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def history(funnel):  # type: ignore[no-untyped-def]
+    """`funnel` on a database holding helpers.HISTORY, the report tests' deals."""
+    from helpers import HISTORY
+
+    for args in HISTORY:
+        run = funnel(*args)
+        assert run.exit_code == 0, (args, run.stderr)
+    return funnel

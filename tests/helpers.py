@@ -19,6 +19,47 @@ import pytest
 
 ERROR = "funnel: error: "
 
+# A hand-built history the report tests check figure by figure: ten deals in
+# two pipelines, October–November 2026 (the `history` fixture plays it).
+HISTORY: list[tuple[str, ...]] = [
+    ("add", "Alpha", "--value", "1000", "--at", "2026-10-01"),
+    ("move", "1", "qualified", "--at", "2026-10-03"),
+    ("move", "1", "demo", "--at", "2026-10-08"),
+    ("log", "1", "call", "--at", "2026-10-02"),
+    ("log", "1", "email", "--at", "2026-10-09"),
+    ("won", "1", "--at", "2026-10-21"),
+    ("add", "Bravo", "--value", "2000", "--owner", "anna", "--at", "2026-10-05"),
+    ("move", "2", "contacted", "--at", "2026-10-06"),
+    ("move", "2", "proposal", "--at", "2026-10-12"),
+    ("log", "2", "meeting", "--at", "2026-10-20"),
+    ("won", "2", "--value", "2500", "--at", "2026-11-02"),
+    ("add", "Charlie", "--value", "3000", "--at", "2026-10-10"),
+    ("move", "3", "qualified", "--at", "2026-10-12T12:00"),
+    ("log", "3", "call", "--at", "2026-10-11"),
+    ("lost", "3", "--reason", "budget", "--at", "2026-10-15"),
+    ("add", "Delta", "--value", "500", "--owner", "anna", "--at", "2026-10-15"),
+    ("move", "4", "demo", "--at", "2026-10-20"),
+    ("move", "4", "qualified", "--at", "2026-10-25"),
+    ("lost", "4", "--reason", "competitor", "--at", "2026-11-06"),
+    ("add", "Echo", "--at", "2026-10-20"),
+    ("won", "5", "--at", "2026-11-10"),
+    ("add", "Foxtrot", "--value", "1200.50", "--currency", "EUR", "--at", "2026-11-01"),
+    ("move", "6", "qualified", "--at", "2026-11-03"),
+    ("add", "Golf", "--value", "4000", "--probability", "35", "--at", "2026-11-02"),
+    ("move", "7", "negotiation", "--at", "2026-11-09"),
+    ("add", "Hotel", "--value", "800", "--at", "2026-10-25"),
+    ("move", "8", "proposal", "--at", "2026-10-28"),
+    ("lost", "8", "--reason", "went quiet", "--at", "2026-11-08"),
+    ("reopen", "8", "--at", "2026-11-12"),
+    ("add", "India", "--value", "300", "--at", "2026-11-20"),
+    ("move", "9", "qualified", "--at", "2026-11-21"),
+    ("pipeline", "create", "renewals", "--stages", "ask,quote,signed"),
+    ("add", "Juliet", "--pipeline", "renewals", "--value", "600", "--at", "2026-11-05"),
+    ("move", "10", "quote", "--at", "2026-11-07T06:00"),
+    ("log", "10", "call", "--at", "2026-11-06"),
+    ("won", "10", "--at", "2026-11-09"),
+]
+
 
 def ok(funnel: Any, *args: str) -> Any:
     """Run a command that must succeed; return the run (exit code, stdout, stderr)."""
@@ -109,3 +150,8 @@ def without_root_powers() -> list[str]:
     if probe.returncode != 0:
         pytest.skip(f"running as root, and unshare --user failed: {probe.stderr.strip()}")
     return prefix
+
+
+def report(funnel: Any, kind: str, *args: str, quiet: bool = True) -> Any:
+    """`funnel report KIND ARGS… --format json`, which must succeed; its JSON."""
+    return ok_json(funnel, "report", kind, *args, quiet=quiet)

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ok
-from test_reports import HISTORY  # the hand-built history the report tests check
+from helpers import (
+    HISTORY,  # the hand-built history the report tests check
+    ok,
+)
 
 EXTRA: list[tuple[str, ...]] = [
     # touches, tags, custom fields, a snooze, follow-ups, text a spreadsheet would run

@@ -49,6 +49,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import report
+
 HISTORY: list[tuple[str, ...]] = [
     ("pipeline", "create", "renewals", "--stages", "ask,quote,signed"),
     ("add", "A1", "--owner", "anna", "--value", "1000", "--expected-close", "2026-10-31",
@@ -122,13 +124,6 @@ def history(funnel):
         run = funnel(*args)
         assert run.exit_code == 0, (args, run.stderr)
     return funnel
-
-
-def report(funnel, kind: str, *args: str) -> object:
-    run = funnel("report", kind, *args, "--format", "json")
-    assert run.exit_code == 0, run.stderr
-    assert run.stderr == ""
-    return run.json()
 
 
 def owners(funnel, *args: str) -> list[dict[str, object]]:
