@@ -3,24 +3,13 @@
 The ones every deal command uses are here; a deal's history and touches, its
 detail view and pipeline summaries are in funnelcli.details (making a
 dataclass costs about a millisecond of start-up, and `add`, `move`, `list`
-and `due` need none of those). `from funnelcli.models import HistoryEntry`
-still works: it loads funnelcli.details.
+and `due` need none of those). funnelcli.details imports this module, never
+the other way round.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-_DETAILS = ("HistoryEntry", "Activity", "DealDetail", "PipelineSummary")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _DETAILS:
-        from funnelcli import details
-
-        return getattr(details, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def stage_key(name: str) -> str:
