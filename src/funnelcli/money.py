@@ -93,31 +93,31 @@ def _currency(mark: str, shown: str) -> str:
     return code
 
 
-def _to_minor(num: str, currency: str, shown: str) -> int:
-    bad = Invalid(f"can't read {shown} as an amount")
-    exp = minor_exponent(currency)
-    s = num.translate(_SEPARATORS)
-    if not _number_re().fullmatch(s):
-        raise bad
+def _separators(s: str, exp: int, bad: Invalid) -> tuple[str | None, str | None]:
+    """Which character of ``s`` groups digits and which is the decimal point (or None)."""
     marks = {c for c in s if c in ".,"}
     groups = {c for c in s if c in " '"}
-    group: str | None = None
-    dec: str | None = None
     if len(groups) > 1 or (groups and len(marks) > 1):
         raise bad
     if len(marks) == 2:
         dec = max(marks, key=s.rindex)
-        group = (marks - {dec}).pop()
-    elif groups:
-        group, dec = groups.pop(), (marks.pop() if marks else None)
-    elif marks:
+        return (marks - {dec}).pop(), dec
+    if groups:
+        return groups.pop(), (marks.pop() if marks else None)
+    if marks:
         sep = marks.pop()
         head, _, tail = s.rpartition(sep)
         thousands = len(tail) == 3 and 1 <= len(head) <= 3 and head.strip("0") != ""
         if s.count(sep) > 1 or (thousands and exp < 3):
-            group = sep
-        else:
-            dec = sep
+            return sep, None
+        return None, sep
+    return None, None
+
+
+def _whole_and_fraction(
+    s: str, group: str | None, dec: str | None, bad: Invalid
+) -> tuple[str, str]:
+    """The digits of ``s`` before and after the decimal point, groups checked and removed."""
     whole, frac = s, ""
     if dec is not None:
         whole, _, frac = s.rpartition(dec)
@@ -130,6 +130,17 @@ def _to_minor(num: str, currency: str, shown: str) -> int:
         whole = "".join(parts)
     if whole and not whole.isdigit():
         raise bad
+    return whole, frac
+
+
+def _to_minor(num: str, currency: str, shown: str) -> int:
+    bad = Invalid(f"can't read {shown} as an amount")
+    exp = minor_exponent(currency)
+    s = num.translate(_SEPARATORS)
+    if not _number_re().fullmatch(s):
+        raise bad
+    group, dec = _separators(s, exp, bad)
+    whole, frac = _whole_and_fraction(s, group, dec, bad)
     whole = whole.lstrip("0")
     if len(whole) > _MAX_DIGITS:
         raise Invalid(f"{shown} is too large (at most {_MAX_DIGITS} digits before the point)")
