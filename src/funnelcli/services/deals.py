@@ -1,23 +1,26 @@
-"""Deal use-cases: add, edit, move, close, reopen, delete, list, show."""
+"""Deal use-cases: add, edit, move, close, reopen, delete, list, show.
+
+What `add` and `edit` were asked to set is checked in services/deal_input.py.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from funnelcli.clock import utc_text
 from funnelcli.errors import Conflict, Invalid, NotFound
 from funnelcli.models import Deal, Pipeline, Stage
-from funnelcli.services import (
-    Context,
-    find_deal,
-    parse_date,
-    parse_past,
-    resolve_pipeline,
-    resolve_stage,
+from funnelcli.services import Context, find_deal, parse_past, resolve_pipeline, resolve_stage
+from funnelcli.services.deal_input import (
+    DealChanges,
+    apply_tags_fields,
+    common_values,
+    field_values,
+    money_values,
+    rescale,
 )
 from funnelcli.store import DealFilter
 from funnelcli.store.deals import MAX_INTEGER, SORT_COLUMNS
@@ -25,151 +28,19 @@ from funnelcli.store.deals import MAX_INTEGER, SORT_COLUMNS
 if TYPE_CHECKING:
     from funnelcli.details import DealDetail
 
-# Text columns a user sets directly; "" clears them on edit.
-TEXT_FIELDS = ("org", "contact", "email", "phone", "source")
-
-
-@dataclass
-class DealChanges:
-    """What `add` or `edit` was asked to set; None means "not given"."""
-
-    title: str | None = None
-    org: str | None = None
-    contact: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    value: str | None = None
-    currency: str | None = None
-    owner: str | None = None
-    pipeline: str | None = None
-    stage: str | None = None
-    source: str | None = None
-    expected_close: str | None = None
-    follow_up: str | None = None
-    probability: int | None = None
-    external_id: str | None = None
-    note: str | None = None
-    tags: list[str] = field(default_factory=list)
-    untags: list[str] = field(default_factory=list)
-    fields: list[str] = field(default_factory=list)
-
-
-def _title(text: str) -> str:
-    if not text.strip():
-        raise Invalid("a deal needs a title")
-    return text
-
-
-def _email(text: str) -> str:
-    local, _, domain = text.partition("@")
-    if not local or not domain or any(c.isspace() for c in text):
-        raise Invalid(f"--email: '{text}' is not an e-mail address")
-    return text
-
-
-def _tags(tags: list[str]) -> list[str]:
-    out = []
-    for tag in tags:
-        tag = tag.strip()
-        if not tag or "," in tag:
-            raise Invalid(f"--tag: '{tag}' is not a tag (non-empty, no commas)")
-        out.append(tag)
-    return out
-
-
-def _fields(pairs: list[str], *, allow_remove: bool) -> tuple[dict[str, str], list[str]]:
-    values: dict[str, str] = {}
-    removed: list[str] = []
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise Invalid(f"--field: '{pair}' is not key=value")
-        if value == "" and allow_remove:
-            removed.append(key)
-        else:
-            values[key] = value
-    return values, removed
-
-
-def _probability(value: int) -> int:
-    if not 0 <= value <= 100:
-        raise Invalid(f"--probability must be between 0 and 100, not {value}")
-    return value
-
-
-def _follow_up(ctx: Context, text: str) -> str:
-    from funnelcli.dates import to_iso
-
-    when = parse_date(ctx, text, "--follow-up")
-    day = when.date() if isinstance(when, datetime) else when
-    if day < ctx.now.date():
-        raise Invalid(f"--follow-up {text} is in the past ({day.isoformat()})")
-    return to_iso(when)
-
-
-def _expected_close(ctx: Context, text: str) -> str:
-    when = parse_date(ctx, text, "--expected-close")
-    return (when.date() if isinstance(when, datetime) else when).isoformat()
-
-
-def _money(ctx: Context, value: str | None, currency: str | None, current: str) -> tuple[Any, str]:
-    """(minor units or ..., currency) from --value/--currency; `...` = value unchanged."""
-    from funnelcli.money import normalize_currency, parse_amount
-
-    cur = normalize_currency(currency) if currency is not None else None
-    if value is None:
-        return ..., cur or current
-    if value.strip() == "":
-        return None, cur or current
-    minor, found = parse_amount(value, cur or current)
-    if cur is not None and found != cur:
-        raise Invalid(f"--value {value} is in {found} but --currency says {cur}")
-    return minor, found
-
-
-def _common_values(ctx: Context, ch: DealChanges, deal_id: int | None) -> dict[str, Any]:
-    """Columns from the options add and edit share (not money, stage or pipeline)."""
-    values: dict[str, Any] = {}
-    if ch.title is not None:
-        values["title"] = _title(ch.title)
-    for name in TEXT_FIELDS:
-        text = getattr(ch, name)
-        if text is not None:
-            values[name] = None if text == "" else (_email(text) if name == "email" else text)
-    if ch.owner is not None:
-        if not ch.owner.strip():
-            raise Invalid("--owner can't be empty")
-        values["owner"] = ch.owner
-    if ch.expected_close is not None:
-        values["expected_close"] = (
-            _expected_close(ctx, ch.expected_close) if ch.expected_close else None
-        )
-    if ch.follow_up is not None:
-        values["next_follow_up"] = _follow_up(ctx, ch.follow_up) if ch.follow_up else None
-    if ch.probability is not None:
-        values["probability"] = _probability(ch.probability)
-    if ch.external_id is not None:
-        external = ch.external_id.strip() or None  # refs are looked up stripped
-        values["external_id"] = external
-        other = ctx.store.deal_id_by_external_id(external) if external else None
-        if other is not None and other != deal_id:
-            raise Conflict(f"external id '{external}' is already deal {other}")
-    return values
-
 
 def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -> Deal:
     ch.title = title
     store = ctx.store
     with store.write():
-        values = _common_values(ctx, ch, None)
+        values = common_values(ctx, ch, None)
         pipeline = resolve_pipeline(ctx, ch.pipeline)
         if not pipeline.stages:
             raise Invalid(
                 f"pipeline {pipeline.name} has no stages; add one with `funnel stage add`"
             )
         stage = resolve_stage(pipeline, ch.stage) if ch.stage is not None else pipeline.stages[0]
-        minor, currency = _money(ctx, ch.value, ch.currency, ctx.config.currency)
+        minor, currency = money_values(ctx, ch.value, ch.currency, ctx.config.currency)
         created = utc_text(parse_past(ctx, at))
         values.update(
             value=None if minor is ... else minor,
@@ -205,24 +76,12 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
             note=None,
             recorded_at=ctx.now_utc,
         )
-        _apply_tags_fields(ctx, deal_id, ch, allow_remove=False)
+        apply_tags_fields(ctx, deal_id, ch, allow_remove=False)
         if ch.note:
             store.insert_activity(deal_id, "note", ch.note, created, ctx.now_utc)
         deal = store.deal(deal_id)
     assert deal is not None
     return deal
-
-
-def _apply_tags_fields(ctx: Context, deal_id: int, ch: DealChanges, *, allow_remove: bool) -> None:
-    if ch.tags:
-        ctx.store.add_tags(deal_id, _tags(ch.tags))
-    if ch.untags:
-        ctx.store.remove_tags(deal_id, _tags(ch.untags))
-    values, removed = _fields(ch.fields, allow_remove=allow_remove)
-    if values:
-        ctx.store.set_fields(deal_id, values)
-    if removed:
-        ctx.store.remove_fields(deal_id, removed)
 
 
 def edit_deal(ctx: Context, ref: str, ch: DealChanges) -> Deal:
@@ -233,21 +92,21 @@ def edit_deal(ctx: Context, ref: str, ch: DealChanges) -> Deal:
             raise Invalid("nothing to change: give at least one option (see `funnel edit --help`)")
         if ch.follow_up and deal.status != "open":
             raise Conflict(f"deal {deal.id} is {deal.status}; a closed deal has no follow-ups")
-        values = _common_values(ctx, ch, deal.id)
+        values = common_values(ctx, ch, deal.id)
         if ch.value is not None or ch.currency is not None:
-            minor, currency = _money(ctx, ch.value, ch.currency, deal.currency)
+            minor, currency = money_values(ctx, ch.value, ch.currency, deal.currency)
             if minor is ... and deal.value is not None and currency != deal.currency:
-                minor = _rescale(deal.value, deal.currency, currency)
+                minor = rescale(deal.value, deal.currency, currency)
             if minor is not ...:
                 values["value"] = minor
             values["currency"] = currency
-        _, removed = _fields(ch.fields, allow_remove=True)
+        _, removed = field_values(ch.fields, allow_remove=True)
         missing = [k for k in removed if k not in deal.fields]
         if missing:
             raise NotFound(f"deal {deal.id} has no field '{missing[0]}'")
         if ch.pipeline is not None or ch.stage is not None:
             _move_within_edit(ctx, deal, ch)
-        _apply_tags_fields(ctx, deal.id, ch, allow_remove=True)
+        apply_tags_fields(ctx, deal.id, ch, allow_remove=True)
         if ch.note:
             store.insert_activity(deal.id, "note", ch.note, ctx.now_utc, ctx.now_utc)
         values["updated_at"] = ctx.now_utc
@@ -255,18 +114,6 @@ def edit_deal(ctx: Context, ref: str, ch: DealChanges) -> Deal:
         updated = store.deal(deal.id)
     assert updated is not None
     return updated
-
-
-def _rescale(minor: int, old: str, new: str) -> int:
-    """Keep the amount when only the currency label changes (USD 12.50 -> EUR 12.50)."""
-    from funnelcli.money import minor_exponent
-
-    shift = minor_exponent(new) - minor_exponent(old)
-    if shift >= 0:
-        return minor * 10**shift
-    if minor % 10**-shift:
-        raise Invalid(f"the value has more decimals than {new} allows; give --value too")
-    return minor // 10**-shift
 
 
 def _move_within_edit(ctx: Context, deal: Deal, ch: DealChanges) -> None:
@@ -370,7 +217,7 @@ def close_deal(
         if value is not None:
             if not value.strip():
                 raise Invalid("--value: give the final amount (or leave --value out)")
-            minor, currency = _money(ctx, value, None, deal.currency)
+            minor, currency = money_values(ctx, value, None, deal.currency)
             if currency != deal.currency:
                 raise Invalid(
                     f"--value {value} is in {currency} but deal {deal.id} is in "

@@ -1,0 +1,172 @@
+"""What `add` and `edit` were asked to set, checked and turned into column values.
+
+`close_deal` reads its `--value` here too; the verbs themselves are in
+services/deals.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from funnelcli.errors import Conflict, Invalid
+from funnelcli.services import Context, parse_date
+
+# Text columns a user sets directly; "" clears them on edit.
+TEXT_FIELDS = ("org", "contact", "email", "phone", "source")
+
+
+@dataclass
+class DealChanges:
+    """What `add` or `edit` was asked to set; None means "not given"."""
+
+    title: str | None = None
+    org: str | None = None
+    contact: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    value: str | None = None
+    currency: str | None = None
+    owner: str | None = None
+    pipeline: str | None = None
+    stage: str | None = None
+    source: str | None = None
+    expected_close: str | None = None
+    follow_up: str | None = None
+    probability: int | None = None
+    external_id: str | None = None
+    note: str | None = None
+    tags: list[str] = field(default_factory=list)
+    untags: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+
+
+def _title(text: str) -> str:
+    if not text.strip():
+        raise Invalid("a deal needs a title")
+    return text
+
+
+def _email(text: str) -> str:
+    local, _, domain = text.partition("@")
+    if not local or not domain or any(c.isspace() for c in text):
+        raise Invalid(f"--email: '{text}' is not an e-mail address")
+    return text
+
+
+def _tags(tags: list[str]) -> list[str]:
+    out = []
+    for tag in tags:
+        tag = tag.strip()
+        if not tag or "," in tag:
+            raise Invalid(f"--tag: '{tag}' is not a tag (non-empty, no commas)")
+        out.append(tag)
+    return out
+
+
+def field_values(pairs: list[str], *, allow_remove: bool) -> tuple[dict[str, str], list[str]]:
+    values: dict[str, str] = {}
+    removed: list[str] = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise Invalid(f"--field: '{pair}' is not key=value")
+        if value == "" and allow_remove:
+            removed.append(key)
+        else:
+            values[key] = value
+    return values, removed
+
+
+def _probability(value: int) -> int:
+    if not 0 <= value <= 100:
+        raise Invalid(f"--probability must be between 0 and 100, not {value}")
+    return value
+
+
+def _follow_up(ctx: Context, text: str) -> str:
+    from funnelcli.dates import to_iso
+
+    when = parse_date(ctx, text, "--follow-up")
+    day = when.date() if isinstance(when, datetime) else when
+    if day < ctx.now.date():
+        raise Invalid(f"--follow-up {text} is in the past ({day.isoformat()})")
+    return to_iso(when)
+
+
+def _expected_close(ctx: Context, text: str) -> str:
+    when = parse_date(ctx, text, "--expected-close")
+    return (when.date() if isinstance(when, datetime) else when).isoformat()
+
+
+def money_values(
+    ctx: Context, value: str | None, currency: str | None, current: str
+) -> tuple[Any, str]:
+    """(minor units or ..., currency) from --value/--currency; `...` = value unchanged."""
+    from funnelcli.money import normalize_currency, parse_amount
+
+    cur = normalize_currency(currency) if currency is not None else None
+    if value is None:
+        return ..., cur or current
+    if value.strip() == "":
+        return None, cur or current
+    minor, found = parse_amount(value, cur or current)
+    if cur is not None and found != cur:
+        raise Invalid(f"--value {value} is in {found} but --currency says {cur}")
+    return minor, found
+
+
+def common_values(ctx: Context, ch: DealChanges, deal_id: int | None) -> dict[str, Any]:
+    """Columns from the options add and edit share (not money, stage or pipeline)."""
+    values: dict[str, Any] = {}
+    if ch.title is not None:
+        values["title"] = _title(ch.title)
+    for name in TEXT_FIELDS:
+        text = getattr(ch, name)
+        if text is not None:
+            values[name] = None if text == "" else (_email(text) if name == "email" else text)
+    if ch.owner is not None:
+        if not ch.owner.strip():
+            raise Invalid("--owner can't be empty")
+        values["owner"] = ch.owner
+    if ch.expected_close is not None:
+        values["expected_close"] = (
+            _expected_close(ctx, ch.expected_close) if ch.expected_close else None
+        )
+    if ch.follow_up is not None:
+        values["next_follow_up"] = _follow_up(ctx, ch.follow_up) if ch.follow_up else None
+    if ch.probability is not None:
+        values["probability"] = _probability(ch.probability)
+    if ch.external_id is not None:
+        external = ch.external_id.strip() or None  # refs are looked up stripped
+        values["external_id"] = external
+        other = ctx.store.deal_id_by_external_id(external) if external else None
+        if other is not None and other != deal_id:
+            raise Conflict(f"external id '{external}' is already deal {other}")
+    return values
+
+
+def apply_tags_fields(ctx: Context, deal_id: int, ch: DealChanges, *, allow_remove: bool) -> None:
+    if ch.tags:
+        ctx.store.add_tags(deal_id, _tags(ch.tags))
+    if ch.untags:
+        ctx.store.remove_tags(deal_id, _tags(ch.untags))
+    values, removed = field_values(ch.fields, allow_remove=allow_remove)
+    if values:
+        ctx.store.set_fields(deal_id, values)
+    if removed:
+        ctx.store.remove_fields(deal_id, removed)
+
+
+def rescale(minor: int, old: str, new: str) -> int:
+    """Keep the amount when only the currency label changes (USD 12.50 -> EUR 12.50)."""
+    from funnelcli.money import minor_exponent
+
+    shift = minor_exponent(new) - minor_exponent(old)
+    if shift >= 0:
+        return minor * 10**shift
+    if minor % 10**-shift:
+        raise Invalid(f"the value has more decimals than {new} allows; give --value too")
+    return minor // 10**-shift
