@@ -1,62 +1,16 @@
 """The writing side of `funnel import`: checked rows (Drafts) become deals with
 their history, stays, tags, fields and touches in bulk, or update the deal a
-row names again; and the keys read so far, to catch a file that names one deal
-twice. All of it inside the import's one write transaction (services/imports.py).
+row names again. All of it inside the import's one write transaction
+(services/imports/__init__.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from funnelcli.services import Context
-
-if TYPE_CHECKING:
-    from funnelcli.services.imports import Draft
-
-
-class Seen:
-    """The key (external id, else uuid) of every row read so far, with its line,
-    to catch a file that names one deal twice, in bounded memory: the keys go
-    to a temporary table a batch at a time, and a Bloom filter (4 MB) answers
-    "never seen" for nearly every new key without a query. At 1M rows a dict
-    of them took ~130 MB; this keeps the import's peak memory flat."""
-
-    BITS = 1 << 25  # 32M bits (4 MB): ~0.07 % false "maybe" at 1M keys, ~5 % at 5M
-    FLUSH = 5000
-
-    def __init__(self, ctx: Context) -> None:
-        self.store = ctx.store
-        self.store.seen_keys_begin()
-        self.filter = bytearray(self.BITS // 8)
-        self.pending: dict[str, int] = {}
-
-    def _bits(self, key: str) -> tuple[int, int, int]:
-        h = hash(key) & 0xFFFF_FFFF_FFFF_FFFF  # three 25-bit slices of 64 bits
-        return h & 0x1FF_FFFF, (h >> 25) & 0x1FF_FFFF, h >> 39
-
-    def line(self, key: str) -> int | None:
-        if key in self.pending:
-            return self.pending[key]
-        f = self.filter
-        if all(f[b >> 3] & (1 << (b & 7)) for b in self._bits(key)):
-            return self.store.seen_key_line(key)
-        return None
-
-    def add(self, key: str, line: int) -> None:
-        f = self.filter
-        for b in self._bits(key):
-            f[b >> 3] |= 1 << (b & 7)
-        self.pending[key] = line
-        if len(self.pending) >= self.FLUSH:
-            self._flush()
-
-    def _flush(self) -> None:
-        self.store.seen_keys_add(self.pending.items())
-        self.pending.clear()
-
-    def close(self) -> None:
-        self.store.seen_keys_end()
+from funnelcli.services.imports.model import Draft
 
 
 class Writer:

@@ -1,4 +1,9 @@
-"""The pipelines of funnelcli's own export, recreated by `funnel import`.
+"""The pipelines and stages rows name, found (or made), and the pipelines of
+funnelcli's own export, recreated by `funnel import`.
+
+A row names its pipeline and stage by name (case and spacing ignored); one
+the database lacks is an error, or, with `--create-stages` or from
+funnelcli's own export, made (a stage at the end of its pipeline).
 
 An export names every pipeline with its stages in order, their settings, and
 the stages it removed (history still names them). Read back:
@@ -25,10 +30,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from funnelcli.errors import FunnelError
 from funnelcli.models import Pipeline, Stage, stage_key
-from funnelcli.services import Context
-from funnelcli.services.sources import SourceError
-from funnelcli.templates import StageSpec
+from funnelcli.services import Context, resolve_pipeline
+from funnelcli.services.imports.model import RowError
+from funnelcli.services.imports.sources import SourceError
+from funnelcli.templates import CUSTOM_STAGE_ROT_DAYS, StageSpec
 
 
 @dataclass
@@ -126,7 +133,7 @@ class _Maker:
         if extra:
             store.drop_stages(extra, self.now)
         have = {stage_key(s.name): s for s in current.stages}
-        order = []
+        order: list[int] = []
         for spec in live:
             stage = have.get(stage_key(spec[0]))
             if stage is None:
@@ -177,3 +184,73 @@ class _Maker:
         else:
             sid = self.store.insert_removed_stage(pipeline_id, spec, self.now)
         self.out.removed[key] = Stage(sid, pipeline_id, spec[0], 0, *spec[1:])
+
+
+class Lookup:
+    """Pipelines and stages by the names rows give, cached; made when `create`."""
+
+    def __init__(self, ctx: Context, create: bool) -> None:
+        self.ctx = ctx
+        self.create = create
+        self.created_stages: list[str] = []
+        self.created_pipelines: list[str] = []
+        self.pipelines: dict[str, Pipeline] = {}
+        self.removed: dict[tuple[int, str], Stage] = {}  # stages an export marks removed
+        self._stages: dict[tuple[int, str], Stage] = {}
+
+    def recreate(self, given: Any, line: int) -> None:
+        """The pipelines of funnelcli's own export (see recreate)."""
+        made = recreate(self.ctx, given, line)
+        self.pipelines, self.removed = made.pipelines, made.removed
+        self.created_stages += made.created_stages
+        self.created_pipelines += made.created_pipelines
+
+    def pipeline(self, name: str | None, row_line: int | None) -> Pipeline:
+        key = stage_key(name) if name is not None else None
+        if key is not None and key in self.pipelines:
+            return self.pipelines[key]
+        try:
+            p = resolve_pipeline(self.ctx, name)
+        except FunnelError as exc:
+            if name is None or not self.create:
+                if row_line is None:
+                    raise
+                raise RowError(
+                    exc.message + " (or add --create-stages)", "pipeline", name
+                ) from None
+            pid = self.ctx.store.create_pipeline(name, [], self.ctx.now)
+            self.created_pipelines.append(name)
+            p = self.ctx.store.pipeline_by_id(pid)
+        self.pipelines[stage_key(p.name)] = p
+        if key is not None:
+            self.pipelines[key] = p
+        return p
+
+    def stage(self, p: Pipeline, name: str, column: str | None) -> Stage:
+        hit = self._stages.get((p.id, name))
+        if hit is not None:
+            return hit
+        key = stage_key(name)
+        for s in p.stages:
+            if stage_key(s.name) == key:
+                self._stages[(p.id, name)] = s
+                return s
+        if (p.id, key) in self.removed:
+            return self.removed[(p.id, key)]
+        if not self.create:
+            stages = ", ".join(s.name for s in p.stages) or "none"
+            raise RowError(
+                f"no stage '{name}' in pipeline {p.name} (stages: {stages}; "
+                "--create-stages adds it)",
+                column,
+                name,
+            )
+        prob = p.stages[-1].probability if p.stages else 10
+        cadence = p.stages[-1].cadence_days if p.stages else 3
+        self.ctx.store.insert_stage(
+            p.id, (name.strip(), prob, CUSTOM_STAGE_ROT_DAYS, cadence), len(p.stages) + 1
+        )
+        self.created_stages.append(f"{p.name}/{name.strip()}")
+        fresh = self.ctx.store.pipeline_by_id(p.id)
+        p.stages[:] = fresh.stages
+        return next(s for s in p.stages if stage_key(s.name) == key)

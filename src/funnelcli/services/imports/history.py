@@ -1,0 +1,208 @@
+"""A row's history: the stage events that lead from its creation to the stage
+and status it names, through the stages it gives a date for; or, from
+funnelcli's own export, its history read back as it was."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from funnelcli.models import Pipeline, Stage, stage_key
+from funnelcli.services import Context
+from funnelcli.services.imports.cells import Cells, json_cell, note_text
+from funnelcli.services.imports.columns import Columns
+from funnelcli.services.imports.model import Event, RowError
+from funnelcli.services.imports.pipelines import Lookup
+
+# Stage values that close a deal (HubSpot calls them "Closed Won" / "closedwon").
+OUTCOME_WORDS = {
+    "won": "won", "lost": "lost", "closed won": "won", "closed lost": "lost",
+    "closedwon": "won", "closedlost": "lost",
+}  # fmt: skip
+
+Built = tuple[list[Event], dict[str, Any]]  # the events, and the deal's columns they set
+
+
+class History:
+    def __init__(
+        self,
+        ctx: Context,
+        columns: Columns,
+        cells: Cells,
+        lookup: Lookup,
+        own: bool,
+        fixed: Pipeline | None,
+    ) -> None:
+        self.ctx = ctx
+        self.columns = columns
+        self.cells = cells
+        self.lookup = lookup
+        self.own = own
+        self.fixed = fixed
+        self.recorded = ctx.now_utc
+
+    def build(self, line: int, row: dict[str, Any]) -> Built:
+        cells, col = self.cells, self.columns.col
+        p = self.fixed
+        if p is None:
+            p = self.lookup.pipeline(cells.text(row, "pipeline"), line)
+        if self.own and cells.cell(row, "history") is not None:
+            return self._own(p, row)
+        if not p.stages and not self.columns.stage_dates and cells.cell(row, "stage") is None:
+            raise RowError(f"pipeline {p.name} has no stages", "pipeline", p.name)
+        stage, status = self._stage_and_status(p, row)
+        entries = self._entries(p, row)
+        created = cells.instant(cells.text(row, "created_at"), col("created_at"))
+        # an open deal's close date (a planned one, as HubSpot's) is no close
+        closed = (
+            None
+            if status == "open"
+            else cells.instant(cells.text(row, "closed_at"), col("closed_at"))
+        )
+        created = self._created(created, [e[0] for e in entries] + ([closed] if closed else []))
+        if status != "open" and closed is None:
+            raise RowError(
+                f"a {status} deal needs a close date (map one with --map closed_at=COLUMN)",
+                col("closed_at") or col("stage"),
+            )
+        if stage is None:
+            stage = entries[-1][1] if entries else (p.stages[0] if p.stages else None)
+        if stage is None:
+            raise RowError(f"pipeline {p.name} has no stages", "pipeline", p.name)
+        events, current, last_at = self._moves(p, entries, created, stage)
+        entered = events[-1][2]
+        if status != "open":
+            assert closed is not None
+            if closed < last_at:
+                raise RowError(f"closed before it entered {current.name}", col("closed_at"))
+            events.append(((current.id, "open"), (current.id, status), closed, None, self.recorded))
+        return events, {
+            "pipeline_id": p.id,
+            "stage_id": current.id,
+            "status": status,
+            "created_at": created,
+            "closed_at": closed,
+            "stage_entered_at": entered,
+        }
+
+    def _stage_and_status(self, p: Pipeline, row: dict[str, Any]) -> tuple[Stage | None, str]:
+        """The stage the row names (None for none, or won/lost), and its status."""
+        cells, mapping = self.cells, self.columns.mapping
+        stage_text = cells.text(row, "stage")
+        status_text = cells.text(row, "status")
+        status = "open"
+        stage: Stage | None = None
+        if stage_text is not None and stage_key(stage_text) in OUTCOME_WORDS:
+            status = OUTCOME_WORDS[stage_key(stage_text)]
+        elif stage_text is not None:
+            stage = self.lookup.stage(p, stage_text, mapping["stage"][0])
+        if status_text is not None:
+            key = stage_key(status_text)
+            if key not in ("open", "won", "lost"):
+                raise RowError(
+                    "status must be open, won or lost", mapping["status"][0], status_text
+                )
+            if status != "open" and key != status:
+                raise RowError(f"the stage column says {status}, the status column {key}", "status")
+            status = key
+        return stage, status
+
+    def _entries(self, p: Pipeline, row: dict[str, Any]) -> list[tuple[str, Stage]]:
+        """(when, stage) for each stage the row gives a date for, in order."""
+        entries: list[tuple[str, Stage]] = []
+        for stage_name, column in self.columns.stage_dates:
+            text = row.get(column)
+            if isinstance(text, str):
+                text = text.strip()
+            if not text:
+                continue
+            at = self.cells.instant(str(text), column)
+            assert at is not None
+            entries.append((at, self.lookup.stage(p, stage_name, column)))
+        entries.sort(key=lambda e: (e[0], e[1].position))
+        return entries
+
+    def _created(self, created: str | None, known: list[str]) -> str:
+        if created is None:
+            # PRODUCT.md: without a creation date, the earliest date in the history
+            return min(known) if known else self.ctx.now_utc
+        if known and min(known) < created:
+            raise RowError(
+                f"a date in its history ({min(known)[:10]}) is before created_at", "created_at"
+            )
+        return created
+
+    def _moves(
+        self, p: Pipeline, entries: list[tuple[str, Stage]], created: str, stage: Stage
+    ) -> tuple[list[Event], Stage, str]:
+        """Creation and the moves through the dated stages to `stage`: the events,
+        the stage it ends in and the last date it has."""
+        rec = self.recorded
+        first = (
+            entries[0][1]
+            if entries and entries[0][0] == created
+            else (p.stages[0] if entries else stage)
+        )
+        events: list[Event] = [(None, (first.id, "open"), created, None, rec)]
+        current = first
+        last_at = created
+        for at, s in entries:
+            if s.id != current.id:
+                events.append(((current.id, "open"), (s.id, "open"), at, None, rec))
+                current = s
+            last_at = max(last_at, at)
+        if stage.id != current.id:
+            # the row's stage, entered at an unknown time: the last date it has
+            events.append(((current.id, "open"), (stage.id, "open"), last_at, None, rec))
+            current = stage
+        return events, current, last_at
+
+    def _own(self, p: Pipeline, row: dict[str, Any]) -> Built:
+        """The history of funnelcli's own export, as it was."""
+        cells = self.cells
+        col = self.columns.mapping["history"][0]
+        given = cells.cell(row, "history")
+        if isinstance(given, str):
+            given = json_cell(given, "not a JSON list", col)
+        if not isinstance(given, list) or not given:
+            raise RowError("a history is a non-empty JSON list", col)
+        events = self._own_events(p, given, col)
+        state = events[-1][1]
+        created = cells.instant(cells.text(row, "created_at"), col) or events[0][2]
+        closed = cells.instant(cells.text(row, "closed_at"), col)
+        entered = cells.instant(cells.text(row, "stage_entered_at"), col)
+        if entered is None:
+            entered = next(
+                ev[2] for ev in reversed(events) if ev[0] is None or ev[0][0] != ev[1][0]
+            )
+        stage_id, status = state
+        pid = self.ctx.store.stage_pipeline_id(stage_id)
+        return events, {
+            "pipeline_id": pid,
+            "stage_id": stage_id,
+            "status": status,
+            "created_at": created,
+            "closed_at": closed,
+            "stage_entered_at": entered,
+        }
+
+    def _own_events(self, p: Pipeline, given: list[Any], col: str) -> list[Event]:
+        lookup = self.lookup
+        events: list[Event] = []
+        state: tuple[int, str] | None = None
+        for e in given:
+            if not isinstance(e, dict):
+                raise RowError("each history entry is an object", col)
+            frm = None
+            if e.get("from_stage") is not None:
+                fp = lookup.pipeline(e.get("from_pipeline") or p.name, 0)
+                frm = (lookup.stage(fp, str(e["from_stage"]), col).id, str(e["from_status"]))
+            tp = lookup.pipeline(e.get("to_pipeline") or p.name, 0)
+            to = (lookup.stage(tp, str(e["to_stage"]), col).id, str(e["to_status"]))
+            if frm != state:
+                raise RowError("the history entries don't follow one another", col)
+            at = self.cells.instant(str(e.get("at")), col)
+            assert at is not None
+            note = note_text(e.get("note"), col)
+            events.append((frm, to, at, note, str(e.get("recorded_at") or self.recorded)))
+            state = to
+        return events

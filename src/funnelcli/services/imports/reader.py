@@ -1,0 +1,127 @@
+"""One row of an import file read and checked into a Draft; a bad row is a
+RowError naming every bad cell."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from funnelcli.services import Context
+from funnelcli.services.imports.cells import Cells
+from funnelcli.services.imports.columns import TEXT_FIELDS, read_columns
+from funnelcli.services.imports.history import History
+from funnelcli.services.imports.model import Draft, Options, RowError
+from funnelcli.services.imports.pipelines import Lookup
+from funnelcli.services.imports.sources import Source
+
+
+class Reader:
+    def __init__(self, ctx: Context, src: Source, opts: Options, own: bool) -> None:
+        self.ctx = ctx
+        self.own = own
+        self.lookup = Lookup(ctx, opts.create_stages or own)
+        if own and src.meta is not None:
+            self.lookup.recreate(src.meta.get("pipelines") or [], src.meta.get("line", 1))
+        fixed = None if opts.pipeline is None else self.lookup.pipeline(opts.pipeline, None)
+        self.columns = read_columns(
+            ctx, src.columns, src.fmt, opts.maps, opts.stage_dates, own, fixed
+        )
+        self.mapping = self.columns.mapping
+        self.cells = Cells(
+            ctx,
+            self.columns,
+            own,
+            # Export guards a CSV cell a spreadsheet would run (a leading '); only
+            # its own CSV has the guard to undo: JSON carries text as it is.
+            unguard=own and src.fmt == "csv",
+            order=opts.date_order or ctx.config.date_order,
+        )
+        self.history = History(ctx, self.columns, self.cells, self.lookup, own, fixed)
+
+    @property
+    def created_stages(self) -> list[str]:
+        return self.lookup.created_stages
+
+    @property
+    def created_pipelines(self) -> list[str]:
+        return self.lookup.created_pipelines
+
+    def draft(self, line: int, row: dict[str, Any]) -> Draft:
+        try:
+            return self._draft(line, row)
+        except RecursionError:  # a value nested nearly as deep as the parser could go
+            raise RowError("a value nested too deeply to read") from None
+        except RowError as first:
+            # read the row again cell by cell, to report every bad one at once
+            more = [e for e in self._cell_errors(line, row) if e.column != first.column]
+            if more:
+                first.message += "; " + "; ".join(
+                    f"{e.column}: {e.message}" if e.column else e.message for e in more
+                )
+            raise
+
+    def _checks(
+        self, line: int, row: dict[str, Any]
+    ) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
+        c = self.cells
+        return [
+            (c.email, (row,)),
+            (c.money, (row,)),
+            (c.probability, (row,)),
+            (c.day, (row, "expected_close")),
+            (c.follow_up, (row,)),
+            (c.day, (row, "snoozed_until")),
+            (c.tags, (row,)),
+            (c.fields, (row,)),
+            (self.history.build, (line, row)),
+            (c.activities, (row,)),
+            (c.ids, (row,)),
+        ]
+
+    def _cell_errors(self, line: int, row: dict[str, Any]) -> list[RowError]:
+        errors = []
+        for fn, args in self._checks(line, row):
+            try:
+                fn(*args)
+            except RowError as exc:
+                errors.append(exc)
+        return errors
+
+    def _draft(self, line: int, row: dict[str, Any]) -> Draft:
+        """The row as a Draft; the first bad cell raises RowError."""
+        c, mapped = self.cells, self.mapping
+        values: dict[str, Any] = dict.fromkeys(TEXT_FIELDS)
+        values["title"] = self._title(row)
+        for name in self.columns.text_fields:
+            values[name] = c.text(row, name)
+        if "email" in mapped:
+            values["email"] = c.email(row)
+        values["owner"] = values["owner"] or self.ctx.config.owner
+        values["value"], values["currency"] = c.money(row)
+        values["probability"] = c.probability(row) if "probability" in mapped or self.own else None
+        values["expected_close"] = c.day(row, "expected_close")
+        values["next_follow_up"] = c.follow_up(row) if "next_follow_up" in mapped else None
+        values["snoozed_until"] = c.day(row, "snoozed_until")
+        tags = c.tags(row) if "tags" in mapped else []
+        fields = c.fields(row)
+        events, state = self.history.build(line, row)
+        activities = c.activities(row) if self.own else []
+        deal_uuid, deal_id = c.ids(row)
+        values.update(state)
+        values["updated_at"] = c.updated(row, values["created_at"])
+        values["last_activity_at"] = max((a[3] for a in activities), default=None)
+        if values["status"] != "lost" and not self.own:
+            values["lost_reason"] = None
+        return Draft(line, values, events, tags, fields, activities, deal_uuid, deal_id)
+
+    def _title(self, row: dict[str, Any]) -> str:
+        title = self.cells.text(row, "title")
+        if not title and "external_id" in self.mapping:
+            title = self.cells.text(row, "external_id")
+        if not title:
+            col = self.columns.col("title")
+            raise RowError(
+                "a deal needs a title" + ("" if col else " (map a column with --map title=COLUMN)"),
+                col,
+            )
+        return title
