@@ -133,7 +133,7 @@ def _prune(ctx: typer.Context, before: str, fmt: str) -> None:
             "file_bytes": r.file_after,
             "vacuum_error": r.vacuum_error,
         }
-        out.emit_object(lambda: record, list)  # type: ignore[arg-type]
+        out.emit_object(lambda: record, list)
 
 
 def undo_cmd(
@@ -168,4 +168,4 @@ def undo_cmd(
     )
     if out.fmt == "json":
         record = {"undone": change_record(r), "change": change_record(result.change)}
-        out.emit_object(lambda: {**record, "redo": result.redo}, list)  # type: ignore[arg-type]
+        out.emit_object(lambda: {**record, "redo": result.redo}, list)

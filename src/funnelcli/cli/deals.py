@@ -12,8 +12,8 @@ from funnelcli.errors import ExitCode, Invalid
 from funnelcli.render.output import Output, single_output
 from funnelcli.render.records import deal_record, deal_row_record, detail_record
 from funnelcli.render.views import DEAL_COLUMNS, deal_lines, deal_summary
+from funnelcli.services.deal_input import DealChanges
 from funnelcli.services.deals import (
-    DealChanges,
     add_deal,
     close_deal,
     deal_detail,

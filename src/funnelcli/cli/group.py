@@ -128,12 +128,13 @@ class FunnelGroup(TyperGroup):
         """Usage errors (bad flag, missing argument) as one line too, exit 2,
         instead of Typer's boxed panel."""
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            # Click's `main` takes standalone_mode by keyword; `args` never holds it
+            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
         sys.exit(flush_stdout(self._run(*args, **kwargs)))
 
     def _run(self, *args: Any, **kwargs: Any) -> int:
         try:
-            rv = super().main(*args, standalone_mode=False, **kwargs)
+            rv = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
         except NoArgsIsHelpError as exc:  # `funnel` or `funnel stage` alone: the help
             sys.stdout.write(exc.format_message() + "\n")
             return ExitCode.OK

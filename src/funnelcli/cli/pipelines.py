@@ -12,7 +12,7 @@ from funnelcli.render.output import Output, single_output
 from funnelcli.render.records import pipeline_record, stage_record
 from funnelcli.render.text import safe
 from funnelcli.render.views import PIPELINE_COLUMNS
-from funnelcli.services import Context
+from funnelcli.services import Context, resolve_pipeline
 from funnelcli.services import pipelines as svc
 from funnelcli.templates import TEMPLATES
 
@@ -123,7 +123,7 @@ def stage_list(ctx: typer.Context, pipeline: PipelineOpt = None, fmt: Format = "
     c = state(ctx).context(write=False)
     summaries = svc.list_pipelines(c)
     with c.store.read():
-        wanted = svc.resolve_pipeline(c, pipeline).id
+        wanted = resolve_pipeline(c, pipeline).id
     chosen = [s for s in summaries if s.pipeline.id == wanted]
     if out.fmt == "table":
         out.emit_list(_rows(chosen), lambda r: {}, PIPELINE_COLUMNS)

@@ -102,13 +102,7 @@ def owners_cmd(
     for name in names:
         values = report.team if name == "team" else report.by_owner[name]
         matrix.append(
-            Column(
-                name,
-                lambda i, v=values, team=name == "team": (
-                    _diff(v[i], None) if team else _diff(v[i], report.team[i])
-                ),
-                "right",
-            )
+            Column(name, _matrix_cell(values, None if name == "team" else report.team), "right")
         )
     out.emit_list(list(range(len(report.stages))), lambda i: {}, matrix)
 
@@ -190,3 +184,8 @@ def forecast_cmd(
         f"{_show(goal_record['pipeline_needed'], 'money', cur)} more in open deals",
     ]
     out.lines([[(line, "bold")] for line in lines])
+
+
+def _matrix_cell(values: Any, team: Any) -> Any:
+    """An owner's column of the stage matrix: its figure, and against the team's."""
+    return lambda i: _diff(values[i], None if team is None else team[i])

@@ -1,5 +1,6 @@
 """`funnel report metrics` and `funnel report funnel`: the numbers, as PRODUCT.md defines them."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -140,25 +141,17 @@ def metrics_cmd(
     columns: list[Column[tuple[str, str, str]]] = [Column("Metric", lambda r: r[0], style="bold")]
     for rec in records:
         cur = rec["currency"]
-        columns.append(
-            Column(
-                cur, lambda r, rec=rec: _show(rec[r[1]], r[2], rec["currency"]), "right", "green"
-            )
-        )
+        columns.append(Column(cur, _cell(rec, lambda rec, key: rec[key]), "right", "green"))
         if compare:
             columns.append(
                 Column(
-                    "before",
-                    lambda r, rec=rec: _show(
-                        (rec["previous"] or {}).get(r[1]), r[2], rec["currency"]
-                    ),
-                    "right",
+                    "before", _cell(rec, lambda rec, key: (rec["previous"] or {}).get(key)), "right"
                 )
             )
             columns.append(
                 Column(
                     "change",
-                    lambda r, rec=rec: _signed(rec["change"].get(r[1]), r[2]),
+                    _change_cell(rec),
                     "right",
                     "yellow",
                 )
@@ -311,7 +304,8 @@ def funnel_cmd(
     bar = "█" if out.tty else "#"
 
     def draw(s: dict[str, Any]) -> str:
-        return bar * max(round(24 * s["reached"] / top), 1 if s["reached"] else 0)
+        width: int = max(round(24 * s["reached"] / top), 1 if s["reached"] else 0)
+        return bar * width
 
     columns: list[Column[dict[str, Any]]] = [
         Column("Stage", lambda s: s["stage"], style="magenta"),
@@ -347,3 +341,15 @@ def _prev_conv(record: dict[str, Any], stage: dict[str, Any]) -> Any:
         if old["stage"] == stage["stage"]:
             return old["conversion_to_next"]
     return None
+
+
+Row = tuple[str, str, str]  # a metrics row: (label, key, kind)
+
+
+def _cell(rec: dict[str, Any], value: Callable[[dict[str, Any], str], Any]) -> Callable[[Row], str]:
+    """A currency's column of the metrics table: the figure `value` picks."""
+    return lambda r: _show(value(rec, r[1]), r[2], rec["currency"])
+
+
+def _change_cell(rec: dict[str, Any]) -> Callable[[Row], str]:
+    return lambda r: _signed(rec["change"].get(r[1]), r[2])

@@ -166,7 +166,7 @@ def rescale(minor: int, old: str, new: str) -> int:
 
     shift = minor_exponent(new) - minor_exponent(old)
     if shift >= 0:
-        return minor * 10**shift
+        return minor * int(10**shift)
     if minor % 10**-shift:
         raise Invalid(f"the value has more decimals than {new} allows; give --value too")
-    return minor // 10**-shift
+    return minor // int(10**-shift)

@@ -31,7 +31,8 @@ def explain_metrics(
         closed, created = w.within("d.closed_at"), w.within("d.created_at")
 
         def ids(where: str) -> list[int]:
-            return ctx.store.deal_ids(w, f"{cur} AND {where}", {"cur": currency})
+            found: list[int] = ctx.store.deal_ids(w, f"{cur} AND {where}", {"cur": currency})
+            return found
 
         open_ids = ids("d.status = 'open'")
         won = ids(f"d.status = 'won' AND {closed}")

@@ -228,7 +228,7 @@ class ReportStore:
         WHERE d.status = 'open' {where} {w.scope()}
         GROUP BY period, d.currency
         ORDER BY period IS NULL, period, d.currency"""
-        return [tuple(r) for r in self.conn.execute(sql, w.params())]  # type: ignore[misc]
+        return [tuple(r) for r in self.conn.execute(sql, w.params())]
 
     def deal_ids(self, w: Window, where: str, params: dict[str, Any] | None = None) -> list[int]:
         """Ids of the deals in the window's scope matching `where` (for --explain)."""

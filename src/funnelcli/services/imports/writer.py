@@ -24,7 +24,8 @@ class Writer:
     def existing(self, draft: Draft) -> int | None:
         if not self.had_deals:
             return None
-        return self.store.existing_deal_id(draft.uuid, draft.values.get("external_id"))
+        found: int | None = self.store.existing_deal_id(draft.uuid, draft.values.get("external_id"))
+        return found
 
     def insert(self, drafts: list[Draft]) -> None:
         from funnelcli.store.transfer import INSERT_COLUMNS
