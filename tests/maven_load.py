@@ -72,8 +72,8 @@ def load(csv_path: Path, db_path: Path, now: datetime = NOW) -> Loaded:
     store = Store.open(db_path, for_write=True, now=now)
     try:
         with store.write():
-            pid = store.create_pipeline(PIPELINE, STAGES, now)
-            prospecting, engaging = (s.id for s in store.pipeline_by_id(pid).stages)
+            pid = store.pipelines.create(PIPELINE, STAGES, now)
+            prospecting, engaging = (s.id for s in store.pipelines.by_id(pid).stages)
             for r in rows:
                 _load_row(store, r, pid, prospecting, engaging, snapshot, recorded)
     finally:
@@ -100,7 +100,7 @@ def _load_row(
         created = stamp(engaged)
     closed = stamp(r["close_date"]) if outcome else None
     stage = prospecting if r["deal_stage"] == "Prospecting" else engaging
-    deal_id = store.insert_deal(
+    deal_id = store.deals.insert(
         str(uuid.uuid4()),
         {
             "external_id": r["opportunity_id"],
@@ -120,7 +120,7 @@ def _load_row(
     )
 
     def event(frm: tuple[int, str] | None, to: tuple[int, str], at: str) -> None:
-        store.append_event(
+        store.deals.append_event(
             deal_id, from_stage=frm, to_stage=to, at=at, note=None, recorded_at=recorded
         )
 

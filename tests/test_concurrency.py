@@ -36,7 +36,7 @@ def _worker(path: str, worker: int, errors: multiprocessing.Queue) -> None:  # t
                 close_deal(ctx, str(deal.id), "won")
             # A reader in the middle of the writers.
             with ctx.store.read():
-                ctx.store.deal(deal.id)
+                ctx.store.deals.get(deal.id)
     except Exception as exc:  # reported to the parent, which fails the test
         errors.put(f"worker {worker}: {type(exc).__name__}: {exc}")
 

@@ -304,7 +304,7 @@ def _many_deals(path: Path, count: int) -> None:
     store = Store.open(path, for_write=True, now=now)
     try:
         with store.write():
-            stage = store.pipelines()[0].stages[0]
+            stage = store.pipelines.all()[0].stages[0]
             for i in range(count):
                 values = dict.fromkeys(DEAL_COLUMNS)
                 values.update(
@@ -320,8 +320,8 @@ def _many_deals(path: Path, count: int) -> None:
                     created_at="2026-11-23T10:15:00Z",
                     updated_at="2026-11-23T10:15:00Z",
                 )
-                deal_id = store.insert_deal(str(uuid.uuid4()), values)
-                store.append_event(
+                deal_id = store.deals.insert(str(uuid.uuid4()), values)
+                store.deals.append_event(
                     deal_id,
                     from_stage=None,
                     to_stage=(stage.id, "open"),
@@ -392,7 +392,7 @@ def test_fast_json_rows_match_deal_records(funnel):
     funnel("add", "C", "--email", "c@example.com", "--external-id", "EXT-1")
     funnel("won", "1")
     store = Store.open(Path(os.environ["FUNNEL_DB"]), for_write=False, now=datetime(2026, 11, 23))
-    rows = list(store.deal_rows(DealFilter(status=None)))
+    rows = list(store.deals.rows(DealFilter(status=None)))
     assert len(rows) == 3
     for row in rows:
         assert deal_row_record(row) == deal_record(_deal(row))

@@ -184,7 +184,7 @@ def test_history_is_append_only(tmp_path: Path) -> None:
 def test_reads_of_a_missing_file_create_nothing(tmp_path: Path) -> None:
     path = tmp_path / "none.db"
     store = Store.open(path, for_write=False, now=NOW)
-    assert [p.name for p in store.pipelines()] == ["sales"]
+    assert [p.name for p in store.pipelines.all()] == ["sales"]
     store.close()
     assert not path.exists()
 

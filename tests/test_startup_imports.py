@@ -1,7 +1,7 @@
 """What the everyday commands load. Start-up is most of a CLI's time
 (benchmarks/README.md); these pin the heavy or rarely needed modules out of
 the path of `add`, `move`, `list` and `--version`, and check the check can see
-them (a report does load its store mixin)."""
+them (a report does load its store module)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import sys
 import pytest
 
 # Modules a deal command never needs: sqlite_utils (~115 ms) only migrates,
-# rich only draws tables at a terminal, the rarer store mixins load on first use.
+# rich only draws tables at a terminal, the rarer store modules are imported by the
+# services of their commands only.
 HEAVY = [
     "sqlite_utils",
     "rich",

@@ -159,7 +159,7 @@ def list_cmd(
         if out.fmt == "table":
             out.emit_list(list_deals(c, flt), deal_record, DEAL_COLUMNS)
         else:
-            out.emit_list(c.store.deal_rows(flt), deal_row_record, DEAL_COLUMNS)
+            out.emit_list(c.store.deals.rows(flt), deal_row_record, DEAL_COLUMNS)
 
 
 def show(ctx: typer.Context, deal: DealArg, fmt: Format = "table") -> None:

@@ -70,7 +70,7 @@ def _match(items: list[tuple[str, object]], name: str) -> list[object]:
 
 def resolve_pipeline(ctx: Context, name: str | None) -> Pipeline:
     wanted = name if name is not None else ctx.config.default_pipeline
-    pipelines = ctx.store.pipelines()
+    pipelines = ctx.store.pipelines.all()
     found = _match([(stage_key(p.name), p) for p in pipelines], wanted)
     if len(found) == 1:
         return found[0]  # type: ignore[return-value]
@@ -104,16 +104,16 @@ def find_deal(ctx: Context, ref: str) -> Deal:
     """A deal by number (`12` or `#12`), external id or uuid."""
     text = ref.strip()
     if text.startswith("#") and text[1:].isascii() and text[1:].isdigit():
-        deal_id, _ = ctx.store.deal_ids_by_ref(text[1:])
+        deal_id, _ = ctx.store.deals.ids_by_ref(text[1:])
     else:
-        by_number, by_other = ctx.store.deal_ids_by_ref(text)
+        by_number, by_other = ctx.store.deals.ids_by_ref(text)
         if by_number is not None and by_other is not None and by_number != by_other:
             raise Invalid(
                 f"'{text}' is deal #{by_number} and also the external id of deal "
                 f"#{by_other}: write #{by_number} for the first, or the other's uuid"
             )
         deal_id = by_number if by_number is not None else by_other
-    deal = None if deal_id is None else ctx.store.deal(deal_id)
+    deal = None if deal_id is None else ctx.store.deals.get(deal_id)
     if deal is None:
         raise NotFound(f"no deal '{ref}' (give its number, external id or uuid)")
     return deal

@@ -14,8 +14,7 @@ from datetime import datetime
 
 from funnelcli.errors import Conflict, Invalid, NotFound
 from funnelcli.services import Context
-from funnelcli.store import Store
-from funnelcli.store.changelog import Change
+from funnelcli.store.changelog import Change, ChangeLogStore
 
 
 @dataclass
@@ -30,7 +29,7 @@ def list_changes(ctx: Context, limit: int | None = 20) -> list[Change]:
     if limit is not None and not 1 <= limit <= 2**62:
         raise Invalid(f"--limit must be a whole number from 1, not {limit}")
     with ctx.store.read():
-        return ctx.store.changes(limit) if _tracked(ctx) else []
+        return ChangeLogStore(ctx.store.conn).changes(limit) if _tracked(ctx) else []
 
 
 @dataclass
@@ -50,6 +49,7 @@ def prune(ctx: Context, before: str) -> PruneResult:
     undo's notes, and undoing again the original's). Then the file is
     compacted (VACUUM), after the prune has committed."""
     store = ctx.store
+    log = ChangeLogStore(store.conn)
     text = before.strip().removeprefix("#")
     with store.write():
         if not _tracked(ctx):
@@ -64,8 +64,8 @@ def prune(ctx: Context, before: str) -> PruneResult:
 
             when = parse_date(ctx, before, "--prune")
             moment = when if isinstance(when, datetime) else start_of_day(when)
-            cut = store.change_at_or_after(utc_text(moment))
-        across = store.undo_across(cut)
+            cut = log.change_at_or_after(utc_text(moment))
+        across = log.undo_across(cut)
         if across is not None:
             undo, target = across
             raise Conflict(
@@ -73,25 +73,26 @@ def prune(ctx: Context, before: str) -> PruneResult:
                 f"#{target} alone would leave #{undo} unable to redo it; prune before "
                 f"#{target} or after #{undo}"
             )
-        _, _, size_before = store.change_log_size()
-        file_before = store.file_size()
-        count = store.prune_notes(cut, ctx.now_utc)
-        _, _, size_after = store.change_log_size()
-    error = store.vacuum() if count else None
-    return PruneResult(cut, count, size_before - size_after, file_before, store.file_size(), error)
+        _, _, size_before = log.change_log_size()
+        file_before = log.file_size()
+        count = log.prune_notes(cut, ctx.now_utc)
+        _, _, size_after = log.change_log_size()
+    error = log.vacuum() if count else None
+    return PruneResult(cut, count, size_before - size_after, file_before, log.file_size(), error)
 
 
 def _tracked(ctx: Context) -> bool:
-    return ctx.store.tracks_changes()
+    return ctx.store.changes.tracked()
 
 
 def undo(ctx: Context, ref: str | None = None) -> UndoResult:
     from funnelcli.schema import UNDO_TABLES
 
     store = ctx.store
+    log = ChangeLogStore(store.conn)
     with store.write():
         if ref is None:
-            target = store.latest_effective_change()
+            target = log.latest_effective_change()
             if target is None:
                 raise NotFound("nothing to undo: no change is in effect")
         else:
@@ -101,7 +102,7 @@ def undo(ctx: Context, ref: str | None = None) -> UndoResult:
             target = int(text)
             if target >= 2**63:
                 raise NotFound(f"no change #{target} (see `funnel changes`)")
-        found = store.changes(change_id=target)
+        found = log.changes(change_id=target)
         if not found:
             raise NotFound(f"no change #{target} (see `funnel changes`)")
         change = found[0]
@@ -115,18 +116,17 @@ def undo(ctx: Context, ref: str | None = None) -> UndoResult:
                 f"change #{target} is already undone (by #{change.undone_by}); "
                 f"`funnel undo {change.undone_by}` redoes it"
             )
-        _refuse_conflict(store, target, target)
-        current = store.current_change_id()
+        _refuse_conflict(log, target, target)
+        current = store.changes.current()
         assert current is not None
-        store.revert_rows(target, store.table_columns(list(UNDO_TABLES)))
-        broken = store.conn.execute("PRAGMA foreign_key_check").fetchone()
-        if broken is not None:
+        log.revert_rows(target, log.table_columns(list(UNDO_TABLES)))
+        if log.foreign_keys_broken():
             raise Conflict(
                 f"can't undo change #{target}: later changes rely on what it made "
                 "(deals or history in it); undo those first"
             )
-        store.refresh_after_revert(current)
-        stranded = store.deal_in_removed_stage(current)
+        log.refresh_after_revert(current)
+        stranded = log.deal_in_removed_stage(current)
         if stranded is not None:
             deal, stage = stranded
             raise Conflict(
@@ -135,11 +135,11 @@ def undo(ctx: Context, ref: str | None = None) -> UndoResult:
             )
         # what the revert really touched, rows deleted by cascade (and derived
         # columns kept true) included
-        _refuse_conflict(store, target, current)
-        store.link_undo(current, target)
-        store.end_change(current, keep=True)
-        new = store.changes(change_id=current)
-        original = store.changes(change_id=change.undoes) if change.undoes else []
+        _refuse_conflict(log, target, current)
+        log.link_undo(current, target)
+        store.changes.end(current, keep=True)
+        new = log.changes(change_id=current)
+        original = log.changes(change_id=change.undoes) if change.undoes else []
     return UndoResult(
         change,
         new[0] if new else change,
@@ -148,14 +148,14 @@ def undo(ctx: Context, ref: str | None = None) -> UndoResult:
     )
 
 
-def _refuse_conflict(store: Store, target: int, rows_of: int) -> None:
+def _refuse_conflict(log: ChangeLogStore, target: int, rows_of: int) -> None:
     """Refuse (roll back) when a later change in effect touched what reverting
     `target` touches: undoing it, or redoing what it undid, would break what
     that later change built on."""
-    later = store.conflicting_change(target, rows_of)
+    later = log.conflicting_change(target, rows_of)
     if later is None:
         return
-    what = store.undoes_of(later)
+    what = log.undoes_of(later)
     if what is None:
         raise Conflict(
             f"change #{later} since then changed the same deals; undo it first "

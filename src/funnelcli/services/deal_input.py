@@ -142,7 +142,7 @@ def common_values(ctx: Context, ch: DealChanges, deal_id: int | None) -> dict[st
     if ch.external_id is not None:
         external = ch.external_id.strip() or None  # refs are looked up stripped
         values["external_id"] = external
-        other = ctx.store.deal_id_by_external_id(external) if external else None
+        other = ctx.store.deals.id_by_external_id(external) if external else None
         if other is not None and other != deal_id:
             raise Conflict(f"external id '{external}' is already deal {other}")
     return values
@@ -150,14 +150,14 @@ def common_values(ctx: Context, ch: DealChanges, deal_id: int | None) -> dict[st
 
 def apply_tags_fields(ctx: Context, deal_id: int, ch: DealChanges, *, allow_remove: bool) -> None:
     if ch.tags:
-        ctx.store.add_tags(deal_id, _tags(ch.tags))
+        ctx.store.deals.add_tags(deal_id, _tags(ch.tags))
     if ch.untags:
-        ctx.store.remove_tags(deal_id, _tags(ch.untags))
+        ctx.store.deals.remove_tags(deal_id, _tags(ch.untags))
     values, removed = field_values(ch.fields, allow_remove=allow_remove)
     if values:
-        ctx.store.set_fields(deal_id, values)
+        ctx.store.deals.set_fields(deal_id, values)
     if removed:
-        ctx.store.remove_fields(deal_id, removed)
+        ctx.store.deals.remove_fields(deal_id, removed)
 
 
 def rescale(minor: int, old: str, new: str) -> int:

@@ -67,8 +67,8 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
             "external_id",
         ):
             values.setdefault(name, None)
-        deal_id = store.insert_deal(str(uuid.uuid4()), values)
-        store.append_event(
+        deal_id = store.deals.insert(str(uuid.uuid4()), values)
+        store.deals.append_event(
             deal_id,
             from_stage=None,
             to_stage=(stage.id, "open"),
@@ -78,8 +78,8 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
         )
         apply_tags_fields(ctx, deal_id, ch, allow_remove=False)
         if ch.note:
-            store.insert_activity(deal_id, "note", ch.note, created, ctx.now_utc)
-        deal = store.deal(deal_id)
+            store.deals.insert_activity(deal_id, "note", ch.note, created, ctx.now_utc)
+        deal = store.deals.get(deal_id)
     assert deal is not None
     return deal
 
@@ -108,10 +108,10 @@ def edit_deal(ctx: Context, ref: str, ch: DealChanges) -> Deal:
             _move_within_edit(ctx, deal, ch)
         apply_tags_fields(ctx, deal.id, ch, allow_remove=True)
         if ch.note:
-            store.insert_activity(deal.id, "note", ch.note, ctx.now_utc, ctx.now_utc)
+            store.deals.insert_activity(deal.id, "note", ch.note, ctx.now_utc, ctx.now_utc)
         values["updated_at"] = ctx.now_utc
-        store.update_deal(deal.id, values)
-        updated = store.deal(deal.id)
+        store.deals.update(deal.id, values)
+        updated = store.deals.get(deal.id)
     assert updated is not None
     return updated
 
@@ -122,7 +122,7 @@ def _move_within_edit(ctx: Context, deal: Deal, ch: DealChanges) -> None:
     if ch.pipeline is not None:
         pipeline = resolve_pipeline(ctx, ch.pipeline)
     else:
-        pipeline = ctx.store.pipeline_by_id(deal.pipeline_id)
+        pipeline = ctx.store.pipelines.by_id(deal.pipeline_id)
     if ch.stage is not None:
         stage = resolve_stage(pipeline, ch.stage)
     elif pipeline.id == deal.pipeline_id:
@@ -137,7 +137,7 @@ def _move_within_edit(ctx: Context, deal: Deal, ch: DealChanges) -> None:
 
 def _check_order(ctx: Context, deal: Deal, at: datetime, text: str | None) -> str:
     stamp = utc_text(at)
-    last = ctx.store.last_event_at(deal.id)
+    last = ctx.store.deals.last_event_at(deal.id)
     if last is not None and stamp < last:
         from funnelcli.clock import local_from_utc
 
@@ -159,7 +159,7 @@ def _record_move(
     at_text: str | None = None,
 ) -> None:
     stamp = _check_order(ctx, deal, at, at_text)
-    ctx.store.append_event(
+    ctx.store.deals.append_event(
         deal.id,
         from_stage=(deal.stage_id, "open"),
         to_stage=(stage.id, "open"),
@@ -167,7 +167,7 @@ def _record_move(
         note=note,
         recorded_at=ctx.now_utc,
     )
-    ctx.store.update_deal(
+    ctx.store.deals.update(
         deal.id,
         {
             "pipeline_id": pipeline.id,
@@ -185,12 +185,12 @@ def move_deal(
         deal = find_deal(ctx, ref)
         if deal.status != "open":
             raise Conflict(f"deal {deal.id} is {deal.status}; `funnel reopen {deal.id}` first")
-        pipeline = ctx.store.pipeline_by_id(deal.pipeline_id)
+        pipeline = ctx.store.pipelines.by_id(deal.pipeline_id)
         stage = resolve_stage(pipeline, stage_name)
         if stage.id == deal.stage_id:
             raise Conflict(f"deal {deal.id} is already in {stage.name}")
         _record_move(ctx, deal, pipeline, stage, parse_past(ctx, at), note, at)
-        moved = ctx.store.deal(deal.id)
+        moved = ctx.store.deals.get(deal.id)
     assert moved is not None
     return moved
 
@@ -225,7 +225,7 @@ def close_deal(
                 )
             values.update(value=minor)
         stamp = _check_order(ctx, deal, parse_past(ctx, at), at)
-        ctx.store.append_event(
+        ctx.store.deals.append_event(
             deal.id,
             from_stage=(deal.stage_id, "open"),
             to_stage=(deal.stage_id, outcome),
@@ -236,8 +236,8 @@ def close_deal(
         # A closed deal needs no follow-up, and a snooze must not outlive it.
         values.update(snoozed_until=None, snooze_reason=None)
         values.update(status=outcome, closed_at=stamp, next_follow_up=None, updated_at=ctx.now_utc)
-        ctx.store.update_deal(deal.id, values)
-        closed = ctx.store.deal(deal.id)
+        ctx.store.deals.update(deal.id, values)
+        closed = ctx.store.deals.get(deal.id)
     assert closed is not None
     return closed
 
@@ -249,14 +249,14 @@ def reopen_deal(
         deal = find_deal(ctx, ref)
         if deal.status == "open":
             raise Conflict(f"deal {deal.id} is already open")
-        pipeline = ctx.store.pipeline_by_id(deal.pipeline_id)
+        pipeline = ctx.store.pipelines.by_id(deal.pipeline_id)
         stage = resolve_stage(pipeline, stage_name) if stage_name else None
         if stage is None:
             stage = next((s for s in pipeline.stages if s.id == deal.stage_id), None)
             if stage is None:
                 raise Invalid(f"deal {deal.id}'s stage was removed; give --stage")
         stamp = _check_order(ctx, deal, parse_past(ctx, at), at)
-        ctx.store.append_event(
+        ctx.store.deals.append_event(
             deal.id,
             from_stage=(deal.stage_id, deal.status),
             to_stage=(stage.id, "open"),
@@ -264,7 +264,7 @@ def reopen_deal(
             note=None,
             recorded_at=ctx.now_utc,
         )
-        ctx.store.update_deal(
+        ctx.store.deals.update(
             deal.id,
             {
                 "status": "open",
@@ -275,7 +275,7 @@ def reopen_deal(
                 "updated_at": ctx.now_utc,
             },
         )
-        reopened = ctx.store.deal(deal.id)
+        reopened = ctx.store.deals.get(deal.id)
     assert reopened is not None
     return reopened
 
@@ -283,7 +283,7 @@ def reopen_deal(
 def delete_deal(ctx: Context, ref: str) -> Deal:
     with ctx.store.write():
         deal = find_deal(ctx, ref)
-        ctx.store.delete_deal(deal.id)
+        ctx.store.deals.delete(deal.id)
     return deal
 
 
@@ -292,7 +292,9 @@ def deal_detail(ctx: Context, ref: str) -> DealDetail:
         deal = find_deal(ctx, ref)
         from funnelcli.details import DealDetail
 
-        return DealDetail(deal, ctx.store.history(deal.id), ctx.store.activities(deal.id))
+        return DealDetail(
+            deal, ctx.store.deals.history(deal.id), ctx.store.deals.activities(deal.id)
+        )
 
 
 STATUSES = ("open", "won", "lost", "all")
@@ -334,7 +336,7 @@ def deal_filter(
         flt.pipeline_id = resolve_pipeline(ctx, pipeline).id
     if stage is not None:
         if pipeline is not None:
-            flt.stage_ids = [resolve_stage(ctx.store.pipeline_by_id(flt.pipeline_id), stage).id]  # type: ignore[arg-type]
+            flt.stage_ids = [resolve_stage(ctx.store.pipelines.by_id(flt.pipeline_id), stage).id]  # type: ignore[arg-type]
         else:
             flt.stage_ids = _stage_ids_anywhere(ctx, stage)
     return flt
@@ -344,7 +346,7 @@ def _stage_ids_anywhere(ctx: Context, name: str) -> list[int]:
     """A stage name without --pipeline: that stage in every pipeline that has it."""
     ids: list[int] = []
     errors: list[Exception] = []
-    for pipeline in ctx.store.pipelines():
+    for pipeline in ctx.store.pipelines.all():
         try:
             ids.append(resolve_stage(pipeline, name).id)
         except NotFound as exc:
@@ -360,4 +362,4 @@ def _stage_ids_anywhere(ctx: Context, name: str) -> list[int]:
 
 def list_deals(ctx: Context, flt: DealFilter) -> Iterator[Deal]:
     """Deals matching the filter; iterate inside `ctx.store.read()`."""
-    return ctx.store.deals(flt)
+    return ctx.store.deals.find(flt)

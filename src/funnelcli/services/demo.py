@@ -95,7 +95,7 @@ def _build(ctx: Context, deals: int, seed: int) -> int:
     # Touches along the way come from their own generator, so adding them left
     # the deals (and the README's examples of them) as they were.
     touches = random.Random(seed + 1)
-    stages = [s.name for s in ctx.store.pipelines()[0].stages]
+    stages = [s.name for s in ctx.store.pipelines.all()[0].stages]
     now = ctx.now
     for i in range(deals):
         org = ORGS[i % len(ORGS)]

@@ -10,7 +10,6 @@ services/doctor_history.py.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,15 +20,9 @@ from funnelcli.schema import SCHEMA_VERSION
 from funnelcli.services import doctor_checks as checks
 from funnelcli.services.doctor_checks import Problem, Violation
 from funnelcli.services.doctor_history import replay
-from funnelcli.store import Store
-from funnelcli.store.connection import (
-    database_exists,
-    hot_journal,
-    is_wal,
-    storage_error,
-    wal_waiting,
-)
-from funnelcli.store.doctor import open_for_check
+from funnelcli.store.changelog import ChangeLogStore
+from funnelcli.store.connection import database_exists, is_wal
+from funnelcli.store.doctor import CHECK_ERRORS, ENGINE_VERSION, DoctorStore, open_checked
 
 
 @dataclass
@@ -37,7 +30,7 @@ class Diagnosis:
     deals: int
     events: int
     problems: list[Problem] = field(default_factory=list)
-    sqlite_version: str = sqlite3.sqlite_version  # the SQLite library linked in
+    sqlite_version: str = ENGINE_VERSION  # the SQLite library linked in
     journal_mode: str = ""  # the file's: "wal", or "delete" (the rollback journal)
     # the change log: (changes, undo notes, bytes the notes hold)
     change_log: tuple[int, int, int] = (0, 0, 0)
@@ -55,42 +48,19 @@ def diagnose(path: Path, *, quick: bool = False) -> Diagnosis:
     if path.is_dir():
         raise StorageError(f"{path} is a directory, not a database")
     name = str(path)
-    try:
-        conn = open_for_check(path)
-    except sqlite3.Error as exc:
-        raise storage_error(exc, name) from None
-    try:
-        # The first read rolls back a journal a dead writer left ("hot"), or
-        # reads the log of a WAL file (its -shm must be writable), so the file
-        # is read as last committed; that needs write access.
-        conn.execute("PRAGMA schema_version").fetchone()
-    except sqlite3.Error as exc:
-        conn.close()
-        if hot_journal(path):
-            raise StorageError(
-                f"{name} was left mid-write by a process that stopped, and rolling that "
-                f"back needs write access to it and its directory ({exc}): run funnel "
-                "doctor as a user who may write them"
-            ) from None
-        if wal_waiting(path):
-            raise StorageError(
-                f"{name} has changes in its write-ahead log ({name}-wal), and reading them "
-                f"needs write access to it and its directory ({exc}): run funnel doctor as "
-                "a user who may write them"
-            ) from None
-        raise storage_error(exc, name) from None
-    store = Store(conn, name)
+    store = open_checked(path)
     try:
         with store.read():
-            _check_schema(store, name)
-            found = _diagnose(store, quick)
+            doctor = DoctorStore(store.conn)
+            _check_schema(doctor, name)
+            found = _diagnose(doctor, quick)
     finally:
         store.close()
     found.journal_mode = "wal" if is_wal(path) else "delete"
     return found
 
 
-def _check_schema(store: Store, name: str) -> None:
+def _check_schema(store: DoctorStore, name: str) -> None:
     version, tables = store.schema_version()
     if version == 0:
         what = "a SQLite database, but not a funnelcli one" if tables else "an empty file"
@@ -107,20 +77,20 @@ def _check_schema(store: Store, name: str) -> None:
         )
 
 
-def _diagnose(store: Store, quick: bool) -> Diagnosis:
+def _diagnose(store: DoctorStore, quick: bool) -> Diagnosis:
     problems: list[Problem] = []
 
     def run(check: str, fn: Callable[[], Iterable[Problem]]) -> None:
         # A damaged file can fail one query and not another: report, go on.
         try:
             problems.extend(fn())
-        except sqlite3.DatabaseError as exc:
+        except CHECK_ERRORS as exc:
             problems.append(Problem(None, check, f"the check could not run: {exc}"))
 
     def read(fn: Callable[[], Any], default: Any) -> Any:
         try:
             return fn()
-        except sqlite3.DatabaseError:
+        except CHECK_ERRORS:
             return default  # the integrity check says why
 
     deals, events = read(store.doctor_counts, (0, 0))
@@ -129,7 +99,7 @@ def _diagnose(store: Store, quick: bool) -> Diagnosis:
     violations: list[Violation] = []
     try:
         violations = store.foreign_key_violations()
-    except sqlite3.DatabaseError as exc:
+    except CHECK_ERRORS as exc:
         problems.append(Problem(None, "foreign_key", f"the check could not run: {exc}"))
     orphans: set[int] = set()  # deals that are gone; the orphan check names their rows
     run("foreign_key", lambda: checks.foreign_keys(violations))
@@ -142,5 +112,5 @@ def _diagnose(store: Store, quick: bool) -> Diagnosis:
     run("furthest", lambda: checks.furthest(store, names))
     run("last_activity", lambda: checks.last_activity(store))
     run("closed_at", lambda: checks.closed_at(store))
-    change_log = read(store.change_log_size, (0, 0, 0))
+    change_log = read(ChangeLogStore(store.conn).change_log_size, (0, 0, 0))
     return Diagnosis(deals, events, problems, change_log=change_log)

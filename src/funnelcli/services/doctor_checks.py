@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from funnelcli.store import Store
+from funnelcli.store.doctor import DoctorStore
 
 
 @dataclass
@@ -34,7 +34,7 @@ def state_label(names: dict[int, str], stage_id: int | None, status: str | None)
     return f"{name} ({status})"
 
 
-def integrity(store: Store, quick: bool) -> Iterator[Problem]:
+def integrity(store: DoctorStore, quick: bool) -> Iterator[Problem]:
     for text in store.integrity_messages(quick=quick):
         yield Problem(None, "integrity", text)
 
@@ -58,7 +58,7 @@ def foreign_keys(violations: list[Violation]) -> Iterator[Problem]:
 
 
 def orphans(
-    store: Store, violations: list[Violation], names: dict[int, str], seen: set[int]
+    store: DoctorStore, violations: list[Violation], names: dict[int, str], seen: set[int]
 ) -> Iterator[Problem]:
     """Rows whose deal is gone (events, stays, activities, tags, fields), and
     stages whose pipeline is gone, from foreign_key_check's findings."""
@@ -88,7 +88,7 @@ def orphans(
         )  # fmt: skip
 
 
-def stages(store: Store, names: dict[int, str]) -> Iterator[Problem]:
+def stages(store: DoctorStore, names: dict[int, str]) -> Iterator[Problem]:
     for deal, stage, stage_pipeline, pipeline in store.deals_in_foreign_stage():
         yield Problem(
             deal,
@@ -100,12 +100,12 @@ def stages(store: Store, names: dict[int, str]) -> Iterator[Problem]:
         yield Problem(deal, "stage", f"its stage {stage_label(names, stage)} was removed")
 
 
-def no_history(store: Store) -> Iterator[Problem]:
+def no_history(store: DoctorStore) -> Iterator[Problem]:
     for deal in store.deals_without_events():
         yield Problem(deal, "history", "has no stage history (no stage_events rows)")
 
 
-def current(store: Store, names: dict[int, str]) -> Iterator[Problem]:
+def current(store: DoctorStore, names: dict[int, str]) -> Iterator[Problem]:
     for deal, stage, status, event, to_stage, to_status in store.current_mismatches():
         yield Problem(
             deal,
@@ -115,7 +115,7 @@ def current(store: Store, names: dict[int, str]) -> Iterator[Problem]:
         )
 
 
-def open_stays(store: Store, orphans: set[int]) -> Iterator[Problem]:
+def open_stays(store: DoctorStore, orphans: set[int]) -> Iterator[Problem]:
     for deal, status, count in store.open_stay_problems():
         if deal in orphans:
             continue
@@ -129,7 +129,7 @@ def open_stays(store: Store, orphans: set[int]) -> Iterator[Problem]:
         )
 
 
-def furthest(store: Store, names: dict[int, str]) -> Iterator[Problem]:
+def furthest(store: DoctorStore, names: dict[int, str]) -> Iterator[Problem]:
     for deal, have, want in store.furthest_mismatches():
         yield Problem(
             deal,
@@ -139,7 +139,7 @@ def furthest(store: Store, names: dict[int, str]) -> Iterator[Problem]:
         )
 
 
-def last_activity(store: Store) -> Iterator[Problem]:
+def last_activity(store: DoctorStore) -> Iterator[Problem]:
     for deal, have, latest in store.last_activity_mismatches():
         yield Problem(
             deal,
@@ -149,7 +149,7 @@ def last_activity(store: Store) -> Iterator[Problem]:
         )
 
 
-def closed_at(store: Store) -> Iterator[Problem]:
+def closed_at(store: DoctorStore) -> Iterator[Problem]:
     for deal, status, closed_at in store.closed_at_mismatches():
         if status == "open":
             yield Problem(deal, "closed_at", f"is open but has closed_at {closed_at}")

@@ -9,7 +9,7 @@ from itertools import chain
 from typing import Any
 
 from funnelcli.services.doctor_checks import Problem, state_label
-from funnelcli.store import Store
+from funnelcli.store.doctor import DoctorStore
 
 # A stay as (stage, entered_at, left_at or None).
 Stay = tuple[int, str, str | None]
@@ -87,7 +87,7 @@ class _StaysByDeal:
             yield lone, self.of(lone)
 
 
-def replay(store: Store, names: dict[int, str], orphans: set[int]) -> Iterator[Problem]:
+def replay(store: DoctorStore, names: dict[int, str], orphans: set[int]) -> Iterator[Problem]:
     """One pass over every event and every stay, both in deal order (a merge of
     two cursors): each deal's history must be one chain, and its stays what its
     events make."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from funnelcli.services import Context, resolve_pipeline
 from funnelcli.services.reports import Bound, window
+from funnelcli.store.reports import ReportStore
 
 
 @dataclass
@@ -27,18 +28,14 @@ def explain_metrics(
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
         w, _ = window(ctx, since, until, pid, owner)
-        cur = "d.currency = :cur"
-        closed, created = w.within("d.closed_at"), w.within("d.created_at")
-
-        def ids(where: str) -> list[int]:
-            found: list[int] = ctx.store.deal_ids(w, f"{cur} AND {where}", {"cur": currency})
-            return found
-
-        open_ids = ids("d.status = 'open'")
-        won = ids(f"d.status = 'won' AND {closed}")
-        lost = ids(f"d.status = 'lost' AND {closed}")
-        born = ids(created)
-        valued = ids(f"d.status = 'won' AND {closed} AND d.value IS NOT NULL")
+        ids = ReportStore(ctx.store.conn).metric_deal_ids(w, currency)
+    open_ids, won, lost, born, valued = (
+        ids["open"],
+        ids["won"],
+        ids["lost"],
+        ids["born"],
+        ids["valued"],
+    )
     return [
         Explanation("open_deals", "count of deals whose status is open (today)", open_ids),
         Explanation("open_value", "Σ value of the open deals", open_ids),
@@ -85,19 +82,10 @@ def explain_funnel(
     with ctx.store.read():
         p = resolve_pipeline(ctx, pipeline)
         w, _ = window(ctx, since, until, p.id, owner)
-        created = w.within("d.created_at")
+        store = ReportStore(ctx.store.conn)
         for stage in p.stages:
-            reached = ctx.store.deal_ids(
-                w,
-                f"{created} AND (d.status = 'won' OR f.position >= :pos)",
-                {"pos": stage.position},
-            )
-            dropped = ctx.store.deal_ids(
-                w,
-                f"{created} AND d.status = 'lost' AND d.furthest_stage_id = :sid",
-                {"sid": stage.id},
-            )
-            stays = ctx.store.stay_deal_ids(stage.id, w)
+            reached, dropped = store.stage_deal_ids(w, stage.id, stage.position)
+            stays = store.stay_deal_ids(stage.id, w)
             out.append(
                 (
                     stage.name,

@@ -25,6 +25,7 @@ from funnelcli.render.output import csv_row_writer
 from funnelcli.render.records import deal_row_record
 from funnelcli.render.text import guard_formula, json_encoder
 from funnelcli.services import Context, resolve_pipeline
+from funnelcli.store.transfer import TransferStore
 
 EXPORT_VERSION = 1
 
@@ -88,7 +89,7 @@ def deal_records(
 ) -> tuple[dict[str, Any], int, Iterator[dict[str, Any]]]:
     """(the header, how many deals, the deals one by one). Call inside a read
     transaction that lasts until the deals are consumed."""
-    store = ctx.store
+    store = TransferStore(ctx.store.conn)
     pid = None if scope.pipeline is None else resolve_pipeline(ctx, scope.pipeline).id
     header = {
         "funnelcli_export": EXPORT_VERSION,

@@ -95,7 +95,7 @@ def log_activity(
         else:
             stage = next(
                 s
-                for s in ctx.store.pipeline_by_id(deal.pipeline_id).stages
+                for s in ctx.store.pipelines.by_id(deal.pipeline_id).stages
                 if s.id == deal.stage_id
             )
             cadence = stage.cadence_days
@@ -107,9 +107,11 @@ def log_activity(
                     "year 9999: give --next or --no-next"
                 ) from None
             follow_up = next_day.isoformat() if next_day else None
-        activity_id = ctx.store.insert_activity(deal.id, kind, note, utc_text(moment), ctx.now_utc)
-        ctx.store.update_deal(deal.id, {"next_follow_up": follow_up, "updated_at": ctx.now_utc})
-        updated = ctx.store.deal(deal.id)
+        activity_id = ctx.store.deals.insert_activity(
+            deal.id, kind, note, utc_text(moment), ctx.now_utc
+        )
+        ctx.store.deals.update(deal.id, {"next_follow_up": follow_up, "updated_at": ctx.now_utc})
+        updated = ctx.store.deals.get(deal.id)
     assert updated is not None
     from funnelcli.details import Activity
 
@@ -121,8 +123,8 @@ def set_follow_up(ctx: Context, ref: str, when: str | None) -> Deal:
     with ctx.store.write():
         deal = _open_deal(ctx, ref, "schedule a follow-up on")
         value = None if when is None else _iso(_future(ctx, when, "WHEN"))
-        ctx.store.update_deal(deal.id, {"next_follow_up": value, "updated_at": ctx.now_utc})
-        updated = ctx.store.deal(deal.id)
+        ctx.store.deals.update(deal.id, {"next_follow_up": value, "updated_at": ctx.now_utc})
+        updated = ctx.store.deals.get(deal.id)
     assert updated is not None
     return updated
 
@@ -140,8 +142,8 @@ def snooze_deal(ctx: Context, ref: str, until: str | None, reason: str | None) -
             if day <= ctx.now.date():
                 raise Invalid(f"snooze until {until} ({day.isoformat()}): give a day after today")
             values.update(snoozed_until=day.isoformat(), snooze_reason=reason or None)
-        ctx.store.update_deal(deal.id, values)
-        updated = ctx.store.deal(deal.id)
+        ctx.store.deals.update(deal.id, values)
+        updated = ctx.store.deals.get(deal.id)
     assert updated is not None
     return updated
 
@@ -165,7 +167,7 @@ def due_list(
     items: list[DueItem] = []
     with ctx.store.read():
         pid = _pipeline_id(ctx, pipeline)
-        for deal in ctx.store.due_deals(today.isoformat(), until, owner, pid):
+        for deal in ctx.store.followups.due(today.isoformat(), until, owner, pid):
             day = date.fromisoformat((deal.next_follow_up or "")[:10])
             if day < today:
                 items.append(DueItem(deal, "overdue", (today - day).days))
@@ -175,7 +177,7 @@ def due_list(
                 items.append(DueItem(deal, "upcoming", None))
         items.extend(
             DueItem(d, "unscheduled", None)
-            for d in ctx.store.unscheduled_deals(today.isoformat(), owner, pid)
+            for d in ctx.store.followups.unscheduled(today.isoformat(), owner, pid)
         )
     return items
 
@@ -189,7 +191,7 @@ def stale_list(
         pid = _pipeline_id(ctx, pipeline)
         return [
             StaleItem(deal, idle, rot)
-            for deal, idle, rot in ctx.store.stale_deals(
+            for deal, idle, rot in ctx.store.followups.stale(
                 ctx.now.date().isoformat(), ctx.now_utc, owner, pid
             )
         ]

@@ -48,15 +48,15 @@ def create_pipeline(ctx: Context, name: str, stages: str | None, template: str |
         _unique(names)
         specs = custom_stages(names)
     with ctx.store.write():
-        if any(stage_key(p.name) == stage_key(name) for p in ctx.store.pipelines()):
+        if any(stage_key(p.name) == stage_key(name) for p in ctx.store.pipelines.all()):
             raise Conflict(f"pipeline '{name}' already exists")
-        pipeline_id = ctx.store.create_pipeline(name, specs, ctx.now)
-        return ctx.store.pipeline_by_id(pipeline_id)
+        pipeline_id = ctx.store.pipelines.create(name, specs, ctx.now)
+        return ctx.store.pipelines.by_id(pipeline_id)
 
 
 def list_pipelines(ctx: Context) -> list[PipelineSummary]:
     with ctx.store.read():
-        counts = ctx.store.open_counts()
+        counts = ctx.store.pipelines.open_counts()
         try:  # the pipeline `add` would use, found the way `add` finds it
             default: int | None = resolve_pipeline(ctx, None).id
         except (NotFound, Invalid):
@@ -67,7 +67,7 @@ def list_pipelines(ctx: Context) -> list[PipelineSummary]:
                 p.id == default,
                 {s.id: counts.get(s.id, (0, 0))[0] for s in p.stages},
             )
-            for p in ctx.store.pipelines()
+            for p in ctx.store.pipelines.all()
         ]
 
 
@@ -121,11 +121,11 @@ def add_stage(
             rot_days or CUSTOM_STAGE_ROT_DAYS,
             CUSTOM_STAGE_CADENCE_DAYS if cadence is None else cadence,
         )
-        new_id = ctx.store.insert_stage(p.id, spec, len(p.stages) + 1)
+        new_id = ctx.store.pipelines.insert_stage(p.id, spec, len(p.stages) + 1)
         order = [s.id for s in p.stages]
         order.insert(index, new_id)
-        ctx.store.set_stage_order(order)
-        return next(s for s in ctx.store.pipeline_by_id(p.id).stages if s.id == new_id)
+        ctx.store.pipelines.set_stage_order(order)
+        return next(s for s in ctx.store.pipelines.by_id(p.id).stages if s.id == new_id)
 
 
 def rename_stage(ctx: Context, old: str, new: str, pipeline: str | None) -> Stage:
@@ -136,7 +136,7 @@ def rename_stage(ctx: Context, old: str, new: str, pipeline: str | None) -> Stag
         clash = [s for s in p.stages if stage_key(s.name) == stage_key(new) and s.id != stage.id]
         if clash:
             raise Conflict(f"pipeline {p.name} already has a stage '{clash[0].name}'")
-        ctx.store.rename_stage(stage.id, new)
+        ctx.store.pipelines.rename_stage(stage.id, new)
         stage.name = new
         return stage
 
@@ -162,15 +162,15 @@ def move_stage(
         index = _place(rest, after, before, position, p)
         order = [s.id for s in rest]
         order.insert(index, stage.id)
-        ctx.store.set_stage_order(order)
-        return ctx.store.pipeline_by_id(p.id)
+        ctx.store.pipelines.set_stage_order(order)
+        return ctx.store.pipelines.by_id(p.id)
 
 
 def remove_stage(ctx: Context, name: str, pipeline: str | None) -> Stage:
     with ctx.store.write():
         p = resolve_pipeline(ctx, pipeline)
         stage = resolve_stage(p, name)
-        held = ctx.store.deals_in_stage(stage.id)
+        held = ctx.store.pipelines.deals_in_stage(stage.id)
         if held:
             shown = ", ".join(f"#{i} ({status})" for i, status in held[:10])
             more = f" and {len(held) - 10} more" if len(held) > 10 else ""
@@ -180,8 +180,8 @@ def remove_stage(ctx: Context, name: str, pipeline: str | None) -> Stage:
             )
         if len(p.stages) == 1:
             raise Conflict(f"{stage.name} is the last stage of {p.name}")
-        ctx.store.remove_stage(stage.id, ctx.now)
-        ctx.store.set_stage_order([s.id for s in p.stages if s.id != stage.id])
+        ctx.store.pipelines.remove_stage(stage.id, ctx.now)
+        ctx.store.pipelines.set_stage_order([s.id for s in p.stages if s.id != stage.id])
         return stage
 
 
@@ -226,5 +226,5 @@ def set_stage(
     with ctx.store.write():
         p = resolve_pipeline(ctx, pipeline)
         stage = resolve_stage(p, name)
-        ctx.store.update_stage(stage.id, values)
-        return next(s for s in ctx.store.pipeline_by_id(p.id).stages if s.id == stage.id)
+        ctx.store.pipelines.update_stage(stage.id, values)
+        return next(s for s in ctx.store.pipelines.by_id(p.id).stages if s.id == stage.id)

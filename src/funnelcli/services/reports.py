@@ -10,7 +10,7 @@ from funnelcli import metrics
 from funnelcli.clock import start_of_day, utc_text
 from funnelcli.errors import Invalid
 from funnelcli.services import Context, parse_date, resolve_pipeline
-from funnelcli.store.reports import MetricCounts, Window
+from funnelcli.store.reports import MetricCounts, ReportStore, Window
 
 _BARE_OFFSET = re.compile(r"\d+\s*[dwmy]", re.IGNORECASE)
 
@@ -123,8 +123,8 @@ def metrics_report(
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
         w, period = window(ctx, since, until, pid, owner)
-        counts = ctx.store.metric_counts(w)
-        medians = ctx.store.cycle_medians(w)
+        counts = ReportStore(ctx.store.conn).metric_counts(w)
+        medians = ReportStore(ctx.store.conn).cycle_medians(w)
     if not counts:
         empty = Metrics(ctx.config.currency, 0, 0, 0.0, 0, 0, None, None, None, None, None)
         return [empty], period
@@ -166,14 +166,14 @@ def funnel_report(
     with ctx.store.read():
         p = resolve_pipeline(ctx, pipeline)
         w, period = window(ctx, since, until, p.id, owner)
-        counts, won, lost = ctx.store.stage_counts(w)
+        counts, won, lost = ReportStore(ctx.store.conn).stage_counts(w)
         furthest = [counts[s.id].furthest_not_won if s.id in counts else 0 for s in p.stages]
         reached = metrics.reached_by_stage(furthest, won)
         conversions = metrics.stage_conversions(reached, won)
         rows = []
         for i, s in enumerate(p.stages):
             c = counts.get(s.id)
-            avg, median, n = ctx.store.stage_days(s.id, w)
+            avg, median, n = ReportStore(ctx.store.conn).stage_days(s.id, w)
             rows.append(
                 StageRow(
                     stage=s.name,

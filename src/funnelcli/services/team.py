@@ -9,7 +9,7 @@ from funnelcli import metrics
 from funnelcli.errors import Invalid
 from funnelcli.services import Context, parse_date, resolve_pipeline
 from funnelcli.services.reports import Metrics, Period, metrics_from_counts, window
-from funnelcli.store.reports import Window, owner_key
+from funnelcli.store.reports import ReportStore, Window, owner_key
 
 
 @dataclass
@@ -29,7 +29,7 @@ class OwnersReport:
 
 
 def _conversions(ctx: Context, w: Window, stage_ids: list[int]) -> list[float | None]:
-    counts, won, _ = ctx.store.stage_counts(w)
+    counts, won, _ = ReportStore(ctx.store.conn).stage_counts(w)
     furthest = [counts[i].furthest_not_won if i in counts else 0 for i in stage_ids]
     return metrics.stage_conversions(metrics.reached_by_stage(furthest, won), won)
 
@@ -49,8 +49,8 @@ def owners_report(
         scope_pid = None if pipeline is None else p.id
         w, period = window(ctx, since, until, scope_pid, owner)
         rows = []
-        medians = ctx.store.cycle_medians(w, by_owner=True)
-        for c in ctx.store.metric_counts(w, by_owner=True):
+        medians = ReportStore(ctx.store.conn).cycle_medians(w, by_owner=True)
+        for c in ReportStore(ctx.store.conn).metric_counts(w, by_owner=True):
             name, _, c.currency = c.currency.rpartition("\x00")  # an owner may hold NUL
             median = medians.get(owner_key(name, c.currency))
             rows.append(OwnerRow(name, metrics_from_counts(c, median), c.won_value))
@@ -61,7 +61,7 @@ def owners_report(
         report = OwnersReport(
             p.name, rows, [s.name for s in p.stages], _conversions(ctx, team, stage_ids)
         )
-        for name in ctx.store.owners(fw):
+        for name in ReportStore(ctx.store.conn).owners(fw):
             ow, _ = window(ctx, since, until, p.id, name)
             report.by_owner[name] = _conversions(ctx, ow, stage_ids)
     return report, period
@@ -110,7 +110,7 @@ def forecast_report(
             w.until = _day(ctx, until, "--until")
         if w.since is not None and w.until is not None and w.since >= w.until:
             raise Invalid("--since must be before --until")
-        rows = [ForecastRow(*r) for r in ctx.store.forecast_rows(w, by)]
+        rows = [ForecastRow(*r) for r in ReportStore(ctx.store.conn).forecast_rows(w, by)]
         target = None
         if goal is not None:
             from funnelcli.money import parse_amount
@@ -119,7 +119,9 @@ def forecast_report(
             weighted = sum(r.weighted_value for r in rows if r.currency == currency)
             totals = [
                 c
-                for c in ctx.store.metric_counts(Window(pipeline_id=pid, owner=owner))
+                for c in ReportStore(ctx.store.conn).metric_counts(
+                    Window(pipeline_id=pid, owner=owner)
+                )
                 if c.currency == currency
             ]
             rate = metrics.win_rate(totals[0].won, totals[0].lost, None) if totals else None

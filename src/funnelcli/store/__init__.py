@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from funnelcli.store.changes import ChangeStore
 from funnelcli.store.connection import open_connection, transaction
@@ -17,53 +16,21 @@ from funnelcli.store.pipelines import PipelineStore
 
 __all__ = ["DealFilter", "Store"]
 
-# The mixins of the rarer commands (reports, import/export, doctor, changes and
-# undo), by module. Every command builds a Store, and importing these with it
-# cost each start-up several milliseconds (dataclasses, module code) that `add`
-# or `move` never use; they load the first time one of their methods is looked up.
-RARE_MIXINS = (
-    ("funnelcli.store.reports", "ReportStore"),
-    ("funnelcli.store.transfer", "TransferStore"),
-    ("funnelcli.store.doctor", "DoctorStore"),
-    ("funnelcli.store.changelog", "ChangeLogStore"),
-)
 
+class Store:
+    """One connection and the pieces every command may need, each a plain
+    object over that connection. The rarer pieces (reports, import/export,
+    doctor, the change log's reading and reverting) are built by the service
+    modules that use them, e.g. `ReportStore(store.conn)`, so a start-up of
+    `add` or `move` never imports them."""
 
-class _RareMixins:
-    """Finds a method of RARE_MIXINS on first use and adds that mixin's methods
-    to the class, so from then on they are ordinary methods."""
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # copy, pickle and friends: never a mixin's
-            raise AttributeError(name)
-        import importlib
-
-        cls = type(self)
-        for module, class_name in RARE_MIXINS:
-            mixin = getattr(importlib.import_module(module), class_name)
-            if name not in vars(mixin):
-                continue
-            for key, value in vars(mixin).items():
-                if not key.startswith("__") and key not in vars(cls):
-                    setattr(cls, key, value)
-            return getattr(self, name)
-        raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
-
-
-if TYPE_CHECKING:  # what type checkers see: every mixin
-    from funnelcli.store.changelog import ChangeLogStore
-    from funnelcli.store.doctor import DoctorStore
-    from funnelcli.store.reports import ReportStore
-    from funnelcli.store.transfer import TransferStore
-
-    class _RareMixins(ReportStore, TransferStore, DoctorStore, ChangeLogStore):  # type: ignore[no-redef]
-        pass
-
-
-class Store(PipelineStore, DealStore, FollowUpStore, ChangeStore, _RareMixins):
     def __init__(self, conn: sqlite3.Connection, name: str) -> None:
         self.conn = conn
         self.name = name
+        self.deals = DealStore(conn)
+        self.pipelines = PipelineStore(conn)
+        self.followups = FollowUpStore(conn)
+        self.changes = ChangeStore(conn)
         # What `funnel changes` says about the changes this store makes.
         self.change_command = "funnelcli"
         self.change_who: str | None = None  # default: the OS user
@@ -90,12 +57,12 @@ class Store(PipelineStore, DealStore, FollowUpStore, ChangeStore, _RareMixins):
                 yield
             return
         with transaction(self.conn, self.name, write=True):
-            change = self.begin_change(
+            change = self.changes.begin(
                 self.now_utc or _utc_now(), self.change_who or _who(), self.change_command
             )
             yield
             if change is not None:
-                self.end_change(change)
+                self.changes.end(change)
         self.saved.append(change)
 
     @contextmanager

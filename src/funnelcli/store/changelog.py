@@ -55,7 +55,8 @@ _UNIQUE = {
 
 
 class ChangeLogStore:
-    conn: sqlite3.Connection
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
     # -- reading -------------------------------------------------------
 
@@ -266,6 +267,10 @@ class ChangeLogStore:
 
     def table_columns(self, tables: list[str]) -> dict[str, list[str]]:
         return {t: [r[1] for r in self.conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+
+    def foreign_keys_broken(self) -> bool:
+        """Whether a row now points at one that no longer exists."""
+        return self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None
 
     def link_undo(self, undo_id: int, target_id: int) -> None:
         """Record that `undo_id` reverted `target_id`. If the target was itself an

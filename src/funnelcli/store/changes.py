@@ -19,13 +19,14 @@ import sqlite3
 
 
 class ChangeStore:
-    conn: sqlite3.Connection
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
-    def tracks_changes(self) -> bool:
+    def tracked(self) -> bool:
         row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'changes'").fetchone()
         return row is not None
 
-    def begin_change(self, at: str, who: str, command: str) -> int | None:
+    def begin(self, at: str, who: str, command: str) -> int | None:
         """Open the change this transaction makes (None: a schema without changes)."""
         try:
             return int(
@@ -35,11 +36,11 @@ class ChangeStore:
                 ).fetchone()[0]
             )
         except sqlite3.OperationalError:
-            if self.tracks_changes():
+            if self.tracked():
                 raise
             return None
 
-    def end_change(self, change_id: int, *, keep: bool = False) -> None:
+    def end(self, change_id: int, *, keep: bool = False) -> None:
         """Close it; a change that touched nothing is not kept, unless `keep`
         (an undo is kept whatever it found to revert: others point at it)."""
         touched = self.conn.execute(
@@ -50,7 +51,7 @@ class ChangeStore:
         else:
             self.conn.execute("UPDATE changes SET open = 0 WHERE id = :c", {"c": change_id})
 
-    def quiet_changes(self, quiet: bool) -> None:
+    def quiet(self, quiet: bool) -> None:
         """Bulk writes: stop (and restart) the per-row notes of the open change."""
         self.conn.execute(
             "UPDATE changes SET open = :to WHERE open = :was",
@@ -65,6 +66,6 @@ class ChangeStore:
             {"t": table, "lo": lo, "hi": hi},
         )
 
-    def current_change_id(self) -> int | None:
+    def current(self) -> int | None:
         row = self.conn.execute("SELECT id FROM changes WHERE open IN (1, 2)").fetchone()
         return None if row is None else int(row[0])

@@ -93,13 +93,14 @@ class DealFilter:
 
 
 class DealStore:
-    conn: sqlite3.Connection
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
-    def deal(self, deal_id: int) -> Deal | None:
+    def get(self, deal_id: int) -> Deal | None:
         row = self.conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
         return None if row is None else _deal(row)
 
-    def deal_ids_by_ref(self, ref: str) -> tuple[int | None, int | None]:
+    def ids_by_ref(self, ref: str) -> tuple[int | None, int | None]:
         """(the deal whose number is `ref`, the deal whose external id or uuid is
         `ref`): both may exist when an external id is all digits."""
         by_number = None
@@ -113,17 +114,17 @@ class DealStore:
         ).fetchone()
         return by_number, None if found is None else int(found[0])
 
-    def deal_id_by_external_id(self, external_id: str) -> int | None:
+    def id_by_external_id(self, external_id: str) -> int | None:
         row = self.conn.execute(
             "SELECT id FROM deals WHERE external_id = :ext", {"ext": external_id}
         ).fetchone()
         return None if row is None else int(row[0])
 
-    def deals(self, flt: DealFilter) -> Iterator[Deal]:
-        for row in self.deal_rows(flt):
+    def find(self, flt: DealFilter) -> Iterator[Deal]:
+        for row in self.rows(flt):
             yield _deal(row)
 
-    def deal_rows(self, flt: DealFilter) -> sqlite3.Cursor:
+    def rows(self, flt: DealFilter) -> sqlite3.Cursor:
         """Raw DEAL_SELECT rows (see deal_row_record), for output that needs no Deal."""
         where: list[str] = []
         params: dict[str, Any] = {}
@@ -166,7 +167,7 @@ class DealStore:
             params["limit"] = flt.limit
         return self.conn.execute(sql, params)
 
-    def insert_deal(self, uuid: str, values: dict[str, Any]) -> int:
+    def insert(self, uuid: str, values: dict[str, Any]) -> int:
         bad = set(values) - set(DEAL_COLUMNS)
         if bad:
             raise ValueError(f"not deal columns: {bad}")
@@ -177,7 +178,7 @@ class DealStore:
         )
         return int(self.conn.execute(sql, {"uuid": uuid, **values}).fetchone()[0])
 
-    def update_deal(self, deal_id: int, values: dict[str, Any]) -> None:
+    def update(self, deal_id: int, values: dict[str, Any]) -> None:
         bad = set(values) - set(DEAL_COLUMNS)
         if bad:
             raise ValueError(f"not deal columns: {bad}")
@@ -211,7 +212,7 @@ class DealStore:
             [{"d": deal_id, "k": k} for k in keys],
         )
 
-    def delete_deal(self, deal_id: int) -> None:
+    def delete(self, deal_id: int) -> None:
         self.conn.execute("DELETE FROM deals WHERE id = :id", {"id": deal_id})
 
     # -- history ---------------------------------------------------------

@@ -13,7 +13,20 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from funnelcli.store.connection import BUSY_TIMEOUT_S, read_only_uri
+from funnelcli.errors import StorageError
+from funnelcli.store import Store
+from funnelcli.store.connection import (
+    BUSY_TIMEOUT_S,
+    hot_journal,
+    read_only_uri,
+    storage_error,
+    wal_waiting,
+)
+
+# The SQLite library linked in, which `funnel doctor` names.
+ENGINE_VERSION = sqlite3.sqlite_version
+# What a check may raise on a damaged file: doctor reports it and goes on.
+CHECK_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError,)
 
 # Tables whose rows belong to a deal (and go when it is deleted).
 DEAL_CHILDREN = ("stage_events", "stage_stays", "activities", "deal_tags", "deal_fields")
@@ -39,13 +52,43 @@ def open_for_check(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def open_checked(path: Path) -> Store:
+    """open_for_check(), and its first read, which brings the file to its last
+    commit (rolling back a hot journal, reading a WAL file's log): a Store
+    for one read, or a StorageError saying what is wrong and how to fix it."""
+    name = str(path)
+    try:
+        conn = open_for_check(path)
+    except sqlite3.Error as exc:
+        raise storage_error(exc, name) from None
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.Error as exc:
+        conn.close()
+        if hot_journal(path):
+            raise StorageError(
+                f"{name} was left mid-write by a process that stopped, and rolling that "
+                f"back needs write access to it and its directory ({exc}): run funnel "
+                "doctor as a user who may write them"
+            ) from None
+        if wal_waiting(path):
+            raise StorageError(
+                f"{name} has changes in its write-ahead log ({name}-wal), and reading them "
+                f"needs write access to it and its directory ({exc}): run funnel doctor as "
+                "a user who may write them"
+            ) from None
+        raise storage_error(exc, name) from None
+    return Store(conn, name)
+
+
 def _quote(name: str) -> str:
     """An identifier from the file itself, quoted for SQL."""
     return '"' + name.replace('"', '""') + '"'
 
 
 class DoctorStore:
-    conn: sqlite3.Connection
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
     def schema_version(self) -> tuple[int, int]:
         """(PRAGMA user_version, how many tables the file has)."""

@@ -25,9 +25,10 @@ def _scope(owner: str | None, pipeline_id: int | None, params: dict[str, Any]) -
 
 
 class FollowUpStore:
-    conn: sqlite3.Connection
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
-    def due_deals(
+    def due(
         self, today: str, until: str, owner: str | None, pipeline_id: int | None
     ) -> Iterator[Deal]:
         """Open deals whose next follow-up is before `until` (a date, exclusive),
@@ -44,9 +45,7 @@ class FollowUpStore:
         for row in self.conn.execute(sql, params):
             yield _deal(row)
 
-    def unscheduled_deals(
-        self, today: str, owner: str | None, pipeline_id: int | None
-    ) -> Iterator[Deal]:
+    def unscheduled(self, today: str, owner: str | None, pipeline_id: int | None) -> Iterator[Deal]:
         params: dict[str, Any] = {"today": today}
         sql = (
             DEAL_SELECT
@@ -58,7 +57,7 @@ class FollowUpStore:
         for row in self.conn.execute(sql, params):
             yield _deal(row)
 
-    def stale_deals(
+    def stale(
         self, today: str, now_utc: str, owner: str | None, pipeline_id: int | None
     ) -> Iterator[tuple[Deal, int, int]]:
         """(deal, idle days, rot days), most overdue for attention first. Idle since

@@ -50,9 +50,10 @@ def insert_pipeline(
 
 
 class PipelineStore:
-    conn: sqlite3.Connection
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
-    def pipelines(self) -> list[Pipeline]:
+    def all(self) -> list[Pipeline]:
         rows = self.conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()
         stages = self.conn.execute(
             f"SELECT {_STAGE_COLUMNS} FROM stages WHERE removed_at IS NULL "
@@ -63,13 +64,13 @@ class PipelineStore:
             by_pipeline.setdefault(row[1], []).append(Stage(*row))
         return [Pipeline(pid, puuid, name, by_pipeline.get(pid, [])) for pid, puuid, name in rows]
 
-    def pipeline_by_key(self, key: str) -> Pipeline | None:
+    def by_key(self, key: str) -> Pipeline | None:
         row = self.conn.execute(
             "SELECT id, uuid, name FROM pipelines WHERE key = :key", {"key": key}
         ).fetchone()
-        return None if row is None else self.pipeline_by_id(row[0])
+        return None if row is None else self.by_id(row[0])
 
-    def pipeline_by_id(self, pipeline_id: int) -> Pipeline:
+    def by_id(self, pipeline_id: int) -> Pipeline:
         pid, puuid, name = self.conn.execute(
             "SELECT id, uuid, name FROM pipelines WHERE id = :id", {"id": pipeline_id}
         ).fetchone()
@@ -87,12 +88,12 @@ class PipelineStore:
         row = self.conn.execute("SELECT name FROM stages WHERE id = :id", {"id": stage_id})
         return str(row.fetchone()[0])
 
-    def create_pipeline(
+    def create(
         self, name: str, stages: list[StageSpec], now: datetime, pipeline_uuid: str | None = None
     ) -> int:
         return insert_pipeline(self.conn, name, stages, now, pipeline_uuid)
 
-    def set_pipeline_uuid(self, pipeline_id: int, pipeline_uuid: str) -> None:
+    def set_uuid(self, pipeline_id: int, pipeline_uuid: str) -> None:
         self.conn.execute(
             "UPDATE pipelines SET uuid = :u WHERE id = :id", {"u": pipeline_uuid, "id": pipeline_id}
         )

@@ -79,7 +79,8 @@ def owner_key(owner: str, currency: str) -> str:
 
 
 class ReportStore:
-    conn: sqlite3.Connection
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
     def owners(self, w: Window) -> list[str]:
         rows = self.conn.execute(
@@ -230,14 +231,46 @@ class ReportStore:
         ORDER BY period IS NULL, period, d.currency"""
         return [tuple(r) for r in self.conn.execute(sql, w.params())]
 
-    def deal_ids(self, w: Window, where: str, params: dict[str, Any] | None = None) -> list[int]:
-        """Ids of the deals in the window's scope matching `where` (for --explain)."""
+    def _deal_ids(self, w: Window, where: str, params: dict[str, Any]) -> list[int]:
         sql = (
             "SELECT d.id FROM deals d JOIN stages s ON s.id = d.stage_id "
             f"LEFT JOIN stages f ON f.id = d.furthest_stage_id WHERE ({where}) {w.scope()} "
             "ORDER BY d.id"
         )
-        return [r[0] for r in self.conn.execute(sql, {**w.params(), **(params or {})})]
+        return [r[0] for r in self.conn.execute(sql, {**w.params(), **params})]
+
+    def metric_deal_ids(self, w: Window, currency: str) -> dict[str, list[int]]:
+        """For --explain: the deals in one currency that report metrics counts,
+        as `open`, `won` and `lost` (closed in the window), `born` (created in
+        it) and `valued` (won in it, with a value)."""
+        closed, created = w.within("d.closed_at"), w.within("d.created_at")
+        where = {
+            "open": "d.status = 'open'",
+            "won": f"d.status = 'won' AND {closed}",
+            "lost": f"d.status = 'lost' AND {closed}",
+            "born": created,
+            "valued": f"d.status = 'won' AND {closed} AND d.value IS NOT NULL",
+        }
+        return {
+            name: self._deal_ids(w, f"d.currency = :cur AND {sql}", {"cur": currency})
+            for name, sql in where.items()
+        }
+
+    def stage_deal_ids(
+        self, w: Window, stage_id: int, position: int
+    ) -> tuple[list[int], list[int]]:
+        """For --explain: (the deals created in the window that reached the
+        stage at `position` or won, those lost with it as their furthest stage)."""
+        created = w.within("d.created_at")
+        reached = self._deal_ids(
+            w, f"{created} AND (d.status = 'won' OR f.position >= :pos)", {"pos": position}
+        )
+        dropped = self._deal_ids(
+            w,
+            f"{created} AND d.status = 'lost' AND d.furthest_stage_id = :sid",
+            {"sid": stage_id},
+        )
+        return reached, dropped
 
     def stay_deal_ids(self, stage_id: int, w: Window) -> list[int]:
         ended_in = w.within("st.left_at")

@@ -9,7 +9,8 @@ from typing import Any
 
 from funnelcli.clock import utc_text
 from funnelcli.models import stage_key
-from funnelcli.store.deals import DEAL_COLUMNS, DEAL_SELECT
+from funnelcli.store.changes import ChangeStore
+from funnelcli.store.deals import DEAL_COLUMNS, DEAL_SELECT, DealStore
 from funnelcli.templates import StageSpec
 
 INSERT_COLUMNS = ["id", "uuid", *DEAL_COLUMNS]
@@ -31,7 +32,10 @@ def _scope(status: str | None, pipeline_id: int | None) -> tuple[str, dict[str, 
 
 
 class TransferStore:
-    conn: sqlite3.Connection
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._deals = DealStore(conn)
+        self._changes = ChangeStore(conn)
 
     # -- import --------------------------------------------------------
 
@@ -174,7 +178,7 @@ class TransferStore:
         activity's id may be None)."""
         c = self.conn
         # one note for the whole batch instead of one per row (see store/changes.py)
-        self.quiet_changes(True)  # type: ignore[attr-defined]
+        self._changes.quiet(True)
         c.executemany(
             f"INSERT INTO deals ({', '.join(INSERT_COLUMNS)}) "
             f"VALUES ({', '.join('?' for _ in INSERT_COLUMNS)})",
@@ -196,9 +200,9 @@ class TransferStore:
             activities,
         )
         lo, hi = id_range
-        self.refresh_furthest("id BETWEEN :lo AND :hi", {"lo": lo, "hi": hi})  # type: ignore[attr-defined]
-        self.note_insert_range("deals", lo, hi)  # type: ignore[attr-defined]
-        self.quiet_changes(False)  # type: ignore[attr-defined]
+        self._deals.refresh_furthest("id BETWEEN :lo AND :hi", {"lo": lo, "hi": hi})
+        self._changes.note_insert_range("deals", lo, hi)
+        self._changes.quiet(False)
 
     # -- export --------------------------------------------------------
 

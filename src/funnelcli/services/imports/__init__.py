@@ -41,6 +41,7 @@ from funnelcli.services.imports.sources import (
     parse_json,
 )
 from funnelcli.services.imports.writer import Writer
+from funnelcli.store.transfer import TransferStore
 
 __all__ = [
     "Draft",
@@ -65,7 +66,7 @@ def import_file(
     report = ImportReport(str(path), dry_run=opts.dry_run)
     try:
         src = open_source(path, opts.fmt, progress)
-        ctx.store.prepare_bulk()
+        TransferStore(ctx.store.conn).prepare_bulk()
         with ctx.store.write():
             _run(ctx, src, opts, report)
             if report.errors:

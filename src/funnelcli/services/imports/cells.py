@@ -16,6 +16,7 @@ from funnelcli.services import Context
 from funnelcli.services.imports.columns import Columns
 from funnelcli.services.imports.model import Activity, RowError
 from funnelcli.services.imports.sources import UnreadableJSON, parse_json
+from funnelcli.store.transfer import TransferStore
 
 # Between tags in a cell: "," in funnelcli's own CSV export (a tag may hold ";"),
 # "," or ";" in anyone else's.
@@ -36,7 +37,7 @@ class Cells:
         self.unguard = unguard
         self.order = order
         self.recorded = ctx.now_utc
-        self.fresh = ctx.store.deal_count() == 0
+        self.fresh = TransferStore(ctx.store.conn).deal_count() == 0
         self._dates: dict[str, datetime | date] = {}
         self._instants: dict[str, str] = {}
         self._currencies: dict[str, str] = {}

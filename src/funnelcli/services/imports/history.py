@@ -12,6 +12,7 @@ from funnelcli.services.imports.cells import Cells, json_cell, note_text
 from funnelcli.services.imports.columns import Columns
 from funnelcli.services.imports.model import Event, RowError
 from funnelcli.services.imports.pipelines import Lookup
+from funnelcli.store.transfer import TransferStore
 
 # Stage values that close a deal (HubSpot calls them "Closed Won" / "closedwon").
 OUTCOME_WORDS = {
@@ -175,7 +176,7 @@ class History:
                 ev[2] for ev in reversed(events) if ev[0] is None or ev[0][0] != ev[1][0]
             )
         stage_id, status = state
-        pid = self.ctx.store.stage_pipeline_id(stage_id)
+        pid = TransferStore(self.ctx.store.conn).stage_pipeline_id(stage_id)
         return events, {
             "pipeline_id": pid,
             "stage_id": stage_id,

@@ -35,6 +35,7 @@ from funnelcli.models import Pipeline, Stage, stage_key
 from funnelcli.services import Context, resolve_pipeline
 from funnelcli.services.imports.model import RowError
 from funnelcli.services.imports.sources import SourceError
+from funnelcli.store.transfer import TransferStore
 from funnelcli.templates import CUSTOM_STAGE_ROT_DAYS, StageSpec
 
 
@@ -95,6 +96,7 @@ def _uuid_or_none(text: Any) -> str | None:
 class _Maker:
     def __init__(self, ctx: Context, out: Recreated) -> None:
         self.store = ctx.store
+        self.transfer = TransferStore(ctx.store.conn)
         self.now = ctx.now
         self.out = out
         self.taken: Counter[tuple[int, str]] = Counter()  # removed stages reused so far
@@ -103,25 +105,25 @@ class _Maker:
         self, name: str, live: list[StageSpec], gone: list[StageSpec], puuid: str | None
     ) -> None:
         store = self.store
-        current = store.pipeline_by_key(stage_key(name))
-        if puuid is not None and store.pipeline_uuid_taken(puuid, current):
+        current = store.pipelines.by_key(stage_key(name))
+        if puuid is not None and self.transfer.pipeline_uuid_taken(puuid, current):
             puuid = None
         in_use = False
         if current is None:
-            pid = store.create_pipeline(name, live, self.now, puuid)
+            pid = store.pipelines.create(name, live, self.now, puuid)
             self.out.created_pipelines.append(name)
-        elif store.deals_in_pipeline(current.id) == 0:
+        elif self.transfer.deals_in_pipeline(current.id) == 0:
             pid = current.id
             if puuid is not None and puuid != current.uuid:
-                store.set_pipeline_uuid(pid, puuid)
+                store.pipelines.set_uuid(pid, puuid)
             self._rebuild(current, live)
         else:
             pid, in_use = current.id, True
             self._merge(current, live)
-        live_keys = {stage_key(s.name) for s in store.pipeline_by_id(pid).stages}
+        live_keys = {stage_key(s.name) for s in store.pipelines.by_id(pid).stages}
         for spec in gone:
             self._removed(pid, spec, in_use and stage_key(spec[0]) in live_keys)
-        self.out.pipelines[stage_key(name)] = store.pipeline_by_id(pid)
+        self.out.pipelines[stage_key(name)] = store.pipelines.by_id(pid)
 
     def _rebuild(self, current: Pipeline, live: list[StageSpec]) -> None:
         """A pipeline without deals: made the export's, stage for stage."""
@@ -131,26 +133,28 @@ class _Maker:
         want = {stage_key(s[0]) for s in live}
         extra = [s.id for s in current.stages if stage_key(s.name) not in want]
         if extra:
-            store.drop_stages(extra, self.now)
+            self.transfer.drop_stages(extra, self.now)
         have = {stage_key(s.name): s for s in current.stages}
         order: list[int] = []
         for spec in live:
             stage = have.get(stage_key(spec[0]))
             if stage is None:
-                order.append(store.insert_stage(current.id, spec, len(have) + len(order) + 1))
+                order.append(
+                    store.pipelines.insert_stage(current.id, spec, len(have) + len(order) + 1)
+                )
                 self.out.created_stages.append(f"{current.name}/{spec[0]}")
                 continue
             if stage.name != spec[0]:
-                store.rename_stage(stage.id, spec[0])
+                store.pipelines.rename_stage(stage.id, spec[0])
             if (stage.probability, stage.rot_days, stage.cadence_days) != spec[1:]:
                 _, prob, rot, cad = spec
-                store.update_stage(
+                store.pipelines.update_stage(
                     stage.id, {"probability": prob, "rot_days": rot, "cadence_days": cad}
                 )
             order.append(stage.id)
         position = {s.id: s.position for s in current.stages}
         if [position.get(i) for i in order] != list(range(1, len(order) + 1)):
-            store.set_stage_order(order)
+            store.pipelines.set_stage_order(order)
 
     def _merge(self, current: Pipeline, live: list[StageSpec]) -> None:
         """A pipeline with deals keeps its stages; the export's others are
@@ -161,7 +165,7 @@ class _Maker:
         for spec in live:
             sid = have.get(stage_key(spec[0]))
             if sid is None:
-                sid = have[stage_key(spec[0])] = self.store.insert_stage(
+                sid = have[stage_key(spec[0])] = self.store.pipelines.insert_stage(
                     current.id, spec, len(order) + 1
                 )
                 order.insert(at, sid)
@@ -169,12 +173,12 @@ class _Maker:
             at = order.index(sid) + 1
         if len(order) > len(current.stages):
             # no deal was ever in a new stage: the furthest each reached stays
-            self.store.set_stage_order(order, furthest=False)
+            self.store.pipelines.set_stage_order(order, furthest=False)
 
     def _removed(self, pipeline_id: int, spec: StageSpec, live_twin: bool) -> None:
         """A stage the export marks removed, kept removed for the history that names it."""
         key = (pipeline_id, stage_key(spec[0]))
-        reuse = self.store.removed_stage_ids(pipeline_id, key[1])
+        reuse = self.transfer.removed_stage_ids(pipeline_id, key[1])
         n = self.taken[key]
         self.taken[key] += 1
         if n < len(reuse):
@@ -182,7 +186,7 @@ class _Maker:
         elif live_twin:
             return  # the live stage of that name answers for it
         else:
-            sid = self.store.insert_removed_stage(pipeline_id, spec, self.now)
+            sid = self.transfer.insert_removed_stage(pipeline_id, spec, self.now)
         self.out.removed[key] = Stage(sid, pipeline_id, spec[0], 0, *spec[1:])
 
 
@@ -218,9 +222,9 @@ class Lookup:
                 raise RowError(
                     exc.message + " (or add --create-stages)", "pipeline", name
                 ) from None
-            pid = self.ctx.store.create_pipeline(name, [], self.ctx.now)
+            pid = self.ctx.store.pipelines.create(name, [], self.ctx.now)
             self.created_pipelines.append(name)
-            p = self.ctx.store.pipeline_by_id(pid)
+            p = self.ctx.store.pipelines.by_id(pid)
         self.pipelines[stage_key(p.name)] = p
         if key is not None:
             self.pipelines[key] = p
@@ -247,10 +251,10 @@ class Lookup:
             )
         prob = p.stages[-1].probability if p.stages else 10
         cadence = p.stages[-1].cadence_days if p.stages else 3
-        self.ctx.store.insert_stage(
+        self.ctx.store.pipelines.insert_stage(
             p.id, (name.strip(), prob, CUSTOM_STAGE_ROT_DAYS, cadence), len(p.stages) + 1
         )
         self.created_stages.append(f"{p.name}/{name.strip()}")
-        fresh = self.ctx.store.pipeline_by_id(p.id)
+        fresh = self.ctx.store.pipelines.by_id(p.id)
         p.stages[:] = fresh.stages
         return next(s for s in p.stages if stage_key(s.name) == key)

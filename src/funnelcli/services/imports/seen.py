@@ -4,6 +4,7 @@ line, to catch a file that names one deal twice."""
 from __future__ import annotations
 
 from funnelcli.services import Context
+from funnelcli.store.transfer import TransferStore
 
 
 class Seen:
@@ -15,20 +16,20 @@ class Seen:
     FLUSH = 5000
 
     def __init__(self, ctx: Context) -> None:
-        self.store = ctx.store
-        self.store.seen_keys_begin()
+        self.transfer = TransferStore(ctx.store.conn)
+        self.transfer.seen_keys_begin()
         self.pending: dict[str, int] = {}
 
     def line(self, key: str) -> int | None:
         """The line that first named `key`, or None."""
         first = self.pending.get(key)
-        return first if first is not None else self.store.seen_key_line(key)
+        return first if first is not None else self.transfer.seen_key_line(key)
 
     def add(self, key: str, line: int) -> None:
         self.pending[key] = line
         if len(self.pending) >= self.FLUSH:
-            self.store.seen_keys_add(self.pending.items())
+            self.transfer.seen_keys_add(self.pending.items())
             self.pending.clear()
 
     def close(self) -> None:
-        self.store.seen_keys_end()
+        self.transfer.seen_keys_end()

@@ -11,35 +11,37 @@ from typing import Any
 
 from funnelcli.services import Context
 from funnelcli.services.imports.model import Draft
+from funnelcli.store.transfer import INSERT_COLUMNS, TransferStore
 
 
 class Writer:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.transfer = TransferStore(ctx.store.conn)
         # Rows that repeat one another are caught in _run; only deals that were
         # there before the import can be updated, so an empty database needs no lookup.
-        self.had_deals = self.store.deal_count() > 0
+        self.had_deals = self.transfer.deal_count() > 0
 
     def existing(self, draft: Draft) -> int | None:
         if not self.had_deals:
             return None
-        found: int | None = self.store.existing_deal_id(draft.uuid, draft.values.get("external_id"))
+        found: int | None = self.transfer.existing_deal_id(
+            draft.uuid, draft.values.get("external_id")
+        )
         return found
 
     def insert(self, drafts: list[Draft]) -> None:
-        from funnelcli.store.transfer import INSERT_COLUMNS
-
-        next_id = self.store.next_deal_id()
+        next_id = self.transfer.next_deal_id()
         taken = [d.id for d in drafts if d.id is not None]
         # A file's own numbers are kept only past every number ever given (an
         # undo may bring back a deleted deal or touch under its number).
-        if taken and (min(taken) < next_id or self.store.ids_taken(taken)):
+        if taken and (min(taken) < next_id or self.transfer.ids_taken(taken)):
             for d in drafts:
                 d.id = None
             taken = []
         kept = [a[0] for d in drafts for a in d.activities if a[0] is not None]
-        if kept and min(kept) < self.store.next_row_id("activities"):
+        if kept and min(kept) < self.transfer.next_row_id("activities"):
             for d in drafts:
                 d.activities = [(None, *a[1:]) for a in d.activities]
         used = set(taken)
@@ -51,7 +53,7 @@ class Writer:
                 next_id += 1
         ids = [d.id for d in drafts if d.id is not None]
         columns = INSERT_COLUMNS[2:]
-        self.store.bulk_insert(
+        self.transfer.bulk_insert(
             deals=([d.id, d.uuid, *(d.values.get(c) for c in columns)] for d in drafts),
             events=(
                 (d.id, *(frm or (None, None)), *to, at, note, rec)
@@ -69,7 +71,7 @@ class Writer:
         """A deal the file names again: changed fields, new tags and fields, and the
         history that comes after what the deal already has. True if anything changed."""
         store = self.ctx.store
-        deal = store.deal(deal_id)
+        deal = store.deals.get(deal_id)
         assert deal is not None
         changed = False
         keep = ("title", "org", "contact", "email", "phone", "value", "currency", "owner",
@@ -91,7 +93,7 @@ class Writer:
         }
         new_tags = [t for t in draft.tags if t not in deal.tags]
         new_fields = {k: v for k, v in draft.fields.items() if deal.fields.get(k) != v}
-        last = store.last_event_at(deal_id) or ""
+        last = store.deals.last_event_at(deal_id) or ""
         state = (deal.stage_id, deal.status)
         final = (draft.values["stage_id"], draft.values["status"])
         appended = []
@@ -105,23 +107,23 @@ class Writer:
         if updates or new_tags or new_fields or appended:
             changed = True
             for frm, to, at, note in appended:
-                store.append_event(
+                store.deals.append_event(
                     deal_id, from_stage=frm, to_stage=to, at=at, note=note,
                     recorded_at=self.ctx.now_utc,
                 )  # fmt: skip
                 moved = to[0] != frm[0]
                 updates["stage_id"], updates["status"] = to
-                updates["pipeline_id"] = store.stage_pipeline_id(to[0])
+                updates["pipeline_id"] = self.transfer.stage_pipeline_id(to[0])
                 if moved or (frm[1] != "open" and to[1] == "open"):
                     updates["stage_entered_at"] = at
                 updates["closed_at"] = at if to[1] != "open" else None
             updates["updated_at"] = self.ctx.now_utc
-            store.update_deal(deal_id, updates)
-            store.add_tags(deal_id, new_tags)
-            store.set_fields(deal_id, new_fields)
+            store.deals.update(deal_id, updates)
+            store.deals.add_tags(deal_id, new_tags)
+            store.deals.set_fields(deal_id, new_fields)
         for _id, kind, note, at, rec in draft.activities:
-            if not store.activity_exists(deal_id, kind, at, note):
-                store.insert_activity(deal_id, kind, note, at, rec)
+            if not self.transfer.activity_exists(deal_id, kind, at, note):
+                store.deals.insert_activity(deal_id, kind, note, at, rec)
                 changed = True
         return changed
 
