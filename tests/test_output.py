@@ -384,8 +384,8 @@ def test_fast_json_rows_match_deal_records(funnel):
     from pathlib import Path
 
     from funnelcli.render.records import deal_record, deal_row_record
+    from funnelcli.models import Deal
     from funnelcli.store import DealFilter, Store
-    from funnelcli.store.deals import _deal
 
     funnel("add", "A", "--value", "4,800.50", "--tag", "x", "--tag", "y", "--field", "k=v")
     funnel("add", "B", "--value", "¥500", "--probability", "33", "--org", "Org")
@@ -395,7 +395,7 @@ def test_fast_json_rows_match_deal_records(funnel):
     rows = list(store.deals.rows(DealFilter(status=None)))
     assert len(rows) == 3
     for row in rows:
-        assert deal_row_record(row) == deal_record(_deal(row))
+        assert deal_row_record(row) == deal_record(Deal(**row))
     store.close()
 
 

@@ -37,7 +37,7 @@ def board(
     out = single_output(fmt)
     c = state(ctx).context(write=False)
     today = c.now.date().isoformat()
-    with c.store.read():
+    with c.reading():
         p = resolve_pipeline(c, pipeline)
         deals = list(list_deals(c, deal_filter(c, pipeline=p.name, owner=owner, sort="next")))
     columns = {s.id: [d for d in deals if d.stage_id == s.id] for s in p.stages}

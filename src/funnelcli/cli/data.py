@@ -205,12 +205,12 @@ def export_cmd(
     c = state(ctx).context(write=False)
     scope = ExportScope(None if status == "all" else status, pipeline)
     if output is None:
-        with c.store.read():
+        with c.reading():
             _export(c, scope, writers[fmt], sys.stdout)
         return
     target, tmp = _open_output(output)
     try:
-        with c.store.read():
+        with c.reading():
             n = _export(c, scope, writers[fmt], target)
         _finish(target, tmp, output)
         tmp = None  # renamed: the name is no longer ours

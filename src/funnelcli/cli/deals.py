@@ -20,6 +20,7 @@ from funnelcli.services.deals import (
     deal_filter,
     delete_deal,
     edit_deal,
+    list_deal_rows,
     list_deals,
     move_deal,
     reopen_deal,
@@ -144,7 +145,7 @@ def list_cmd(
     """
     out = _out(fmt, single=False)
     c = state(ctx).context(write=False)
-    with c.store.read():
+    with c.reading():
         flt = deal_filter(
             c,
             status=status,
@@ -159,7 +160,7 @@ def list_cmd(
         if out.fmt == "table":
             out.emit_list(list_deals(c, flt), deal_record, DEAL_COLUMNS)
         else:
-            out.emit_list(c.store.deals.rows(flt), deal_row_record, DEAL_COLUMNS)
+            out.emit_list(list_deal_rows(c, flt), deal_row_record, [])
 
 
 def show(ctx: typer.Context, deal: DealArg, fmt: Format = "table") -> None:

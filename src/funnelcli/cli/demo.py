@@ -49,7 +49,7 @@ def demo(
         f"try: funnel --db {safe(str(path))} show 1   (or export FUNNEL_DB={safe(str(path))})"
     )
     out.lines([[("Open deals, by stage", "bold")]])
-    with c.store.read():
+    with c.reading():
         out.emit_list(list_deals(c, deal_filter(c, sort="stage")), deal_record, DEAL_COLUMNS)
     out.lines([[], [("Who to call (funnel due)", "bold")]])
     items = due_list(c)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import sqlite3
 import sys
 from typing import Any, TextIO
 
@@ -87,14 +86,7 @@ def _saved(ctx: Any) -> list[str]:
             if change is None:  # a database without a change log
                 ids.append("")
                 continue
-            try:
-                row = store.conn.execute(
-                    "SELECT 1 FROM changes WHERE id = :i", {"i": change}
-                ).fetchone()
-            except sqlite3.Error:
-                row = (1,)
-            if row is not None:  # (a write that touched nothing is not kept)
-                ids.append(f"#{change}")
+            ids.append(f"#{change}")
     if ids:
         numbers = ", ".join(i for i in ids if i)
         plural = "s" if "," in numbers else ""
@@ -172,8 +164,6 @@ class FunnelGroup(TyperGroup):
             return rv
         except FunnelError as exc:
             raise fail(exc.message, exc.exit_code) from None
-        except sqlite3.Error as exc:  # anything the store didn't translate
-            raise fail(f"database error: {exc}", ExitCode.FAILED) from None
         except BrokenPipeError:
             quiet_broken_pipe()
             raise typer.Exit(ExitCode.OK) from None
@@ -189,7 +179,16 @@ class FunnelGroup(TyperGroup):
                 raise output_failed(ctx, exc) from None
             raise internal_error(exc) from None
         except Exception as exc:
-            raise internal_error(exc) from None
+            raise unexpected(exc) from None
+
+
+def unexpected(exc: Exception) -> typer.Exit:
+    """An error no layer translated: the database's own (one line, exit 1), or a bug."""
+    from funnelcli.store.connection import is_engine_error  # only on this path
+
+    if is_engine_error(exc):
+        return fail(f"database error: {exc}", ExitCode.FAILED)
+    return internal_error(exc)
 
 
 def internal_error(exc: Exception) -> typer.Exit:

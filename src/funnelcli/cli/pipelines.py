@@ -122,7 +122,7 @@ def stage_list(ctx: typer.Context, pipeline: PipelineOpt = None, fmt: Format = "
     out = Output(fmt)
     c = state(ctx).context(write=False)
     summaries = svc.list_pipelines(c)
-    with c.store.read():
+    with c.reading():
         wanted = resolve_pipeline(c, pipeline).id
     chosen = [s for s in summaries if s.pipeline.id == wanted]
     if out.fmt == "table":

@@ -45,24 +45,25 @@ def deal_record(deal: Deal) -> dict[str, Any]:
     }
 
 
-def deal_row_record(r: tuple[Any, ...]) -> dict[str, Any]:
-    """deal_record() straight from a DEAL_SELECT row, without a Deal in between."""
-    import json  # a no-op after the first row; single-deal commands don't need it
-
-    v = r[8]
+def deal_row_record(v: dict[str, Any]) -> dict[str, Any]:
+    """deal_record() straight from the store's deal_values(), without a Deal in
+    between (for `list` and `export`, a record per streamed row)."""
+    value, override = v["value"], v["probability_override"]
     return {
-        "id": r[0], "uuid": r[1], "external_id": r[2], "title": r[3], "org": r[4],
-        "contact": r[5], "email": r[6], "phone": r[7],
-        "value": None if v is None else to_major(v, r[9]),
-        "currency": r[9], "owner": r[10], "pipeline": r[12], "stage": r[14],
-        "status": r[16], "probability": r[18] if r[17] is None else r[17],
-        "tags": json.loads(r[27]) if r[27] != "[]" else [],
-        "source": r[19], "lost_reason": r[20], "expected_close": r[21],
-        "next_follow_up": r[22], "created_at": r[24], "updated_at": r[25],
-        "closed_at": r[26], "stage_entered_at": r[23],
-        "fields": json.loads(r[28]) if r[28] != "{}" else {},
-        "touches": r[32], "last_activity_at": r[31],
-        "snoozed_until": r[29], "snooze_reason": r[30],
+        "id": v["id"], "uuid": v["uuid"], "external_id": v["external_id"],
+        "title": v["title"], "org": v["org"], "contact": v["contact"],
+        "email": v["email"], "phone": v["phone"],
+        "value": None if value is None else to_major(value, v["currency"]),
+        "currency": v["currency"], "owner": v["owner"], "pipeline": v["pipeline"],
+        "stage": v["stage"], "status": v["status"],
+        "probability": v["stage_probability"] if override is None else override,
+        "tags": v["tags"], "source": v["source"], "lost_reason": v["lost_reason"],
+        "expected_close": v["expected_close"], "next_follow_up": v["next_follow_up"],
+        "created_at": v["created_at"], "updated_at": v["updated_at"],
+        "closed_at": v["closed_at"], "stage_entered_at": v["stage_entered_at"],
+        "fields": v["fields"], "touches": v["touches"],
+        "last_activity_at": v["last_activity_at"],
+        "snoozed_until": v["snoozed_until"], "snooze_reason": v["snooze_reason"],
     }  # fmt: skip
 
 

@@ -6,6 +6,7 @@ exceptions in `funnelcli.errors`, return dataclasses and never print.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -27,6 +28,10 @@ class Context:
     @property
     def now_utc(self) -> str:
         return utc_text(self.now)
+
+    def reading(self) -> AbstractContextManager[None]:
+        """One read snapshot, for a command that streams what it reads."""
+        return self.store.read()
 
 
 def parse_date(ctx: Context, text: str, option: str) -> date | datetime:

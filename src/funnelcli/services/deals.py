@@ -361,5 +361,11 @@ def _stage_ids_anywhere(ctx: Context, name: str) -> list[int]:
 
 
 def list_deals(ctx: Context, flt: DealFilter) -> Iterator[Deal]:
-    """Deals matching the filter; iterate inside `ctx.store.read()`."""
+    """Deals matching the filter; iterate inside `ctx.reading()`."""
     return ctx.store.deals.find(flt)
+
+
+def list_deal_rows(ctx: Context, flt: DealFilter) -> Iterator[dict[str, Any]]:
+    """The same, as the store's deal_values() dicts (no Deal made: for output
+    that streams a record per row)."""
+    return ctx.store.deals.rows(flt)

@@ -106,8 +106,8 @@ def deal_records(
         act_next = next(acts, None)
         for row in store.export_deals(scope.status, pid):
             record = deal_row_record(row)
-            record["probability_override"] = row[17]
-            deal_id = row[0]
+            record["probability_override"] = row["probability_override"]
+            deal_id = row["id"]
             hist: list[tuple[Any, ...]] = []
             while ev_next is not None and ev_next[0] <= deal_id:
                 if ev_next[0] == deal_id:

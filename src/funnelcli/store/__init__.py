@@ -35,8 +35,8 @@ class Store:
         self.change_command = "funnelcli"
         self.change_who: str | None = None  # default: the OS user
         self.now_utc = ""
-        # The changes this store has committed (None: a schema without a change
-        # log): when printing about them then fails, the exit code says so.
+        # The changes this store has committed and kept (None: a schema without
+        # a change log): when printing about them then fails, the error says so.
         self.saved: list[int | None] = []
 
     @classmethod
@@ -61,9 +61,9 @@ class Store:
                 self.now_utc or _utc_now(), self.change_who or _who(), self.change_command
             )
             yield
-            if change is not None:
-                self.changes.end(change)
-        self.saved.append(change)
+            kept = change is None or self.changes.end(change)
+        if kept:
+            self.saved.append(change)
 
     @contextmanager
     def read(self) -> Iterator[None]:

@@ -40,16 +40,21 @@ class ChangeStore:
                 raise
             return None
 
-    def end(self, change_id: int, *, keep: bool = False) -> None:
+    def end(self, change_id: int, *, keep: bool = False) -> bool:
         """Close it; a change that touched nothing is not kept, unless `keep`
-        (an undo is kept whatever it found to revert: others point at it)."""
+        (an undo is kept whatever it found to revert: others point at it).
+        Whether it is kept."""
         touched = self.conn.execute(
             "SELECT 1 FROM change_rows WHERE change_id = :c LIMIT 1", {"c": change_id}
         ).fetchone()
         if touched is None and not keep:  # (a change closed with `keep` stays)
-            self.conn.execute("DELETE FROM changes WHERE id = :c AND open > 0", {"c": change_id})
-        else:
-            self.conn.execute("UPDATE changes SET open = 0 WHERE id = :c", {"c": change_id})
+            gone = self.conn.execute(
+                "DELETE FROM changes WHERE id = :c AND open > 0", {"c": change_id}
+            ).rowcount
+            if gone:
+                return False
+        self.conn.execute("UPDATE changes SET open = 0 WHERE id = :c", {"c": change_id})
+        return True
 
     def quiet(self, quiet: bool) -> None:
         """Bulk writes: stop (and restart) the per-row notes of the open change."""

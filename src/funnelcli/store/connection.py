@@ -271,6 +271,11 @@ def migrate(
     return backup
 
 
+def is_engine_error(exc: BaseException) -> bool:
+    """An error of SQLite itself (the CLI's last resort reports it in one line)."""
+    return isinstance(exc, sqlite3.Error)
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection, name: str, *, write: bool) -> Iterator[None]:
     """One transaction: `BEGIN IMMEDIATE` for writes (no SQLITE_BUSY_SNAPSHOT

@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from funnelcli.models import Deal
+from funnelcli.store.deal_row import DEAL_SELECT, deal_values
 
 if TYPE_CHECKING:
     from funnelcli.details import Activity, HistoryEntry
-
-# One row per deal, tags and custom fields folded in, in the order Deal wants.
-# (Split in two so a query can add columns of its own before FROM.)
-DEAL_FIELDS = """
-SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
-       d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
-       d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
-       d.next_follow_up, d.stage_entered_at, d.created_at, d.updated_at, d.closed_at,
-       (SELECT json_group_array(tag) FROM
-           (SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag)),
-       (SELECT json_group_object(key, value) FROM
-           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key)),
-       d.snoozed_until, d.snooze_reason, d.last_activity_at,
-       (SELECT count(*) FROM activities a WHERE a.deal_id = d.id)
-"""
-DEAL_FROM = """
-FROM deals d
-JOIN pipelines p ON p.id = d.pipeline_id
-JOIN stages s ON s.id = d.stage_id
-"""
-DEAL_SELECT = DEAL_FIELDS + DEAL_FROM
 
 MAX_INTEGER = 2**63 - 1  # SQLite's largest: a longer deal number names no deal
 
@@ -57,26 +37,9 @@ DEAL_COLUMNS = (  # noqa: SIM905
 ).split()
 
 
-def _deal(row: tuple[Any, ...]) -> Deal:
-    tags_json, fields_json = row[27], row[28]
-    tags: list[str] = []
-    fields: dict[str, str] = {}
-    if tags_json != "[]" or fields_json != "{}":
-        import json  # ~3 ms to import; most deals have neither
-
-        tags = json.loads(tags_json)
-        fields = json.loads(fields_json)
-    # by position: this runs for every listed row (a dict by name costs more);
-    # mypy can't count a slice's items, hence the ignore
-    return Deal(  # type: ignore[misc]
-        *row[:27],
-        tags=tags,
-        fields=fields,
-        snoozed_until=row[29],
-        snooze_reason=row[30],
-        last_activity_at=row[31],
-        touches=row[32],
-    )
+def decode_deal(row: Sequence[Any]) -> Deal:
+    """A Deal from a DEAL_SELECT row (extra columns after it are left out)."""
+    return Deal(**deal_values(row))
 
 
 @dataclass
@@ -98,7 +61,7 @@ class DealStore:
 
     def get(self, deal_id: int) -> Deal | None:
         row = self.conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
-        return None if row is None else _deal(row)
+        return None if row is None else decode_deal(row)
 
     def ids_by_ref(self, ref: str) -> tuple[int | None, int | None]:
         """(the deal whose number is `ref`, the deal whose external id or uuid is
@@ -121,11 +84,15 @@ class DealStore:
         return None if row is None else int(row[0])
 
     def find(self, flt: DealFilter) -> Iterator[Deal]:
-        for row in self.rows(flt):
-            yield _deal(row)
+        for row in self._select(flt):
+            yield decode_deal(row)
 
-    def rows(self, flt: DealFilter) -> sqlite3.Cursor:
-        """Raw DEAL_SELECT rows (see deal_row_record), for output that needs no Deal."""
+    def rows(self, flt: DealFilter) -> Iterator[dict[str, Any]]:
+        """The deals as deal_values() dicts (see deal_row_record), for output
+        that needs no Deal."""
+        return map(deal_values, self._select(flt))
+
+    def _select(self, flt: DealFilter) -> sqlite3.Cursor:
         where: list[str] = []
         params: dict[str, Any] = {}
         if flt.status:

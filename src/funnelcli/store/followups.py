@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from funnelcli.models import Deal
-from funnelcli.store.deals import DEAL_FIELDS, DEAL_FROM, DEAL_SELECT, _deal
+from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM, DEAL_SELECT
+from funnelcli.store.deals import decode_deal
 
 # Snoozed until a later day: out of `due` and `stale` until then.
 _AWAKE = "(d.snoozed_until IS NULL OR d.snoozed_until <= :today)"
@@ -43,7 +44,7 @@ class FollowUpStore:
             + " ORDER BY d.next_follow_up, d.id"
         )
         for row in self.conn.execute(sql, params):
-            yield _deal(row)
+            yield decode_deal(row)
 
     def unscheduled(self, today: str, owner: str | None, pipeline_id: int | None) -> Iterator[Deal]:
         params: dict[str, Any] = {"today": today}
@@ -55,7 +56,7 @@ class FollowUpStore:
             + " ORDER BY d.id"
         )
         for row in self.conn.execute(sql, params):
-            yield _deal(row)
+            yield decode_deal(row)
 
     def stale(
         self, today: str, now_utc: str, owner: str | None, pipeline_id: int | None
@@ -79,4 +80,4 @@ class FollowUpStore:
             + f" AND {idle} > s.rot_days ORDER BY {idle} - s.rot_days DESC, d.id"
         )
         for row in self.conn.execute(sql, params):
-            yield _deal(row[:-2]), int(row[-2]), int(row[-1])
+            yield decode_deal(row), int(row[-2]), int(row[-1])

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from funnelcli.clock import utc_text
 from funnelcli.models import stage_key
 from funnelcli.store.changes import ChangeStore
-from funnelcli.store.deals import DEAL_COLUMNS, DEAL_SELECT, DealStore
+from funnelcli.store.deal_row import DEAL_SELECT, deal_values
+from funnelcli.store.deals import DEAL_COLUMNS, DealStore
 from funnelcli.templates import StageSpec
 
 INSERT_COLUMNS = ["id", "uuid", *DEAL_COLUMNS]
@@ -214,9 +215,12 @@ class TransferStore:
             "ORDER BY p.id, s.removed_at IS NOT NULL, s.position, s.id"
         ).fetchall()
 
-    def export_deals(self, status: str | None, pipeline_id: int | None) -> sqlite3.Cursor:
+    def export_deals(self, status: str | None, pipeline_id: int | None) -> Iterator[dict[str, Any]]:
+        """The deals in scope as deal_values() dicts, by number."""
         where, params = _scope(status, pipeline_id)
-        return self.conn.execute(f"{DEAL_SELECT} WHERE {where} ORDER BY d.id", params)
+        return map(
+            deal_values, self.conn.execute(f"{DEAL_SELECT} WHERE {where} ORDER BY d.id", params)
+        )
 
     def export_events(self, status: str | None, pipeline_id: int | None) -> sqlite3.Cursor:
         """Every event of the deals in scope, by deal: (deal, from stage, its
