@@ -1,9 +1,10 @@
-"""Floor for `funnel list --stage STAGE --format json`: the same statements
-funnelcli runs, and the same JSON.
+"""Floor for `funnel list [--stage STAGE] [--limit N] --format json`: the same
+statements funnelcli runs, and the same JSON.
 
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version), BEGIN, read pipelines and stages to find the stage in every
-pipeline that has it, run DEAL_SELECT with the same WHERE/ORDER BY, and for
+user_version), BEGIN, with --stage read pipelines and stages to find the
+stage in every pipeline that has it, run DEAL_SELECT with the same
+WHERE/ORDER BY (and LIMIT), and for
 each row build the deal's JSON object (same keys, tags and fields decoded,
 value in major units) and write it with json.dumps, streamed; COMMIT.
 """
@@ -27,6 +28,7 @@ def root() -> None:
 @app.command("list")
 def list_(
     stage: str = typer.Option(None, "--stage"),
+    limit: int = typer.Option(None, "--limit"),
     fmt: str = typer.Option("table", "--format"),
 ) -> None:
     conn = sqlite3.connect(os.environ["FUNNEL_DB"], timeout=30.0, isolation_level=None)
@@ -34,18 +36,22 @@ def list_(
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA user_version").fetchone()
     conn.execute("BEGIN")
-    conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()
-    stages = conn.execute(
-        "SELECT id, pipeline_id, name, position, probability, rot_days, cadence_days "
-        "FROM stages WHERE removed_at IS NULL ORDER BY pipeline_id, position"
-    ).fetchall()
-    ids = [s[0] for s in stages if s[2].casefold() == stage.casefold()]
-    names = [f":stage{i}" for i in range(len(ids))]
-    params = {"status": "open", **{n[1:]: sid for n, sid in zip(names, ids, strict=True)}}
-    sql = (
-        DEAL_SELECT + f" WHERE d.status = :status AND d.stage_id IN ({', '.join(names)})"
-        " ORDER BY d.id IS NULL, d.id, d.id"
-    )
+    where = "d.status = :status"
+    params: dict[str, object] = {"status": "open"}
+    if stage is not None:
+        conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()
+        stages = conn.execute(
+            "SELECT id, pipeline_id, name, position, probability, rot_days, cadence_days "
+            "FROM stages WHERE removed_at IS NULL ORDER BY pipeline_id, position"
+        ).fetchall()
+        ids = [s[0] for s in stages if s[2].casefold() == stage.casefold()]
+        names = [f":stage{i}" for i in range(len(ids))]
+        params.update({n[1:]: sid for n, sid in zip(names, ids, strict=True)})
+        where += f" AND d.stage_id IN ({', '.join(names)})"
+    sql = DEAL_SELECT + f" WHERE {where} ORDER BY d.id IS NULL, d.id, d.id"
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
     write = sys.stdout.write
     dumps = json.dumps
     loads = json.loads

@@ -6,9 +6,9 @@
 Two suites, each on its own database, copied to a temporary directory (so
 `add` and `move` don't grow the original):
 
-- start-up (`add`, `move`, `show`, `list`, `version`), target 1.3x, on
-  100,000 deals (`--deals`; generate.py's default mix, cached under
-  benchmarks/data/), or `--db`;
+- start-up (`add`, `move`, `log`, `won`, `show`, `list-limit`, `list`,
+  `version`), target 1.3x, on 100,000 deals (`--deals`; generate.py's
+  default mix, cached under benchmarks/data/), or `--db`;
 - due (`due-json`, `due-check`), target 1.5x, on 100,000 open deals (125,000
   deals, 80 % open) with 1,000,000 touches and 200 due (`DUE_SPEC`; cached
   under benchmarks/data/ by generate.py, or `--due-db`).
@@ -17,7 +17,12 @@ For each command it runs `funnel ...` and its floor program
 (`benchmarks/floor_*.py`: a minimal Typer app that opens the same file and
 runs the same SQL) alternately, `--runs` times each after one warm-up, and
 reports the median wall time of each, the ratio funnel/floor, and PASS/FAIL
-against the suite's target.
+against the suite's target. Beside them runs the bare floor (floor_bare.py:
+Typer, sqlite3 and one trivial query), interleaved with the other two, and
+funnel's ratio to it; the everyday commands (issue 12: add, move, log, won,
+show, list-limit, due-check; `--only everyday`) must be within 1.3x of both
+floors. The statements column counts the SQL statements each program sends
+to SQLite (sqltrace.sent()).
 
 Before timing, each pair is run once with output captured and compared, and
 once more under sqltrace.py, which records every statement each sends to
@@ -60,14 +65,21 @@ HERE = Path(__file__).resolve().parent
 NOW = "2026-11-23T09:00:00"  # generate.py's default clock
 # (name, target ratio, commands)
 SUITES = (
-    ("start-up", 1.3, ("add", "move", "show", "list", "version")),
+    ("start-up", 1.3, ("add", "move", "log", "won", "show", "list-limit", "list", "version")),
     ("due", 1.5, ("due-json", "due-check")),
 )
 COMMANDS = tuple(c for _, _, cmds in SUITES for c in cmds)
+# Issue 12: within EVERYDAY_TARGET of their same-SQL floor and of the bare floor.
+EVERYDAY = ("add", "move", "log", "won", "show", "list-limit", "due-check")
+EVERYDAY_TARGET = 1.3
+LIST_LIMIT = 20
 LABELS = {
     "add": "add 'Benchmark deal' --org Acme --value 4800",
     "move": "move DEAL demo/proposal",
+    "log": "log DEAL call 'Benchmark touch'",
+    "won": "won DEAL",
     "show": "show DEAL",
+    "list-limit": f"list --limit {LIST_LIMIT} --format json",
     "list": "list --stage demo --format json",
     "version": "--version",
     "due-json": "due --format json",
@@ -76,11 +88,13 @@ LABELS = {
 ARGS = {  # commands whose arguments don't depend on the database
     "add": ["add", "Benchmark deal", "--org", "Acme", "--value", "4800"],
     "list": ["list", "--stage", "demo", "--format", "json"],
+    "list-limit": ["list", "--limit", str(LIST_LIMIT), "--format", "json"],
     "version": ["--version"],
     "due-json": ["due", "--format", "json"],
     "due-check": ["due", "--check"],
 }
-FLOORS = {"due-json": "due", "due-check": "due"}  # else floor_<command>.py
+FLOORS = {"due-json": "due", "due-check": "due", "list-limit": "list"}  # else floor_<command>.py
+BARE = ["bare"]  # floor_bare.py's one command
 EXIT = {"due-check": 3}  # expected exit status (3: something is overdue)
 # 100,000 open deals, 1,000,000 touches; 200 due + 50 unscheduled in the list.
 DUE_SPEC = Spec(deals=125_000, open_share=0.8, touches=1_000_000, due=200, now=NOW)
@@ -143,6 +157,7 @@ class Bench:
         self.touches = conn.execute("SELECT count(*) FROM activities").fetchone()[0]
         conn.close()
         self.moves = {"funnel": 0, "floor": 0}
+        self.wins = {"funnel": 0, "floor": 0}
 
     @cached_property
     def show_id(self) -> int:
@@ -177,6 +192,52 @@ class Bench:
         conn.close()
         return {"funnel": a, "floor": b}
 
+    @cached_property
+    def log_id(self) -> int:
+        """log: an open deal of the default pipeline in its second stage (a cadence,
+        so the next follow-up is set), with touches; funnel and the floor both log
+        on it (after the first run its last touch is now, and stays so)."""
+        conn = sqlite3.connect(self.db)
+        found = conn.execute(
+            "SELECT d.id FROM deals d JOIN stages s ON s.id = d.stage_id "
+            "JOIN pipelines p ON p.id = d.pipeline_id "
+            "WHERE d.status = 'open' AND p.key = 'sales' AND s.position = 2 "
+            "AND s.cadence_days IS NOT NULL AND d.id != :show "
+            "AND EXISTS (SELECT 1 FROM activities a WHERE a.deal_id = d.id) "
+            "ORDER BY d.id LIMIT 1",
+            {"show": self.show_id},
+        ).fetchone()[0]
+        conn.close()
+        return int(found)
+
+    @cached_property
+    def won_ids(self) -> dict[str, list[int]]:
+        """won: open USD deals with a value, of the default pipeline in its third
+        stage with 3 stage events, each closed once (funnel's and the floor's
+        in turn), so both print `won #N … (won in STAGE, … USD)`."""
+        conn = sqlite3.connect(self.db)
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT d.id FROM deals d JOIN stages s ON s.id = d.stage_id "
+                "JOIN pipelines p ON p.id = d.pipeline_id "
+                "WHERE d.status = 'open' AND p.key = 'sales' AND s.position = 3 "
+                "AND d.currency = 'USD' AND d.value IS NOT NULL AND d.id != :show "
+                "AND (SELECT count(*) FROM stage_events e WHERE e.deal_id = d.id) = 3 "
+                "ORDER BY d.id LIMIT 2000",
+                {"show": self.show_id},
+            )
+        ]
+        conn.close()
+        return {"funnel": ids[0::2], "floor": ids[1::2]}
+
+    def _won(self, who: str) -> list[str]:
+        pool, n = self.won_ids[who], self.wins[who]
+        if n >= len(pool):
+            raise SystemExit(f"won: only {len(pool)} deals to close for {who}; fewer --runs")
+        self.wins[who] += 1
+        return ["won", str(pool[n])]
+
     def _move(self, who: str) -> list[str]:
         target = ("demo", "proposal")[self.moves[who] % 2]
         self.moves[who] += 1
@@ -186,15 +247,17 @@ class Bench:
         """(funnel argv, floor argv) factories for one command."""
         f = funnel_argv()
         fl = floor(FLOORS.get(cmd, cmd))
-        if cmd == "move":
-            return (lambda: f + self._move("funnel")), (lambda: fl + self._move("floor"))
-        args = ["show", str(self.show_id)] if cmd == "show" else ARGS[cmd]
-        return (lambda: f + args), (lambda: fl + args)
+        return (lambda: f + self.args(cmd, "funnel")), (lambda: fl + self.args(cmd, "floor"))
 
     def args(self, cmd: str, who: str) -> list[str]:
-        """The command's arguments alone (for sqltrace.py), as argvs() would give them."""
+        """The command's arguments alone; a fresh deal for each `won`, the other
+        stage for each `move`."""
         if cmd == "move":
             return self._move(who)
+        if cmd == "won":
+            return self._won(who)
+        if cmd == "log":
+            return ["log", str(self.log_id), "call", "Benchmark touch"]
         return ["show", str(self.show_id)] if cmd == "show" else ARGS[cmd]
 
     def run(
@@ -219,8 +282,9 @@ class Bench:
         self.run(argv, status=status)
         return time.perf_counter() - started
 
-    def traced(self, cmd: str, who: str) -> list[str]:
-        """The statements funnel or the floor sends to SQLite for `cmd`, normalized."""
+    def traced(self, cmd: str, who: str) -> tuple[list[str], list[str]]:
+        """The statements funnel or the floor sends to SQLite for `cmd`, normalized:
+        the trace as recorded (with trigger runs) and the statements sent."""
         import sqltrace
 
         out = self.tmp / f"trace-{who}.jsonl"
@@ -228,7 +292,7 @@ class Bench:
         code = f"import sys; sys.path.insert(0, {str(HERE)!r}); import sqltrace; sqltrace.main()"
         argv = [sys.executable, "-c", code, str(out), program, *self.args(cmd, who)]
         self.run(argv, status=EXIT.get(cmd, 0))
-        return sqltrace.load(out)
+        return sqltrace.load(out), sqltrace.sent(out)
 
 
 def compare(
@@ -252,6 +316,8 @@ def compare(
             return f"same output ({n} deals, exit {funnel.returncode})"
     if cmd == "move":  # different deals: compare the message up to the stage name
         a, b = (re.sub(r"#N .*\((\w+).*\)", r"#N … (\1 …)", t) for t in (a, b))
+    if cmd == "won":  # different deals in the same stage, in USD
+        a, b = (re.sub(r"#N .*\((won in \w+), .* USD\)", r"#N … (\1, … USD)", t) for t in (a, b))
     if a == b:
         return "same output"
     for la, lb in zip(a.splitlines(), b.splitlines(), strict=False):
@@ -263,7 +329,7 @@ def compare(
 def compare_sql(funnel: list[str], floor_: list[str]) -> str:
     """'same SQL (N statements)' or the first statement that differs."""
     if funnel == floor_:
-        return f"same SQL ({len(funnel)} statements)"
+        return f"same SQL ({len(funnel)} lines traced)"
     for i, (a, b) in enumerate(zip(funnel, floor_, strict=False)):
         if a != b:
             return f"SQL differs at statement {i + 1}: funnel {a[:80]!r} vs floor {b[:80]!r}"
@@ -276,13 +342,28 @@ def header(bench: Bench, runs: int, target: float) -> str:
         f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs ({platform.machine()}), "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
         f"typer {_version('typer')}; {bench.deals:,} deals ({bench.open_deals:,} open), "
-        f"{bench.touches:,} activities; median of {runs} runs each, interleaved; "
-        f"target {target}x."
+        f"{bench.touches:,} activities; median of {runs} runs each, interleaved with "
+        f"the bare floor; target {target}x, the everyday commands {EVERYDAY_TARGET}x of "
+        "both floors."
     )
+
+
+def judge(cmd: str, ratio: float, bare: float, target: float) -> str:
+    """PASS/FAIL: an everyday command against both floors, the others against
+    their same-SQL floor and the suite's target."""
+    if cmd not in EVERYDAY:
+        return "PASS" if ratio <= target else "FAIL"
+    missed = [n for n, r in (("floor", ratio), ("bare", bare)) if r > EVERYDAY_TARGET]
+    return "PASS" if not missed else f"FAIL ({', '.join(missed)})"
+
+
+# Who runs first, second and third in turn: each program in each place as often.
+ORDERS = (("funnel", "floor", "bare"), ("floor", "bare", "funnel"), ("bare", "funnel", "floor"))
 
 
 def timing(bench: Bench, commands: list[str], runs: int, target: float) -> None:
     rows = []
+    bare_argv = floor("bare") + BARE
     for cmd in commands:
         make_funnel, make_floor = bench.argvs(cmd)
         status = EXIT.get(cmd, 0)
@@ -291,31 +372,44 @@ def timing(bench: Bench, commands: list[str], runs: int, target: float) -> None:
             bench.run(make_funnel(), capture=True, status=status),
             bench.run(make_floor(), capture=True, status=status),
         )
-        check += ", " + compare_sql(bench.traced(cmd, "funnel"), bench.traced(cmd, "floor"))
+        funnel_trace, funnel_sent = bench.traced(cmd, "funnel")
+        floor_trace, floor_sent = bench.traced(cmd, "floor")
+        check += ", " + compare_sql(funnel_trace, floor_trace)
         bench.run(make_funnel(), status=status)  # warm-up: page cache, .pyc files
         bench.run(make_floor(), status=status)
-        times: dict[str, list[float]] = {"funnel": [], "floor": []}
-        for i in range(runs):  # interleaved, alternating who goes first
-            order = ("funnel", "floor") if i % 2 == 0 else ("floor", "funnel")
-            for who in order:
-                argv = make_funnel() if who == "funnel" else make_floor()
-                times[who].append(bench.timed(argv, status))
-        fun, flo = statistics.median(times["funnel"]), statistics.median(times["floor"])
-        ratio = fun / flo
-        label = LABELS[cmd]
-        rows.append((label, fun, min(times["funnel"]), flo, min(times["floor"]), ratio, check))
+        bench.run(bare_argv)
+        times: dict[str, list[float]] = {"funnel": [], "floor": [], "bare": []}
+        for i in range(runs):  # interleaved, taking turns at who goes first
+            for who in ORDERS[i % len(ORDERS)]:
+                if who == "bare":
+                    times[who].append(bench.timed(bare_argv))
+                else:
+                    argv = make_funnel() if who == "funnel" else make_floor()
+                    times[who].append(bench.timed(argv, status))
+        med = {who: statistics.median(t) for who, t in times.items()}
+        low = {who: min(t) for who, t in times.items()}
+        ratio, bare = med["funnel"] / med["floor"], med["funnel"] / med["bare"]
+        sent = f"{len(funnel_sent)} / {len(floor_sent)}"
+        rows.append((cmd, med, low, ratio, bare, sent, check))
         print(
-            f"  {label}: {fun * 1e3:.1f} ms vs {flo * 1e3:.1f} ms = {ratio:.2f}x", file=sys.stderr
+            f"  {LABELS[cmd]}: {med['funnel'] * 1e3:.1f} ms vs floor {med['floor'] * 1e3:.1f} "
+            f"ms = {ratio:.2f}x, vs bare {med['bare'] * 1e3:.1f} ms = {bare:.2f}x; "
+            f"{sent} statements",
+            file=sys.stderr,
         )
 
     print(f"\n{header(bench, runs, target)}\n")
-    print("| command | funnel ms (min) | floor ms (min) | ratio | result | floor check |")
-    print("|---|---:|---:|---:|:---:|---|")
-    for label, fun, fun_min, flo, flo_min, ratio, check in rows:
-        result = "PASS" if ratio <= target else "FAIL"
+    print(
+        "| command | funnel ms (min) | floor ms (min) | ratio | bare ms (min) | bare ratio "
+        "| statements funnel / floor | result | floor check |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|:---:|---|")
+    for cmd, med, low, ratio, bare, sent, check in rows:
+        ms = {who: f"{med[who] * 1e3:.1f} ({low[who] * 1e3:.1f})" for who in med}
         print(
-            f"| `funnel {label}` | {fun * 1e3:.1f} ({fun_min * 1e3:.1f}) | "
-            f"{flo * 1e3:.1f} ({flo_min * 1e3:.1f}) | {ratio:.2f}x | {result} | {check} |"
+            f"| `funnel {LABELS[cmd]}` | {ms['funnel']} | {ms['floor']} | {ratio:.2f}x | "
+            f"{ms['bare']} | {bare:.2f}x | {sent} | {judge(cmd, ratio, bare, target)} | "
+            f"{check} |"
         )
 
 
@@ -457,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--only",
         default=",".join(COMMANDS),
-        help=f"commands, comma-separated ({','.join(COMMANDS)})",
+        help=f"commands, comma-separated ({','.join(COMMANDS)}; everyday: {','.join(EVERYDAY)})",
     )
     ap.add_argument(
         "--profile",
@@ -482,7 +576,9 @@ def main(argv: list[str] | None = None) -> int:
         flatness([int(n) for n in args.sizes.split(",")], args.runs)
         return 0
     commands = [c.strip() for c in args.only.split(",") if c.strip()]
-    unknown = set(commands) - set(COMMANDS)
+    if "everyday" in commands:
+        commands = [*commands, *EVERYDAY]
+    unknown = set(commands) - set(COMMANDS) - {"everyday"}
     if unknown:
         ap.error(f"unknown commands: {', '.join(sorted(unknown))}")
     suites = [(n, t, [c for c in cmds if c in commands]) for n, t, cmds in SUITES]

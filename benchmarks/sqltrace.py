@@ -8,6 +8,13 @@
 to OUT, one JSON string a line, when the process exits. run.py's floor check
 compares funnel's list with the floor's after `normalize()`, so a floor whose
 SQL text fell behind funnelcli's shows up as "SQL differs".
+
+SQLite also calls the trace callback at the start of each trigger subprogram,
+and Python's sqlite3 then reports the statement that fired it once more (the
+expanded SQL of the running statement): an `INSERT INTO activities` that
+fires m004's undo trigger shows up three times in a row. `sent()` collapses
+such repeats, so its count is the statements the program sent to SQLite;
+the raw list (trigger runs included) is what the floor check compares.
 """
 
 from __future__ import annotations
@@ -63,3 +70,18 @@ def normalize(sql: str) -> str:
 
 def load(path: Path) -> list[str]:
     return [normalize(json.loads(line)) for line in path.read_text().splitlines()]
+
+
+def sent(path: Path) -> list[str]:
+    """The statements the program sent, normalized: the trace with each run of
+    identical lines (one statement and its trigger subprograms; compared before
+    normalizing, with its bound values written in) counted once. A statement
+    really sent twice in a row with the same values would count once too."""
+    out: list[str] = []
+    last = None
+    for line in path.read_text().splitlines():
+        raw = json.loads(line)
+        if raw != last:
+            out.append(normalize(raw))
+        last = raw
+    return out
