@@ -48,7 +48,7 @@ def list_(
         names = [f":stage{i}" for i in range(len(ids))]
         params.update({n[1:]: sid for n, sid in zip(names, ids, strict=True)})
         where += f" AND d.stage_id IN ({', '.join(names)})"
-    sql = DEAL_SELECT + f" WHERE {where} ORDER BY d.id IS NULL, d.id, d.id"
+    sql = DEAL_SELECT + f" WHERE {where} ORDER BY d.id"
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit

@@ -109,16 +109,15 @@ def find_deal(ctx: Context, ref: str) -> Deal:
     """A deal by number (`12` or `#12`), external id or uuid."""
     text = ref.strip()
     if text.startswith("#") and text[1:].isascii() and text[1:].isdigit():
-        deal_id, _ = ctx.store.deals.ids_by_ref(text[1:])
+        deal, _ = ctx.store.deals.by_ref(text[1:], number_only=True)
     else:
-        by_number, by_other = ctx.store.deals.ids_by_ref(text)
-        if by_number is not None and by_other is not None and by_number != by_other:
+        by_number, by_other = ctx.store.deals.by_ref(text)
+        if by_number is not None and by_other is not None and by_number.id != by_other.id:
             raise Invalid(
-                f"'{text}' is deal #{by_number} and also the external id of deal "
-                f"#{by_other}: write #{by_number} for the first, or the other's uuid"
+                f"'{text}' is deal #{by_number.id} and also the external id of deal "
+                f"#{by_other.id}: write #{by_number.id} for the first, or the other's uuid"
             )
-        deal_id = by_number if by_number is not None else by_other
-    deal = None if deal_id is None else ctx.store.deals.get(deal_id)
+        deal = by_number if by_number is not None else by_other
     if deal is None:
         raise NotFound(f"no deal '{ref}' (give its number, external id or uuid)")
     return deal

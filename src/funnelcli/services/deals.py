@@ -166,10 +166,7 @@ def _record_move(
         at=stamp,
         note=note,
         recorded_at=ctx.now_utc,
-    )
-    ctx.store.deals.update(
-        deal.id,
-        {
+        set_deal={
             "pipeline_id": pipeline.id,
             "stage_id": stage.id,
             "stage_entered_at": stamp,
@@ -225,6 +222,9 @@ def close_deal(
                 )
             values.update(value=minor)
         stamp = _check_order(ctx, deal, parse_past(ctx, at), at)
+        # A closed deal needs no follow-up, and a snooze must not outlive it.
+        values.update(snoozed_until=None, snooze_reason=None)
+        values.update(status=outcome, closed_at=stamp, next_follow_up=None, updated_at=ctx.now_utc)
         ctx.store.deals.append_event(
             deal.id,
             from_stage=(deal.stage_id, "open"),
@@ -232,11 +232,8 @@ def close_deal(
             at=stamp,
             note=reason,
             recorded_at=ctx.now_utc,
+            set_deal=values,
         )
-        # A closed deal needs no follow-up, and a snooze must not outlive it.
-        values.update(snoozed_until=None, snooze_reason=None)
-        values.update(status=outcome, closed_at=stamp, next_follow_up=None, updated_at=ctx.now_utc)
-        ctx.store.deals.update(deal.id, values)
         closed = ctx.store.deals.get(deal.id)
     assert closed is not None
     return closed
@@ -263,10 +260,7 @@ def reopen_deal(
             at=stamp,
             note=None,
             recorded_at=ctx.now_utc,
-        )
-        ctx.store.deals.update(
-            deal.id,
-            {
+            set_deal={
                 "status": "open",
                 "stage_id": stage.id,
                 "stage_entered_at": stamp,

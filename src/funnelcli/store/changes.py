@@ -44,17 +44,18 @@ class ChangeStore:
         """Close it; a change that touched nothing is not kept, unless `keep`
         (an undo is kept whatever it found to revert: others point at it).
         Whether it is kept."""
-        touched = self.conn.execute(
-            "SELECT 1 FROM change_rows WHERE change_id = :c LIMIT 1", {"c": change_id}
-        ).fetchone()
-        if touched is None and not keep:  # (a change closed with `keep` stays)
-            gone = self.conn.execute(
-                "DELETE FROM changes WHERE id = :c AND open > 0", {"c": change_id}
-            ).rowcount
-            if gone:
-                return False
-        self.conn.execute("UPDATE changes SET open = 0 WHERE id = :c", {"c": change_id})
-        return True
+        closed = self.conn.execute(
+            "UPDATE changes SET open = 0 WHERE id = :c AND (:keep OR EXISTS "
+            "(SELECT 1 FROM change_rows WHERE change_id = :c))",
+            {"c": change_id, "keep": keep},
+        ).rowcount
+        if closed:
+            return True
+        # touched nothing: dropped, unless an earlier end() kept it (open = 0)
+        gone = self.conn.execute(
+            "DELETE FROM changes WHERE id = :c AND open > 0", {"c": change_id}
+        ).rowcount
+        return not gone
 
     def quiet(self, quiet: bool) -> None:
         """Bulk writes: stop (and restart) the per-row notes of the open change."""

@@ -209,7 +209,9 @@ def open_connection(
             raise
         if backup is not None and on_backup is not None:
             on_backup(backup, version)
-    if for_write:  # only once it is known to be ours (a foreign file is left as it was)
+    # only once it is known to be ours (a foreign file is left as it was), and
+    # only when its header doesn't already say so (one statement less a write)
+    if for_write and path is not None and not is_wal(path):
         _use_wal(conn)
     return conn
 

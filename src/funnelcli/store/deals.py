@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from funnelcli.models import Deal
+from funnelcli.schema import FURTHEST_STAGE
 from funnelcli.store.deal_row import DEAL_SELECT, deal_values
 
 if TYPE_CHECKING:
@@ -42,6 +43,12 @@ def decode_deal(row: Sequence[Any]) -> Deal:
     return Deal(**deal_values(row))
 
 
+def _check_columns(values: dict[str, Any]) -> None:
+    bad = set(values) - set(DEAL_COLUMNS)
+    if bad:
+        raise ValueError(f"not deal columns: {bad}")
+
+
 @dataclass
 class DealFilter:
     status: str | None = "open"  # None = any
@@ -63,19 +70,27 @@ class DealStore:
         row = self.conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
         return None if row is None else decode_deal(row)
 
-    def ids_by_ref(self, ref: str) -> tuple[int | None, int | None]:
-        """(the deal whose number is `ref`, the deal whose external id or uuid is
-        `ref`): both may exist when an external id is all digits."""
-        by_number = None
-        if ref.isascii() and ref.isdigit() and int(ref) <= MAX_INTEGER:
-            found = self.conn.execute(
-                "SELECT id FROM deals WHERE id = :id", {"id": int(ref)}
-            ).fetchone()
-            by_number = None if found is None else int(found[0])
-        found = self.conn.execute(
-            "SELECT id FROM deals WHERE external_id = :ref OR uuid = :ref LIMIT 1", {"ref": ref}
-        ).fetchone()
-        return by_number, None if found is None else int(found[0])
+    def by_ref(self, ref: str, *, number_only: bool = False) -> tuple[Deal | None, Deal | None]:
+        """(the deal whose number is `ref`, the deal whose external id, else
+        uuid, is `ref`), in one query: both may exist when an external id is
+        all digits. `number_only`: the number alone (`#12`)."""
+        number = int(ref) if ref.isascii() and ref.isdigit() else None
+        if number is not None and number > MAX_INTEGER:
+            number = None
+        if number_only and number is None:
+            return None, None
+        where = (
+            "d.id = :id" if number_only else "d.id = :id OR d.external_id = :ref OR d.uuid = :ref"
+        )
+        found = [
+            decode_deal(row)
+            for row in self.conn.execute(f"{DEAL_SELECT} WHERE {where}", {"id": number, "ref": ref})
+        ]
+        by_number = next((d for d in found if d.id == number), None)
+        by_other = next((d for d in found if d.external_id == ref), None) or next(
+            (d for d in found if d.uuid == ref), None
+        )
+        return by_number, by_other
 
     def id_by_external_id(self, external_id: str) -> int | None:
         row = self.conn.execute(
@@ -125,10 +140,14 @@ class DealStore:
         if where:
             sql += " WHERE " + " AND ".join(where)
         direction = " DESC" if flt.descending else ""
-        order = ", ".join(
-            f"{col} IS NULL, {col}{direction}" for col in SORT_COLUMNS[flt.sort].split(", ")
-        )
-        sql += f" ORDER BY {order}, d.id{direction}"
+        if flt.sort == "id":
+            # the number is never NULL: rowid order, so a LIMIT reads only that many rows
+            sql += f" ORDER BY d.id{direction}"
+        else:
+            order = ", ".join(
+                f"{col} IS NULL, {col}{direction}" for col in SORT_COLUMNS[flt.sort].split(", ")
+            )
+            sql += f" ORDER BY {order}, d.id{direction}"
         if flt.limit is not None:
             sql += " LIMIT :limit"
             params["limit"] = flt.limit
@@ -146,9 +165,7 @@ class DealStore:
         return int(self.conn.execute(sql, {"uuid": uuid, **values}).fetchone()[0])
 
     def update(self, deal_id: int, values: dict[str, Any]) -> None:
-        bad = set(values) - set(DEAL_COLUMNS)
-        if bad:
-            raise ValueError(f"not deal columns: {bad}")
+        _check_columns(values)
         sets = ", ".join(f"{col} = :{col}" for col in values)
         self.conn.execute(f"UPDATE deals SET {sets} WHERE id = :id", {**values, "id": deal_id})
         if "stage_id" in values or "pipeline_id" in values:
@@ -193,8 +210,11 @@ class DealStore:
         at: str,
         note: str | None,
         recorded_at: str,
+        set_deal: dict[str, Any] | None = None,
     ) -> None:
-        """Append one stage event and keep stage_stays in step with it.
+        """Append one stage event and keep stage_stays in step with it, then
+        set the deal's columns `set_deal` (where the event puts it) and its
+        furthest stage, in one UPDATE.
 
         A stay ends when the deal leaves the stage or closes in it; reopening
         starts a new stay.
@@ -228,12 +248,19 @@ class DealStore:
                 "INSERT INTO stage_stays (deal_id, stage_id, entered_at) VALUES (:d, :s, :at)",
                 {"d": deal_id, "s": to_stage[0], "at": at},
             )
-        self.refresh_furthest("id = :id", {"id": deal_id})
+        values = set_deal or {}
+        _check_columns(values)
+        sets = "".join(f"{col} = :{col}, " for col in values)
+        # SET sees the row as it was: the furthest stage is of the pipeline it is now in
+        pipeline = ":pipeline_id" if "pipeline_id" in values else "deals.pipeline_id"
+        furthest = FURTHEST_STAGE.replace("deals.pipeline_id", pipeline)
+        self.conn.execute(
+            f"UPDATE deals SET {sets}furthest_stage_id = {furthest} WHERE id = :id",
+            {**values, "id": deal_id},
+        )
 
     def refresh_furthest(self, where: str, params: dict[str, Any]) -> None:
         """Recompute deals.furthest_stage_id for the deals matching `where`."""
-        from funnelcli.schema import FURTHEST_STAGE
-
         self.conn.execute(
             f"UPDATE deals SET furthest_stage_id = {FURTHEST_STAGE} WHERE {where}", params
         )

@@ -71,17 +71,16 @@ class PipelineStore:
         return None if row is None else self.by_id(row[0])
 
     def by_id(self, pipeline_id: int) -> Pipeline:
-        pid, puuid, name = self.conn.execute(
-            "SELECT id, uuid, name FROM pipelines WHERE id = :id", {"id": pipeline_id}
-        ).fetchone()
-        stages = [
-            Stage(*row)
-            for row in self.conn.execute(
-                f"SELECT {_STAGE_COLUMNS} FROM stages WHERE pipeline_id = :id "
-                "AND removed_at IS NULL ORDER BY position",
-                {"id": pipeline_id},
-            )
-        ]
+        """The pipeline and its stages in order, in one query."""
+        rows = self.conn.execute(
+            "SELECT p.id, p.uuid, p.name, s.id, s.pipeline_id, s.name, s.position, "
+            "s.probability, s.rot_days, s.cadence_days FROM pipelines p "
+            "LEFT JOIN stages s ON s.pipeline_id = p.id AND s.removed_at IS NULL "
+            "WHERE p.id = :id ORDER BY s.position",
+            {"id": pipeline_id},
+        ).fetchall()
+        pid, puuid, name = rows[0][:3]
+        stages = [Stage(*row[3:]) for row in rows if row[3] is not None]
         return Pipeline(pid, puuid, name, stages)
 
     def stage_name(self, stage_id: int) -> str:
