@@ -308,8 +308,8 @@ def test_every_output_is_inert(case, hostile_db, tmp_path, monkeypatch):
 def test_one_formula_guard_for_list_csv_and_export(text):
     """--format csv and export guard a cell alike (export's cells go through
     guard_formula), and import's undo of the guard gives the text back."""
+    from funnelcli.render.export import _cell
     from funnelcli.render.text import guard_formula
-    from funnelcli.services.exports import _cell
     from funnelcli.services.imports import unescape_cell
 
     assert _cell(text, str) == guard_formula(text)

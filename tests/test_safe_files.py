@@ -176,7 +176,7 @@ def test_a_copy_is_one_self_contained_file_whatever_the_journal_mode(funnel, iso
 def test_an_export_that_another_overtakes_still_finishes_whole(funnel, isolated, monkeypatch):
     """Run B exports to the same file while run A is half-way through: each
     has its own temporary file, both finish, the last rename wins."""
-    import funnelcli.services.exports as exports
+    import funnelcli.render.export as exports
 
     for title in ("A", "B", "C"):
         ok(funnel, "add", title)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -20,7 +19,7 @@ from funnelcli.render.text import dumps, safe
 
 if TYPE_CHECKING:
     from funnelcli.services import Context
-    from funnelcli.services.exports import ExportScope
+    from funnelcli.services.exports import ExportedDeal, ExportScope
 
 FileArg = Annotated[Path, typer.Argument(help="The file.", metavar="FILE", show_default=False)]
 
@@ -192,7 +191,14 @@ def export_cmd(
 
     Example: funnel export --output deals.csv
     """
-    from funnelcli.services.exports import ExportScope, write_csv, write_json, write_jsonl
+    from funnelcli.render.export import (
+        finish_output,
+        open_output,
+        write_csv,
+        write_json,
+        write_jsonl,
+    )
+    from funnelcli.services.exports import ExportScope
 
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
@@ -208,11 +214,11 @@ def export_cmd(
         with c.reading():
             _export(c, scope, writers[fmt], sys.stdout)
         return
-    target, tmp = _open_output(output)
+    target, tmp = open_output(output)
     try:
         with c.reading():
             n = _export(c, scope, writers[fmt], target)
-        _finish(target, tmp, output)
+        finish_output(target, tmp, output)
         tmp = None  # renamed: the name is no longer ours
     except BrokenPipeError:  # a FIFO whose reader went away: quiet, as stdout
         raise
@@ -229,7 +235,7 @@ def export_cmd(
     Output("table").message(safe(f"exported {n} deal{'s' if n != 1 else ''} to {output}"))
 
 
-Writer = Callable[[TextIO, dict[str, Any], Iterator[dict[str, Any]]], int]
+Writer = Callable[[TextIO, dict[str, Any], Iterator["ExportedDeal"]], int]
 
 
 def _export(c: Context, scope: ExportScope, writer: Writer, target: TextIO) -> int:
@@ -247,43 +253,6 @@ def _export(c: Context, scope: ExportScope, writer: Writer, target: TextIO) -> i
 
         _, _, deals = deal_records(c, scope, step if tick is not None else None)
         return writer(target, header, deals)
-
-
-def _open_output(output: Path) -> tuple[TextIO, Path | None]:
-    """A regular file is written to a new private file beside it (created
-    exclusively, by a name no one can guess: never through a planted symlink,
-    never another run's) and renamed into place when complete; a pipe or
-    device (/dev/stdout, a FIFO) is written directly. (file, the temporary)"""
-    from funnelcli.services.backup import temp_beside
-
-    try:
-        special = not stat.S_ISREG(os.stat(output).st_mode)
-    except OSError:
-        special = False
-    try:
-        if special:  # no O_CREAT: if it is gone meanwhile, nothing is made
-            fd = os.open(output, os.O_WRONLY | os.O_CLOEXEC)
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return os.fdopen(fd, "w", encoding="utf-8", newline=""), None
-            os.close(fd)
-        fd, tmp = temp_beside(output)
-    except OSError as exc:
-        raise StorageError(f"can't write {output}: {exc.strerror or exc}") from None
-    return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
-
-
-def _finish(target: TextIO, tmp: Path | None, output: Path) -> None:
-    """Flush, and for a file make sure it is on disk (a full disk shows here,
-    not as a short file), then rename it into place."""
-    from funnelcli.services.backup import sync_dir
-
-    target.flush()
-    if tmp is not None:
-        os.fsync(target.fileno())
-    target.close()
-    if tmp is not None:
-        os.replace(tmp, output)
-        sync_dir(output.parent)
 
 
 def backup_cmd(

@@ -2,28 +2,18 @@
 
 Three cursors (deals, stage events, activities), each ordered by deal, are
 walked side by side, so memory stays flat however many deals there are.
-
-JSONL: a first line `{"funnelcli_export": 1, "version", "exported_at",
-"pipelines": [...]}`, then one deal per line: the deal's JSON (as `list`
-prints it) plus `probability_override`, `history` and `activities`.
-JSON: the same header object with a `deals` array. CSV: one row per deal,
-the deal's columns, one `entered_<stage>` column per stage (when the deal
-last entered it), `history` and `activities` as JSON, and the pipelines as
-JSON in the `pipelines` cell of the first row; cells that a spreadsheet
-would run as a formula get a leading `'`, which `funnel import` removes.
+This module makes the header (the export's version, its time, the pipelines
+and their stages) and each deal with its history and activities;
+`render/export.py` encodes them as JSONL, JSON or CSV and writes the file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
 from funnelcli import __version__
-from funnelcli.models import stage_key
-from funnelcli.render.output import csv_row_writer
-from funnelcli.render.records import deal_row_record
-from funnelcli.render.text import guard_formula, json_encoder
 from funnelcli.services import Context, resolve_pipeline
 from funnelcli.store.transfer import TransferStore
 
@@ -34,6 +24,16 @@ EXPORT_VERSION = 1
 class ExportScope:
     status: str | None = None  # None: every deal
     pipeline: str | None = None
+
+
+@dataclass
+class ExportedDeal:
+    """One deal of an export: the store's deal_values() dict, and its history
+    and activities as the export's objects."""
+
+    values: dict[str, Any]
+    history: list[dict[str, Any]]
+    activities: list[dict[str, Any]]
 
 
 def _pipelines(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
@@ -86,7 +86,7 @@ def _activities(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
 
 def deal_records(
     ctx: Context, scope: ExportScope, tick: Callable[[], None] | None = None
-) -> tuple[dict[str, Any], int, Iterator[dict[str, Any]]]:
+) -> tuple[dict[str, Any], int, Iterator[ExportedDeal]]:
     """(the header, how many deals, the deals one by one). Call inside a read
     transaction that lasts until the deals are consumed."""
     store = TransferStore(ctx.store.conn)
@@ -99,14 +99,12 @@ def deal_records(
     }
     total = store.deal_count(scope.status, pid)
 
-    def deals() -> Iterator[dict[str, Any]]:
+    def deals() -> Iterator[ExportedDeal]:
         events = _grouped(store.export_events(scope.status, pid))
         acts = _grouped(store.export_activities(scope.status, pid))
         ev_next = next(events, None)
         act_next = next(acts, None)
         for row in store.export_deals(scope.status, pid):
-            record = deal_row_record(row)
-            record["probability_override"] = row["probability_override"]
             deal_id = row["id"]
             hist: list[tuple[Any, ...]] = []
             while ev_next is not None and ev_next[0] <= deal_id:
@@ -118,106 +116,9 @@ def deal_records(
                 if act_next[0] == deal_id:
                     mine = act_next[1]
                 act_next = next(acts, None)
-            record["history"] = _history(hist, record["pipeline"])
-            record["activities"] = _activities(mine)
+            deal = ExportedDeal(row, _history(hist, row["pipeline"]), _activities(mine))
             if tick is not None:
                 tick()
-            yield record
+            yield deal
 
     return header, total, deals()
-
-
-def write_jsonl(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, Any]]) -> int:
-    dumps = json_encoder(separators=(",", ":"))
-    out.write(dumps(header) + "\n")
-    n = 0
-    for record in deals:
-        out.write(dumps(record) + "\n")
-        n += 1
-    return n
-
-
-def write_json(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, Any]]) -> int:
-    dumps = json_encoder()
-    out.write("{" + dumps(header)[1:-1] + ', "deals": [')
-    n = 0
-    for record in deals:
-        out.write(("\n" if n == 0 else ",\n") + dumps(record))
-        n += 1
-    out.write("\n]}\n")
-    return n
-
-
-def entered_columns(header: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(column, pipeline, stage) for each live stage; `entered_<stage>`, with the
-    pipeline in the name when two pipelines have a stage of that name."""
-    stages = [
-        (p["name"], s["name"])
-        for p in header["pipelines"]
-        for s in p["stages"]
-        if not s.get("removed")
-    ]
-    counts: dict[str, int] = {}
-    for _, s in stages:
-        counts[stage_key(s)] = counts.get(stage_key(s), 0) + 1
-    out = []
-    for p, s in stages:
-        name = s if counts[stage_key(s)] == 1 else f"{p} {s}"
-        out.append(("entered_" + "_".join(stage_key(name).split()), p, s))
-    return out
-
-
-def write_csv(out: TextIO, header: dict[str, Any], deals: Iterator[dict[str, Any]]) -> int:
-    writerow = csv_row_writer(out, at_terminal=None)
-    entered = entered_columns(header)
-    columns: list[str] | None = None
-    dumps = json_encoder(separators=(",", ":"))
-    n = 0
-    for record in deals:
-        history = record.pop("history")
-        activities = record.pop("activities")
-        if columns is None:
-            columns = [*record, *(c for c, _, _ in entered), "history", "activities", "pipelines"]
-            writerow(columns)
-        last: dict[tuple[str, str], str] = {}
-        for e in history:
-            moved = e["from_stage"] != e["to_stage"] or e.get("from_pipeline") != e.get(
-                "to_pipeline"
-            )
-            if e["to_status"] == "open" and (moved or e["from_status"] != "open"):
-                last[(e.get("to_pipeline") or record["pipeline"], e["to_stage"])] = e["at"]
-        cells = [_cell(v, dumps) for v in record.values()]
-        cells += [last.get((p, s), "") for _, p, s in entered]
-        cells += [dumps(history), dumps(activities) if activities else ""]
-        cells.append(dumps(header["pipelines"]) if n == 0 else "")
-        writerow(cells)
-        n += 1
-    if columns is None:  # no deals: the header row still says what a row holds
-        writerow(
-            [
-                *_EMPTY_COLUMNS,
-                *(c for c, _, _ in entered),
-                "history",
-                "activities",
-                "pipelines",
-            ]
-        )
-    return n
-
-
-_EMPTY_COLUMNS = (  # noqa: SIM905
-    "id uuid external_id title org contact email phone value currency owner pipeline stage "
-    "status probability tags source lost_reason expected_close next_follow_up created_at "
-    "updated_at closed_at stage_entered_at fields touches last_activity_at snoozed_until "
-    "snooze_reason probability_override"
-).split()
-
-
-def _cell(value: Any, dumps: Callable[[Any], str]) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return guard_formula(",".join(str(v) for v in value))  # tags
-    if isinstance(value, dict):
-        return dumps(value) if value else ""
-    return guard_formula(str(value))
