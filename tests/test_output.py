@@ -383,8 +383,8 @@ def test_fast_json_rows_match_deal_records(funnel):
     from datetime import datetime
     from pathlib import Path
 
-    from funnelcli.render.records import deal_record, deal_row_record
     from funnelcli.models import Deal
+    from funnelcli.render.records import deal_record, deal_row_record
     from funnelcli.store import DealFilter, Store
 
     funnel("add", "A", "--value", "4,800.50", "--tag", "x", "--tag", "y", "--field", "k=v")
