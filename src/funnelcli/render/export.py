@@ -149,7 +149,7 @@ def open_output(output: Path) -> tuple[TextIO, Path | None]:
     exclusively, by a name no one can guess: never through a planted symlink,
     never another run's) and renamed into place when complete; a pipe or
     device (/dev/stdout, a FIFO) is written directly. (file, the temporary)"""
-    from funnelcli.store.backup import temp_beside
+    from funnelcli.files import temp_beside
 
     try:
         special = not stat.S_ISREG(os.stat(output).st_mode)
@@ -170,7 +170,7 @@ def open_output(output: Path) -> tuple[TextIO, Path | None]:
 def finish_output(target: TextIO, tmp: Path | None, output: Path) -> None:
     """Flush, and for a file make sure it is on disk (a full disk shows here,
     not as a short file), then rename it into place."""
-    from funnelcli.store.backup import sync_dir
+    from funnelcli.files import sync_dir
 
     target.flush()
     if tmp is not None:

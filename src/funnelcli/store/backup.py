@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from funnelcli.errors import StorageError
+from funnelcli.files import sync_dir, temp_beside
 from funnelcli.store.connection import _create_file, connect, storage_error
 
 # -- files created exclusively ------------------------------------------------------
@@ -34,18 +35,6 @@ def make_private_dirs(directory: Path) -> None:
         if not d.exists():
             d.mkdir(mode=0o700, exist_ok=True)
             os.chmod(d, 0o700)
-
-
-def temp_beside(target: Path) -> tuple[int, Path]:
-    """A new private file in target's directory, `.NAME.<random>.part`: (its open
-    descriptor, its path). It is renamed onto `target` when complete."""
-    import tempfile
-
-    # the name cut short, so a target name of any legal length leaves room
-    # for the dot, the random part and the suffix (255 bytes in all)
-    short = target.name.encode()[:200].decode(errors="ignore")
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{short}.", suffix=".part")
-    return fd, Path(name)
 
 
 def create_new(base: Path) -> Path:
@@ -70,20 +59,6 @@ def same_file(fd: int, path: Path) -> None:
     mine, now = os.fstat(fd), os.lstat(path)
     if (mine.st_dev, mine.st_ino) != (now.st_dev, now.st_ino):
         raise StorageError(f"{path} was replaced by someone else while it was written")
-
-
-def sync_dir(directory: Path) -> None:
-    """Make a rename in `directory` durable (where the system allows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _remove(path: Path) -> None:

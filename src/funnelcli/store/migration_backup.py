@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from funnelcli.errors import StorageError
+from funnelcli.files import sync_dir
 
 _PART_TAILS = ("", "-journal", "-wal", "-shm")
 
@@ -129,19 +130,9 @@ def _link_unique(
             except OSError as exc2:
                 discard(target)
                 raise refuse(target, exc2) from None
-        _sync_directory(target.parent)
+        sync_dir(target.parent)
         return target
     return None
-
-
-def _sync_directory(directory: Path) -> None:
-    """fsync a directory, so a new name in it survives a power cut."""
-    with suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def discard(path: Path | None) -> None:
