@@ -2,22 +2,22 @@
 funnelcli runs, in one Typer command.
 
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version; journal_mode WAL), BEGIN IMMEDIATE, open a change (m004's
-`changes`), read pipelines and stages, pick the default pipeline's first stage, INSERT the
-deal (RETURNING id), INSERT its first stage event and stay, refresh its
-furthest stage, SELECT the deal back with DEAL_SELECT, close the change,
-COMMIT, and write "added #ID TITLE (STAGE, VALUE)" to stderr.
+user_version; journal_mode WAL unless the header says so), BEGIN IMMEDIATE,
+open a change (m004's `changes`), read pipelines and stages, pick the
+default pipeline's first stage, INSERT the deal (RETURNING id), INSERT its
+first stage event and stay, refresh its furthest stage, SELECT the deal back
+with DEAL_SELECT, close the change (one UPDATE), COMMIT, and write "added
+#ID TITLE (STAGE, VALUE)" to stderr. 14 statements.
 """
 
 import os
-import sqlite3
 import sys
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from floor_sql import DEAL_SELECT, REFRESH_FURTHEST, begin_change, end_change
+from floor_sql import DEAL_SELECT, REFRESH_FURTHEST, begin_change, connect_write, end_change
 
 # In the order funnel's INSERT names them.
 COLS = [
@@ -64,11 +64,7 @@ def add(
     whole, _, cents = (value or "0").partition(".")
     minor = int(whole) * 100 + int((cents + "00")[:2]) if value else None
 
-    conn = sqlite3.connect(os.environ["FUNNEL_DB"], timeout=30.0, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA user_version").fetchone()
-    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    conn = connect_write(os.environ["FUNNEL_DB"])
     conn.execute("BEGIN IMMEDIATE")
     change = begin_change(conn, stamp)
     pipelines = conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()

@@ -1,22 +1,29 @@
 """Floor for `funnel log DEAL KIND NOTE`: the same statements funnelcli runs.
 
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version; journal_mode WAL), BEGIN IMMEDIATE, open a change (m004's
-`changes`), find the deal (SELECT id by number and by external id/uuid, then
-DEAL_SELECT), read its pipeline and stages for the stage's cadence, INSERT
-the activity (RETURNING id), move the deal's last touch forward, UPDATE its
-next follow-up (the day of the touch plus the cadence), SELECT it back,
-close the change, COMMIT, write "logged KIND on #ID TITLE (STAGE, VALUE);
-next follow-up DAY" to stderr.
+user_version; journal_mode WAL unless the header says so), BEGIN IMMEDIATE,
+open a change (m004's `changes`), find the deal (one DEAL_SELECT by number,
+external id or uuid), read its pipeline with its stages (one query) for the
+stage's cadence, INSERT the activity (RETURNING id), move the deal's last
+touch forward, UPDATE its next follow-up (the day of the touch plus the
+cadence), SELECT it back, close the change (one UPDATE), COMMIT, write
+"logged KIND on #ID TITLE (STAGE, VALUE); next follow-up DAY" to stderr.
+13 statements.
 """
 
 import os
-import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
 
 import typer
-from floor_sql import BY_NUMBER, BY_REF, DEAL_SELECT, begin_change, end_change
+from floor_sql import (
+    DEAL_SELECT,
+    PIPELINE_STAGES,
+    begin_change,
+    connect_write,
+    end_change,
+    find_deal,
+)
 
 app = typer.Typer(add_completion=False)
 
@@ -32,27 +39,15 @@ def log(deal: str, kind: str, note: str | None = typer.Argument(None)) -> None:
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     kind = kind.strip().casefold()
 
-    conn = sqlite3.connect(os.environ["FUNNEL_DB"], timeout=30.0, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA user_version").fetchone()
-    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    conn = connect_write(os.environ["FUNNEL_DB"])
     conn.execute("BEGIN IMMEDIATE")
     change = begin_change(conn, stamp)
-    deal_id = conn.execute(BY_NUMBER, {"id": int(deal)}).fetchone()[0]
-    conn.execute(BY_REF, {"ref": deal}).fetchone()  # funnel checks the number isn't ambiguous
-    row = conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
+    row = find_deal(conn, deal)
+    deal_id = row[0]
     if row[16] != "open":
         sys.exit(f"deal {deal_id} is {row[16]}")
-    pipeline_id = conn.execute(
-        "SELECT id, uuid, name FROM pipelines WHERE id = :id", {"id": row[11]}
-    ).fetchone()[0]
-    stages = conn.execute(
-        "SELECT id, pipeline_id, name, position, probability, rot_days, cadence_days "
-        "FROM stages WHERE pipeline_id = :id AND removed_at IS NULL ORDER BY position",
-        {"id": pipeline_id},
-    ).fetchall()
-    cadence = next(s[6] for s in stages if s[0] == row[13])
+    stages = conn.execute(PIPELINE_STAGES, {"id": row[11]}).fetchall()
+    cadence = next(s[9] for s in stages if s[3] == row[13])
     follow_up = (now.date() + timedelta(days=cadence)).isoformat() if cadence else None
     conn.execute(
         "INSERT INTO activities (deal_id, kind, note, at, recorded_at) "

@@ -1,28 +1,29 @@
 """Floor for `funnel move DEAL STAGE`: the same statements funnelcli runs.
 
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version; journal_mode WAL), BEGIN IMMEDIATE, open a change (m004's
-`changes`), find the deal (SELECT id by number and by external id/uuid, then DEAL_SELECT), read
-its pipeline and stages, match the stage name, read the last event's time,
-INSERT the stage event, close the open stay (with its days) and open a new
-one, refresh the furthest stage, UPDATE the deal, refresh the furthest
-stage again, SELECT it back, close the change, COMMIT, write "moved #ID
-TITLE (STAGE, VALUE)" to stderr.
+user_version; journal_mode WAL unless the header says so), BEGIN IMMEDIATE,
+open a change (m004's `changes`), find the deal (one DEAL_SELECT by number,
+external id or uuid), read its pipeline with its stages (one query), match
+the stage name, read the last event's time, INSERT the stage event, close
+the open stay (with its days) and open a new one, UPDATE the deal's stage
+and its furthest stage in one statement, SELECT it back, close the change
+(one UPDATE), COMMIT, write "moved #ID TITLE (STAGE, VALUE)" to stderr.
+15 statements.
 """
 
 import os
-import sqlite3
 import sys
 from datetime import UTC, datetime
 
 import typer
 from floor_sql import (
-    BY_NUMBER,
-    BY_REF,
     DEAL_SELECT,
-    REFRESH_FURTHEST,
+    PIPELINE_STAGES,
     begin_change,
+    connect_write,
     end_change,
+    find_deal,
+    set_deal,
 )
 
 app = typer.Typer(add_completion=False)
@@ -38,28 +39,17 @@ def move(deal: str, stage: str) -> None:
     now = datetime.fromisoformat(os.environ["FUNNEL_NOW"])
     stamp = now.astimezone().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    conn = sqlite3.connect(os.environ["FUNNEL_DB"], timeout=30.0, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA user_version").fetchone()
-    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    conn = connect_write(os.environ["FUNNEL_DB"])
     conn.execute("BEGIN IMMEDIATE")
     change = begin_change(conn, stamp)
-    deal_id = conn.execute(BY_NUMBER, {"id": int(deal)}).fetchone()[0]
-    conn.execute(BY_REF, {"ref": deal}).fetchone()  # funnel checks the number isn't ambiguous
-    row = conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
+    row = find_deal(conn, deal)
+    deal_id = row[0]
     if row[16] != "open":
         sys.exit(f"deal {deal_id} is {row[16]}")
-    pipeline_id = conn.execute(
-        "SELECT id, uuid, name FROM pipelines WHERE id = :id", {"id": row[11]}
-    ).fetchone()[0]
-    stages = conn.execute(
-        "SELECT id, pipeline_id, name, position, probability, rot_days, cadence_days "
-        "FROM stages WHERE pipeline_id = :id AND removed_at IS NULL ORDER BY position",
-        {"id": pipeline_id},
-    ).fetchall()
+    stages = conn.execute(PIPELINE_STAGES, {"id": row[11]}).fetchall()
+    pipeline_id = stages[0][0]
     key = stage.casefold()
-    to_stage = next(s[0] for s in stages if s[2].casefold().startswith(key))
+    to_stage = next(s[3] for s in stages if s[5].casefold().startswith(key))
     if to_stage == row[13]:
         sys.exit(f"deal {deal_id} is already in {stage}")
     last = conn.execute(
@@ -91,19 +81,13 @@ def move(deal: str, stage: str) -> None:
         "INSERT INTO stage_stays (deal_id, stage_id, entered_at) VALUES (:d, :s, :at)",
         {"d": deal_id, "s": to_stage, "at": stamp},
     )
-    conn.execute(REFRESH_FURTHEST, {"id": deal_id})  # after the event (append_event)
-    conn.execute(
-        "UPDATE deals SET pipeline_id = :pipeline_id, stage_id = :stage_id, "
-        "stage_entered_at = :stage_entered_at, updated_at = :updated_at WHERE id = :id",
-        {
-            "pipeline_id": pipeline_id,
-            "stage_id": to_stage,
-            "stage_entered_at": stamp,
-            "updated_at": stamp,
-            "id": deal_id,
-        },
-    )
-    conn.execute(REFRESH_FURTHEST, {"id": deal_id})  # and again after the update (update_deal)
+    values = {
+        "pipeline_id": pipeline_id,
+        "stage_id": to_stage,
+        "stage_entered_at": stamp,
+        "updated_at": stamp,
+    }
+    conn.execute(set_deal(values), {**values, "id": deal_id})
     row = conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
     end_change(conn, change)
     conn.execute("COMMIT")

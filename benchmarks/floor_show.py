@@ -2,9 +2,9 @@
 statements funnelcli runs.
 
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version), BEGIN, SELECT id by number and by external id/uuid,
-DEAL_SELECT for the deal, its stage history (with stage names) and
-activities, COMMIT, then print the same plain lines funnelcli prints: facts,
+user_version), BEGIN, the deal (one DEAL_SELECT by number, external id or
+uuid), its stage history (with stage names) and activities, COMMIT (8
+statements), then print the same plain lines funnelcli prints: facts,
 history and activities, times in local time.
 """
 
@@ -15,7 +15,7 @@ import sys
 from datetime import datetime
 
 import typer
-from floor_sql import BY_NUMBER, BY_REF, DEAL_SELECT
+from floor_sql import find_deal
 
 app = typer.Typer(add_completion=False)
 
@@ -43,9 +43,8 @@ def show(deal: str) -> None:
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA user_version").fetchone()
     conn.execute("BEGIN")
-    deal_id = conn.execute(BY_NUMBER, {"id": int(deal)}).fetchone()[0]
-    conn.execute(BY_REF, {"ref": deal}).fetchone()  # funnel checks the number isn't ambiguous
-    d = conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
+    d = find_deal(conn, deal)
+    deal_id = d[0]
     history = conn.execute(
         """SELECT CASE WHEN e.from_status = 'open' THEN fs.name ELSE e.from_status END,
                   CASE WHEN e.to_status = 'open' THEN ts.name ELSE e.to_status END,

@@ -1,13 +1,17 @@
 """The SQL text the floors share, copied from src/funnelcli/store/ (not
-imported: a floor must not load funnelcli), and the two helpers that open and
-close a change as funnel's write transactions do. run.py's floor check traces
-the statements each floor runs and compares them with funnel's, so a copy
-that falls behind shows up there."""
+imported: a floor must not load funnelcli; `funnelcli.store.deal_row`, the
+one deal-row decoder, would do, but importing it runs funnelcli/store's
+package __init__, which imports the whole store: ~13 ms here), and the helpers
+that open a connection for a write and open and close a change as funnel's
+write transactions do. run.py's floor check traces the statements each
+floor runs and compares them with funnel's (whitespace and literals
+normalized), so a copy that falls behind shows up there."""
 
 import sqlite3
 
-# store/deals.py DEAL_FIELDS + DEAL_FROM: one row per deal, tags and custom
-# fields folded in, then snooze, last touch and the number of touches.
+# store/deal_row.py DEAL_FIELDS + DEAL_FROM (DEAL_ROW's SQL, in its order):
+# one row per deal, tags and custom fields folded in, then snooze, last touch
+# and the number of touches.
 DEAL_SELECT = """
 SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
        d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
@@ -25,15 +29,60 @@ JOIN pipelines p ON p.id = d.pipeline_id
 JOIN stages s ON s.id = d.stage_id
 """
 
-# schema.py FURTHEST_STAGE, as store/deals.py refresh_furthest() runs it.
-REFRESH_FURTHEST = """UPDATE deals SET furthest_stage_id = (SELECT s.id FROM stage_stays st JOIN stages s ON s.id = st.stage_id
+# schema.py FURTHEST_STAGE: the deal's furthest stage of its pipeline.
+FURTHEST = """(SELECT s.id FROM stage_stays st JOIN stages s ON s.id = st.stage_id
     WHERE st.deal_id = deals.id AND s.pipeline_id = deals.pipeline_id
     AND s.removed_at IS NULL
-    ORDER BY s.position DESC, s.id DESC LIMIT 1) WHERE id = :id"""  # noqa: E501
+    ORDER BY s.position DESC, s.id DESC LIMIT 1)"""
 
-# store/deals.py deal_ids_by_ref(): a number, then an external id or uuid.
-BY_NUMBER = "SELECT id FROM deals WHERE id = :id"
-BY_REF = "SELECT id FROM deals WHERE external_id = :ref OR uuid = :ref LIMIT 1"
+# store/deals.py refresh_furthest() (add, after the first event).
+REFRESH_FURTHEST = f"UPDATE deals SET furthest_stage_id = {FURTHEST} WHERE id = :id"
+
+
+def set_deal(values: dict) -> str:  # type: ignore[type-arg]
+    """store/deals.py append_event()'s last statement: the deal's new columns
+    and its furthest stage in one UPDATE (the stage of :pipeline_id when the
+    deal changes pipeline: SET sees the row as it was)."""
+    pipeline = ":pipeline_id" if "pipeline_id" in values else "deals.pipeline_id"
+    furthest = FURTHEST.replace("deals.pipeline_id", pipeline)
+    sets = "".join(f"{col} = :{col}, " for col in values)
+    return f"UPDATE deals SET {sets}furthest_stage_id = {furthest} WHERE id = :id"
+
+
+# store/deals.py by_ref(): the deal whose number, external id or uuid is the
+# argument, in one query (find_deal then takes the one by number).
+FIND_DEAL = DEAL_SELECT + " WHERE d.id = :id OR d.external_id = :ref OR d.uuid = :ref"
+
+
+def find_deal(conn: sqlite3.Connection, ref: str) -> tuple:  # type: ignore[type-arg]
+    """The DEAL_SELECT row of deal number `ref` (the floors are given numbers)."""
+    rows = conn.execute(FIND_DEAL, {"id": int(ref), "ref": ref}).fetchall()
+    return next(r for r in rows if r[0] == int(ref))
+
+
+# store/pipelines.py by_id(): a pipeline and its stages in one query.
+PIPELINE_STAGES = (
+    "SELECT p.id, p.uuid, p.name, s.id, s.pipeline_id, s.name, s.position, "
+    "s.probability, s.rot_days, s.cadence_days FROM pipelines p "
+    "LEFT JOIN stages s ON s.pipeline_id = p.id AND s.removed_at IS NULL "
+    "WHERE p.id = :id ORDER BY s.position"
+)
+
+
+def connect_write(path: str) -> sqlite3.Connection:
+    """store/connection.py open_connection(for_write=True) on a database of
+    the current schema: timeout 30, autocommit, foreign keys on, synchronous
+    FULL, user_version read, and journal_mode = WAL only when the file's
+    header doesn't already say WAL (bytes 18-19 are 2)."""
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA user_version").fetchone()
+    with open(path, "rb") as f:
+        if f.read(20)[18:20] != b"\2\2":
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    return conn
+
 
 # store/followups.py: due_deals() and unscheduled_deals() without --owner/--pipeline.
 AWAKE = "(d.snoozed_until IS NULL OR d.snoozed_until <= :today)"
@@ -51,12 +100,14 @@ UNSCHEDULED = (
 )
 
 # store/changes.py (m004): each write command is one change, opened after
-# BEGIN IMMEDIATE and, before COMMIT, kept if its triggers noted rows, else
-# deleted.
+# BEGIN IMMEDIATE and, before COMMIT, closed in one UPDATE if its triggers
+# noted rows, else deleted.
 BEGIN_CHANGE = "INSERT INTO changes (at, who, command) VALUES (:at, :who, :cmd) RETURNING id"
-CHANGE_TOUCHED = "SELECT 1 FROM change_rows WHERE change_id = :c LIMIT 1"
-DROP_CHANGE = "DELETE FROM changes WHERE id = :c"
-CLOSE_CHANGE = "UPDATE changes SET open = 0 WHERE id = :c"
+CLOSE_CHANGE = (
+    "UPDATE changes SET open = 0 WHERE id = :c AND (:keep OR EXISTS "
+    "(SELECT 1 FROM change_rows WHERE change_id = :c))"
+)
+DROP_CHANGE = "DELETE FROM changes WHERE id = :c AND open > 0"
 
 
 def begin_change(conn: sqlite3.Connection, stamp: str) -> int:
@@ -71,8 +122,8 @@ def begin_change(conn: sqlite3.Connection, stamp: str) -> int:
 
 
 def end_change(conn: sqlite3.Connection, change: int) -> None:
-    touched = conn.execute(CHANGE_TOUCHED, {"c": change}).fetchone()
-    conn.execute(DROP_CHANGE if touched is None else CLOSE_CHANGE, {"c": change})
+    if not conn.execute(CLOSE_CHANGE, {"c": change, "keep": False}).rowcount:
+        conn.execute(DROP_CHANGE, {"c": change})  # touched nothing
 
 
 # The deals columns a bulk load writes (generate.py; floor_import.py adds

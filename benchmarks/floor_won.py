@@ -1,22 +1,22 @@
 """Floor for `funnel won DEAL`: the same statements funnelcli runs.
 
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version; journal_mode WAL), BEGIN IMMEDIATE, open a change (m004's
-`changes`), find the deal (SELECT id by number and by external id/uuid, then
-DEAL_SELECT), read the last event's time, INSERT the closing stage event
-(the deal keeps its stage), close the open stay (with its days), refresh the
-furthest stage, UPDATE the deal (status, closed_at; follow-up and snooze
-cleared), SELECT it back, close the change, COMMIT, write "won #ID TITLE
-(won in STAGE, VALUE)" to stderr.
+user_version; journal_mode WAL unless the header says so), BEGIN IMMEDIATE,
+open a change (m004's `changes`), find the deal (one DEAL_SELECT by number,
+external id or uuid), read the last event's time, INSERT the closing stage
+event (the deal keeps its stage), close the open stay (with its days),
+UPDATE the deal (status, closed_at; follow-up and snooze cleared) and its
+furthest stage in one statement, SELECT it back, close the change (one
+UPDATE), COMMIT, write "won #ID TITLE (won in STAGE, VALUE)" to stderr.
+13 statements.
 """
 
 import os
-import sqlite3
 import sys
 from datetime import UTC, datetime
 
 import typer
-from floor_sql import BY_NUMBER, BY_REF, DEAL_SELECT, REFRESH_FURTHEST, begin_change, end_change
+from floor_sql import DEAL_SELECT, begin_change, connect_write, end_change, find_deal, set_deal
 
 app = typer.Typer(add_completion=False)
 
@@ -31,16 +31,11 @@ def won(deal: str) -> None:
     now = datetime.fromisoformat(os.environ["FUNNEL_NOW"])
     stamp = now.astimezone().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    conn = sqlite3.connect(os.environ["FUNNEL_DB"], timeout=30.0, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA user_version").fetchone()
-    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    conn = connect_write(os.environ["FUNNEL_DB"])
     conn.execute("BEGIN IMMEDIATE")
     change = begin_change(conn, stamp)
-    deal_id = conn.execute(BY_NUMBER, {"id": int(deal)}).fetchone()[0]
-    conn.execute(BY_REF, {"ref": deal}).fetchone()  # funnel checks the number isn't ambiguous
-    row = conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
+    row = find_deal(conn, deal)
+    deal_id = row[0]
     if row[16] != "open":
         sys.exit(f"deal {deal_id} is already {row[16]}")
     last = conn.execute(
@@ -68,21 +63,15 @@ def won(deal: str) -> None:
         "WHERE deal_id = :deal AND left_at IS NULL",
         {"at": stamp, "deal": deal_id},
     )
-    conn.execute(REFRESH_FURTHEST, {"id": deal_id})  # append_event
-    conn.execute(
-        "UPDATE deals SET snoozed_until = :snoozed_until, snooze_reason = :snooze_reason, "
-        "status = :status, closed_at = :closed_at, next_follow_up = :next_follow_up, "
-        "updated_at = :updated_at WHERE id = :id",
-        {
-            "snoozed_until": None,
-            "snooze_reason": None,
-            "status": "won",
-            "closed_at": stamp,
-            "next_follow_up": None,
-            "updated_at": stamp,
-            "id": deal_id,
-        },
-    )
+    values = {
+        "snoozed_until": None,
+        "snooze_reason": None,
+        "status": "won",
+        "closed_at": stamp,
+        "next_follow_up": None,
+        "updated_at": stamp,
+    }
+    conn.execute(set_deal(values), {**values, "id": deal_id})
     row = conn.execute(DEAL_SELECT + " WHERE d.id = :id", {"id": deal_id}).fetchone()
     end_change(conn, change)
     conn.execute("COMMIT")

@@ -513,8 +513,8 @@ def generate(path: Path, spec: Spec) -> dict[str, int]:
     if existing:
         raise SystemExit(f"{path} already has {existing} deals; give a new --out")
     with store.write():
-        store.create_pipeline("renewals", TEMPLATES["simple"][1], now)
-    pipelines = [(p.id, [s.id for s in p.stages]) for p in store.pipelines()]
+        store.pipelines.create("renewals", TEMPLATES["simple"][1], now)
+    pipelines = [(p.id, [s.id for s in p.stages]) for p in store.pipelines.all()]
     deal_cols = [r[1] for r in conn.execute("PRAGMA table_info(deals)")]
     has_furthest = "furthest_stage_id" in deal_cols
     cols = DEAL_COLUMNS + (["furthest_stage_id"] if has_furthest else [])
