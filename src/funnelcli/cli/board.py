@@ -1,6 +1,6 @@
 """`funnel board`: the pipeline as columns, one per stage (kanban)."""
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,8 +11,11 @@ from funnelcli.render.records import deal_record
 from funnelcli.render.text import safe
 from funnelcli.render.views import amount, when
 
+if TYPE_CHECKING:
+    from funnelcli.models import Deal
 
-def _mark(deal: Any, today: str) -> str:
+
+def _mark(deal: "Deal", today: str) -> str:
     """'!' overdue, '*' due today: what a seller scans the board for."""
     nxt = (deal.next_follow_up or "")[:10]
     if not nxt:
@@ -60,7 +63,7 @@ def board(
         )
         return
 
-    def card(d: Any) -> str:
+    def card(d: "Deal") -> str:
         value = f" · {amount(d)}" if d.value is not None else ""
         nxt = f" · {_mark(d, today)}{when(d.next_follow_up)}" if d.next_follow_up else ""
         return f"#{d.id} {d.title}{value}{nxt}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,6 +10,9 @@ from funnelcli.cli.options import Format
 from funnelcli.cli.state import state
 from funnelcli.render.output import Column, Output, single_output
 from funnelcli.render.text import safe
+
+if TYPE_CHECKING:
+    from funnelcli.store.changelog import Change
 
 TABLE_NAMES = {
     "deals": ("deal", "deals"),
@@ -24,7 +27,7 @@ TABLE_NAMES = {
 VERBS = {"insert": "added", "insert_range": "imported", "update": "changed", "delete": "removed"}
 
 
-def change_record(c: Any) -> dict[str, Any]:
+def change_record(c: Change) -> dict[str, Any]:
     return {
         "id": c.id,
         "at": c.at,
@@ -50,7 +53,7 @@ def _rows_text(counts: dict[str, dict[str, int]]) -> str:
     return ", ".join(parts)
 
 
-def _state(c: Any) -> str:
+def _state(c: Change) -> str:
     parts = []
     if c.undone_by is not None:
         parts.append(f"undone by #{c.undone_by}")

@@ -20,6 +20,7 @@ from funnelcli.render.text import dumps, safe
 if TYPE_CHECKING:
     from funnelcli.services import Context
     from funnelcli.services.exports import ExportedDeal, ExportScope
+    from funnelcli.services.imports.model import ImportReport
 
 FileArg = Annotated[Path, typer.Argument(help="The file.", metavar="FILE", show_default=False)]
 
@@ -127,7 +128,7 @@ def import_cmd(
     _print_report(out, result, report)
 
 
-def _report_record(r: Any) -> dict[str, Any]:
+def _report_record(r: ImportReport) -> dict[str, Any]:
     return {
         "imported": r.imported,
         "updated": r.updated,
@@ -142,7 +143,7 @@ def _report_record(r: Any) -> dict[str, Any]:
     }
 
 
-def _print_report(out: Output, r: Any, fmt: str) -> None:
+def _print_report(out: Output, r: ImportReport, fmt: str) -> None:
     if fmt == "json":
         out.out.write(dumps(_report_record(r)) + "\n")
         out.out.flush()

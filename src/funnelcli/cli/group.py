@@ -8,7 +8,8 @@ import sys
 from typing import Any, TextIO
 
 import typer
-from typer._click.exceptions import (  # typer is pinned to 0.28.x
+from typer._click import Context  # typer is pinned to 0.28.x
+from typer._click.exceptions import (
     ClickException,
     NoArgsIsHelpError,
     UsageError,
@@ -77,7 +78,7 @@ def flush_stdout(code: int) -> int:
     return code
 
 
-def _saved(ctx: Any) -> list[str]:
+def _saved(ctx: Context) -> list[str]:
     """What this run committed, in words (the change log numbers changes)."""
     what = list(getattr(ctx.find_root().obj, "done", ()))
     ids: list[str] = []
@@ -99,7 +100,7 @@ def _saved(ctx: Any) -> list[str]:
     return what
 
 
-def output_failed(ctx: Any, exc: OSError) -> typer.Exit:
+def output_failed(ctx: Context, exc: OSError) -> typer.Exit:
     """Writing to stdout or stderr failed: one line (if stderr takes it); exit
     1, or 4 (SAVED_BUT_OUTPUT_FAILED) when something was already done for good."""
     try:
@@ -116,6 +117,8 @@ def output_failed(ctx: Any, exc: OSError) -> typer.Exit:
 class FunnelGroup(TyperGroup):
     """Turns funnelcli's exceptions into one line on stderr and an exit code."""
 
+    # Any: Click's own signature (Command.main: **extra typed Any, and it returns
+    # whatever the command does)
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Usage errors (bad flag, missing argument) as one line too, exit 2,
         instead of Typer's boxed panel."""
@@ -124,6 +127,7 @@ class FunnelGroup(TyperGroup):
             return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
         sys.exit(flush_stdout(self._run(*args, **kwargs)))
 
+    # Any: forwarded as they are to Click's main (see main)
     def _run(self, *args: Any, **kwargs: Any) -> int:
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
@@ -151,7 +155,8 @@ class FunnelGroup(TyperGroup):
             return ExitCode.FAILED
         return rv if isinstance(rv, int) else ExitCode.OK
 
-    def invoke(self, ctx: Any) -> Any:
+    # Any: Click's own return type (a command returns whatever its callback does)
+    def invoke(self, ctx: Context) -> Any:
         try:
             try:
                 rv = super().invoke(ctx)

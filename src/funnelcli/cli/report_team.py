@@ -1,6 +1,7 @@
 """`funnel report owners` and `funnel report forecast`: across people and time."""
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -8,6 +9,9 @@ from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
 from funnelcli.cli.reports import Since, Until, _major, _period, _r, _show
 from funnelcli.cli.state import state
 from funnelcli.render.output import Column, Output, single_output
+
+if TYPE_CHECKING:
+    from funnelcli.services.team import ForecastRow, OwnerRow
 
 
 def _diff(owner_pct: float | None, team_pct: float | None) -> str:
@@ -43,7 +47,7 @@ def owners_cmd(
         owner=owner,
     )
 
-    def record(row: Any) -> dict[str, Any]:
+    def record(row: "OwnerRow") -> dict[str, Any]:
         m = row.metrics
         return {
             "owner": row.owner,
@@ -139,7 +143,7 @@ def forecast_cmd(
         goal=goal,
     )
 
-    def record(r: Any) -> dict[str, Any]:
+    def record(r: "ForecastRow") -> dict[str, Any]:
         return {
             "period": r.period,
             "deals": r.deals,
@@ -163,7 +167,7 @@ def forecast_cmd(
         out.emit_list(rows, record, columns)
         return
     cur = target.currency
-    goal_record = {
+    goal_record: dict[str, Any] = {
         "periods": [record(r) for r in rows],
         "goal": _major(target.amount, cur),
         "weighted_value": _major(target.weighted_value, cur),
@@ -186,6 +190,8 @@ def forecast_cmd(
     out.lines([[(line, "bold")] for line in lines])
 
 
-def _matrix_cell(values: Any, team: Any) -> Any:
+def _matrix_cell(
+    values: list[float | None], team: list[float | None] | None
+) -> Callable[[int], str]:
     """An owner's column of the stage matrix: its figure, and against the team's."""
     return lambda i: _diff(values[i], None if team is None else team[i])

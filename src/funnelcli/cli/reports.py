@@ -1,7 +1,7 @@
 """`funnel report metrics` and `funnel report funnel`: the numbers, as PRODUCT.md defines them."""
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,6 +10,9 @@ from funnelcli.cli.state import state
 from funnelcli.errors import UsageError
 from funnelcli.render.output import Column, Output, single_output
 from funnelcli.services import reports as svc
+
+if TYPE_CHECKING:
+    from funnelcli.services.explain import Explanation
 
 Since = Annotated[
     str | None, typer.Option("--since", help="Period start: 2026-10-01, 30d (30 days ago), -1m.")
@@ -161,7 +164,7 @@ def metrics_cmd(
         _explain_lines(out, records[0], [(rec["currency"], rec["explain"]) for rec in records])
 
 
-def _explained(items: list[Any]) -> dict[str, Any]:
+def _explained(items: list["Explanation"]) -> dict[str, Any]:
     return {
         e.figure: {"formula": e.formula, "deals": len(e.deal_ids), "deal_ids": e.deal_ids}
         for e in items
@@ -201,18 +204,18 @@ def _changes(now: dict[str, Any], before: dict[str, Any] | None) -> dict[str, An
     return out
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _signed(value: Any, unit: str) -> str:
+def _signed(value: float | None, unit: str) -> str:
     if value is None:
         return ""
     text = f"{value:+.1f}" if isinstance(value, float) else f"{value:+d}"
     return text + (" pts" if unit == "%" else "")
 
 
-def _show(value: Any, unit: str, currency: str) -> str:
+def _show(value: float | None, unit: str, currency: str) -> str:
     if value is None:
         return "–"
     if unit == "%":

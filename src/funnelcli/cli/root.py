@@ -77,6 +77,7 @@ class RootGroup(FunnelGroup):
     """The root group: its subcommands are the COMMANDS table, each built on
     first lookup; its context holds the run's state."""
 
+    # Any: forwarded to Click's Group(**attrs), typed Any there
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self._built: dict[str, Command] = {}
@@ -84,6 +85,7 @@ class RootGroup(FunnelGroup):
         # and tests walk it): the same table, built on lookup.
         self.commands = _Commands(self)  # type: ignore[assignment]
 
+    # Any: Click's own signature (**extra: context settings, typed Any there)
     def make_context(
         self, info_name: str | None, args: list[str], parent: Context | None = None, **extra: Any
     ) -> Context:

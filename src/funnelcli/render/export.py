@@ -131,7 +131,7 @@ _EMPTY_COLUMNS = (  # noqa: SIM905
 ).split()
 
 
-def _cell(value: Any, dumps: Callable[[Any], str]) -> str:
+def _cell(value: object, dumps: Callable[[object], str]) -> str:
     if value is None:
         return ""
     if isinstance(value, list):

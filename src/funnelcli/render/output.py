@@ -10,10 +10,13 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TextIO, TypeVar
 
 from funnelcli.errors import UsageError
 from funnelcli.render.text import dumps, guard_formula, safe
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 T = TypeVar("T")
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -180,7 +183,7 @@ class Output:
                 text.append(safe(part), style=style or None)
             console.print(text)
 
-    def _console(self) -> Any:
+    def _console(self) -> Console:
         from rich.console import Console
 
         return Console(
@@ -209,7 +212,7 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: object) -> str:
     """A value as a CSV cell: text formula-guarded as export guards it; numbers,
     which funnel writes itself, as they are."""
     if value is None:

@@ -9,6 +9,7 @@ from funnelcli.money import to_major
 if TYPE_CHECKING:
     from funnelcli.details import Activity, DealDetail, HistoryEntry, PipelineSummary
     from funnelcli.models import Deal, Stage
+    from funnelcli.services.followups import DueItem, StaleItem
 
 
 def deal_record(deal: Deal) -> dict[str, Any]:
@@ -110,7 +111,7 @@ def pipeline_record(summary: PipelineSummary) -> dict[str, Any]:
     }
 
 
-def due_record(item: Any) -> dict[str, Any]:
+def due_record(item: DueItem) -> dict[str, Any]:
     """A deal in `funnel due`: the deal object plus due_state and days_overdue."""
     record = deal_record(item.deal)
     record["due_state"] = item.state
@@ -118,7 +119,7 @@ def due_record(item: Any) -> dict[str, Any]:
     return record
 
 
-def stale_record(item: Any) -> dict[str, Any]:
+def stale_record(item: StaleItem) -> dict[str, Any]:
     record = deal_record(item.deal)
     record["idle_days"] = item.idle_days
     record["rot_days"] = item.rot_days

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 # C0 controls, DEL, C1 controls, and the bidi overrides/isolates that can make
 # a line read differently from what it holds ("Trojan Source").
@@ -40,7 +39,7 @@ def safe(text: object) -> str:
 _JSON_UNSAFE = "[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
 
-def dumps(value: Any, *, indent: int | None = None) -> str:
+def dumps(value: object, *, indent: int | None = None) -> str:
     """The one way funnelcli writes JSON: UTF-8 text, controls escaped."""
     import json  # only JSON output needs it
 
@@ -49,7 +48,7 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
 
 def json_encoder(
     *, indent: int | None = None, separators: tuple[str, str] | None = None
-) -> Callable[[Any], str]:
+) -> Callable[[object], str]:
     """dumps() as a reusable encoder (for a stream of many records, as export
     writes): the same escapes, the encoder built once."""
     import json

@@ -10,6 +10,7 @@ from funnelcli.render.text import safe
 if TYPE_CHECKING:
     from funnelcli.details import DealDetail, PipelineSummary
     from funnelcli.models import Deal, Stage
+    from funnelcli.services.followups import DueItem
 
 
 def local_time(utc: str | None) -> str:
@@ -127,7 +128,7 @@ PIPELINE_COLUMNS: list[Column[tuple[PipelineSummary, Stage]]] = [
 ]
 
 
-def due_label(item: Any) -> str:
+def due_label(item: DueItem) -> str:
     if item.state == "overdue":
         return f"overdue {item.days_overdue}d"
     return str(item.state)

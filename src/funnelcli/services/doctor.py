@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from funnelcli.errors import NotFound, StorageError
 from funnelcli.schema import SCHEMA_VERSION
@@ -23,6 +23,8 @@ from funnelcli.services.doctor_history import replay
 from funnelcli.store.changelog import ChangeLogStore
 from funnelcli.store.connection import database_exists, is_wal
 from funnelcli.store.doctor import CHECK_ERRORS, ENGINE_VERSION, DoctorStore, open_checked
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -87,7 +89,7 @@ def _diagnose(store: DoctorStore, quick: bool) -> Diagnosis:
         except CHECK_ERRORS as exc:
             problems.append(Problem(None, check, f"the check could not run: {exc}"))
 
-    def read(fn: Callable[[], Any], default: Any) -> Any:
+    def read(fn: Callable[[], T], default: T) -> T:
         try:
             return fn()
         except CHECK_ERRORS:

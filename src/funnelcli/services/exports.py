@@ -9,7 +9,7 @@ and their stages) and each deal with its history and activities;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +48,7 @@ def _pipelines(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def _grouped(cursor: Any) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+def _grouped(cursor: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
     """(deal id, its rows) from a cursor ordered by deal id."""
     from itertools import groupby
     from operator import itemgetter

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from funnelcli.clock import utc_text
-from funnelcli.models import stage_key
+from funnelcli.models import Pipeline, stage_key
 from funnelcli.store.changes import ChangeStore
 from funnelcli.store.deal_row import DEAL_SELECT, deal_values
 from funnelcli.store.deals import DEAL_COLUMNS, DealStore
@@ -106,7 +106,7 @@ class TransferStore:
     def deals_in_pipeline(self, pipeline_id: int) -> int:
         return self.deal_count(None, pipeline_id)
 
-    def pipeline_uuid_taken(self, pipeline_uuid: str, other_than: Any) -> bool:
+    def pipeline_uuid_taken(self, pipeline_uuid: str, other_than: Pipeline | None) -> bool:
         """Is the uuid some other pipeline's (than `other_than`, a Pipeline or None)?"""
         row = self.conn.execute(
             "SELECT id FROM pipelines WHERE uuid = :u", {"u": pipeline_uuid}

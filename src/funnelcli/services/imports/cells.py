@@ -281,7 +281,7 @@ class Cells:
         return out
 
 
-def note_text(value: Any, column: str) -> str | None:
+def note_text(value: object, column: str) -> str | None:
     """A history or activity note: text or nothing (SQLite would refuse a list
     later, far from its line)."""
     if value is None or isinstance(value, str):

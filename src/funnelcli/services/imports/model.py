@@ -49,7 +49,7 @@ class ImportFailed(FunnelError):
 class RowError(Exception):
     """One bad cell (or row): the row is reported, the import goes on checking."""
 
-    def __init__(self, message: str, column: str | None = None, value: Any = None) -> None:
+    def __init__(self, message: str, column: str | None = None, value: object = None) -> None:
         super().__init__(message)
         self.message, self.column = message, column
         self.value = None if value is None else str(value)

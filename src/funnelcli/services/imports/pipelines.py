@@ -47,7 +47,7 @@ class Recreated:
     created_pipelines: list[str] = field(default_factory=list)
 
 
-def recreate(ctx: Context, given: Any, line: int) -> Recreated:
+def recreate(ctx: Context, given: object, line: int) -> Recreated:
     """Every pipeline the export's header names, in the database; a header
     that isn't one funnelcli writes is a SourceError at `line`."""
     out = Recreated()
@@ -84,7 +84,7 @@ def _read(p: dict[str, Any]) -> tuple[str, list[StageSpec], list[StageSpec], str
     return name, live, gone, _uuid_or_none(p.get("uuid"))
 
 
-def _uuid_or_none(text: Any) -> str | None:
+def _uuid_or_none(text: object) -> str | None:
     import uuid
 
     try:
@@ -202,7 +202,7 @@ class Lookup:
         self.removed: dict[tuple[int, str], Stage] = {}  # stages an export marks removed
         self._stages: dict[tuple[int, str], Stage] = {}
 
-    def recreate(self, given: Any, line: int) -> None:
+    def recreate(self, given: object, line: int) -> None:
         """The pipelines of funnelcli's own export (see recreate)."""
         made = recreate(self.ctx, given, line)
         self.pipelines, self.removed = made.pipelines, made.removed

@@ -15,9 +15,12 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from funnelcli.errors import FunnelError, Invalid, NotFound
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 FORMATS = ("csv", "json", "jsonl")
 EXPORT_MARK = "funnelcli_export"  # the key of the first record of funnelcli's own export
@@ -86,7 +89,7 @@ def _deepest(text: str) -> tuple[int, int]:
     return deepest, at
 
 
-def _holds_a_surrogate(value: Any) -> bool:
+def _holds_a_surrogate(value: object) -> bool:
     """Whether any string in a parsed value (keys too) holds a lone surrogate;
     iterative, as the value may be nested almost as deep as the stack."""
     stack = [value]
@@ -208,7 +211,7 @@ def _csv(src: Source, f: IO[bytes], progress: Progress | None) -> None:
     src.rows = _csv_rows(reader, src.columns)
 
 
-def _csv_rows(reader: Any, columns: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(reader: Reader, columns: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     width = len(columns)
     while True:
         try:

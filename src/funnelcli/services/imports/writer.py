@@ -7,10 +7,9 @@ row names again. All of it inside the import's one write transaction
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from funnelcli.services import Context
-from funnelcli.services.imports.model import Draft
+from funnelcli.services.imports.model import Draft, Event
 from funnelcli.store.transfer import INSERT_COLUMNS, TransferStore
 
 
@@ -128,16 +127,17 @@ class Writer:
         return changed
 
 
-def stays(events: list[Any]) -> Iterator[tuple[int, str, str | None]]:
+def stays(events: list[Event]) -> Iterator[tuple[int, str, str | None]]:
     """(stage, entered, left) per stay, as DealStore.append_event keeps them."""
     open_stay: tuple[int, str] | None = None
     for frm, to, at, _note, _rec in events:
         was_open = frm is not None and frm[1] == "open"
+        same_stage = frm is not None and frm[0] == to[0]
         now_open = to[1] == "open"
-        if was_open and (not now_open or frm[0] != to[0]) and open_stay is not None:
+        if was_open and (not now_open or not same_stage) and open_stay is not None:
             yield open_stay[0], open_stay[1], at
             open_stay = None
-        if now_open and not (was_open and frm[0] == to[0]):
+        if now_open and not (was_open and same_stage):
             open_stay = (to[0], at)
     if open_stay is not None:
         yield open_stay[0], open_stay[1], None
