@@ -209,9 +209,12 @@ def open_connection(
             raise
         if backup is not None and on_backup is not None:
             on_backup(backup, version)
-    # only once it is known to be ours (a foreign file is left as it was), and
-    # only when its header doesn't already say so (one statement less a write)
-    if for_write and path is not None and not is_wal(path):
+    # Only once it is known to be ours (a foreign file is left as it was).
+    # Always by the pragma, never by reading the file's header here: closing
+    # any descriptor of the file drops the POSIX locks this process holds on
+    # it, and an open WAL connection holds one (the stress test saw another
+    # process then checkpoint under it: "database disk image is malformed").
+    if for_write:
         _use_wal(conn)
     return conn
 
