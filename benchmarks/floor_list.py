@@ -36,7 +36,7 @@ def list_(
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA user_version").fetchone()
     conn.execute("BEGIN")
-    where = "d.status = :status"
+    where = "+d.status = :status"
     params: dict[str, object] = {"status": "open"}
     if stage is not None:
         conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()

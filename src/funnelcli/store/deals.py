@@ -111,7 +111,11 @@ class DealStore:
         where: list[str] = []
         params: dict[str, Any] = {}
         if flt.status:
-            where.append("d.status = :status")
+            # Sorted by number, the rows are read in rowid order and a LIMIT
+            # stops early; `+` keeps SQLite off the status index, which would
+            # fetch every open deal (with its tags, fields and touches) and sort
+            # them all: 48 ms instead of 0.4 ms for 20 of 67,543 open deals.
+            where.append(("+" if flt.sort == "id" else "") + "d.status = :status")
             params["status"] = flt.status
         if flt.stage_ids is not None:
             names = [f":stage{i}" for i in range(len(flt.stage_ids))]
