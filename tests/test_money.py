@@ -235,6 +235,26 @@ def test_to_major(minor: int, currency: str, expected: float) -> None:
     assert type(result) is type(expected)
 
 
+@given(
+    st.integers(min_value=-(10**18), max_value=10**18),
+    st.sampled_from(["USD", "JPY", "KWD", "EUR", "CLF"]),
+)
+def test_to_major_is_the_float_nearest_the_exact_amount(minor: int, currency: str) -> None:
+    """The JSON value is the float nearest minor / 10^exponent, as the exact
+    decimal quotient rounded once gives it (an independent computation)."""
+    from decimal import Decimal, localcontext
+    from fractions import Fraction
+
+    exponent = {"USD": 2, "JPY": 0, "KWD": 3, "EUR": 2, "CLF": 4}[currency]
+    exact = Fraction(minor, 10**exponent)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        via_decimal = float(Decimal(minor) / 10**exponent)
+    got = to_major(minor, currency)
+    assert got == float(exact) == via_decimal
+    assert isinstance(got, int) == (exact.denominator == 1)
+
+
 @pytest.mark.parametrize(
     ("minor", "currency", "with_code", "expected"),
     [

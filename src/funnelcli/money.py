@@ -1,6 +1,7 @@
 """Money amounts: integer minor units plus an ISO 4217 currency code.
 
-Pure and cheap to import (only ``decimal`` and ``re``); no float arithmetic.
+Pure and cheap to import (only ``re``); no float arithmetic but to_major's
+one correctly rounded division, for JSON.
 """
 
 from __future__ import annotations
@@ -198,9 +199,9 @@ def to_major(minor: int, currency: str) -> int | float:
         scale = _SCALES[currency] = 10 ** minor_exponent(currency)
     if minor % scale == 0:
         return minor // scale
-    from decimal import Decimal  # ~3 ms to import; whole amounts don't need it
-
-    return float(Decimal(minor) / scale)
+    # int / int is the float nearest the exact quotient (CPython rounds it
+    # correctly), which is what a detour through Decimal gave, ~1 ms later
+    return minor / scale
 
 
 def _split(minor: int, currency: str) -> tuple[str, int, str]:
