@@ -1,13 +1,14 @@
 """Floor for `funnel add TITLE --org ORG --value N`: the same statements
 funnelcli runs, in one Typer command.
 
-Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version; journal_mode WAL unless the header says so), BEGIN IMMEDIATE,
-open a change (m004's `changes`), read pipelines and stages, pick the
-default pipeline's first stage, INSERT the deal (RETURNING id), INSERT its
-first stage event and stay, refresh its furthest stage, SELECT the deal back
-with DEAL_SELECT, close the change (one UPDATE), COMMIT, and write "added
-#ID TITLE (STAGE, VALUE)" to stderr. 14 statements.
+Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; the
+schema version and journal mode in one SELECT, and journal_mode = WAL only
+if it isn't yet), BEGIN IMMEDIATE, open a change (m004's `changes`), read
+pipelines and stages, pick the default pipeline's first stage, INSERT the
+deal (RETURNING id), INSERT its first stage event and stay, refresh its
+furthest stage, SELECT the deal back with DEAL_SELECT, close the change (one
+UPDATE), COMMIT, and write "added #ID TITLE (STAGE, VALUE)" to stderr. 14
+statements.
 """
 
 import os
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from floor_sql import DEAL_SELECT, REFRESH_FURTHEST, begin_change, connect_write, end_change
+from floor_sql import DEAL_SELECT, REFRESH_FURTHEST, begin_change, connect, end_change
 
 # In the order funnel's INSERT names them.
 COLS = [
@@ -64,7 +65,7 @@ def add(
     whole, _, cents = (value or "0").partition(".")
     minor = int(whole) * 100 + int((cents + "00")[:2]) if value else None
 
-    conn = connect_write(os.environ["FUNNEL_DB"])
+    conn = connect(os.environ["FUNNEL_DB"], write=True)
     conn.execute("BEGIN IMMEDIATE")
     change = begin_change(conn, stamp)
     pipelines = conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()

@@ -1,26 +1,25 @@
 """Floor for `funnel due [--format json] [--check]`: the same statements
 funnelcli runs, and the same output.
 
-Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version), BEGIN, the due query (open deals whose next follow-up is
-before tomorrow and that aren't snoozed, oldest first: a range of the
-deals_follow_up index) and the unscheduled query (open deals with no
-follow-up, same index), COMMIT. Each row gets its due state (overdue, today,
-or unscheduled) and days overdue, and is written as funnel writes it: with
---format json the deal's JSON object plus due_state and days_overdue, one
-per line inside [ ]; as a table, the plain columns funnel prints when piped.
---check exits 3 when anything is overdue.
+Connect (timeout 30, autocommit; a read sets no pragmas; the schema version
+and journal mode in one SELECT), BEGIN, the due query (open deals whose next
+follow-up is before tomorrow and that aren't snoozed, oldest first: a range
+of the deals_follow_up index) and the unscheduled query (open deals with no
+follow-up, same index), COMMIT (5 statements). Each row gets its due state
+(overdue, today, or unscheduled) and days overdue, and is written as funnel
+writes it: with --format json the deal's JSON object plus due_state and
+days_overdue, one per line inside [ ]; as a table, the plain columns funnel
+prints when piped. --check exits 3 when anything is overdue.
 """
 
 import json
 import os
-import sqlite3
 import sys
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
 import typer
-from floor_sql import DUE, UNSCHEDULED, deal_record
+from floor_sql import DUE, UNSCHEDULED, connect, deal_record
 
 app = typer.Typer(add_completion=False)
 
@@ -61,10 +60,7 @@ def due(
     today = datetime.fromisoformat(os.environ["FUNNEL_NOW"]).date()
     params = {"today": today.isoformat(), "until": (today + timedelta(days=1)).isoformat()}
 
-    conn = sqlite3.connect(os.environ["FUNNEL_DB"], timeout=30.0, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA user_version").fetchone()
+    conn = connect(os.environ["FUNNEL_DB"], write=False)
     conn.execute("BEGIN")
     items = []
     for r in conn.execute(DUE, params):

@@ -1,21 +1,21 @@
 """Floor for `funnel list [--stage STAGE] [--limit N] --format json`: the same
 statements funnelcli runs, and the same JSON.
 
-Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version), BEGIN, with --stage read pipelines and stages to find the
-stage in every pipeline that has it, run DEAL_SELECT with the same
-WHERE/ORDER BY (and LIMIT), and for
-each row build the deal's JSON object (same keys, tags and fields decoded,
-value in major units) and write it with json.dumps, streamed; COMMIT.
+Connect (timeout 30, autocommit; a read sets no pragmas; the schema version
+and journal mode in one SELECT), BEGIN, with --stage read pipelines and
+stages to find the stage in every pipeline that has it, run DEAL_SELECT with
+the same WHERE/ORDER BY (and LIMIT; `+d.status` keeps SQLite off the status
+index, so rows come in rowid order), and for each row build the deal's JSON
+object (same keys, tags and fields decoded, value in major units) and write
+it with json.dumps, streamed; COMMIT. 4 statements (6 with --stage).
 """
 
 import json
 import os
-import sqlite3
 import sys
 
 import typer
-from floor_sql import DEAL_SELECT, deal_record
+from floor_sql import DEAL_SELECT, connect, deal_record
 
 app = typer.Typer(add_completion=False)
 
@@ -31,10 +31,7 @@ def list_(
     limit: int = typer.Option(None, "--limit"),
     fmt: str = typer.Option("table", "--format"),
 ) -> None:
-    conn = sqlite3.connect(os.environ["FUNNEL_DB"], timeout=30.0, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA user_version").fetchone()
+    conn = connect(os.environ["FUNNEL_DB"], write=False)
     conn.execute("BEGIN")
     where = "+d.status = :status"
     params: dict[str, object] = {"status": "open"}

@@ -1,14 +1,14 @@
 """Floor for `funnel log DEAL KIND NOTE`: the same statements funnelcli runs.
 
-Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version; journal_mode WAL unless the header says so), BEGIN IMMEDIATE,
-open a change (m004's `changes`), find the deal (one DEAL_SELECT by number,
-external id or uuid), read its pipeline with its stages (one query) for the
-stage's cadence, INSERT the activity (RETURNING id), move the deal's last
-touch forward, UPDATE its next follow-up (the day of the touch plus the
-cadence), SELECT it back, close the change (one UPDATE), COMMIT, write
-"logged KIND on #ID TITLE (STAGE, VALUE); next follow-up DAY" to stderr.
-13 statements.
+Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; the
+schema version and journal mode in one SELECT, and journal_mode = WAL only
+if it isn't yet), BEGIN IMMEDIATE, open a change (m004's `changes`), find
+the deal (one DEAL_SELECT by number, external id or uuid), read its pipeline
+with its stages (one query) for the stage's cadence, INSERT the activity
+(RETURNING id), move the deal's last touch forward, UPDATE its next follow-
+up (the day of the touch plus the cadence), SELECT it back, close the change
+(one UPDATE), COMMIT, write "logged KIND on #ID TITLE (STAGE, VALUE); next
+follow-up DAY" to stderr. 13 statements.
 """
 
 import os
@@ -20,7 +20,7 @@ from floor_sql import (
     DEAL_SELECT,
     PIPELINE_STAGES,
     begin_change,
-    connect_write,
+    connect,
     end_change,
     find_deal,
 )
@@ -39,7 +39,7 @@ def log(deal: str, kind: str, note: str | None = typer.Argument(None)) -> None:
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     kind = kind.strip().casefold()
 
-    conn = connect_write(os.environ["FUNNEL_DB"])
+    conn = connect(os.environ["FUNNEL_DB"], write=True)
     conn.execute("BEGIN IMMEDIATE")
     change = begin_change(conn, stamp)
     row = find_deal(conn, deal)

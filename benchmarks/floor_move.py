@@ -1,14 +1,14 @@
 """Floor for `funnel move DEAL STAGE`: the same statements funnelcli runs.
 
-Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version; journal_mode WAL unless the header says so), BEGIN IMMEDIATE,
-open a change (m004's `changes`), find the deal (one DEAL_SELECT by number,
-external id or uuid), read its pipeline with its stages (one query), match
-the stage name, read the last event's time, INSERT the stage event, close
-the open stay (with its days) and open a new one, UPDATE the deal's stage
-and its furthest stage in one statement, SELECT it back, close the change
-(one UPDATE), COMMIT, write "moved #ID TITLE (STAGE, VALUE)" to stderr.
-15 statements.
+Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; the
+schema version and journal mode in one SELECT, and journal_mode = WAL only
+if it isn't yet), BEGIN IMMEDIATE, open a change (m004's `changes`), find
+the deal (one DEAL_SELECT by number, external id or uuid), read its pipeline
+with its stages (one query), match the stage name, read the last event's
+time, INSERT the stage event, close the open stay (with its days) and open a
+new one, UPDATE the deal's stage and its furthest stage in one statement,
+SELECT it back, close the change (one UPDATE), COMMIT, write "moved #ID
+TITLE (STAGE, VALUE)" to stderr. 15 statements.
 """
 
 import os
@@ -20,7 +20,7 @@ from floor_sql import (
     DEAL_SELECT,
     PIPELINE_STAGES,
     begin_change,
-    connect_write,
+    connect,
     end_change,
     find_deal,
     set_deal,
@@ -39,7 +39,7 @@ def move(deal: str, stage: str) -> None:
     now = datetime.fromisoformat(os.environ["FUNNEL_NOW"])
     stamp = now.astimezone().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    conn = connect_write(os.environ["FUNNEL_DB"])
+    conn = connect(os.environ["FUNNEL_DB"], write=True)
     conn.execute("BEGIN IMMEDIATE")
     change = begin_change(conn, stamp)
     row = find_deal(conn, deal)

@@ -1,21 +1,20 @@
 """Floor for `funnel show DEAL` (text view, as when piped): the same
 statements funnelcli runs.
 
-Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version), BEGIN, the deal (one DEAL_SELECT by number, external id or
-uuid), its stage history (with stage names) and activities, COMMIT (8
-statements), then print the same plain lines funnelcli prints: facts,
-history and activities, times in local time.
+Connect (timeout 30, autocommit; a read sets no pragmas; the schema version
+and journal mode in one SELECT), BEGIN, the deal (one DEAL_SELECT by number,
+external id or uuid), its stage history (with stage names) and activities,
+COMMIT (6 statements), then print the same plain lines funnelcli prints:
+facts, history and activities, times in local time.
 """
 
 import json
 import os
-import sqlite3
 import sys
 from datetime import datetime
 
 import typer
-from floor_sql import find_deal
+from floor_sql import connect, find_deal
 
 app = typer.Typer(add_completion=False)
 
@@ -38,10 +37,7 @@ def root() -> None:
 
 @app.command("show")
 def show(deal: str) -> None:
-    conn = sqlite3.connect(os.environ["FUNNEL_DB"], timeout=30.0, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA user_version").fetchone()
+    conn = connect(os.environ["FUNNEL_DB"], write=False)
     conn.execute("BEGIN")
     d = find_deal(conn, deal)
     deal_id = d[0]

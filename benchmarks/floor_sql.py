@@ -2,7 +2,7 @@
 imported: a floor must not load funnelcli; `funnelcli.store.deal_row`, the
 one deal-row decoder, would do, but importing it runs funnelcli/store's
 package __init__, which imports the whole store: ~13 ms here), and the helpers
-that open a connection for a write and open and close a change as funnel's
+that connect and open and close a change as funnel's
 write transactions do. run.py's floor check traces the statements each
 floor runs and compares them with funnel's (whitespace and literals
 normalized), so a copy that falls behind shows up there."""
@@ -69,18 +69,21 @@ PIPELINE_STAGES = (
 )
 
 
-def connect_write(path: str) -> sqlite3.Connection:
-    """store/connection.py open_connection(for_write=True) on a database of
-    the current schema: timeout 30, autocommit, foreign keys on, synchronous
-    FULL, user_version read, and journal_mode = WAL only when the file's
-    header doesn't already say WAL (bytes 18-19 are 2)."""
+def connect(path: str, *, write: bool) -> sqlite3.Connection:
+    """store/connection.py open_connection() on a database of the current
+    schema: timeout 30, autocommit; for a write foreign keys on and
+    synchronous FULL (a read sets neither); the schema version and journal
+    mode in one SELECT; for a write `journal_mode = WAL` only when the
+    connection says the file isn't WAL yet."""
     conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA user_version").fetchone()
-    with open(path, "rb") as f:
-        if f.read(20)[18:20] != b"\2\2":
-            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    if write:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+    _version, mode = conn.execute(
+        "SELECT * FROM pragma_user_version, pragma_journal_mode"
+    ).fetchone()
+    if write and mode != "wal":
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
     return conn
 
 

@@ -1,14 +1,14 @@
 """Floor for `funnel won DEAL`: the same statements funnelcli runs.
 
-Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; read
-user_version; journal_mode WAL unless the header says so), BEGIN IMMEDIATE,
-open a change (m004's `changes`), find the deal (one DEAL_SELECT by number,
-external id or uuid), read the last event's time, INSERT the closing stage
-event (the deal keeps its stage), close the open stay (with its days),
-UPDATE the deal (status, closed_at; follow-up and snooze cleared) and its
-furthest stage in one statement, SELECT it back, close the change (one
-UPDATE), COMMIT, write "won #ID TITLE (won in STAGE, VALUE)" to stderr.
-13 statements.
+Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; the
+schema version and journal mode in one SELECT, and journal_mode = WAL only
+if it isn't yet), BEGIN IMMEDIATE, open a change (m004's `changes`), find
+the deal (one DEAL_SELECT by number, external id or uuid), read the last
+event's time, INSERT the closing stage event (the deal keeps its stage),
+close the open stay (with its days), UPDATE the deal (status, closed_at;
+follow-up and snooze cleared) and its furthest stage in one statement,
+SELECT it back, close the change (one UPDATE), COMMIT, write "won #ID TITLE
+(won in STAGE, VALUE)" to stderr. 13 statements.
 """
 
 import os
@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, datetime
 
 import typer
-from floor_sql import DEAL_SELECT, begin_change, connect_write, end_change, find_deal, set_deal
+from floor_sql import DEAL_SELECT, begin_change, connect, end_change, find_deal, set_deal
 
 app = typer.Typer(add_completion=False)
 
@@ -31,7 +31,7 @@ def won(deal: str) -> None:
     now = datetime.fromisoformat(os.environ["FUNNEL_NOW"])
     stamp = now.astimezone().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    conn = connect_write(os.environ["FUNNEL_DB"])
+    conn = connect(os.environ["FUNNEL_DB"], write=True)
     conn.execute("BEGIN IMMEDIATE")
     change = begin_change(conn, stamp)
     row = find_deal(conn, deal)

@@ -15,6 +15,10 @@ expanded SQL of the running statement): an `INSERT INTO activities` that
 fires m004's undo trigger shows up three times in a row. `sent()` collapses
 such repeats, so its count is the statements the program sent to SQLite;
 the raw list (trigger runs included) is what the floor check compares.
+Statements SQLite runs inside another one are traced with a `-- ` in front
+(`SELECT * FROM pragma_user_version, pragma_journal_mode` is followed by
+`-- PRAGMA journal_mode` and `-- PRAGMA user_version`): `sent()` leaves
+them out too, the program didn't send them.
 """
 
 from __future__ import annotations
@@ -75,13 +79,14 @@ def load(path: Path) -> list[str]:
 def sent(path: Path) -> list[str]:
     """The statements the program sent, normalized: the trace with each run of
     identical lines (one statement and its trigger subprograms; compared before
-    normalizing, with its bound values written in) counted once. A statement
+    normalizing, with its bound values written in) counted once, and the
+    statements SQLite ran inside another (`-- ` in front) left out. A statement
     really sent twice in a row with the same values would count once too."""
     out: list[str] = []
     last = None
     for line in path.read_text().splitlines():
         raw = json.loads(line)
-        if raw != last:
+        if raw != last and not raw.startswith("-- "):
             out.append(normalize(raw))
         last = raw
     return out
