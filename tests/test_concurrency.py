@@ -12,7 +12,9 @@ import pytest
 
 from funnelcli.config import Config
 from funnelcli.services import Context
-from funnelcli.services.deals import DealChanges, add_deal, close_deal, move_deal
+from funnelcli.services.deal_edit import add_deal
+from funnelcli.services.deal_input import DealChanges
+from funnelcli.services.deals import close_deal, move_deal
 from funnelcli.store import Store
 
 NOW = datetime(2026, 11, 23, 10, 15)

@@ -78,6 +78,30 @@ def test_everyday_commands_stay_light(args):
     assert heavy == []
 
 
+# DealChanges and the checks of what add/edit set: only add and edit need them.
+DEAL_INPUT = "funnelcli.services.deal_input"
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["move", "1", "demo"],
+        ["list", "--stage", "lead", "--format", "json"],
+        ["show", "1", "--format", "json"],
+        ["won", "1", "--value", "120"],
+    ],
+    ids=["move", "list", "show", "won"],
+)
+def test_deal_verbs_other_than_add_and_edit_skip_deal_input(args):
+    assert DEAL_INPUT not in loaded(args)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_probe_sees_deal_input_for_add():
+    assert DEAL_INPUT in loaded(["add", "Globex", "--value", "4800"])
+
+
 @pytest.mark.usefixtures("seeded")
 def test_the_probe_sees_lazy_modules():
     mods = loaded(["report", "metrics", "--format", "json"])

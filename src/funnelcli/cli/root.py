@@ -21,10 +21,10 @@ from funnelcli.cli.group import FunnelGroup
 # name -> "module:attr": a function (one command) or a Typer app (a group of
 # them). In the order `funnel --help` lists them.
 COMMANDS: dict[str, str] = {
-    "add": "funnelcli.cli.deals:add",
+    "add": "funnelcli.cli.deal_edit:add",
     "list": "funnelcli.cli.deals:list_cmd",
     "show": "funnelcli.cli.deals:show",
-    "edit": "funnelcli.cli.deals:edit",
+    "edit": "funnelcli.cli.deal_edit:edit",
     "move": "funnelcli.cli.deals:move",
     "won": "funnelcli.cli.deals:won",
     "lost": "funnelcli.cli.deals:lost",
@@ -51,11 +51,11 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _in(module: str) -> tuple[str, ...]:
-    return tuple(n for n, where in COMMANDS.items() if where.startswith(f"{module}:"))
+def _in(*modules: str) -> tuple[str, ...]:
+    return tuple(n for n, where in COMMANDS.items() if where.partition(":")[0] in modules)
 
 
-DEAL_VERBS = _in("funnelcli.cli.deals")
+DEAL_VERBS = _in("funnelcli.cli.deals", "funnelcli.cli.deal_edit")
 FOLLOW_UP_VERBS = _in("funnelcli.cli.followups")
 DATA_VERBS = _in("funnelcli.cli.data")
 

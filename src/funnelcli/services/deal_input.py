@@ -1,7 +1,7 @@
 """What `add` and `edit` were asked to set, checked and turned into column values.
 
-`close_deal` reads its `--value` here too; the verbs themselves are in
-services/deals.py.
+The verbs themselves are in services/deal_edit.py; `--value`/`--currency`
+are read by services.deals.money_values, which `won --value` shares.
 """
 
 from __future__ import annotations
@@ -99,23 +99,6 @@ def _follow_up(ctx: Context, text: str) -> str:
 def _expected_close(ctx: Context, text: str) -> str:
     when = parse_date(ctx, text, "--expected-close")
     return (when.date() if isinstance(when, datetime) else when).isoformat()
-
-
-def money_values(
-    ctx: Context, value: str | None, currency: str | None, current: str
-) -> tuple[Any, str]:
-    """(minor units or ..., currency) from --value/--currency; `...` = value unchanged."""
-    from funnelcli.money import normalize_currency, parse_amount
-
-    cur = normalize_currency(currency) if currency is not None else None
-    if value is None:
-        return ..., cur or current
-    if value.strip() == "":
-        return None, cur or current
-    minor, found = parse_amount(value, cur or current)
-    if cur is not None and found != cur:
-        raise Invalid(f"--value {value} is in {found} but --currency says {cur}")
-    return minor, found
 
 
 def common_values(ctx: Context, ch: DealChanges, deal_id: int | None) -> dict[str, Any]:

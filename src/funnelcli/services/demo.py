@@ -11,8 +11,9 @@ from datetime import timedelta
 from funnelcli.clock import FIRST_DAY, LAST_DAY
 from funnelcli.errors import Invalid
 from funnelcli.services import Context
+from funnelcli.services.deal_edit import add_deal
 from funnelcli.services.deal_input import DealChanges
-from funnelcli.services.deals import add_deal, close_deal, move_deal
+from funnelcli.services.deals import close_deal, move_deal
 from funnelcli.services.followups import log_activity, set_follow_up
 
 ORGS = [
