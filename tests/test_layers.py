@@ -94,3 +94,48 @@ def test_cli_and_render_reach_the_store_only_for_types(path: Path) -> None:
         if m.startswith("funnelcli.store") and not typing_only
     ]
     assert bad == [], name
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _top_level_imports(path: Path, known: set[str]) -> set[str]:
+    """The funnelcli modules `path` imports when it is imported (imports inside
+    functions are lazy by design, those under TYPE_CHECKING never run)."""
+    found: set[str] = set()
+    for node in _parsed(path).body:  # type: ignore[attr-defined]
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name in known}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} & known
+            found |= {f"{node.module}.{a.name}" for a in node.names} & known
+    return found
+
+
+def test_no_import_cycles() -> None:
+    modules = {_module_name(p): p for p in _modules()}
+    graph = {m: _top_level_imports(p, set(modules)) - {m} for m, p in modules.items()}
+    assert graph["funnelcli.cli.deal_edit"] >= {"funnelcli.cli.deals"}  # the check sees edges
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for dep in sorted(graph[module]):
+            if state.get(dep) == 1:
+                cycles.append([*path[path.index(dep) :], dep])
+            elif dep not in state:
+                visit(dep, [*path, dep])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_no_module_over_400_lines() -> None:
+    long = {_name(p): n for p in _modules() if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}
