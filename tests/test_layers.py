@@ -42,7 +42,7 @@ def _imports(tree: ast.AST) -> list[tuple[str, bool]]:
     return found
 
 
-def _parsed(path: Path) -> ast.AST:
+def _parsed(path: Path) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), str(path))
 
 
@@ -105,7 +105,7 @@ def _top_level_imports(path: Path, known: set[str]) -> set[str]:
     """The funnelcli modules `path` imports when it is imported (imports inside
     functions are lazy by design, those under TYPE_CHECKING never run)."""
     found: set[str] = set()
-    for node in _parsed(path).body:  # type: ignore[attr-defined]
+    for node in _parsed(path).body:
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name in known}
         elif isinstance(node, ast.ImportFrom) and node.module:
