@@ -305,3 +305,23 @@ def test_migrate_sets_user_version_once_after_every_migration(
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     finally:
         conn.close()
+
+
+def test_a_store_opened_for_reading_refuses_to_write(tmp_path: Path) -> None:
+    """A read connection sets no `foreign_keys` (or `synchronous`) pragma, so a
+    write through it would go unchecked: write() refuses it."""
+    db = tmp_path / "r.db"
+    Store.open(db, for_write=True, now=NOW).close()
+    reader = Store.open(db, for_write=False, now=NOW)
+    try:
+        assert reader.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 0
+        with pytest.raises(RuntimeError, match="opened for reading only"), reader.write():
+            pass
+    finally:
+        reader.close()
+    writer = Store.open(db, for_write=True, now=NOW)
+    try:
+        assert writer.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert writer.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    finally:
+        writer.close()

@@ -31,6 +31,9 @@ class Store:
         self.pipelines = PipelineStore(conn)
         self.followups = FollowUpStore(conn)
         self.changes = ChangeStore(conn)
+        # Store.open(for_write=False) sets False: that connection enforces no
+        # foreign keys and syncs nothing, so write() refuses it
+        self.writable = True
         # What `funnel changes` says about the changes this store makes.
         self.change_command = "funnelcli"
         self.change_who: str | None = None  # default: the OS user
@@ -46,12 +49,15 @@ class Store:
         conn = open_connection(path, for_write=for_write, now=now)
         store = cls(conn, str(path) if path else ":memory:")
         store.now_utc = utc_text(now)
+        store.writable = for_write
         return store
 
     @contextmanager
     def write(self) -> Iterator[None]:
         """One write transaction, and one change in `funnel changes` (nested
         writes are savepoints inside it)."""
+        if not self.writable:  # its connection checks no foreign keys: a bug to write
+            raise RuntimeError(f"{self.name} was opened for reading only")
         if self.conn.in_transaction:
             with transaction(self.conn, self.name, write=True):
                 yield
