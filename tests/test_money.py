@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from funnelcli.errors import Invalid
@@ -239,6 +239,8 @@ def test_to_major(minor: int, currency: str, expected: float) -> None:
     st.integers(min_value=-(10**18), max_value=10**18),
     st.sampled_from(["USD", "JPY", "KWD", "EUR", "CLF"]),
 )
+@example(2**53 + 1, "JPY")  # whole, past a float's integers: the exact int
+@example((2**53 + 1) * 100, "USD")
 def test_to_major_is_the_float_nearest_the_exact_amount(minor: int, currency: str) -> None:
     """The JSON value is the float nearest minor / 10^exponent, as the exact
     decimal quotient rounded once gives it (an independent computation)."""
@@ -251,8 +253,12 @@ def test_to_major_is_the_float_nearest_the_exact_amount(minor: int, currency: st
         ctx.prec = 60
         via_decimal = float(Decimal(minor) / 10**exponent)
     got = to_major(minor, currency)
-    assert got == float(exact) == via_decimal
-    assert isinstance(got, int) == (exact.denominator == 1)
+    if exact.denominator == 1:  # whole: the exact int (a float stops at 2**53)
+        assert isinstance(got, int)
+        assert got == exact
+    else:
+        assert isinstance(got, float)
+        assert got == float(exact) == via_decimal
 
 
 @pytest.mark.parametrize(
