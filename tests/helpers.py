@@ -155,3 +155,14 @@ def without_root_powers() -> list[str]:
 def report(funnel: Any, kind: str, *args: str, quiet: bool = True) -> Any:
     """`funnel report KIND ARGS… --format json`, which must succeed; its JSON."""
     return ok_json(funnel, "report", kind, *args, quiet=quiet)
+
+
+def stage_id(conn: sqlite3.Connection, pipeline: str, stage: str) -> int:
+    """The id of `stage` in `pipeline`, by name, straight from the database."""
+    return int(
+        conn.execute(
+            "SELECT s.id FROM stages s JOIN pipelines p ON p.id = s.pipeline_id "
+            "WHERE p.name = ? AND s.name = ?",
+            (pipeline, stage),
+        ).fetchone()[0]
+    )

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from funnelcli.cli import app
 from funnelcli.schema import SCHEMA_VERSION
 from funnelcli.store.doctor import open_for_check
+from helpers import stage_id
 
 NOW = "2026-11-23T10:15:00"
 
@@ -120,16 +121,6 @@ def raw(db: Path) -> Iterator[sqlite3.Connection]:
 
 def deal_id(conn: sqlite3.Connection, title: str) -> int:
     return int(conn.execute("SELECT id FROM deals WHERE title = ?", (title,)).fetchone()[0])
-
-
-def stage_id(conn: sqlite3.Connection, pipeline: str, stage: str) -> int:
-    return int(
-        conn.execute(
-            "SELECT s.id FROM stages s JOIN pipelines p ON p.id = s.pipeline_id "
-            "WHERE p.name = ? AND s.name = ?",
-            (pipeline, stage),
-        ).fetchone()[0]
-    )
 
 
 def event_ids(conn: sqlite3.Connection, deal: int) -> list[int]:

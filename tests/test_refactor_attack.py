@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from helpers import add, fails, ok, ok_json, show
+from helpers import add, fails, ok, ok_json, show, stage_id
 
 
 def _furthest(db: Path) -> dict[int, int | None]:
@@ -22,13 +22,7 @@ def _furthest(db: Path) -> dict[int, int | None]:
 def _stage_id(db: Path, pipeline: str, stage: str) -> int:
     conn = sqlite3.connect(db)
     try:
-        return int(
-            conn.execute(
-                "SELECT s.id FROM stages s JOIN pipelines p ON p.id = s.pipeline_id "
-                "WHERE p.name = ? AND s.name = ?",
-                (pipeline, stage),
-            ).fetchone()[0]
-        )
+        return stage_id(conn, pipeline, stage)
     finally:
         conn.close()
 
