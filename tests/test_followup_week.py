@@ -1,7 +1,7 @@
 """A week of follow-ups, morning by morning, with FUNNEL_NOW moving on.
 
 Monday 2026-11-23 a seller adds five deals; through the week they log calls,
-reschedule, forget one, snooze one, win one. Every morning `funnel due` must
+reschedule, forget one, snooze one (due the day it wakes), win one. Every morning `funnel due` must
 list exactly what a person would expect. Dates are counted by hand from the
 default pipeline's cadences: lead/contacted 3 days, demo/proposal 5,
 negotiation 7.
@@ -176,14 +176,14 @@ def test_a_week_of_follow_ups(funnel, at):
         assert due(funnel) == []
         assert stale(funnel) == []
 
-    # -- Monday 2026-11-30: Acme wakes up, three days late -------------------------------
+    # -- Monday 2026-11-30: Acme wakes up, due today (not three days late) -------------
     at("2026-11-30T08:00")
-    assert due(funnel, check=3) == [
-        (1, "overdue", 3, "2026-11-27"),
+    assert due(funnel) == [
+        (1, "today", 0, "2026-11-30"),
         (5, "today", 0, "2026-11-30"),
     ]
-    assert due(funnel, "--within", "3", check=3) == [
-        (1, "overdue", 3, "2026-11-27"),
+    assert due(funnel, "--within", "3") == [
+        (1, "today", 0, "2026-11-30"),
         (5, "today", 0, "2026-11-30"),
         (2, "upcoming", None, "2026-12-01"),
         (3, "upcoming", None, "2026-12-02"),

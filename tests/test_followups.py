@@ -341,14 +341,16 @@ def test_snooze_hides_from_due_and_stale_until_the_date(funnel, monkeypatch):
     for now in ("2026-11-23T10:15", "2026-11-24T23:59", "2026-11-25T08:00"):
         clock(monkeypatch, now)
         wed = now.startswith("2026-11-25")
-        assert due(funnel) == ([(2, "unscheduled", None, None)] if wed else [])
+        # A snoozed deal is due on its wake-up day: the day becomes its next follow-up.
+        assert due(funnel) == ([(2, "today", 0, "2026-11-25")] if wed else [])
         # Idle days are calendar days: 2026-11-02 to 2026-11-25 is 23.
         assert stale(funnel) == ([(2, 23, 14)] if wed else [])
         r = funnel("due", "--check")
         assert r.exit_code == 0
-    # On the snooze date it comes back, still as late as it was.
+    # On the snooze date it comes back due today, not late by the date it was
+    # snoozed past; the one that woke yesterday is a day late.
     clock(monkeypatch, "2026-11-26T07:00")
-    assert due(funnel) == [(1, "overdue", 21, "2026-11-05"), (2, "unscheduled", None, None)]
+    assert due(funnel) == [(2, "overdue", 1, "2026-11-25"), (1, "today", 0, "2026-11-26")]
     assert stale(funnel) == [(1, 24, 14), (2, 24, 14)]  # 2026-11-02 → 11-26: 24 days
     assert funnel("due", "--check").exit_code == 3
     # The snooze stays recorded (it is over), until cleared or replaced.

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 def _mark(deal: "Deal", today: str) -> str:
     """'!' overdue, '*' due today: what a seller scans the board for."""
-    nxt = (deal.next_follow_up or "")[:10]
+    from funnelcli.services.followups import effective_due
+
+    nxt = effective_due(deal)  # a snoozed deal is due on its wake-up day
     if not nxt:
         return ""
     return "!" if nxt < today else ("*" if nxt == today else "")

@@ -130,22 +130,41 @@ def set_follow_up(ctx: Context, ref: str, when: str | None) -> Deal:
 
 
 def snooze_deal(ctx: Context, ref: str, until: str | None, reason: str | None) -> Deal:
-    """Hide a deal from `due` and `stale` until a date (None wakes it now)."""
+    """Hide a deal from `due` and `stale` until a date (None wakes it now).
+
+    The wake-up day becomes the next follow-up (one planned after it stays), so
+    the deal is due that day, not overdue by the date it was snoozed past, and
+    its JSON says when it is due. Waking it early makes a follow-up the snooze
+    set due today."""
     with ctx.store.write():
         deal = _open_deal(ctx, ref, "snooze")
         values: dict[str, object] = {"updated_at": ctx.now_utc}
+        planned = (deal.next_follow_up or "")[:10]
         if until is None:
             values.update(snoozed_until=None, snooze_reason=None)
+            today = ctx.now.date().isoformat()
+            if deal.snoozed_until and planned == deal.snoozed_until > today:
+                values["next_follow_up"] = today
         else:
             when = parse_date(ctx, until, "UNTIL")
             day = when.date() if isinstance(when, datetime) else when
             if day <= ctx.now.date():
                 raise Invalid(f"snooze until {until} ({day.isoformat()}): give a day after today")
             values.update(snoozed_until=day.isoformat(), snooze_reason=reason or None)
+            if planned < day.isoformat():
+                values["next_follow_up"] = day.isoformat()
         ctx.store.deals.update(deal.id, values)
         updated = ctx.store.deals.get(deal.id)
     assert updated is not None
     return updated
+
+
+def effective_due(deal: Deal) -> str:
+    """The day a deal is due: its next follow-up, or its wake-up day when that
+    is later (a follow-up set or logged while snoozed doesn't make it late
+    before it wakes). "" when it has no next follow-up."""
+    day = (deal.next_follow_up or "")[:10]
+    return max(day, deal.snoozed_until or "") if day else ""
 
 
 def _pipeline_id(ctx: Context, pipeline: str | None) -> int | None:
@@ -167,8 +186,12 @@ def due_list(
     items: list[DueItem] = []
     with ctx.store.read():
         pid = _pipeline_id(ctx, pipeline)
-        for deal in ctx.store.followups.due(today.isoformat(), until, owner, pid):
-            day = date.fromisoformat((deal.next_follow_up or "")[:10])
+        due = sorted(
+            ctx.store.followups.due(today.isoformat(), until, owner, pid),
+            key=lambda d: (effective_due(d), d.next_follow_up or "", d.id),
+        )
+        for deal in due:
+            day = date.fromisoformat(effective_due(deal))
             if day < today:
                 items.append(DueItem(deal, "overdue", (today - day).days))
             elif day == today:
