@@ -6,10 +6,12 @@ and journal mode in one SELECT), BEGIN, the due query (open deals whose next
 follow-up is before tomorrow and that aren't snoozed, oldest first: a range
 of the deals_follow_up index) and the unscheduled query (open deals with no
 follow-up, same index), COMMIT (5 statements). Each row gets its due state
-(overdue, today, or unscheduled) and days overdue, and is written as funnel
-writes it: with --format json the deal's JSON object plus due_state and
-days_overdue, one per line inside [ ]; as a table, the plain columns funnel
-prints when piped. --check exits 3 when anything is overdue.
+(overdue, today, or unscheduled) and days overdue, counted from its next
+follow-up or its wake-up day, whichever is later (issue 13; the due rows
+sorted by that day), and is written as funnel writes it: with --format json
+the deal's JSON object plus due_state and days_overdue, one per line inside
+[ ]; as a table, the plain columns funnel prints when piped. --check exits 3
+when anything is overdue.
 """
 
 import json
@@ -63,8 +65,12 @@ def due(
     conn = connect(os.environ["FUNNEL_DB"], write=False)
     conn.execute("BEGIN")
     items = []
-    for r in conn.execute(DUE, params):
-        day = date.fromisoformat(r[22][:10])
+    # Due on its next follow-up, or on its wake-up day when that is later
+    # (services/followups.py effective_due), in that order.
+    due = [(max(r[22][:10], r[29] or ""), r) for r in conn.execute(DUE, params)]
+    due.sort(key=lambda item: (item[0], item[1][22], item[1][0]))
+    for effective, r in due:
+        day = date.fromisoformat(effective)
         if day < today:
             items.append((r, "overdue", (today - day).days))
         else:
