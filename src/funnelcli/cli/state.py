@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from funnelcli.config import Config, expand_home, load_config
-from funnelcli.services import Context
+from funnelcli.services import Context, DealMatch
 
 if TYPE_CHECKING:
     from funnelcli.store import Store
@@ -30,6 +30,7 @@ class AppState:
     _config: Config | None = field(default=None, repr=False)
     _now: datetime | None = field(default=None, repr=False)
     _stores: list[Store] = field(default_factory=list, repr=False)
+    _told: set[tuple[str, int]] = field(default_factory=set, repr=False)
 
     @property
     def config(self) -> Config:
@@ -71,7 +72,19 @@ class AppState:
         if write:
             store.change_command = self.command_text()
         self._stores.append(store)
-        return Context(store, now, config)
+        return Context(store, now, config, on_text_match=self.took)
+
+    def took(self, match: DealMatch) -> None:
+        """Say on stderr which deal a text ref took (once per run: `delete`
+        looks the deal up to ask, then again to delete it)."""
+        key = (match.text, match.deal.id)
+        if key in self._told:
+            return
+        self._told.add(key)
+        from funnelcli.cli.group import say
+        from funnelcli.render.text import safe
+
+        say(safe(f"taking #{match.deal.id} {match.deal.title} (matched '{match.text}')") + "\n")
 
     def command_text(self) -> str:
         """The line `funnel changes` shows (only a write needs it: shlex stays

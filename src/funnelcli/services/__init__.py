@@ -6,6 +6,7 @@ exceptions in `funnelcli.errors`, return dataclasses and never print.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,11 +20,22 @@ from funnelcli.store import Store
 OUTCOMES = ("won", "lost")
 
 
+@dataclass(frozen=True)
+class DealMatch:
+    """A deal found by text in its title or org, not by number, external id
+    or uuid: the CLI says which one it took."""
+
+    text: str
+    deal: Deal
+
+
 @dataclass
 class Context:
     store: Store
     now: datetime
     config: Config
+    # told of each deal find_deal takes by text (services never print)
+    on_text_match: Callable[[DealMatch], None] | None = None
 
     @property
     def now_utc(self) -> str:
@@ -106,7 +118,10 @@ def resolve_stage(pipeline: Pipeline, name: str) -> Stage:
 
 
 def find_deal(ctx: Context, ref: str) -> Deal:
-    """A deal by number (`12` or `#12`), external id or uuid."""
+    """A deal by number (`12` or `#12`), external id or uuid; failing those,
+    the one deal whose title or org holds `ref` (case-folded as `list
+    --search` folds), which `ctx.on_text_match` is told of. A number never
+    falls back to text: a mistyped number must not pick a deal by its title."""
     text = ref.strip()
     if text.startswith("#") and text[1:].isascii() and text[1:].isdigit():
         deal, _ = ctx.store.deals.by_ref(text[1:], number_only=True)
@@ -118,6 +133,33 @@ def find_deal(ctx: Context, ref: str) -> Deal:
                 f"#{by_other.id}: write #{by_number.id} for the first, or the other's uuid"
             )
         deal = by_number if by_number is not None else by_other
+    if deal is None and text and not text.removeprefix("#").isdigit():
+        deal = _deal_by_text(ctx, text)
     if deal is None:
         raise NotFound(f"no deal '{ref}' (give its number, external id or uuid)")
     return deal
+
+
+SHOWN_MATCHES = 10  # an ambiguous text names this many of the deals it matches
+
+
+def _deal_by_text(ctx: Context, text: str) -> Deal | None:
+    """The one deal whose title or org holds `text`; None when none does;
+    Invalid, naming them, when several do."""
+    hits, total = ctx.store.deals.by_text(text, SHOWN_MATCHES)
+    if total == 1:
+        deal = ctx.store.deals.get(hits[0][0])
+        if deal is not None and ctx.on_text_match is not None:
+            ctx.on_text_match(DealMatch(text, deal))
+        return deal
+    if not hits:
+        return None
+    named = ", ".join(_named(*hit) for hit in hits)
+    more = f" and {total - len(hits)} more" if total > len(hits) else ""
+    raise Invalid(f"'{text}' matches {total} deals: {named}{more}; give its number")
+
+
+def _named(id_: int, title: str, org: str | None, status: str) -> str:
+    """`#4 Acme pilot (Acme, lost)`: number, title, org, and a closed deal's status."""
+    extra = [x for x in (org, None if status == "open" else status) if x]
+    return f"#{id_} {title}" + (f" ({', '.join(extra)})" if extra else "")

@@ -92,6 +92,20 @@ class DealStore:
         )
         return by_number, by_other
 
+    def by_text(self, text: str, limit: int) -> tuple[list[tuple[int, str, str | None, str]], int]:
+        """The deals whose title or org holds `text` (case-folded as `list
+        --search` folds), by number: (id, title, org, status) of the first
+        `limit`, and how many there are in all. One query, over every deal."""
+        self.conn.create_function("funnel_fold", 1, _fold, deterministic=True)
+        rows = self.conn.execute(
+            "SELECT d.id, d.title, d.org, d.status, count(*) OVER () FROM deals d "
+            "WHERE instr(funnel_fold(d.title), :q) > 0 OR instr(funnel_fold(d.org), :q) > 0 "
+            "ORDER BY d.id LIMIT :limit",
+            {"q": text.casefold(), "limit": limit},
+        ).fetchall()
+        total = int(rows[0][4]) if rows else 0
+        return [(int(r[0]), str(r[1]), r[2], str(r[3])) for r in rows], total
+
     def id_by_external_id(self, external_id: str) -> int | None:
         row = self.conn.execute(
             "SELECT id FROM deals WHERE external_id = :ext", {"ext": external_id}

@@ -1,0 +1,139 @@
+"""Issue 13, "Finding things": a deal by part of its title or org where DEAL
+is no number, external id or uuid; `list --search` in notes, contact, e-mail
+and custom fields; `undo --dry-run` (in test_undo_dry_run.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from funnelcli.config import Config
+from funnelcli.services import Context, DealMatch, find_deal
+from funnelcli.store import Store
+from helpers import ERROR, add, fails, ok, ok_json, show
+
+NO_DEAL = "no deal '{}' (give its number, external id or uuid)"
+
+
+def _changes(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM changes").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_a_unique_match_on_title_or_org_is_that_deal_and_stderr_says_so(funnel):
+    add(funnel, "Acme renewal", "--org", "Acme")
+    add(funnel, "Globex pilot", "--org", "Globex Corporation")
+    # part of the title, any case
+    run = ok(funnel, "move", "RENEW", "demo", "--format", "json")
+    assert run.json()["id"] == 1 and run.json()["stage"] == "demo"  # stdout: data only
+    assert run.stderr == "taking #1 Acme renewal (matched 'RENEW')\n"
+    # part of the org
+    run = ok(funnel, "move", "corpor", "demo")
+    assert run.stdout == ""
+    assert run.stderr == (
+        "taking #2 Globex pilot (matched 'corpor')\nmoved #2 Globex pilot (demo)\n"
+    )
+    # every command that takes DEAL
+    assert ok(funnel, "show", "acme", "--format", "json").json()["id"] == 1
+    ok(funnel, "log", "glob", "call", "--no-next")
+    assert show(funnel, "2")["touches"] == 1
+    ok(funnel, "edit", "acme", "--tag", "x")
+    ok(funnel, "won", "acme")
+    ok(funnel, "reopen", "acme")
+    run = ok(funnel, "delete", "globex", "--yes")
+    assert run.stderr.count("taking #2 Globex pilot") == 1
+    fails(funnel, 1, NO_DEAL.format(2), "show", "2")
+
+
+def test_the_same_case_folding_as_list_search(funnel):
+    add(funnel, "Straße ausbauen", "--org", "ÉCOLE")
+    assert ok_json(funnel, "show", "STRASSE", quiet=False)["id"] == 1  # casefold, not lower
+    assert ok_json(funnel, "show", "école", quiet=False)["id"] == 1
+
+
+def test_several_matches_are_named_and_nothing_changes(funnel, isolated):
+    add(funnel, "Acme renewal", "--org", "Acme")
+    add(funnel, "Pilot", "--org", "ACME Labs")
+    add(funnel, "Acme old", "--org", "Acme")
+    ok(funnel, "lost", "3", "--reason", "gone")
+    add(funnel, "Globex", "--org", "Globex")
+    before = _changes(isolated / "funnel.db")
+    fails(
+        funnel, 1,
+        "'acme' matches 3 deals: #1 Acme renewal (Acme), #2 Pilot (ACME Labs), "
+        "#3 Acme old (Acme, lost); give its number",
+        "move", "acme", "demo",
+    )  # fmt: skip
+    assert _changes(isolated / "funnel.db") == before
+    assert [show(funnel, str(i))["stage"] for i in (1, 2)] == ["lead", "lead"]
+
+
+def test_many_matches_name_ten_and_count_the_rest(funnel):
+    for i in range(1, 14):
+        add(funnel, f"Deal {i}", "--org", "Initech")
+    run = funnel("won", "initech")
+    assert run.exit_code == 1 and run.stdout == ""
+    line = run.stderr.removeprefix(ERROR)
+    assert line.startswith("'initech' matches 13 deals: #1 Deal 1 (Initech), ")
+    assert "#10 Deal 10 (Initech) and 3 more; give its number\n" in line
+    assert "#11" not in line and run.stderr.count("\n") == 1
+
+
+def test_no_match_keeps_the_error(funnel):
+    add(funnel, "Acme renewal", "--org", "Acme")
+    fails(funnel, 1, NO_DEAL.format("hooli"), "move", "hooli", "demo")
+    fails(funnel, 1, NO_DEAL.format(""), "show", "")  # empty text matches no deal
+    fails(funnel, 1, NO_DEAL.format("  "), "show", "  ")
+
+
+@pytest.mark.parametrize("ref", ["101", "#101", "١٠١", "0101"])
+def test_a_number_never_falls_back_to_text(funnel, ref):
+    add(funnel, "Room 101", "--org", "101 Corp")
+    add(funnel, "Suite 0101 ١٠١")
+    fails(funnel, 1, NO_DEAL.format(ref), "move", ref, "demo")
+
+
+def test_number_external_id_and_uuid_come_before_text(funnel):
+    first = add(funnel, "Deal 2", "--external-id", "globex")
+    add(funnel, "Globex pilot", "--org", "Globex")
+    run = ok(funnel, "show", "2", "--format", "json")
+    assert run.json()["title"] == "Globex pilot" and run.stderr == ""
+    run = ok(funnel, "show", "globex", "--format", "json")
+    assert run.json()["id"] == 1 and run.stderr == ""  # the external id, not the org
+    assert ok_json(funnel, "show", first["uuid"])["id"] == 1
+
+
+def _traced(tmp_path: Path, ref: str) -> tuple[list[str], list[DealMatch], int]:
+    now = datetime(2026, 11, 23, 10, 15)
+    store = Store.open(tmp_path / "t.db", for_write=True, now=now)
+    told: list[DealMatch] = []
+    ctx = Context(store, now, Config(tmp_path / "c.toml"), on_text_match=told.append)
+    from funnelcli.services.deal_edit import add_deal
+    from funnelcli.services.deal_input import DealChanges
+
+    add_deal(ctx, "Acme renewal", DealChanges(org="Acme"))
+    add_deal(ctx, "Globex pilot", DealChanges(org="Globex"))
+    traced: list[str] = []
+    store.conn.set_trace_callback(traced.append)
+    try:
+        with store.read():
+            deal = find_deal(ctx, ref)
+    finally:
+        store.conn.set_trace_callback(None)
+        store.close()
+    return [t for t in traced if t not in ("BEGIN", "COMMIT")], told, deal.id
+
+
+def test_by_number_sends_one_statement_and_text_only_when_that_finds_nothing(tmp_path):
+    statements, told, found = _traced(tmp_path, "2")
+    assert (len(statements), told, found) == (1, [], 2)
+    statements, told, found = _traced(tmp_path / "b", "GLOB")
+    assert len(statements) == 3 and found == 2  # by ref, by text, the deal
+    assert [(m.text, m.deal.id) for m in told] == [("GLOB", 2)]
+
