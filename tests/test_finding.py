@@ -137,3 +137,40 @@ def test_by_number_sends_one_statement_and_text_only_when_that_finds_nothing(tmp
     assert len(statements) == 3 and found == 2  # by ref, by text, the deal
     assert [(m.text, m.deal.id) for m in told] == [("GLOB", 2)]
 
+
+# -- list --search ---------------------------------------------------------------
+
+
+def _found(funnel, text: str) -> list[int]:
+    deals = ok_json(funnel, "list", "--status", "all", "--search", text)
+    return [d["id"] for d in deals]
+
+
+def test_search_looks_in_notes_contact_email_and_custom_fields(funnel):
+    add(funnel, "One", "--contact", "Ann Lee", "--email", "ann@initech.test")
+    add(funnel, "Two", "--field", "segment=Enterprise SaaS")
+    add(funnel, "Three", "--note", "Met at the Berlin fair")  # an activity of kind note
+    add(funnel, "Four")
+    ok(funnel, "log", "4", "call", "asked about the Kölner office", "--no-next")
+    add(funnel, "Five")
+    ok(funnel, "move", "5", "demo", "--note", "Demo booked for THURSDAY")
+    add(funnel, "Six", "--field", "plan=enterprise")
+    ok(funnel, "lost", "6", "--reason", "budget")
+    assert _found(funnel, "ann lee") == [1]
+    assert _found(funnel, "INITECH.TEST") == [1]
+    assert _found(funnel, "enterprise") == [2, 6]  # values, closed deals too
+    assert _found(funnel, "segment") == []  # a field's name is not its value
+    assert _found(funnel, "berlin") == [3]
+    assert _found(funnel, "KÖLNER") == [4]
+    assert _found(funnel, "thursday") == [5]
+    assert _found(funnel, "budget") == [6]  # a lost reason is its close's note
+    assert _found(funnel, "lost") == []  # a status is not a note
+    # one deal once, however many of its notes match
+    ok(funnel, "log", "3", "email", "berlin again", "--no-next")
+    assert _found(funnel, "berlin") == [3]
+    # with the other filters, in one query
+    assert ok_json(funnel, "list", "--search", "enterprise") == [
+        d
+        for d in ok_json(funnel, "list", "--status", "all", "--search", "enterprise")
+        if d["status"] == "open"
+    ]

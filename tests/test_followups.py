@@ -256,28 +256,27 @@ def test_kinds_are_case_folded(funnel, typed, kind):
     assert show(funnel, "1")["activities"][0]["kind"] == kind
 
 
-def test_any_kind_when_kinds_are_not_restricted(funnel):
+def test_kinds_beyond_the_built_in_ones_come_from_the_config(funnel, isolated):
     add(funnel, "Acme")
-    ok_json(funnel, "log", "1", "webinar")
-    ok_json(funnel, "log", "1", "linkedin")
-    assert [a["kind"] for a in show(funnel, "1")["activities"]] == ["webinar", "linkedin"]
-
-
-def test_restricted_kinds(funnel, isolated):
-    add(funnel, "Acme")
-    run(funnel, "config", "set", "activity_kinds", "call, Email,meeting")
+    run(funnel, "config", "set", "activity_kinds", "Webinar, linkedin")
     before = dump(isolated / "funnel.db")
-    allowed = "(allowed: call, email, meeting)"
-    fails(funnel, 1, f"unknown activity kind 'demo' {allowed}", "log", "1", "demo")
-    fails(funnel, 1, f"unknown activity kind 'sms' {allowed}", "log", "1", "SMS")
+    known = "known: call, email, meeting, message, demo, note, webinar, linkedin"
+    hint = "add one with `funnel config set activity_kinds KIND,…`"
+    fails(funnel, 1, f"unknown activity kind 'sms' ({known}; {hint})", "log", "1", "SMS")
     assert dump(isolated / "funnel.db") == before
+    ok_json(funnel, "log", "1", "webinar")
+    ok_json(funnel, "log", "1", "LinkedIn")
     ok_json(funnel, "log", "1", "EMAIL")
-    ok_json(funnel, "log", "1", "Meeting")
-    assert [a["kind"] for a in show(funnel, "1")["activities"]] == ["email", "meeting"]
-    # Empty again: any kind.
+    assert [a["kind"] for a in show(funnel, "1")["activities"]] == [
+        "webinar",
+        "linkedin",
+        "email",
+    ]
+    # Empty again: the built-in kinds only.
     run(funnel, "config", "set", "activity_kinds", "")
+    assert funnel("log", "1", "webinar").exit_code == 1
     ok_json(funnel, "log", "1", "demo")
-    assert show(funnel, "1")["touches"] == 3
+    assert show(funnel, "1")["touches"] == 4
 
 
 # -- follow-up and snooze -------------------------------------------------------------
@@ -713,7 +712,7 @@ def test_stale_filters_and_formats(funnel):
 @pytest.fixture
 def db(funnel: Any, isolated: Path) -> Path:
     """#1 open in demo (created 2026-11-20, follow-up 2026-11-25), #2 won, #3 lost;
-    activity kinds restricted to call, email, meeting."""
+    the built-in activity kinds."""
     for args in (
         ["add", "Acme", "--stage", "demo", "--at", "2026-11-20", "--follow-up", "+2d"],
         ["add", "Globex"],
@@ -722,7 +721,6 @@ def db(funnel: Any, isolated: Path) -> Path:
         ["lost", "3", "--reason", "budget"],
         ["log", "1", "call", "--at", "2026-11-21"],
         ["follow-up", "1", "2026-11-25"],
-        ["config", "set", "activity_kinds", "call,email,meeting"],
     ):
         r = funnel(*args)
         assert r.exit_code == 0, r.stderr
@@ -730,7 +728,11 @@ def db(funnel: Any, isolated: Path) -> Path:
 
 
 BAD: list[tuple[list[str], str]] = [
-    (["log", "1", "demo"], "unknown activity kind 'demo' (allowed: call, email, meeting)"),
+    (
+        ["log", "1", "emial"],
+        "unknown activity kind 'emial' (did you mean email? known: call, email, meeting, "
+        "message, demo, note; add one with `funnel config set activity_kinds KIND,…`)",
+    ),
     (
         ["log", "1", "cold call"],
         "'cold call' is not an activity kind (one word: call, email, meeting…)",

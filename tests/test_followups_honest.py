@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from helpers import add, ok_json, show
+from helpers import add, dump, fails, ok_json, show
 
 
 def clock(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
@@ -105,3 +105,41 @@ def test_undo_of_a_snooze_brings_back_the_follow_up(funnel):
     assert funnel("undo").exit_code == 0
     deal = show(funnel, "1")
     assert (deal["snoozed_until"], deal["next_follow_up"]) == (None, "2026-11-24")
+
+
+# -- kinds ------------------------------------------------------------------------------
+
+
+def test_a_mistyped_kind_is_refused_with_the_closest_known_one(funnel, isolated):
+    add(funnel, "Acme")
+    add(funnel, "Globex")
+    before = dump(isolated / "funnel.db")
+    hint = "add one with `funnel config set activity_kinds KIND,…`"
+    known = "known: call, email, meeting, message, demo, note"
+    fails(
+        funnel,
+        1,
+        f"unknown activity kind 'emial' (did you mean email? {known}; {hint})",
+        "log",
+        "2",
+        "emial",
+        "intro",
+    )
+    fails(funnel, 1, f"unknown activity kind 'xyzzy' ({known}; {hint})", "log", "2", "xyzzy")
+    assert dump(isolated / "funnel.db") == before
+    for kind in ("call", "email", "meeting", "message", "demo", "note"):
+        ok_json(funnel, "log", "2", kind)
+    run = funnel("config", "set", "activity_kinds", "visit")
+    assert run.exit_code == 0, run.stderr
+    ok_json(funnel, "log", "2", "visit")
+    fails(funnel, 1, f"unknown activity kind 'vist' (did you mean visit? {known}, visit; {hint})",
+          "log", "2", "vist")  # fmt: skip
+
+
+def test_log_imports_difflib_only_for_an_unknown_kind():
+    import subprocess
+    import sys
+
+    code = "import sys, funnelcli.services.followups as f; print('difflib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

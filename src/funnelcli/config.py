@@ -16,6 +16,11 @@ from funnelcli.errors import Invalid, NotFound
 
 CONFIG_VERSION = 1
 
+# The kinds `funnel log` always accepts; config `activity_kinds` adds more.
+# A note is internal, not contact with the customer: it is no touch.
+ACTIVITY_KINDS = ("call", "email", "meeting", "message", "demo", "note")
+NOTE_KIND = "note"
+
 DEFAULTS: dict[str, Any] = {
     "config_version": CONFIG_VERSION,
     "owner": "me",
@@ -33,7 +38,8 @@ DESCRIPTIONS: dict[str, str] = {
     "date_order": "how to read ambiguous dates like 03/04/2026: ymd (refuse), dmy or mdy",
     "default_pipeline": "pipeline used when --pipeline is not given",
     "db": "path of the database file (FUNNEL_DB and --db override it)",
-    "activity_kinds": "kinds `funnel log` accepts, comma-separated (empty: any kind)",
+    "activity_kinds": "kinds `funnel log` accepts besides call, email, meeting, message, "
+    "demo and note, comma-separated",
 }
 
 
@@ -65,8 +71,10 @@ class Config:
 
     @property
     def activity_kinds(self) -> list[str]:
+        """The kinds `log` accepts: the built-in ones, then the config's."""
         kinds = self["activity_kinds"]
-        return [str(k) for k in kinds] if isinstance(kinds, list) else []
+        extra = [str(k) for k in kinds] if isinstance(kinds, list) else []
+        return [*ACTIVITY_KINDS, *(k for k in extra if k not in ACTIVITY_KINDS)]
 
 
 def expand_home(path: Path) -> Path:

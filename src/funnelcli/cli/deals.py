@@ -51,7 +51,10 @@ def list_cmd(
     pipeline: PipelineOpt = None,
     tag: Tags = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-q", help="Text in title, org, contact, e-mail.")
+        str | None,
+        typer.Option(
+            "--search", "-q", help="Text in title, org, contact, e-mail, custom fields or notes."
+        ),
     ] = None,
     sort: Annotated[
         str,

@@ -57,9 +57,16 @@ def _kind(ctx: Context, kind: str) -> str:
     kind = kind.strip().casefold()
     if not kind or any(c.isspace() for c in kind):
         raise Invalid(f"'{kind}' is not an activity kind (one word: call, email, meeting…)")
-    allowed = ctx.config.activity_kinds
-    if allowed and kind not in allowed:
-        raise Invalid(f"unknown activity kind '{kind}' (allowed: {', '.join(allowed)})")
+    known = ctx.config.activity_kinds
+    if kind not in known:
+        import difflib
+
+        close = difflib.get_close_matches(kind, known, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise Invalid(
+            f"unknown activity kind '{kind}' ({hint}known: {', '.join(known)}; "
+            "add one with `funnel config set activity_kinds KIND,…`)"
+        )
     return kind
 
 

@@ -38,6 +38,22 @@ DEAL_COLUMNS = (  # noqa: SIM905
 ).split()
 
 
+# `list --search`: the text, case-folded, in the deal's own text (title, org,
+# contact, e-mail, external id), a custom field's value, or a note someone
+# typed: an activity's (any kind) or a stage event's (`move --note`). The
+# deal's columns are tried first; the notes only for a deal they don't match,
+# each through its deal's index.
+SEARCH = """(instr(funnel_fold(coalesce(d.title, '') || ' ' || coalesce(d.org, '') || ' ' ||
+    coalesce(d.contact, '') || ' ' || coalesce(d.email, '') || ' ' ||
+    coalesce(d.external_id, '')), :search) > 0
+  OR EXISTS (SELECT 1 FROM deal_fields f WHERE f.deal_id = d.id
+             AND instr(funnel_fold(f.value), :search) > 0)
+  OR EXISTS (SELECT 1 FROM activities a WHERE a.deal_id = d.id
+             AND instr(funnel_fold(a.note), :search) > 0)
+  OR EXISTS (SELECT 1 FROM stage_events e WHERE e.deal_id = d.id
+             AND instr(funnel_fold(e.note), :search) > 0))"""
+
+
 def decode_deal(row: Sequence[Any]) -> Deal:
     """A Deal from a DEAL_SELECT row (extra columns after it are left out)."""
     return Deal(**deal_values(row))
@@ -148,11 +164,7 @@ class DealStore:
             params[f"tag{i}"] = tag
         if flt.search:
             self.conn.create_function("funnel_fold", 1, _fold, deterministic=True)
-            where.append(
-                "instr(funnel_fold(coalesce(d.title, '') || ' ' || coalesce(d.org, '') || ' ' || "
-                "coalesce(d.contact, '') || ' ' || coalesce(d.email, '') || ' ' || "
-                "coalesce(d.external_id, '')), :search) > 0"
-            )
+            where.append(SEARCH)
             params["search"] = flt.search.casefold()
         sql = DEAL_SELECT
         if where:
