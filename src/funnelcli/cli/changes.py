@@ -149,6 +149,12 @@ def undo_cmd(
             show_default=False,
         ),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Show what undo would revert, and any refusal, and revert nothing."
+        ),
+    ] = False,
     fmt: Format = "table",
 ) -> None:
     """Revert the last change (an add, edit, move, close, log, delete or a
@@ -158,6 +164,9 @@ def undo_cmd(
     """
     from funnelcli.services.changes import undo
 
+    if dry_run:
+        _dry_run(ctx, change, fmt)
+        return
     out = single_output(fmt)
     result = undo(state(ctx).context(write=True), change)
     r = result.reverted
@@ -172,3 +181,50 @@ def undo_cmd(
     if out.fmt == "json":
         record = {"undone": change_record(r), "change": change_record(result.change)}
         out.emit_object(lambda: {**record, "redo": result.redo}, list)
+
+
+SHOWN_DEALS = 10  # a dry run's table names this many of the deals
+
+
+def _dry_run(ctx: typer.Context, change: str | None, fmt: str) -> None:
+    """`undo --dry-run`: what undo would revert, on stdout; a refusal a real
+    undo would meet is then its error line and exit 1, as undo's would be."""
+    from funnelcli.errors import Conflict
+    from funnelcli.services.changes import undo_preview
+
+    out = single_output(fmt)
+    p = undo_preview(state(ctx).context(write=False), change)
+    if out.fmt == "json":
+        record = {
+            "target": change_record(p.target),
+            "redo": p.redo,
+            "age_seconds": p.age_seconds,
+            "deals": [{"id": i, "title": t} for i, t in p.deals],
+            "refused": p.refused,
+        }
+        out.emit_object(lambda: record, list)
+    else:
+        shown = p.original or p.target  # a redo names the change it puts back
+        verb = "redo" if p.redo else "undo"
+        lines = [
+            f"would {verb} change #{shown.id}: {shown.command} "
+            f"({shown.who}, {_age(p.age_seconds, shown.at)})",
+            f"  {_rows_text(shown.counts) or 'no rows'}",
+            *(f"  #{i} {t}" for i, t in p.deals[:SHOWN_DEALS]),
+        ]
+        if len(p.deals) > SHOWN_DEALS:
+            lines.append(f"  … and {len(p.deals) - SHOWN_DEALS} more deals")
+        out.out.write("".join(safe(line) + "\n" for line in lines))
+    if p.refused is not None:
+        raise Conflict(p.refused)
+
+
+def _age(seconds: int, at: str) -> str:
+    """How long ago: "just now", "12 min ago", "3 h ago", else the local date and time."""
+    if 0 <= seconds < 60:
+        return "just now"
+    if 0 <= seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if 0 <= seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return _when(at)

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from funnelcli.errors import Conflict, Invalid, NotFound
 from funnelcli.services import Context
 from funnelcli.store.changelog import Change, ChangeLogStore
+
+if TYPE_CHECKING:
+    from funnelcli.store import Store
 
 
 @dataclass
@@ -86,60 +90,109 @@ def _tracked(ctx: Context) -> bool:
 
 
 def undo(ctx: Context, ref: str | None = None) -> UndoResult:
-    from funnelcli.schema import UNDO_TABLES
-
     store = ctx.store
     log = ChangeLogStore(store.conn)
     with store.write():
-        if ref is None:
-            target = log.latest_effective_change()
-            if target is None:
-                raise NotFound("nothing to undo: no change is in effect")
-        else:
-            text = ref.strip().removeprefix("#")
-            if not (text.isascii() and text.isdigit()):
-                raise Invalid(f"'{ref}' is not a change number (see `funnel changes`)")
-            target = int(text)
-            if target >= 2**63:
-                raise NotFound(f"no change #{target} (see `funnel changes`)")
-        found = log.changes(change_id=target)
-        if not found:
-            raise NotFound(f"no change #{target} (see `funnel changes`)")
-        change = found[0]
-        if change.pruned:
-            raise Conflict(
-                f"change #{target} can't be undone: its notes were pruned "
-                "(`funnel changes --prune`)"
-            )
-        if change.undone_by is not None:
-            raise Conflict(
-                f"change #{target} is already undone (by #{change.undone_by}); "
-                f"`funnel undo {change.undone_by}` redoes it"
-            )
-        _refuse_conflict(log, target, target)
-        current = store.changes.current()
-        assert current is not None
-        log.revert_rows(target, log.table_columns(list(UNDO_TABLES)))
-        if log.foreign_keys_broken():
-            raise Conflict(
-                f"can't undo change #{target}: later changes rely on what it made "
-                "(deals or history in it); undo those first"
-            )
-        log.refresh_after_revert(current)
-        stranded = log.deal_in_removed_stage(current)
-        if stranded is not None:
-            deal, stage = stranded
-            raise Conflict(
-                f"can't undo change #{target}: deal #{deal} would be back in "
-                f"stage {stage}, removed since; undo that removal first (see `funnel changes`)"
-            )
-        # what the revert really touched, rows deleted by cascade (and derived
-        # columns kept true) included
-        _refuse_conflict(log, target, current)
-        log.link_undo(current, target)
-        store.changes.end(current, keep=True)
-        new = log.changes(change_id=current)
+        return _revert(store, log, _find(log, ref))
+
+
+@dataclass
+class UndoPreview:
+    """What `funnel undo` would do now (`--dry-run`): nothing of it is written."""
+
+    target: Change  # the change it would revert (for a redo: the undo it would undo)
+    redo: bool
+    original: Change | None  # for a redo: the change it would put back in effect
+    age_seconds: int  # how long ago `target` was made
+    deals: list[tuple[int, str]]  # (number, title) of each deal it touched
+    refused: str | None  # why a real undo would refuse it (None: it would revert it)
+
+
+def undo_preview(ctx: Context, ref: str | None = None) -> UndoPreview:
+    """`funnel undo --dry-run`: the real undo, run to its end in a transaction
+    that is always rolled back, so every refusal (conflicts found before
+    and after the revert, pruned notes, a removed stage) is the real one."""
+    from datetime import datetime
+
+    store = ctx.store
+    log = ChangeLogStore(store.conn)
+    with store.trial():
+        change = _find(log, ref)
+        deals = log.deals_touched(change.id)
         original = log.changes(change_id=change.undoes) if change.undoes else []
+        try:
+            _revert(store, log, change)
+            refused = None
+        except Conflict as exc:
+            refused = exc.message
+    age = datetime.fromisoformat(ctx.now_utc) - datetime.fromisoformat(change.at)
+    return UndoPreview(
+        change,
+        redo=change.undoes is not None,
+        original=original[0] if original else None,
+        age_seconds=int(age.total_seconds()),
+        deals=deals,
+        refused=refused,
+    )
+
+
+def _find(log: ChangeLogStore, ref: str | None) -> Change:
+    """The change `funnel undo [REF]` names: REF, or the newest in effect."""
+    if ref is None:
+        target = log.latest_effective_change()
+        if target is None:
+            raise NotFound("nothing to undo: no change is in effect")
+    else:
+        text = ref.strip().removeprefix("#")
+        if not (text.isascii() and text.isdigit()):
+            raise Invalid(f"'{ref}' is not a change number (see `funnel changes`)")
+        target = int(text)
+        if target >= 2**63:
+            raise NotFound(f"no change #{target} (see `funnel changes`)")
+    found = log.changes(change_id=target)
+    if not found:
+        raise NotFound(f"no change #{target} (see `funnel changes`)")
+    return found[0]
+
+
+def _revert(store: Store, log: ChangeLogStore, change: Change) -> UndoResult:
+    """Revert `change` inside the open write, or raise Conflict saying why not."""
+    from funnelcli.schema import UNDO_TABLES
+
+    target = change.id
+    if change.pruned:
+        raise Conflict(
+            f"change #{target} can't be undone: its notes were pruned (`funnel changes --prune`)"
+        )
+    if change.undone_by is not None:
+        raise Conflict(
+            f"change #{target} is already undone (by #{change.undone_by}); "
+            f"`funnel undo {change.undone_by}` redoes it"
+        )
+    _refuse_conflict(log, target, target)
+    current = store.changes.current()
+    assert current is not None
+    log.revert_rows(target, log.table_columns(list(UNDO_TABLES)))
+    if log.foreign_keys_broken():
+        raise Conflict(
+            f"can't undo change #{target}: later changes rely on what it made "
+            "(deals or history in it); undo those first"
+        )
+    log.refresh_after_revert(current)
+    stranded = log.deal_in_removed_stage(current)
+    if stranded is not None:
+        deal, stage = stranded
+        raise Conflict(
+            f"can't undo change #{target}: deal #{deal} would be back in "
+            f"stage {stage}, removed since; undo that removal first (see `funnel changes`)"
+        )
+    # what the revert really touched, rows deleted by cascade (and derived
+    # columns kept true) included
+    _refuse_conflict(log, target, current)
+    log.link_undo(current, target)
+    store.changes.end(current, keep=True)
+    new = log.changes(change_id=current)
+    original = log.changes(change_id=change.undoes) if change.undoes else []
     return UndoResult(
         change,
         new[0] if new else change,

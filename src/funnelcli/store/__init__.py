@@ -72,6 +72,33 @@ class Store:
             self.saved.append(change)
 
     @contextmanager
+    def trial(self) -> Iterator[None]:
+        """A write that is always rolled back, with its change opened as
+        write() opens it: what a command would do, written nowhere (`undo
+        --dry-run`). Also on a Store opened for reading, which creates no
+        file and switches no journal mode: foreign keys are enforced from
+        here on, and the page cache never spills into the file (or its log)
+        mid-transaction, so the file is left exactly as it was."""
+        from funnelcli.store.connection import storage_error
+
+        conn = self.conn
+        if conn.in_transaction:
+            raise RuntimeError("a trial is a transaction of its own")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA cache_spill = OFF")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            self.changes.begin(
+                self.now_utc or _utc_now(), self.change_who or _who(), self.change_command
+            )
+            yield
+        except sqlite3.Error as exc:
+            raise storage_error(exc, self.name) from None
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+
+    @contextmanager
     def read(self) -> Iterator[None]:
         with transaction(self.conn, self.name, write=False):
             yield

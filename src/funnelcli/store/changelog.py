@@ -167,6 +167,38 @@ class ChangeLogStore:
         ).fetchone()
         return None if row[0] is None else int(row[0])
 
+    def deals_touched(self, change_id: int) -> list[tuple[int, str]]:
+        """(number, title) of each deal change `change_id` touched: its own row,
+        tags, fields, history, stays or touches, or an import's id range. The
+        title is the deal's now, or as it was when the change deleted it."""
+        rows = self.conn.execute(
+            """WITH mine AS (SELECT tbl, op, key, old FROM change_rows WHERE change_id = :c),
+               touched(deal, title) AS (
+                   SELECT json_extract(key, '$.id'), json_extract(old, '$.title') FROM mine
+                   WHERE tbl = 'deals' AND op != 'insert_range'
+                   UNION ALL
+                   SELECT json_extract(key, '$.deal_id'), NULL FROM mine
+                   WHERE tbl IN ('deal_tags', 'deal_fields')
+                   UNION ALL
+                   SELECT coalesce(json_extract(old, '$.deal_id'), CASE tbl
+                       WHEN 'stage_events' THEN (SELECT deal_id FROM stage_events
+                                                 WHERE id = json_extract(key, '$.id'))
+                       WHEN 'stage_stays' THEN (SELECT deal_id FROM stage_stays
+                                                WHERE id = json_extract(key, '$.id'))
+                       ELSE (SELECT deal_id FROM activities
+                             WHERE id = json_extract(key, '$.id')) END), NULL
+                   FROM mine WHERE tbl IN ('stage_events', 'stage_stays', 'activities')
+                   UNION ALL
+                   SELECT d.id, NULL FROM mine JOIN deals d
+                   ON d.id BETWEEN json_extract(mine.key, '$.lo') AND json_extract(mine.key, '$.hi')
+                   WHERE mine.op = 'insert_range')
+               SELECT t.deal, coalesce(d.title, max(t.title)) FROM touched t
+               LEFT JOIN deals d ON d.id = t.deal
+               WHERE t.deal IS NOT NULL GROUP BY t.deal ORDER BY t.deal""",
+            {"c": change_id},
+        )
+        return [(int(deal), str(title)) for deal, title in rows]
+
     def undoes_of(self, change_id: int) -> int | None:
         row = self.conn.execute(
             "SELECT undoes FROM changes WHERE id = :i", {"i": change_id}
