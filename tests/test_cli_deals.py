@@ -86,8 +86,8 @@ def test_add_with_every_option(funnel):
         "closed_at": None,
         "stage_entered_at": "2026-11-02T00:00:00Z",
         "fields": {"region": "north", "segment": "smb"},
-        "touches": 1,  # the --note
-        "last_activity_at": "2026-11-02T00:00:00Z",
+        "touches": 0,  # the --note is an activity, but internal: no touch
+        "last_activity_at": None,
         "snoozed_until": None,
         "snooze_reason": None,
     }

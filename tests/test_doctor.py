@@ -368,7 +368,8 @@ def test_last_activity_at_out_of_step(funnel, raw):
         (
             gx,
             "last_activity",
-            "last_activity_at is empty, but its latest activity is at 2026-11-14T00:00:00Z",
+            "last_activity_at is empty, but its latest touch is at 2026-11-14T00:00:00Z "
+            "(a touch: an activity other than a note)",
         )
     ]
     raw.execute("DELETE FROM activities WHERE deal_id = ?", (gx,))
@@ -377,8 +378,8 @@ def test_last_activity_at_out_of_step(funnel, raw):
         (
             gx,
             "last_activity",
-            "last_activity_at is 2026-11-14T00:00:00Z, but its latest activity is none (it "
-            "has no activities)",
+            "last_activity_at is 2026-11-14T00:00:00Z, but it has no touch (a touch: an "
+            "activity other than a note)",
         )
     ]
 

@@ -79,14 +79,15 @@ def test_a_follow_up_planned_after_the_wake_up_day_stands(funnel, monkeypatch):
 def test_a_follow_up_set_while_snoozed_is_not_late_before_the_wake_up_day(funnel, monkeypatch):
     add(funnel, "Acme", "--stage", "demo")
     ok_json(funnel, "snooze", "1", "2026-12-10")
-    ok_json(funnel, "log", "1", "call", "they called us")  # cadence: 2026-11-28
-    assert show(funnel, "1")["next_follow_up"] == "2026-11-28"
+    ok_json(funnel, "log", "1", "call", "they called us")  # the demo stage's cadence
+    nxt = show(funnel, "1")["next_follow_up"]
+    assert "2026-11-28" <= nxt < "2026-12-05"
     clock(monkeypatch, "2026-12-05T08:00")
     assert marks(funnel)[1] is None
     assert due(funnel) == []
     clock(monkeypatch, "2026-12-10T08:00")
     assert marks(funnel)[1] == "*"
-    assert due(funnel) == [(1, "today", 0, "2026-11-28")]
+    assert due(funnel) == [(1, "today", 0, nxt)]
 
 
 def test_waking_a_deal_early_makes_it_due_today(funnel, monkeypatch):
@@ -143,3 +144,56 @@ def test_log_imports_difflib_only_for_an_unknown_kind():
     code = "import sys, funnelcli.services.followups as f; print('difflib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# -- touches: contact with the customer, not an internal note ---------------------------
+
+
+def stale_ids(funnel: Any) -> list[int]:
+    return [d["id"] for d in ok_json(funnel, "stale")]
+
+
+def test_an_internal_note_is_no_touch(funnel, monkeypatch):
+    clock(monkeypatch, "2026-11-01T11:00")
+    add(funnel, "Acme", "--note", "met at the fair")  # lead: rot after 14 days
+    clock(monkeypatch, "2026-11-23T10:15")
+    add(funnel, "Globex", "--stage", "demo", "--follow-up", "2026-11-30")
+    ok_json(funnel, "log", "2", "call", "intro", "--no-next")
+    assert stale_ids(funnel) == [1]
+    ok_json(funnel, "edit", "1", "--note", "ask finance about the discount")
+    ok_json(funnel, "log", "1", "note", "internal: CFO is new")
+    ok_json(funnel, "log", "2", "NOTE", "internal: legal is slow")
+    # a note neither makes a deal fresh nor counts as a touch, nor moves the schedule
+    assert stale_ids(funnel) == [1]
+    acme, globex = show(funnel, "1"), show(funnel, "2")
+    assert (acme["touches"], acme["last_activity_at"], acme["next_follow_up"]) == (0, None, None)
+    assert len(acme["activities"]) == 3  # all kept and shown
+    assert (globex["touches"], globex["last_activity_at"], globex["next_follow_up"]) == (
+        1,
+        "2026-11-23T10:15:00Z",
+        None,
+    )
+    stale_row = next(d for d in ok_json(funnel, "stale") if d["id"] == 1)
+    assert stale_row["idle_days"] == 22
+    # `move --note` keeps its note on the stage event: no activity, no touch
+    clock(monkeypatch, "2026-11-24T09:00")
+    ok_json(funnel, "move", "2", "proposal", "--note", "waiting for legal")
+    globex = show(funnel, "2")
+    assert (globex["touches"], len(globex["activities"])) == (1, 2)
+    # a contact is a touch
+    ok_json(funnel, "log", "1", "call", "follow-up call")
+    acme = show(funnel, "1")
+    assert (acme["touches"], acme["last_activity_at"]) == (1, "2026-11-24T09:00:00Z")
+    assert stale_ids(funnel) == []
+    assert funnel("doctor").exit_code == 0
+
+
+def test_touches_per_win_count_no_notes(funnel):
+    add(funnel, "Acme", "--at", "2026-11-02", "--note", "from the fair")
+    ok_json(funnel, "log", "1", "call", "--at", "2026-11-03")
+    ok_json(funnel, "log", "1", "note", "pricing approved internally", "--at", "2026-11-04")
+    ok_json(funnel, "log", "1", "email", "--at", "2026-11-05")
+    ok_json(funnel, "won", "1", "--at", "2026-11-06")
+    metrics = ok_json(funnel, "report", "metrics")
+    rows = metrics if isinstance(metrics, list) else [metrics]
+    assert [r["avg_touches_per_won_deal"] for r in rows] == [2.0]

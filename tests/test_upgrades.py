@@ -112,11 +112,16 @@ def test_an_old_database_is_backed_up_migrated_and_keeps_everything(funnel, isol
     assert kept[0].stat().st_mode & 0o777 == 0o600
     copy = kept[0].read_bytes()
     assert len(copy) == len(original)
+    # (a WAL file's copy is left in rollback-journal mode: header bytes 18-19)
+    journal = [18, 19] if original[18:20] == b"\x02\x02" else []
     assert [i for i in range(len(copy)) if copy[i] != original[i]] == [
-        i for i in HEADER_COUNTERS if copy[i] != original[i]
+        i for i in sorted(journal + HEADER_COUNTERS) if copy[i] != original[i]
     ]
     assert rows(kept[0]) == before and user_version(kept[0]) == version
-    # every row kept, every old column unchanged
+    # every row kept, every old column unchanged but those m007 recomputes (notes
+    # are no touch; a snoozed deal is due on its wake-up day), checked against
+    # their definitions by test_derived_columns_follow_their_definitions_after_migration
+    recomputed = {"last_activity_at", "next_follow_up"}
     after = rows(db)
     for table, old in before.items():
         new = after[table]
@@ -124,7 +129,8 @@ def test_an_old_database_is_backed_up_migrated_and_keeps_everything(funnel, isol
             new = [r for r in new if r["name"] in {o["name"] for o in old}]
         assert len(new) == len(old), table
         for a, b in zip(old, new, strict=True):
-            assert {k: b[k] for k in a} == a, table
+            keep = {k: v for k, v in a.items() if table != "deals" or k not in recomputed}
+            assert {k: b[k] for k in keep} == keep, table
     # and the CLI shows them all: deals, each one's history and touches
     assert [d["id"] for d in deals] == [d["id"] for d in before["deals"]]
     assert [d["title"] for d in deals] == [d["title"] for d in before["deals"]]
@@ -254,8 +260,10 @@ def test_derived_columns_follow_their_definitions_after_migration(funnel, isolat
     try:
         wrong = conn.execute(
             f"SELECT id FROM deals WHERE furthest_stage_id IS NOT {FURTHEST_STAGE} "
-            "OR last_activity_at IS NOT "
-            "(SELECT max(at) FROM activities a WHERE a.deal_id = deals.id)"
+            "OR last_activity_at IS NOT (SELECT max(at) FROM activities a "
+            "WHERE a.deal_id = deals.id AND a.kind <> 'note') "
+            # a snoozed deal is due on its wake-up day at the earliest (m007)
+            "OR (status = 'open' AND substr(next_follow_up, 1, 10) < snoozed_until)"
         ).fetchall()
         assert wrong == []
         assert (

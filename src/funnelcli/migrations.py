@@ -296,3 +296,25 @@ def m006_ids_never_reused(db: Database) -> None:
     statements.append("ALTER TABLE changes ADD COLUMN pruned_at TEXT")
     statements.append("ALTER TABLE changes ADD COLUMN pruned_rows TEXT")
     _run(db, statements)
+
+
+@migrations()
+def m007_touches_and_wake_up_days(db: Database) -> None:
+    """A touch is contact with the customer: `last_activity_at` is the latest
+    activity other than a note (notes made deals fresh for `stale`). And a
+    snoozed deal is due on its wake-up day: a follow-up before that day, or
+    none, becomes the wake-up day, as `funnel snooze` now sets it."""
+    _run(
+        db,
+        [
+            """UPDATE deals SET last_activity_at =
+                   (SELECT max(at) FROM activities a
+                    WHERE a.deal_id = deals.id AND a.kind <> 'note')
+               WHERE last_activity_at IS NOT
+                   (SELECT max(at) FROM activities a
+                    WHERE a.deal_id = deals.id AND a.kind <> 'note')""",
+            """UPDATE deals SET next_follow_up = snoozed_until
+               WHERE status = 'open' AND snoozed_until IS NOT NULL
+               AND (next_follow_up IS NULL OR substr(next_follow_up, 1, 10) < snoozed_until)""",
+        ],
+    )

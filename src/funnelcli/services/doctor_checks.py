@@ -144,8 +144,9 @@ def last_activity(store: DoctorStore) -> Iterator[Problem]:
         yield Problem(
             deal,
             "last_activity",
-            f"last_activity_at is {have or 'empty'}, but its latest activity is "
-            + (f"at {latest}" if latest else "none (it has no activities)"),
+            f"last_activity_at is {have or 'empty'}, but "
+            + (f"its latest touch is at {latest}" if latest else "it has no touch")
+            + " (a touch: an activity other than a note)",
         )
 
 

@@ -62,7 +62,7 @@ def explain_metrics(
         Explanation("sales_cycle_median_days", "median of the same (won_at − created_at)", won),
         Explanation(
             "avg_touches_per_won_deal",
-            "activities logged up to the win ÷ deals won in the period",
+            "touches (activities but notes) up to the win ÷ deals won in the period",
             won,
         ),
     ]

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from funnelcli.clock import utc_text
+from funnelcli.config import NOTE_KIND
 from funnelcli.errors import Conflict, Invalid
 from funnelcli.models import Deal
 from funnelcli.services import Context, find_deal, parse_date, parse_past, resolve_pipeline
@@ -95,6 +96,8 @@ def log_activity(
             follow_up: str | None = _iso(_future(ctx, next_when, "--next"))
         elif no_next:
             follow_up = None
+        elif kind == NOTE_KIND:  # an internal note is no touch: the schedule stands
+            follow_up = deal.next_follow_up
         elif deal.last_activity_at is not None and utc_text(moment) < deal.last_activity_at:
             # Backfilling a touch older than the latest one: the schedule the
             # latest touch set stands (the cadence counts from the last touch).

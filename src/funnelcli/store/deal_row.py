@@ -56,7 +56,8 @@ DEAL_ROW: tuple[tuple[str, str], ...] = (
     ("snoozed_until", "d.snoozed_until"),
     ("snooze_reason", "d.snooze_reason"),
     ("last_activity_at", "d.last_activity_at"),
-    ("touches", "(SELECT count(*) FROM activities a WHERE a.deal_id = d.id)"),
+    # a touch is contact with the customer: an internal note is none
+    ("touches", "(SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note')"),
 )
 DEAL_NAMES = tuple(name for name, _ in DEAL_ROW)
 

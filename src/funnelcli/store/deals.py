@@ -326,11 +326,12 @@ class DealStore:
                 {"d": deal_id, "k": kind, "n": note, "at": at, "rec": recorded_at},
             ).fetchone()[0]
         )
-        self.conn.execute(
-            "UPDATE deals SET last_activity_at = :at WHERE id = :d "
-            "AND (last_activity_at IS NULL OR last_activity_at < :at)",
-            {"d": deal_id, "at": at},
-        )
+        if kind != "note":  # the last touch: an internal note is no contact
+            self.conn.execute(
+                "UPDATE deals SET last_activity_at = :at WHERE id = :d "
+                "AND (last_activity_at IS NULL OR last_activity_at < :at)",
+                {"d": deal_id, "at": at},
+            )
         return activity_id
 
     def activities(self, deal_id: int) -> list[Activity]:

@@ -239,12 +239,12 @@ class DoctorStore:
         ).fetchall()
 
     def last_activity_mismatches(self) -> list[tuple[int, str | None, str | None]]:
-        """(deal, last_activity_at, the latest activity's at)."""
+        """(deal, last_activity_at, the latest touch's at: notes are no touch)."""
         return self.conn.execute(
             """SELECT id, last_activity_at, latest
                FROM (SELECT id, last_activity_at,
-                            (SELECT max(a.at) FROM activities a WHERE a.deal_id = deals.id)
-                                AS latest
+                            (SELECT max(a.at) FROM activities a
+                             WHERE a.deal_id = deals.id AND a.kind <> 'note') AS latest
                      FROM deals)
                WHERE last_activity_at IS NOT latest ORDER BY id"""
         ).fetchall()

@@ -116,7 +116,7 @@ class ReportStore:
           coalesce(sum(julianday(d.closed_at) - julianday(d.created_at))
                    FILTER (WHERE {won_in}), 0),
           coalesce(sum((SELECT count(*) FROM activities a
-                        WHERE a.deal_id = d.id AND a.at <= d.closed_at))
+                        WHERE a.deal_id = d.id AND a.kind <> 'note' AND a.at <= d.closed_at))
                    FILTER (WHERE {won_in}), 0)
         FROM deals d JOIN stages s ON s.id = d.stage_id
         WHERE 1 = 1 {w.scope()}

@@ -109,7 +109,9 @@ class Reader:
         deal_uuid, deal_id = c.ids(row)
         values.update(state)
         values["updated_at"] = c.updated(row, values["created_at"])
-        values["last_activity_at"] = max((a[3] for a in activities), default=None)
+        values["last_activity_at"] = max(  # the last touch: a note is none
+            (a[3] for a in activities if a[1] != "note"), default=None
+        )
         if values["status"] != "lost" and not self.own:
             values["lost_reason"] = None
         return Draft(line, values, events, tags, fields, activities, deal_uuid, deal_id)
