@@ -143,7 +143,7 @@ def test_log_no_next_clears_the_follow_up(funnel):
         "logged note on #1 Acme (lead); no next follow-up\n"
     )
     deal = show(funnel, "1")
-    assert (deal["next_follow_up"], deal["touches"]) == (None, 1)
+    assert (deal["next_follow_up"], deal["touches"]) == (None, 0)  # a note is no touch
     assert due(funnel) == [(1, "unscheduled", None, None)]
 
 
@@ -213,7 +213,8 @@ def test_touches_and_last_activity(funnel):
     ]
     ok_json(funnel, "log", "1", "call", "--at", "2026-11-10 09:00")
     ok_json(funnel, "log", "1", "email")
-    ok_json(funnel, "log", "1", "note", "--at", "2026-11-05")  # older: last stays
+    ok_json(funnel, "log", "1", "meeting", "--at", "2026-11-05")  # older: last stays
+    ok_json(funnel, "log", "1", "note", "internal")  # newest, but no touch
     deals = ok_json(funnel, "list")
     assert [(d["id"], d["touches"], d["last_activity_at"]) for d in deals] == [
         (1, 3, NOW_UTC),
