@@ -439,7 +439,7 @@ def test_failed_first_write_leaves_only_an_empty_database(funnel, isolated):
     ("args", "text"),
     [
         (["add", "x", "--bogus"], "No such option: --bogus"),
-        (["move", "1"], "Missing argument 'stage'"),
+        (["move", "1"], "Missing argument 'STAGE'"),
         (["list", "--limit", "abc"], "'abc' is not a valid int"),
         (["nosuch"], "No such command 'nosuch'"),
     ],

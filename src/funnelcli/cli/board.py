@@ -31,7 +31,8 @@ def board(
     owner: OwnerFilter = None,
     fmt: Format = "table",
 ) -> None:
-    """The open deals of a pipeline as columns, one per stage, with value;
+    """A pipeline's open deals as columns, one per stage, with value.
+
     ! marks an overdue follow-up, * one due today.
 
     Example: funnel board --owner anna

@@ -87,8 +87,9 @@ def changes_cmd(
     ] = None,
     fmt: Format = "table",
 ) -> None:
-    """Recent changes, newest first: who ran which command when, what it
-    touched, and whether it was undone.
+    """Recent changes, newest first: who ran which command, and when.
+
+    Each also says what it touched, and whether it was undone.
 
     Example: funnel changes -n 5 · funnel changes --prune 2026-01-01
     """
@@ -145,7 +146,7 @@ def undo_cmd(
         str | None,
         typer.Argument(
             help="A change number from `funnel changes` (default: the newest in effect).",
-            metavar="[CHANGE]",
+            metavar="CHANGE",
             show_default=False,
         ),
     ] = None,
@@ -157,8 +158,10 @@ def undo_cmd(
     ] = False,
     fmt: Format = "table",
 ) -> None:
-    """Revert the last change (an add, edit, move, close, log, delete or a
-    whole import), or change CHANGE; undoing an undo redoes it.
+    """Revert the last change (or CHANGE); undoing an undo redoes it.
+
+    A change is what one command did: an add, edit, move, close, log, delete
+    or a whole import.
 
     Example: funnel undo
     """

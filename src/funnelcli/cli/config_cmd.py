@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from funnelcli.cli.group import FunnelCommand
 from funnelcli.cli.options import Format
 from funnelcli.cli.state import state
 from funnelcli.config import DEFAULTS, DESCRIPTIONS, save_setting
@@ -20,10 +21,12 @@ def _shown(value: object) -> str:
     return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
-@config_app.command("get")
+@config_app.command("get", cls=FunnelCommand)
 def get(
     ctx: typer.Context,
-    key: Annotated[str | None, typer.Argument(help="One setting (default: all).")] = None,
+    key: Annotated[
+        str | None, typer.Argument(help="One setting (default: all).", metavar="KEY")
+    ] = None,
     fmt: Format = "table",
 ) -> None:
     """Show settings in effect.
@@ -55,11 +58,11 @@ def get(
     )
 
 
-@config_app.command("set")
+@config_app.command("set", cls=FunnelCommand)
 def set_(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="Setting name.")],
-    value: Annotated[str, typer.Argument(help="New value.")],
+    key: Annotated[str, typer.Argument(help="Setting name.", metavar="KEY")],
+    value: Annotated[str, typer.Argument(help="New value.", metavar="VALUE")],
 ) -> None:
     """Change a setting (validated, written to the TOML file).
 
@@ -70,7 +73,7 @@ def set_(
     Output().message(safe(f"{key} = {_shown(stored)}  ({config.path})"))
 
 
-@config_app.command("path")
+@config_app.command("path", cls=FunnelCommand)
 def path(ctx: typer.Context) -> None:
     """Print where the config file is (FUNNEL_CONFIG overrides it).
 

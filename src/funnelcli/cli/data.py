@@ -184,8 +184,10 @@ def export_cmd(
     status: Annotated[str, typer.Option("--status", help="open, won, lost or all.")] = "all",
     pipeline: PipelineOpt = None,
 ) -> None:
-    """Export deals with everything they hold: pipelines and stages, history,
-    touches and custom fields. `funnel import` reads it back as it was.
+    """Export deals and all they hold, for `funnel import` to read back.
+
+    That is the pipelines and stages, and each deal's history, touches and
+    custom fields; `funnel import` reads it back as it was.
 
     CSV is one row per deal with an entered_<stage> date per stage; cells a
     spreadsheet would run as a formula start with ' (import removes it).
@@ -258,11 +260,15 @@ def _export(c: Context, scope: ExportScope, writer: Writer, target: TextIO) -> i
 
 def backup_cmd(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Where to write the copy.", show_default=False)],
+    path: Annotated[
+        Path, typer.Argument(help="Where to write the copy.", metavar="PATH", show_default=False)
+    ],
     force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
 ) -> None:
-    """Copy the database to PATH, consistently, even while others write
-    (SQLite's backup API). The copy is an ordinary funnelcli database.
+    """Copy the database to PATH, consistently, even while others write.
+
+    The copy is made with SQLite's backup API and is an ordinary funnelcli
+    database.
 
     Example: funnel backup ~/backups/funnel-$(date +%F).db
     """
@@ -276,11 +282,15 @@ def backup_cmd(
 
 def restore_cmd(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A funnelcli backup.", show_default=False)],
+    path: Annotated[
+        Path, typer.Argument(help="A funnelcli backup.", metavar="PATH", show_default=False)
+    ],
 ) -> None:
-    """Replace the database with a backup; the replaced one is kept beside it
-    (funnel.db.before-restore-<time>, or -2, -3 … when that name is taken;
-    never overwritten). Refuses a file that is not a funnelcli database.
+    """Replace the database with a backup, keeping the replaced one.
+
+    The replaced one is kept beside it (funnel.db.before-restore-<time>, or
+    -2, -3 … when that name is taken; never overwritten). Refuses a file that
+    is not a funnelcli database.
 
     Example: funnel restore ~/backups/funnel-2026-11-20.db
     """

@@ -58,7 +58,9 @@ def _changes(params: dict[str, Any]) -> DealChanges:
 
 def add(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(help="What the deal is, e.g. 'Acme renewal'.")],
+    title: Annotated[
+        str, typer.Argument(help="What the deal is, e.g. 'Acme renewal'.", metavar="TITLE")
+    ],
     org: Org = None,
     contact: Contact = None,
     email: Email = None,

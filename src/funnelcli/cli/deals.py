@@ -105,7 +105,9 @@ def show(ctx: typer.Context, deal: DealArg, fmt: Format = "table") -> None:
 def move(
     ctx: typer.Context,
     deal: DealArg,
-    stage: Annotated[str, typer.Argument(help="Stage to move to (a unique prefix will do).")],
+    stage: Annotated[
+        str, typer.Argument(help="Stage to move to (a unique prefix will do).", metavar="STAGE")
+    ],
     at: At = None,
     note: Annotated[str | None, typer.Option("--note", help="Why it moved.")] = None,
     fmt: Format = "table",

@@ -29,8 +29,10 @@ def _next_text(deal: object) -> str:
 def log(
     ctx: typer.Context,
     deal: DealArg,
-    kind: Annotated[str, typer.Argument(help="call, email, meeting, demo, note, …")],
-    note: Annotated[str | None, typer.Argument(help="What happened.")] = None,
+    kind: Annotated[
+        str, typer.Argument(help="call, email, meeting, demo, note, …", metavar="KIND")
+    ],
+    note: Annotated[str | None, typer.Argument(help="What happened.", metavar="NOTE")] = None,
     at: At = None,
     next_when: Annotated[
         str | None,

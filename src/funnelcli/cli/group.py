@@ -1,4 +1,5 @@
-"""Where errors cross into the terminal: once, for every command."""
+"""Where errors cross into the terminal: once, for every command; and how a
+command's usage line names its arguments."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typer._click.exceptions import (
     NoArgsIsHelpError,
     UsageError,
 )
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from funnelcli.errors import ExitCode, FunnelError
 from funnelcli.render.text import safe
@@ -185,6 +186,32 @@ class FunnelGroup(TyperGroup):
             raise internal_error(exc) from None
         except Exception as exc:
             raise unexpected(exc) from None
+
+
+class FunnelCommand(TyperCommand):
+    """A command whose usage line names each argument as Click does: its
+    metavar, else its name in upper case, in brackets when it may be left out
+    (`funnel log [OPTIONS] DEAL KIND [NOTE]`). Typer 0.28 writes a required
+    argument in braces and the name as it is in the code (`{DEAL} {kind}`)."""
+
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                pieces.append(usage_name(param))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+def usage_name(argument: TyperArgument) -> str:
+    """How a usage line names the argument: `DEAL`, `[NOTE]`, `FILE...`."""
+    name = argument.metavar or (argument.name or "").upper()
+    if not argument.required:
+        name = f"[{name}]"
+    if argument.nargs != 1:
+        name += "..."
+    return name
 
 
 def unexpected(exc: Exception) -> typer.Exit:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from funnelcli.cli.group import FunnelCommand
 from funnelcli.cli.options import Format, PipelineOpt
 from funnelcli.cli.state import state
 from funnelcli.details import PipelineSummary
@@ -43,7 +44,7 @@ def _rows(summaries: list[PipelineSummary]) -> list[tuple[PipelineSummary, Stage
     return [(s, stage) for s in summaries for stage in s.pipeline.stages]
 
 
-@pipeline_app.command("list")
+@pipeline_app.command("list", cls=FunnelCommand)
 def list_pipelines(ctx: typer.Context, fmt: Format = "table") -> None:
     """List pipelines with their stages, settings and open deals (* = default).
 
@@ -57,10 +58,10 @@ def list_pipelines(ctx: typer.Context, fmt: Format = "table") -> None:
         out.emit_list(summaries, pipeline_record, [])
 
 
-@pipeline_app.command("create")
+@pipeline_app.command("create", cls=FunnelCommand)
 def create(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Name of the new pipeline.")],
+    name: Annotated[str, typer.Argument(help="Name of the new pipeline.", metavar="NAME")],
     stages: Annotated[
         str | None, typer.Option("--stages", help='Stages in order: "A,B,C".')
     ] = None,
@@ -84,7 +85,7 @@ def create(
         out.emit_object(lambda: pipeline_record(_summary(c, p.id)), list)
 
 
-@pipeline_app.command("templates")
+@pipeline_app.command("templates", cls=FunnelCommand)
 def templates(fmt: Format = "table") -> None:
     """List the pipeline templates.
 
@@ -113,7 +114,7 @@ def _stage_out(fmt: str, stage: Stage, verb: str) -> None:
         out.emit_object(lambda: stage_record(stage), list)
 
 
-@stage_app.command("list")
+@stage_app.command("list", cls=FunnelCommand)
 def stage_list(ctx: typer.Context, pipeline: PipelineOpt = None, fmt: Format = "table") -> None:
     """List the stages of one pipeline.
 
@@ -133,10 +134,10 @@ def stage_list(ctx: typer.Context, pipeline: PipelineOpt = None, fmt: Format = "
         )
 
 
-@stage_app.command("add")
+@stage_app.command("add", cls=FunnelCommand)
 def stage_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="New stage name.")],
+    name: Annotated[str, typer.Argument(help="New stage name.", metavar="NAME")],
     pipeline: PipelineOpt = None,
     after: After = None,
     before: Before = None,
@@ -165,11 +166,11 @@ def stage_add(
     _stage_out(fmt, stage, "added")
 
 
-@stage_app.command("rename")
+@stage_app.command("rename", cls=FunnelCommand)
 def stage_rename(
     ctx: typer.Context,
     stage: StageArg,
-    new: Annotated[str, typer.Argument(help="New name.")],
+    new: Annotated[str, typer.Argument(help="New name.", metavar="NEW")],
     pipeline: PipelineOpt = None,
     fmt: Format = "table",
 ) -> None:
@@ -182,7 +183,7 @@ def stage_rename(
     _stage_out(fmt, renamed, "renamed to")
 
 
-@stage_app.command("move")
+@stage_app.command("move", cls=FunnelCommand)
 def stage_move(
     ctx: typer.Context,
     stage: StageArg,
@@ -213,7 +214,7 @@ def stage_move(
         out.emit_object(lambda: pipeline_record(_summary(c, p.id)), list)
 
 
-@stage_app.command("remove")
+@stage_app.command("remove", cls=FunnelCommand)
 def stage_remove(
     ctx: typer.Context, stage: StageArg, pipeline: PipelineOpt = None, fmt: Format = "table"
 ) -> None:
@@ -226,7 +227,7 @@ def stage_remove(
     _stage_out(fmt, removed, "removed")
 
 
-@stage_app.command("set")
+@stage_app.command("set", cls=FunnelCommand)
 def stage_set(
     ctx: typer.Context,
     stage: StageArg,

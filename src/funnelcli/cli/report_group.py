@@ -2,13 +2,14 @@
 
 import typer
 
+from funnelcli.cli.group import FunnelCommand
 from funnelcli.cli.report_team import forecast_cmd, owners_cmd
 from funnelcli.cli.reports import funnel_cmd, metrics_cmd
 
 report_app = typer.Typer(
     help="Reports: the funnel and the numbers behind it.", no_args_is_help=True
 )
-report_app.command("metrics")(metrics_cmd)
-report_app.command("funnel")(funnel_cmd)
-report_app.command("owners")(owners_cmd)
-report_app.command("forecast")(forecast_cmd)
+report_app.command("metrics", cls=FunnelCommand)(metrics_cmd)
+report_app.command("funnel", cls=FunnelCommand)(funnel_cmd)
+report_app.command("owners", cls=FunnelCommand)(owners_cmd)
+report_app.command("forecast", cls=FunnelCommand)(forecast_cmd)

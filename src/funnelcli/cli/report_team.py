@@ -30,7 +30,9 @@ def owners_cmd(
     until: Until = None,
     fmt: Format = "table",
 ) -> None:
-    """Per owner: open deals, won, lost, win rate, won value, deal size, cycle;
+    """Per owner: open, won, lost, win rate, won value, deal size, cycle.
+
+    Open deals, won, lost, win rate, won value, deal size and cycle per owner;
     then each owner's stage-to-stage conversion beside the team's (who is
     strong at which stage).
 
@@ -124,9 +126,11 @@ def forecast_cmd(
     until: Annotated[str | None, typer.Option("--until", help="Expected close before.")] = None,
     fmt: Format = "table",
 ) -> None:
-    """Open deals by expected close month or quarter: count, value, weighted
-    value (value × the stage's probability). Deals with no expected close date
-    are counted apart (period null).
+    """Open deals by expected close month or quarter, with their value.
+
+    Per period: count, value and weighted value (value × the stage's
+    probability). Deals with no expected close date are counted apart
+    (period null).
 
     Example: funnel report forecast --by quarter --goal 50000
     """

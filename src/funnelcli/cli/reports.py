@@ -90,7 +90,9 @@ def metrics_cmd(
     explain: Explain = False,
     fmt: Format = "table",
 ) -> None:
-    """Open deals and value, weighted value, won, lost, win rate, conversion,
+    """Headline figures: value, win rate, deal size, cycle, velocity.
+
+    Open deals and value, weighted value, won, lost, win rate, conversion,
     average deal size, sales cycle and velocity (one set per currency).
 
     With --compare previous, each figure also for the period of equal length
@@ -271,8 +273,10 @@ def funnel_cmd(
     explain: Explain = False,
     fmt: Format = "table",
 ) -> None:
-    """Per stage: open deals, how many reached it, conversion to the next stage,
-    drop-off, and days in stage, drawn as a funnel.
+    """Per stage: deals reached, conversion, drop-off, days in stage.
+
+    Each stage's open deals, how many reached it, the conversion to the next
+    stage, the drop-off and the days in stage, drawn as a funnel.
 
     Deals created in the period make up the funnel; days in stage count the
     stays that ended in the period. --compare previous adds the period of

@@ -16,7 +16,7 @@ import typer
 from typer._click import Command, Context  # typer is pinned to 0.28.x
 
 from funnelcli import __version__
-from funnelcli.cli.group import FunnelGroup
+from funnelcli.cli.group import FunnelCommand, FunnelGroup
 
 # name -> "module:attr": a function (one command) or a Typer app (a group of
 # them). In the order `funnel --help` lists them.
@@ -69,7 +69,7 @@ def build(name: str, where: str) -> Command:
         group.name = name
         return group
     single = typer.Typer(add_completion=False)
-    single.command(name)(target)
+    single.command(name, cls=FunnelCommand)(target)
     return typer.main.get_command(single)
 
 
