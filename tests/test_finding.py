@@ -174,3 +174,25 @@ def test_search_looks_in_notes_contact_email_and_custom_fields(funnel):
         for d in ok_json(funnel, "list", "--status", "all", "--search", "enterprise")
         if d["status"] == "open"
     ]
+
+
+def test_search_scans_each_table_of_notes_once(tmp_path):
+    """Not a lookup of each deal's notes: at 100,000 deals and 600,000 notes
+    that took 0.9 s, the three scans 0.5 s."""
+    from funnelcli.store.deals import SEARCH, _fold
+
+    store = Store.open(tmp_path / "t.db", for_write=True, now=datetime(2026, 11, 23))
+    try:
+        store.conn.create_function("funnel_fold", 1, _fold, deterministic=True)
+        plan = [
+            row[3]
+            for row in store.conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT d.id FROM deals d WHERE {SEARCH}", {"search": "x"}
+            )
+        ]
+    finally:
+        store.close()
+    assert not [step for step in plan if "CORRELATED" in step], plan
+    assert sorted(step for step in plan if step.startswith("SCAN")) == [
+        "SCAN a", "SCAN d", "SCAN e", "SCAN f"
+    ]  # fmt: skip
