@@ -148,3 +148,18 @@ def test_nothing_to_undo_and_no_such_change(funnel, isolated):
     fails(funnel, 1, "no change #9 (see `funnel changes`)", "undo", "--dry-run", "9")
     run = funnel("undo", "--dry-run", "x")
     assert run.exit_code == 1 and run.stderr.startswith(ERROR)
+
+
+def test_a_rollback_journal_file_is_left_as_it_was(funnel, db):
+    """A file from before WAL: the dry run neither switches it to WAL (as a
+    write would) nor lets its cache spill into it."""
+    import sqlite3
+
+    add(funnel, "Acme")
+    ok(funnel, "move", "1", "demo")
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
+    conn.close()
+    run = _dry(funnel, db)
+    assert run.exit_code == 0 and run.stdout.startswith("would undo change #2:")
+    assert db.read_bytes()[18:20] == b"\1\1"  # still the rollback journal

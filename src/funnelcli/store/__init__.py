@@ -76,16 +76,19 @@ class Store:
         """A write that is always rolled back, with its change opened as
         write() opens it: what a command would do, written nowhere (`undo
         --dry-run`). Also on a Store opened for reading, which creates no
-        file and switches no journal mode: foreign keys are enforced from
-        here on, and the page cache never spills into the file (or its log)
-        mid-transaction, so the file is left exactly as it was."""
+        file and switches no journal mode. Foreign keys are enforced from
+        here on. The file itself is never written: in WAL a full page cache
+        spills into the log as frames no commit ever claims (a huge revert
+        doesn't have to fit in memory); with a rollback journal, where it
+        would spill into the file, the cache never spills."""
         from funnelcli.store.connection import storage_error
 
         conn = self.conn
         if conn.in_transaction:
             raise RuntimeError("a trial is a transaction of its own")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA cache_spill = OFF")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA cache_spill = OFF")
         try:
             conn.execute("BEGIN IMMEDIATE")
             self.changes.begin(
