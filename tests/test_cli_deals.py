@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from funnelcli.dates import FORMS
 from helpers import add, fails, ok_json, one_error, show
 
 NOW_UTC = "2026-11-23T10:15:00Z"
@@ -259,7 +260,7 @@ def test_follow_up_in_the_past_refused(funnel):
     fails(
         funnel,
         1,
-        "--follow-up: can't read 'someday' as a date (try 2026-12-01, tomorrow, +3d, fri, eom)",
+        f"--follow-up: can't read 'someday' as a date ({FORMS})",
         "add",
         "X",
         "--follow-up",
@@ -911,7 +912,7 @@ def test_move_refusals(funnel):
     fails(
         funnel,
         1,
-        "--at: can't read 'whenever' as a date (try 2026-12-01, tomorrow, +3d, fri, eom)",
+        f"--at: can't read 'whenever' as a date ({FORMS})",
         "move",
         "1",
         "proposal",

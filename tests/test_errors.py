@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 import funnelcli.store.connection
+from funnelcli.dates import FORMS
 from funnelcli.schema import SCHEMA_VERSION
 from helpers import dump, one_error, one_error_line
 
 STAGES = "lead, qualified, contacted, demo, proposal, negotiation"
-DATE_HINT = "(try 2026-12-01, tomorrow, +3d, fri, eom)"
+DATE_HINT = f"({FORMS})"
 
 
 @pytest.fixture
@@ -92,13 +93,13 @@ CASES: list[tuple[list[str], int, str]] = [
     (
         ["add", "X", "--expected-close", "2026-02-30"],
         1,
-        "--expected-close: '2026-02-30' is not a real date or time",
+        f"--expected-close: '2026-02-30' is not a real date or time {DATE_HINT}",
     ),
     (
         ["move", "1", "proposal", "--at", "03/04/2026"],
         1,
         "--at: '03/04/2026' is ambiguous: is it 3 April or March 4? Use ISO (2026-04-03) or set "
-        "date_order to dmy or mdy",
+        f"date_order to dmy or mdy {DATE_HINT}",
     ),
     (["add", "X", "--value", "12abc"], 1, "can't read '12abc' as an amount"),
     (["add", "X", "--value", "1.2.3,4"], 1, "can't read '1.2.3,4' as an amount"),

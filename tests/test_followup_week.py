@@ -81,7 +81,8 @@ def test_a_week_of_follow_ups(funnel, at):
         "logged call on #1 Acme renewal (lead, 4,800.00 USD); next follow-up 2026-11-26\n"
     )
     assert do(funnel, "log", "3", "email", "sent the proposal") == (
-        "logged email on #3 Initech upgrade (proposal); next follow-up 2026-11-28\n"
+        # proposal's cadence is 5 days: Saturday, so the next working day
+        "logged email on #3 Initech upgrade (proposal); next follow-up 2026-11-30\n"
     )
     at("2026-11-23T17:00")
     assert due(funnel) == [(5, "unscheduled", None, None)]
@@ -143,7 +144,7 @@ def test_a_week_of_follow_ups(funnel, at):
     assert due(funnel, "--within", "7") == [
         (1, "upcoming", None, "2026-11-27"),
         (5, "upcoming", None, "2026-11-27"),
-        (3, "upcoming", None, "2026-11-28"),
+        (3, "upcoming", None, "2026-11-30"),
         (2, "upcoming", None, "2026-12-01"),
         (4, "upcoming", None, "2026-12-03"),
     ]

@@ -22,10 +22,11 @@ from typing import Any
 
 import pytest
 
+from funnelcli.dates import FORMS
 from helpers import add, dump, fails, ok_json, show
 
 NOW_UTC = "2026-11-23T10:15:00Z"
-DATE_HINT = "(try 2026-12-01, tomorrow, +3d, fri, eom)"
+DATE_HINT = f"({FORMS})"
 
 
 def run(funnel: Any, *args: str) -> str:
@@ -61,8 +62,8 @@ def stale(funnel: Any, *args: str) -> list[tuple[int, int, int]]:
         ("lead", "2026-11-26"),  # cadence 3
         ("qualified", "2026-11-26"),  # 3
         ("contacted", "2026-11-26"),  # 3
-        ("demo", "2026-11-28"),  # 5
-        ("proposal", "2026-11-28"),  # 5
+        ("demo", "2026-11-30"),  # 5: Saturday, so Monday
+        ("proposal", "2026-11-30"),  # 5: Saturday, so Monday
         ("negotiation", "2026-11-30"),  # 7
     ],
 )
@@ -84,7 +85,7 @@ def test_log_json_is_the_updated_deal(funnel):
     deal = ok_json(funnel, "log", "1", "email")
     assert (deal["id"], deal["next_follow_up"], deal["touches"], deal["updated_at"]) == (
         1,
-        "2026-11-28",
+        "2026-11-30",  # Monday + 5 days is a Saturday: the next working day
         1,
         NOW_UTC,
     )
@@ -163,7 +164,7 @@ def test_log_at_backfills_and_counts_the_cadence_from_the_touch(funnel):
     )
     # "today" means now.
     deal = ok_json(funnel, "log", "1", "meeting", "--at", "today")
-    assert (deal["next_follow_up"], deal["last_activity_at"]) == ("2026-11-28", NOW_UTC)
+    assert (deal["next_follow_up"], deal["last_activity_at"]) == ("2026-11-30", NOW_UTC)
     assert [(a["kind"], a["at"]) for a in show(funnel, "1")["activities"]] == [
         ("call", "2026-11-20T00:00:00Z"),
         ("email", "2026-11-22T18:45:00Z"),

@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "default_pipeline": "sales",
     "db": "",
     "activity_kinds": [],
+    "workdays": "mon-fri",
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -40,6 +41,7 @@ DESCRIPTIONS: dict[str, str] = {
     "db": "path of the database file (FUNNEL_DB and --db override it)",
     "activity_kinds": "kinds `funnel log` accepts besides call, email, meeting, message, "
     "demo and note, comma-separated",
+    "workdays": "days a follow-up cadence and +Nbd count: mon-fri, sun-thu, mon,wed,fri",
 }
 
 
@@ -75,6 +77,13 @@ class Config:
         kinds = self["activity_kinds"]
         extra = [str(k) for k in kinds] if isinstance(kinds, list) else []
         return [*ACTIVITY_KINDS, *(k for k in extra if k not in ACTIVITY_KINDS)]
+
+    @property
+    def workdays(self) -> frozenset[int]:
+        """Working days as weekday numbers (Monday 0), checked when read or set."""
+        from funnelcli.periods import read_workdays
+
+        return read_workdays(str(self["workdays"]))
 
 
 def expand_home(path: Path) -> Path:
@@ -149,6 +158,10 @@ def validate_setting(key: str, value: str) -> Any:
         if value not in ("ymd", "dmy", "mdy"):
             raise Invalid(f"date_order must be ymd, dmy or mdy, not '{value}'")
         return value
+    if key == "workdays":
+        from funnelcli.periods import read_workdays, workdays_text
+
+        return workdays_text(read_workdays(value))
     if key == "activity_kinds":
         kinds = [k.strip().casefold() for k in value.split(",") if k.strip()]
         if any(" " in k for k in kinds):

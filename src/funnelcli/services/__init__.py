@@ -46,11 +46,15 @@ class Context:
         return self.store.read()
 
 
-def parse_date(ctx: Context, text: str, option: str) -> date | datetime:
+def parse_date(ctx: Context, text: str, option: str, direction: str = "future") -> date | datetime:
+    """A date or time as typed for `option`. `direction` is where the option
+    looks: "future" (a follow-up, snooze, expected close: `fri` is the next
+    Friday) or "past" (`--at`, `--since`: `fri` is the last Friday, today
+    included); see funnelcli.dates."""
     from funnelcli.dates import parse_when
 
     try:
-        return parse_when(text, ctx.now, ctx.config.date_order)
+        return parse_when(text, ctx.now, ctx.config.date_order, direction, ctx.config.workdays)
     except Invalid as exc:
         raise Invalid(f"{option}: {exc.message}") from None
 
@@ -60,7 +64,7 @@ def parse_past(ctx: Context, text: str | None, option: str = "--at") -> datetime
     start of that day, except today, which means now."""
     if text is None:
         return ctx.now
-    when = parse_date(ctx, text, option)
+    when = parse_date(ctx, text, option, "past")
     if isinstance(when, datetime):
         moment = when
     elif when == ctx.now.date():

@@ -66,7 +66,7 @@ def prune(ctx: Context, before: str) -> PruneResult:
             from funnelcli.clock import start_of_day, utc_text
             from funnelcli.services import parse_date
 
-            when = parse_date(ctx, before, "--prune")
+            when = parse_date(ctx, before, "--prune", "past")
             moment = when if isinstance(when, datetime) else start_of_day(when)
             cut = log.change_at_or_after(utc_text(moment))
         across = log.undo_across(cut)

@@ -7,7 +7,7 @@ are read by services.deals.money_values, which `won --value` shares.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from funnelcli.errors import Conflict, Invalid
@@ -97,6 +97,13 @@ def _follow_up(ctx: Context, text: str) -> str:
 
 
 def _expected_close(ctx: Context, text: str) -> str:
+    """A day, looking ahead (`mar 31` is the next 31 March); a period
+    (`2026-Q4`, `next month`) means by its last day."""
+    from funnelcli.dates import parse_span
+
+    if (span := parse_span(text, ctx.now)) is not None:
+        end = span[1]  # the day after the last, or date.max for a period ending in 9999
+        return (end if end == date.max else end - timedelta(days=1)).isoformat()
     when = parse_date(ctx, text, "--expected-close")
     return (when.date() if isinstance(when, datetime) else when).isoformat()
 

@@ -82,7 +82,8 @@ def log_activity(
     no_next: bool = False,
 ) -> tuple[Deal, Activity]:
     """Record a touch and schedule the next one: `--next`, none with `--no-next`,
-    else the deal's stage cadence counted from the day of the touch. A backfilled
+    else the deal's stage cadence counted from the day of the touch (moved on to
+    a working day, config `workdays`). A backfilled
     touch older than the deal's last one leaves the schedule as it is."""
     if next_when is not None and no_next:
         raise Invalid("give --next or --no-next, not both")
@@ -109,8 +110,14 @@ def log_activity(
                 if s.id == deal.stage_id
             )
             cadence = stage.cadence_days
-            try:
-                next_day = moment.date() + timedelta(days=cadence) if cadence else None
+            from funnelcli.periods import next_workday
+
+            try:  # cadence days on, then the first working day from there (config workdays)
+                next_day = (
+                    next_workday(moment.date() + timedelta(days=cadence), ctx.config.workdays)
+                    if cadence
+                    else None
+                )
             except OverflowError:
                 raise Invalid(
                     f"the next touch, {cadence} days after {moment.date()}, would be past the "

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from funnelcli import metrics
 from funnelcli.clock import start_of_day, utc_text
+from funnelcli.dates import parse_span
 from funnelcli.errors import Invalid
 from funnelcli.services import Context, parse_date, resolve_pipeline
 from funnelcli.store.reports import MetricCounts, ReportStore, Window
-
-_BARE_OFFSET = re.compile(r"\d+\s*[dwmy]", re.IGNORECASE)
 
 
 @dataclass
@@ -25,12 +23,15 @@ Bound = str | datetime | None  # as typed (`30d`, `2026-10-01`), or already read
 
 
 def _bound(ctx: Context, text: Bound, option: str) -> datetime | None:
-    """A period bound. `--since 30d` means 30 days ago (a bare offset looks back)."""
+    """A bound of the window [since, until), read looking back: `--since 30d`
+    is 30 days ago, `--since mon` this week's Monday (today on a Monday). A
+    day is its start; a period (`last month`, `2026-Q4`) is its start for
+    `--since` and its end (the start of the next) for `--until`."""
     if text is None or isinstance(text, datetime):
         return text
-    if _BARE_OFFSET.fullmatch(text.strip()):
-        text = "-" + text.strip()
-    when = parse_date(ctx, text, option)
+    if option == "--until" and (span := parse_span(text, ctx.now)) is not None:
+        return start_of_day(span[1])
+    when = parse_date(ctx, text, option, "past")
     return when if isinstance(when, datetime) else start_of_day(when)
 
 

@@ -132,7 +132,14 @@ def forecast_report(
 
 
 def _day(ctx: Context, text: str, option: str) -> str:
+    """A bound of the forecast's [since, until) on expected close dates, read
+    looking ahead (`--until fri` is the next Friday); a period (`next
+    quarter`, `2026-12`) is its start for `--since`, its end for `--until`."""
     from datetime import datetime
 
+    from funnelcli.dates import parse_span
+
+    if option == "--until" and (span := parse_span(text, ctx.now)) is not None:
+        return span[1].isoformat()
     when = parse_date(ctx, text, option)
     return (when.date() if isinstance(when, datetime) else when).isoformat()

@@ -38,7 +38,7 @@ class Cells:
         self.order = order
         self.recorded = ctx.now_utc
         self.fresh = TransferStore(ctx.store.conn).deal_count() == 0
-        self._dates: dict[str, datetime | date] = {}
+        self._dates: dict[tuple[str, str], datetime | date] = {}
         self._instants: dict[str, str] = {}
         self._currencies: dict[str, str] = {}
         self._scales: dict[str, int] = {}
@@ -74,21 +74,23 @@ class Cells:
             raise RowError(f"{name} must be text", self.mapping[name][0], json.dumps(value))
         return str(value)
 
-    def when(self, text: str, column: str | None) -> datetime | date:
-        hit = self._dates.get(text)
+    def when(self, text: str, column: str | None, direction: str = "future") -> datetime | date:
+        """A cell's date; `direction` picks the year a yearless one falls in
+        (and the Friday `fri` is), as for the options (funnelcli.dates)."""
+        hit = self._dates.get((text, direction))
         if hit is not None:
             return hit
         from funnelcli.dates import parse_when
 
         try:
-            when = parse_when(text, self.ctx.now, self.order)
+            when = parse_when(text, self.ctx.now, self.order, direction, self.ctx.config.workdays)
         except Invalid as exc:
             message = exc.message
             if "ambiguous" in message:
                 message += " (or give --date-order)"
             raise RowError(message, column, text) from None
         if len(self._dates) < CACHED:
-            self._dates[text] = when
+            self._dates[(text, direction)] = when
         return when
 
     def instant(self, text: str | None, column: str | None) -> str | None:
@@ -98,7 +100,7 @@ class Cells:
         hit = self._instants.get(text)
         if hit is not None:
             return hit
-        when = self.when(text, column)
+        when = self.when(text, column, "past")
         moment = when if isinstance(when, datetime) else start_of_day(when)
         if moment > self.ctx.now:
             raise RowError("is in the future; history records what already happened", column, text)
