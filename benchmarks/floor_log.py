@@ -4,11 +4,13 @@ Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; the
 schema version and journal mode in one SELECT, and journal_mode = WAL only
 if it isn't yet), BEGIN IMMEDIATE, open a change (m004's `changes`), find
 the deal (one DEAL_SELECT by number, external id or uuid), read its pipeline
-with its stages (one query) for the stage's cadence, INSERT the activity
-(RETURNING id), move the deal's last touch forward, UPDATE its next follow-
-up (the day of the touch plus the cadence), SELECT it back, close the change
-(one UPDATE), COMMIT, write "logged KIND on #ID TITLE (STAGE, VALUE); next
-follow-up DAY" to stderr. 13 statements.
+with its stages (one query) for the stage's cadence (not for a note), INSERT
+the activity (RETURNING id), move the deal's last touch forward (not for a
+note: no touch), UPDATE its next follow-up (the day of the touch plus the
+cadence, on to a working day, Monday to Friday: funnel's default `workdays`;
+a note keeps it), SELECT it back, close the change (one UPDATE), COMMIT,
+write "logged KIND on #ID TITLE (STAGE, VALUE); next follow-up DAY" to
+stderr. 13 statements (11 for a note).
 """
 
 import os
@@ -46,19 +48,26 @@ def log(deal: str, kind: str, note: str | None = typer.Argument(None)) -> None:
     deal_id = row[0]
     if row[16] != "open":
         sys.exit(f"deal {deal_id} is {row[16]}")
-    stages = conn.execute(PIPELINE_STAGES, {"id": row[11]}).fetchall()
-    cadence = next(s[9] for s in stages if s[3] == row[13])
-    follow_up = (now.date() + timedelta(days=cadence)).isoformat() if cadence else None
+    if kind == "note":  # an internal note is no touch: the schedule stands
+        follow_up = row[22]
+    else:  # the stage's cadence from today, on to a working day (mon-fri)
+        stages = conn.execute(PIPELINE_STAGES, {"id": row[11]}).fetchall()
+        cadence = next(s[9] for s in stages if s[3] == row[13])
+        day = now.date() + timedelta(days=cadence) if cadence else None
+        while day is not None and day.weekday() > 4:
+            day += timedelta(days=1)
+        follow_up = day.isoformat() if day else None
     conn.execute(
         "INSERT INTO activities (deal_id, kind, note, at, recorded_at) "
         "VALUES (:d, :k, :n, :at, :rec) RETURNING id",
         {"d": deal_id, "k": kind, "n": note, "at": stamp, "rec": stamp},
     ).fetchone()
-    conn.execute(
-        "UPDATE deals SET last_activity_at = :at WHERE id = :d "
-        "AND (last_activity_at IS NULL OR last_activity_at < :at)",
-        {"d": deal_id, "at": stamp},
-    )
+    if kind != "note":  # the last touch
+        conn.execute(
+            "UPDATE deals SET last_activity_at = :at WHERE id = :d "
+            "AND (last_activity_at IS NULL OR last_activity_at < :at)",
+            {"d": deal_id, "at": stamp},
+        )
     conn.execute(
         "UPDATE deals SET next_follow_up = :next_follow_up, updated_at = :updated_at "
         "WHERE id = :id",

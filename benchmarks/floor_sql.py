@@ -11,7 +11,7 @@ import sqlite3
 
 # store/deal_row.py DEAL_FIELDS + DEAL_FROM (DEAL_ROW's SQL, in its order):
 # one row per deal, tags and custom fields folded in, then snooze, last touch
-# and the number of touches.
+# and the number of touches (activities but notes).
 DEAL_SELECT = """
 SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
        d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
@@ -22,7 +22,7 @@ SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
        (SELECT json_group_object(key, value) FROM
            (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key)),
        d.snoozed_until, d.snooze_reason, d.last_activity_at,
-       (SELECT count(*) FROM activities a WHERE a.deal_id = d.id)
+       (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note')
 
 FROM deals d
 JOIN pipelines p ON p.id = d.pipeline_id

@@ -26,10 +26,11 @@ and 60 % of open deals a follow-up from 10 days ago to 30 days ahead.
 `--open-share F` closes exactly round(N * (1 - F)) deals; `--touches T`
 spreads exactly T activities over all deals at random; `--due K` gives
 exactly K open deals a follow-up overdue (up to 30 days) or today,
-`--unscheduled U` (50) open deals none, `--snoozed S` (20) open deals an
-overdue follow-up but a snooze into the future (so `due` reads and skips
-them), and every other open deal a follow-up 30-90 days ahead: the due list
-then has K + U deals whatever N is.
+`--unscheduled U` (50) open deals none, `--snoozed S` (20) open deals a
+snooze into the future with their wake-up day as the follow-up (as `funnel
+snooze` sets it since schema 7), and every other open deal a follow-up
+30-90 days ahead: the due list then has K + U deals whatever N is. A deal's
+last_activity_at is its last touch, an activity other than a note.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ DATA = HERE / "data"
 DEFAULT_NOW = "2026-11-23T09:00:00"  # naive, read as UTC (run.py sets TZ=UTC)
 # Bump when the rows a given set of options produces change: cached files
 # carry it in their name, so an old file is not reused by mistake.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: no note is a touch, a snoozed deal due when it wakes (m007)
 CHUNK = 25_000  # deals built and inserted at a time (bounds memory at 1M deals)
 
 ORGS = [
@@ -155,7 +156,7 @@ MOVE_NOTES = [
     "champion changed",
     "asked for a discount",
 ]
-ACTIVITY_KINDS = ["note", "call", "email", "meeting"]
+ACTIVITY_KINDS = ["note", "call", "email", "meeting"]  # note first: build() counts on it
 FIELDS = {
     "segment": ["smb", "mid-market", "enterprise"],
     "region": ["emea", "na", "apac", "latam"],
@@ -446,6 +447,8 @@ def build(spec: Spec, p: Plan, first_id: int, last_id: int) -> Rows:
             if deal_id in p.snoozed:
                 snoozed_until = day(now_ts + randint(1, 60) * 86400)
                 snooze_reason = choice(SNOOZE_REASONS)
+                # due on its wake-up day, as `funnel snooze` sets it (m007)
+                next_follow_up = max(next_follow_up, snoozed_until)
 
         if p.touches is not None:
             n_touches = p.touches[deal_id]
@@ -455,9 +458,13 @@ def build(spec: Spec, p: Plan, first_id: int, last_id: int) -> Rows:
         if n_touches:  # the rows themselves are made by SQL (TOUCHES), up to 10M of them
             span = (times[-1] if closes else now_ts - 60) - created + 1
             out.touch_plan.append((deal_id, n_touches, created, span, first))
+            # the last touch: a note (kind ACTIVITY_KINDS[(deal_id + i) % 4]) is none
             last = n_touches - 1
-            h = touch_hash(deal_id, last, spec.seed)
-            last_activity_at = utc(created + (last * span + h % span) // n_touches)
+            if (deal_id + last) % len(ACTIVITY_KINDS) == 0:
+                last -= 1
+            if last >= 0:
+                h = touch_hash(deal_id, last, spec.seed)
+                last_activity_at = utc(created + (last * span + h % span) // n_touches)
 
         row = (
             deal_id,
@@ -618,9 +625,12 @@ CONSISTENCY = {
     "ended stays whose days isn't julianday(left_at) - julianday(entered_at)": """
         SELECT count(*) FROM stage_stays
         WHERE days IS NOT (julianday(left_at) - julianday(entered_at))""",
-    "deals whose last_activity_at isn't their last activity": """
+    "deals whose last_activity_at isn't their last touch (activity but a note)": """
         SELECT count(*) FROM deals WHERE last_activity_at IS NOT
-            (SELECT max(at) FROM activities a WHERE a.deal_id = deals.id)""",
+            (SELECT max(at) FROM activities a WHERE a.deal_id = deals.id AND a.kind <> 'note')""",
+    "snoozed open deals with a follow-up before their wake-up day (or none)": """
+        SELECT count(*) FROM deals WHERE status = 'open' AND snoozed_until IS NOT NULL
+        AND (next_follow_up IS NULL OR substr(next_follow_up, 1, 10) < snoozed_until)""",
     "deals whose stage and status aren't their last event's": """
         SELECT count(*) FROM deals d WHERE (d.stage_id, d.status) IS NOT
             (SELECT to_stage_id, to_status FROM stage_events e WHERE e.deal_id = d.id
