@@ -77,24 +77,15 @@ def board(
             for d in columns[s.id]:
                 out.out.write("  " + safe(card(d)) + "\n")
         return
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
+    from funnelcli.render.board import Card, board_lines
 
-    table = Table(box=box.SIMPLE_HEAD, expand=True, header_style="bold" if out.color else "")
-    for s in p.stages:
-        # a stage's name is data (an import with --create-stages names stages)
-        table.add_column(Text(safe(f"{s.name} ({len(columns[s.id])})")), overflow="fold", ratio=1)
-    depth = max([len(v) for v in columns.values()] + [0])
-    for i in range(depth):
-        cells = []
-        for s in p.stages:
-            items = columns[s.id]
-            if i >= len(items):
-                cells.append(Text(""))
-                continue
-            mark = _mark(items[i], today)
-            style = "bold red" if mark == "!" else ("yellow" if mark == "*" else "")
-            cells.append(Text(safe(card(items[i])), style=style if out.color else ""))
-        table.add_row(*cells)
-    out._console().print(table)
+    def drawn(d: "Deal") -> Card:
+        mark = _mark(d, today)
+        style = "bold red" if mark == "!" else ("yellow" if mark == "*" else "")
+        whole = [amount(d)] if d.value is not None else []
+        whole += [f"{mark}{when(d.next_follow_up)}"] if d.next_follow_up else []
+        return Card(safe(f"#{d.id} {d.title}"), [safe(w) for w in whole], style)
+
+    # a stage's name is data (an import with --create-stages names stages)
+    stages = [(safe(s.name), [drawn(d) for d in columns[s.id]]) for s in p.stages]
+    out.lines(board_lines(stages, out.width()))

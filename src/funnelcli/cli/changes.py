@@ -106,10 +106,10 @@ def changes_cmd(
         [
             Column("#", lambda c: str(c.id), "right"),
             Column("When", lambda c: _when(c.at)),
-            Column("Who", lambda c: c.who),
-            Column("Command", lambda c: c.command, wrap=True),
-            Column("Rows", lambda c: _rows_text(c.counts), wrap=True),
-            Column("State", _state),
+            Column("Who", lambda c: c.who, cut=True, drop=2, least=6),
+            Column("Command", lambda c: c.command, cut=True, least=14),
+            Column("Rows", lambda c: _rows_text(c.counts), cut=True, drop=1, least=12),
+            Column("State", _state, cut=True, least=12),
         ],
     )
 

@@ -53,7 +53,7 @@ def get(
         [
             Column("Key", lambda k: k, style="bold"),
             Column("Value", lambda k: _shown(config[k])),
-            Column("About", lambda k: DESCRIPTIONS[k], style="dim", wrap=True),
+            Column("About", lambda k: DESCRIPTIONS[k], style="dim", cut=True),
         ],
     )
 

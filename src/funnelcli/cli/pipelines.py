@@ -100,8 +100,8 @@ def templates(fmt: Format = "table") -> None:
         lambda t: {"template": t[0], "description": t[1][0], "stages": [s[0] for s in t[1][1]]},
         [
             Column("Template", lambda t: t[0], style="bold"),
-            Column("About", lambda t: t[1][0]),
-            Column("Stages", lambda t: ", ".join(s[0] for s in t[1][1])),
+            Column("About", lambda t: t[1][0], cut=True, drop=1),
+            Column("Stages", lambda t: ", ".join(s[0] for s in t[1][1]), cut=True),
         ],
     )
 

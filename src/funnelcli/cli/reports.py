@@ -143,27 +143,33 @@ def metrics_cmd(
         ("sales velocity", "sales_velocity", "money/day"),
         ("touches per win", "avg_touches_per_won_deal", ""),
     ]
-    columns: list[Column[tuple[str, str, str]]] = [Column("Metric", lambda r: r[0], style="bold")]
-    for rec in records:
-        cur = rec["currency"]
-        columns.append(Column(cur, _cell(rec, lambda rec, key: rec[key]), "right", "green"))
-        if compare:
-            columns.append(
-                Column(
-                    "before", _cell(rec, lambda rec, key: (rec["previous"] or {}).get(key)), "right"
-                )
-            )
-            columns.append(
-                Column(
-                    "change",
-                    _change_cell(rec),
-                    "right",
-                    "yellow",
-                )
-            )
-    out.emit_list(labels, lambda r: {}, columns)
+    if out.tty and out.fmt == "table" and len(records) > 1:
+        # At a terminal several currencies are stacked, one block each, not widened.
+        for n, rec in enumerate(records):
+            if n:
+                out.lines([[]])
+            out.emit_list(labels, lambda r: {}, _metric_columns([rec], bool(compare)))
+    else:
+        out.emit_list(labels, lambda r: {}, _metric_columns(records, bool(compare)))
     if explain:
         _explain_lines(out, records[0], [(rec["currency"], rec["explain"]) for rec in records])
+
+
+def _metric_columns(records: list[dict[str, Any]], compare: bool) -> "list[Column[Row]]":
+    """The metrics table: a label, and per currency its figures (with the
+    period before and the change). Narrow: "before" leaves first."""
+    columns: list[Column[Row]] = [
+        Column("Metric", lambda r: r[0], style="bold", cut=True, least=16)
+    ]
+    for rec in records:
+        columns.append(
+            Column(rec["currency"], _cell(rec, lambda rec, key: rec[key]), "right", "green")
+        )
+        if compare:
+            before = _cell(rec, lambda rec, key: (rec["previous"] or {}).get(key))
+            columns.append(Column("before", before, "right", drop=1))
+            columns.append(Column("change", _change_cell(rec), "right", "yellow"))
+    return columns
 
 
 def _explained(items: list["Explanation"]) -> dict[str, Any]:
@@ -315,9 +321,9 @@ def funnel_cmd(
         return bar * width
 
     columns: list[Column[dict[str, Any]]] = [
-        Column("Stage", lambda s: s["stage"], style="magenta"),
+        Column("Stage", lambda s: s["stage"], style="magenta", cut=True),
         Column("Reached", lambda s: str(s["reached"]), "right"),
-        Column("", draw, style="cyan"),
+        Column("", draw, style="cyan", drop=1),
         Column("→ next", lambda s: _show(s["conversion_to_next"], "%", ""), "right"),
         *(
             [
@@ -334,8 +340,8 @@ def funnel_cmd(
         ),
         Column("Dropped", lambda s: str(s["dropped"]), "right", "red"),
         Column("Open", lambda s: str(s["open_count"]), "right"),
-        Column("Avg days", lambda s: _show(s["avg_days_in_stage"], "", ""), "right"),
-        Column("Median", lambda s: _show(s["median_days_in_stage"], "", ""), "right"),
+        Column("Avg days", lambda s: _show(s["avg_days_in_stage"], "", ""), "right", drop=3),
+        Column("Median", lambda s: _show(s["median_days_in_stage"], "", ""), "right", drop=2),
     ]
     out.emit_list(record["stages"], lambda s: s, columns)
     out.lines([[(f"won {record['won']}, lost {record['lost']}", "bold")]])

@@ -29,11 +29,18 @@ Line = list[Segment]
 
 @dataclass
 class Column(Generic[T]):
+    """A table column. At a terminal a table fits its width (render/fit.py):
+    a `cut` column is free text, shrunk to `least` cells and then cut with
+    "…"; any other (ids, money, dates, numbers) is never split. A column with
+    a `drop` rank leaves the table when it still does not fit, 1 first."""
+
     header: str
     cell: Callable[[T], str]
     justify: str = "left"
     style: str = ""
-    wrap: bool = False  # at a narrow terminal only free text wraps; ids, money, dates don't
+    cut: bool = False
+    drop: int = 0
+    least: int = 10
 
 
 class Output:
@@ -114,48 +121,30 @@ class Output:
             n += 1
         return n
 
-    def _fits(self, columns: list[Column[Any]], rows: list[list[str]]) -> bool:
-        """Whether a rich table fits the terminal with every fixed column whole
-        and free-text columns at least 12 wide; if not, plain lines are better
-        than a table squeezed to one letter a line."""
-        import shutil
-
-        need = 0
-        for i, c in enumerate(columns):
-            widest = max(len(safe(c.header)), *(len(r[i]) for r in rows))
-            need += (min(widest, 12) if c.wrap else widest) + 3
-        return need <= shutil.get_terminal_size().columns
-
     def table(self, columns: list[Column[Any]], rows: list[list[str]]) -> None:
+        """Rows under their headers. Piped: every cell whole, one line per row,
+        aligned by display width. At a terminal: fitted to its width."""
+        from funnelcli.render.fit import display_width, pad
+
         # Headers can be data too (report owners has a column per owner).
         headers = [safe(c.header) for c in columns]
-        if not self.tty or not self._fits(columns, rows):
-            widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-            lines = [headers, *rows]
-            for cells in lines:
+        if not self.tty:
+            widths = [
+                max(display_width(h), *(display_width(r[i]) for r in rows))
+                for i, h in enumerate(headers)
+            ]
+            for cells in [headers, *rows]:
                 text = "  ".join(
-                    cell.rjust(w) if col.justify == "right" else cell.ljust(w)
+                    pad(cell, w, col.justify == "right", display_width)
                     for cell, w, col in zip(cells, widths, columns, strict=True)
                 )
                 self.out.write(text.rstrip() + "\n")
             return
-        from rich import box
-        from rich.table import Table
-        from rich.text import Text
+        self.lines(fitted_table(columns, headers, rows, terminal_width()))
 
-        table = Table(box=box.SIMPLE_HEAD, header_style="bold" if self.color else "")
-        for c, header in zip(columns, headers, strict=True):
-            table.add_column(
-                header,
-                justify=c.justify,  # type: ignore[arg-type]
-                style=c.style if self.color else "",
-                no_wrap=not c.wrap,
-                overflow="fold" if c.wrap else "ellipsis",
-                min_width=12 if c.wrap else None,
-            )
-        for r in rows:
-            table.add_row(*(Text(cell) for cell in r))
-        self._console().print(table)
+    def width(self) -> int:
+        """The terminal's width (at least 20)."""
+        return terminal_width()
 
     # -- single objects --------------------------------------------------
     def emit_object(
@@ -194,6 +183,44 @@ class Output:
             no_color=not self.color,
             soft_wrap=False,
         )
+
+
+def terminal_width() -> int:
+    import shutil
+
+    return max(shutil.get_terminal_size().columns, 20)
+
+
+def fitted_table(
+    columns: list[Column[Any]], headers: list[str], rows: list[list[str]], room: int
+) -> list[Line]:
+    """A table's lines at a terminal `room` cells wide: fitted, a rule under
+    the headers, each column in its style."""
+    from funnelcli.render.fit import GAP, Spec, cut, fit_columns, pad, tty_measure
+
+    measure = tty_measure()
+    specs = [
+        Spec(max(measure(h), *(measure(r[i]) for r in rows)), c.cut, c.least, c.drop)
+        for i, (c, h) in enumerate(zip(columns, headers, strict=True))
+    ]
+    widths = fit_columns(specs, room)
+    shown = [(i, w) for i, w in enumerate(widths) if w is not None]
+
+    def line(cells: list[str], style: Callable[[Column[Any]], str]) -> Line:
+        out: Line = []
+        for n, (i, w) in enumerate(shown):
+            c = columns[i]
+            text = pad(cut(cells[i], w, measure), w, c.justify == "right", measure)
+            out += [(" " * GAP, "")] if n else []
+            out.append((text.rstrip() if n == len(shown) - 1 else text, style(c)))
+        return out
+
+    total = sum(w for _, w in shown) + GAP * max(len(shown) - 1, 0)
+    return [
+        line(headers, lambda c: "bold"),
+        [("─" * total, "dim")],
+        *(line(r, lambda c: c.style) for r in rows),
+    ]
 
 
 def single_output(fmt: str) -> Output:

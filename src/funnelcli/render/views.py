@@ -37,18 +37,22 @@ def amount(deal: Deal) -> str:
     return format_amount(deal.value, deal.currency)
 
 
+# At a narrow terminal (render/fit.py) Title, Org, Stage and Owner are cut
+# with "…"; then Owner leaves first, then Org, Stage, Next (`drop`).
 DEAL_COLUMNS: list[Column[Deal]] = [
     Column("ID", lambda d: str(d.id), "right", "cyan"),
-    Column("Title", lambda d: d.title, style="bold", wrap=True),
-    Column("Org", lambda d: d.org or "", wrap=True),
+    Column("Title", lambda d: d.title, style="bold", cut=True, least=12),
+    Column("Org", lambda d: d.org or "", cut=True, drop=2, least=8),
     Column(
         "Stage",
         lambda d: d.stage if d.status == "open" else f"{d.status} ({d.stage})",
         style="magenta",
+        cut=True,
+        drop=3,
     ),
     Column("Value", amount, "right", "green"),
-    Column("Owner", lambda d: d.owner),
-    Column("Next", lambda d: when(d.next_follow_up), style="yellow"),
+    Column("Owner", lambda d: d.owner, cut=True, drop=1, least=6),
+    Column("Next", lambda d: when(d.next_follow_up), style="yellow", drop=4),
 ]
 
 
@@ -118,9 +122,10 @@ PIPELINE_COLUMNS: list[Column[tuple[PipelineSummary, Stage]]] = [
         "Pipeline",
         lambda ps: ps[0].pipeline.name + (" *" if ps[0].is_default else ""),
         style="bold",
+        cut=True,
     ),
     Column("#", lambda ps: str(ps[1].position), "right"),
-    Column("Stage", lambda ps: ps[1].name, style="magenta"),
+    Column("Stage", lambda ps: ps[1].name, style="magenta", cut=True, least=12),
     Column("Prob %", lambda ps: str(ps[1].probability), "right"),
     Column("Rot days", lambda ps: str(ps[1].rot_days), "right"),
     Column("Cadence", lambda ps: str(ps[1].cadence_days), "right"),
@@ -134,25 +139,27 @@ def due_label(item: DueItem) -> str:
     return str(item.state)
 
 
+# Narrow: Owner leaves first, then Org, Stage, When (Due still says how late).
 DUE_COLUMNS: list[Column[Any]] = [
     Column("Due", due_label, style="yellow"),
-    Column("When", lambda i: when(i.deal.next_follow_up)),
+    Column("When", lambda i: when(i.deal.next_follow_up), drop=4),
     Column("ID", lambda i: str(i.deal.id), "right", "cyan"),
-    Column("Title", lambda i: i.deal.title, style="bold", wrap=True),
-    Column("Org", lambda i: i.deal.org or "", wrap=True),
-    Column("Stage", lambda i: i.deal.stage, style="magenta"),
+    Column("Title", lambda i: i.deal.title, style="bold", cut=True, least=12),
+    Column("Org", lambda i: i.deal.org or "", cut=True, drop=2, least=8),
+    Column("Stage", lambda i: i.deal.stage, style="magenta", cut=True, drop=3),
     Column("Value", lambda i: amount(i.deal), "right", "green"),
-    Column("Owner", lambda i: i.deal.owner),
+    Column("Owner", lambda i: i.deal.owner, cut=True, drop=1, least=6),
 ]
 
+# Narrow: Owner, Org, Rot, Last touch, Stage leave in that order.
 STALE_COLUMNS: list[Column[Any]] = [
     Column("ID", lambda i: str(i.deal.id), "right", "cyan"),
-    Column("Title", lambda i: i.deal.title, style="bold", wrap=True),
-    Column("Org", lambda i: i.deal.org or "", wrap=True),
-    Column("Stage", lambda i: i.deal.stage, style="magenta"),
+    Column("Title", lambda i: i.deal.title, style="bold", cut=True, least=12),
+    Column("Org", lambda i: i.deal.org or "", cut=True, drop=2, least=8),
+    Column("Stage", lambda i: i.deal.stage, style="magenta", cut=True, drop=5),
     Column("Idle", lambda i: f"{i.idle_days}d", "right", "red"),
-    Column("Rot", lambda i: f"{i.rot_days}d", "right"),
-    Column("Last touch", lambda i: local_time(i.deal.last_activity_at)),
+    Column("Rot", lambda i: f"{i.rot_days}d", "right", drop=3),
+    Column("Last touch", lambda i: local_time(i.deal.last_activity_at), drop=4),
     Column("Value", lambda i: amount(i.deal), "right", "green"),
-    Column("Owner", lambda i: i.deal.owner),
+    Column("Owner", lambda i: i.deal.owner, cut=True, drop=1, least=6),
 ]

@@ -1,0 +1,136 @@
+"""Fitting a table to a terminal, and the display width of text.
+
+One algorithm for every table at a terminal (`fit_columns`): each column
+starts at its widest cell. Free-text columns (`cut`) shrink, widest first,
+to their minimum and their cells are then cut with "…"; if the table is still
+wider than the terminal, columns with a drop rank leave it, rank 1 first,
+and the text columns grow back into the room they leave. Every other column
+(ids, money, dates, numbers) is never split or cut: it is shown whole or not
+at all.
+
+Widths are display widths (a CJK character or an emoji takes two cells, a
+combining mark none): `rich.cells.cell_len` at a terminal, where rich is
+loaded anyway, and `display_width` (the standard library's
+`unicodedata`) when piped, where rich is not imported.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+Measure = Callable[[str], int]
+ELLIPSIS = "…"
+GAP = 2  # spaces between columns
+
+
+def _char_width(ch: str) -> int:
+    if ch.isascii():
+        return 1 if ch.isprintable() else 0
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0  # combining marks, zero-width joiners and spaces, variation selectors
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Cells `text` takes in a terminal (stdlib only: the plain, piped path)."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(ch) for ch in text)
+
+
+def tty_measure() -> Measure:
+    """rich's cell length: the width rich itself draws with."""
+    from rich.cells import cell_len
+
+    return cell_len
+
+
+def pad(text: str, width: int, right: bool, measure: Measure) -> str:
+    """`text` padded with spaces to `width` display cells."""
+    room = " " * max(width - measure(text), 0)
+    return room + text if right else text + room
+
+
+def cut(text: str, width: int, measure: Measure) -> str:
+    """`text` in at most `width` cells: whole if it fits, else cut with "…"."""
+    if measure(text) <= width:
+        return text
+    if width <= 0:
+        return ""
+    used = 0
+    kept = []
+    for ch in text:
+        w = measure(ch)
+        if used + w > width - 1:
+            break
+        kept.append(ch)
+        used += w
+    return "".join(kept) + ELLIPSIS
+
+
+def wrap(text: str, width: int, measure: Measure, most: int) -> list[str]:
+    """`text` in lines of at most `width` cells, broken at spaces where it
+    can be (a longer word is broken anywhere), at most `most` lines: the last
+    is cut with "…" if more was left."""
+    lines: list[str] = []
+    rest = text.strip()
+    while rest and len(lines) < most - 1 and measure(rest) > width:
+        head = cut(rest, width + 1, measure)[:-1]  # the most that fits, no "…"
+        space = head.rfind(" ")
+        if space > 0 and measure(rest[: len(head) + 1]) > width and rest[len(head)] != " ":
+            head = head[:space]
+        lines.append(head.rstrip())
+        rest = rest[len(head) :].lstrip()
+    if rest:
+        lines.append(cut(rest, width, measure))
+    return lines
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What the fitting needs to know of a column."""
+
+    natural: int  # its widest cell (or header)
+    cut: bool = False  # free text: may shrink to `least` and be cut with "…"
+    least: int = 10
+    drop: int = 0  # 0: always shown; 1 leaves first, then 2, …
+
+
+def fit_columns(specs: Sequence[Spec], room: int) -> list[int | None]:
+    """Each column's width, or None where it was dropped, so that the widths
+    and the gaps between them fit in `room` cells (when anything can)."""
+    shown = [True] * len(specs)
+    order = sorted((s.drop, i) for i, s in enumerate(specs) if s.drop)
+    while True:
+        widths = _shrink(specs, shown, room)
+        if widths is not None or not order:
+            break
+        shown[order.pop(0)[1]] = False
+    if widths is None:  # nothing left to drop: text goes below its minimum
+        widths = _shrink([Spec(s.natural, s.cut, 1, s.drop) for s in specs], shown, room)
+    if widths is None:
+        widths = [s.natural if on else None for s, on in zip(specs, shown, strict=True)]
+    return widths
+
+
+def _shrink(specs: Sequence[Spec], shown: list[bool], room: int) -> list[int | None] | None:
+    """Widths with the text columns shrunk (widest first) until the shown ones
+    fit, or None if they don't at the text columns' minimums."""
+    widths: list[int | None] = [
+        s.natural if on else None for s, on in zip(specs, shown, strict=True)
+    ]
+    count = sum(shown)
+    over = sum(w for w in widths if w is not None) + GAP * max(count - 1, 0) - room
+    floors = {i: min(s.least, s.natural) for i, s in enumerate(specs) if shown[i] and s.cut}
+    while over > 0:
+        slack = [(w, i) for i, f in floors.items() if (w := widths[i]) is not None and w > f]
+        if not slack:
+            return None
+        widest, i = max(slack)
+        target = max([w for w, j in slack if j != i] + [floors[i]])
+        step = max(min(widest - target, over), 1)
+        widths[i] = widest - step
+        over -= step
+    return widths
