@@ -46,6 +46,25 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 @pytest.fixture
+def empty_db(isolated: Path) -> Path:
+    """An empty database at FUNNEL_DB (the schema and the seeded pipeline, no
+    deals), for a test whose first command reads: a read of a database that
+    isn't there, at a path the user gave (FUNNEL_DB here), is an error."""
+    from helpers import make_db
+
+    return make_db(isolated / "funnel.db")
+
+
+@pytest.fixture
+def fresh(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh install: no --db, FUNNEL_DB or config `db`, so the database is
+    the default one, which isn't there yet (a read shows nothing and says so
+    on stderr); returns its path."""
+    monkeypatch.delenv("FUNNEL_DB")
+    return isolated / "xdg-data" / "funnelcli" / "funnel.db"
+
+
+@pytest.fixture
 def umask0() -> Iterator[None]:
     """The most permissive umask: anything not 0600/0700 would be world-writable."""
     old = os.umask(0)

@@ -18,6 +18,11 @@ from typing import Any
 import pytest
 
 ERROR = "funnel: error: "
+# What a read says on stderr at the default location before any database is
+# there (the `fresh` fixture): `.format(path)`.
+NO_DATABASE_YET = (
+    "no database yet at {}: nothing to show (`funnel add` or `funnel import` starts one)\n"
+)
 
 # A hand-built history the report tests check figure by figure: ten deals in
 # two pipelines, October–November 2026 (the `history` fixture plays it).
@@ -59,6 +64,16 @@ HISTORY: list[tuple[str, ...]] = [
     ("log", "10", "call", "--at", "2026-11-06"),
     ("won", "10", "--at", "2026-11-09"),
 ]
+
+
+def make_db(path: Path) -> Path:
+    """An empty database at `path` (the schema and the seeded pipeline, no
+    deals), as a first write leaves it; for a command that must read one."""
+    from funnelcli.dates import parse_now
+    from funnelcli.store import Store
+
+    Store.open(path, for_write=True, now=parse_now(os.environ["FUNNEL_NOW"])).close()
+    return path
 
 
 def ok(funnel: Any, *args: str) -> Any:

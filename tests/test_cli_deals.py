@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from funnelcli.dates import FORMS
-from helpers import add, fails, ok_json, one_error, show
+from helpers import NO_DATABASE_YET, add, fails, ok_json, one_error, show
 
 NOW_UTC = "2026-11-23T10:15:00Z"
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -545,9 +545,9 @@ def test_list_formats(deals):
 @pytest.mark.parametrize(
     ("fmt", "expected"), [("table", ""), ("json", "[]\n"), ("jsonl", ""), ("csv", "")]
 )
-def test_empty_list_prints_nothing_or_empty_json(funnel, fmt, expected):
-    r = funnel("list", "--format", fmt)
-    assert (r.exit_code, r.stdout, r.stderr) == (0, expected, "")
+def test_empty_list_prints_nothing_or_empty_json(funnel, fresh, fmt, expected):
+    r = funnel("list", "--format", fmt)  # a first run: the note is on stderr
+    assert (r.exit_code, r.stdout, r.stderr) == (0, expected, NO_DATABASE_YET.format(fresh))
     add(funnel, "A")
     r = funnel("list", "--status", "won", "--format", fmt)
     assert (r.exit_code, r.stdout, r.stderr) == (0, expected, "")

@@ -38,9 +38,9 @@ def stages(funnel: Any, pipeline: str = "sales") -> list[str]:
 # -- pipelines -----------------------------------------------------------------
 
 
-def test_default_pipeline_on_first_use_without_creating_the_file(funnel, isolated):
-    listed = ok_json(funnel, "pipeline", "list")
-    assert not (isolated / "funnel.db").exists()  # reading never creates the database
+def test_default_pipeline_on_first_use_without_creating_the_file(funnel, fresh):
+    listed = ok_json(funnel, "pipeline", "list", quiet=False)
+    assert not fresh.exists()  # reading never creates the database
     assert len(listed) == 1
     sales = listed[0]
     assert (sales["name"], sales["default"]) == ("sales", True)
@@ -57,7 +57,7 @@ def test_default_pipeline_on_first_use_without_creating_the_file(funnel, isolate
         for i, (n, p, r, c) in enumerate(SALES)
     ]
     add(funnel, "Acme")
-    assert (isolated / "funnel.db").exists()
+    assert fresh.exists()
     assert ok_json(funnel, "pipeline", "list")[0]["stages"][0]["open_deals"] == 1
 
 
@@ -115,7 +115,7 @@ def test_default_pipeline_from_config(funnel):
     assert add(funnel, "B", "--pipeline", "sales")["pipeline"] == "sales"
 
 
-def test_pipeline_list_csv_has_json_stages(funnel):
+def test_pipeline_list_csv_has_json_stages(funnel, empty_db):
     rows = list(csv.DictReader(io.StringIO(funnel("pipeline", "list", "-f", "csv").stdout)))
     assert len(rows) == 1
     assert rows[0]["default"] == "true"
@@ -234,7 +234,7 @@ def test_create_refusals(funnel, args, message):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_create_with_list_format_refused_before_writing(funnel, fmt):
+def test_create_with_list_format_refused_before_writing(funnel, empty_db, fmt):
     fails(
         funnel,
         2,
@@ -343,7 +343,7 @@ def test_stage_add_in_another_pipeline(funnel):
         (["x", "--format", "csv"], 2, "--format csv is for lists; use table or json here"),
     ],
 )
-def test_stage_add_refusals(funnel, args, code, message):
+def test_stage_add_refusals(funnel, empty_db, args, code, message):
     fails(funnel, code, message, "stage", "add", *args)
     assert stages(funnel) == [s[0] for s in SALES]
 
@@ -444,7 +444,7 @@ def test_stage_move(funnel):
         ),
     ],
 )
-def test_stage_move_refusals(funnel, args, code, message):
+def test_stage_move_refusals(funnel, empty_db, args, code, message):
     fails(funnel, code, message, "stage", "move", *args)
     assert stages(funnel) == [s[0] for s in SALES]
 
@@ -523,7 +523,7 @@ def test_stage_remove_last_stage_refused(funnel):
     assert stages(funnel, "tiny") == ["only"]
 
 
-def test_stage_remove_with_list_format_refused_before_writing(funnel):
+def test_stage_remove_with_list_format_refused_before_writing(funnel, empty_db):
     fails(
         funnel,
         2,

@@ -20,7 +20,7 @@ from helpers import mode, one_error_line, without_root_powers
 
 @pytest.mark.parametrize("opening", ["[", "{a = "], ids=["arrays", "inline tables"])
 @pytest.mark.parametrize("depth", [400, 5000])
-def test_a_deeply_nested_config_file_is_one_error(funnel, isolated, opening, depth):
+def test_a_deeply_nested_config_file_is_one_error(funnel, isolated, empty_db, opening, depth):
     """tomllib recurses per level (RecursionError past ~450), and tomli-w
     recurses deeper still (a file tomllib reads can't be written back)."""
     config = isolated / "config.toml"

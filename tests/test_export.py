@@ -200,7 +200,7 @@ def test_export_filters_and_bad_options(rich_db):
     assert run.exit_code == 1 and "no pipeline 'nope'" in run.stderr
 
 
-def test_an_empty_database_exports_a_header(funnel):
+def test_an_empty_database_exports_a_header(funnel, fresh):
     lines = ok(funnel, "export").stdout.splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["funnelcli_export"] == 1
     text = ok(funnel, "export", "--format", "csv").stdout

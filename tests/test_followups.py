@@ -577,7 +577,7 @@ def test_due_filters_by_owner_and_pipeline(funnel):
     assert due(funnel, "--owner", "carol") == []
 
 
-def test_due_check(funnel, monkeypatch):
+def test_due_check(funnel, empty_db, monkeypatch):
     # Nothing at all: exit 0, nothing printed.
     r = funnel("due", "--check")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "")

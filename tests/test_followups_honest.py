@@ -195,5 +195,4 @@ def test_touches_per_win_count_no_notes(funnel):
     ok_json(funnel, "log", "1", "email", "--at", "2026-11-05")
     ok_json(funnel, "won", "1", "--at", "2026-11-06")
     metrics = ok_json(funnel, "report", "metrics")
-    rows = metrics if isinstance(metrics, list) else [metrics]
-    assert [r["avg_touches_per_won_deal"] for r in rows] == [2.0]
+    assert [r["avg_touches_per_won_deal"] for r in metrics] == [2.0]

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from helpers import ok
+from helpers import make_db, ok
 
 EDITS: dict[str, list[list[str]]] = {
     "removed": [["stage", "remove", "negotiation"]],
@@ -164,7 +164,7 @@ def test_undoing_the_import_brings_back_the_seeded_pipeline(funnel, isolated):
     edited(funnel, EDITS["all-at-once"])
     path = isolated / "e.jsonl"
     ok(funnel, "export", "--output", str(path))
-    new = ("--db", str(isolated / "new.db"))
+    new = ("--db", str(make_db(isolated / "new.db")))
     ok(funnel, *new, "pipeline", "list")  # the seeded pipeline, before the import
     seeded = stages(funnel, *new)
     ok(funnel, *new, "import", str(path))

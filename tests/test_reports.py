@@ -341,23 +341,25 @@ def test_a_period_with_nothing_in_it(history):
 
 def test_owner(history):
     # anna owns 2 (won at 2,500 after 28 days) and 4 (lost; furthest demo).
-    assert report(history, "metrics", "--owner", "anna") == {
-        "open_deals": 0,
-        "open_value": 0,
-        "weighted_value": 0,
-        "won": 1,
-        "lost": 1,
-        "win_rate": 50.0,  # 1 / (1 + 1)
-        "conversion_rate": 50.0,  # created 2, won 1
-        "avg_deal_size": 2500,
-        "sales_cycle_days": 28.0,  # 10-05 → 11-02
-        "sales_velocity": 0,  # 0 open × 2,500 × 0.5 ÷ 28
-        "sales_cycle_median_days": 28.0,  # one won deal
-        "avg_touches_per_won_deal": 1.0,  # 2's meeting
-        "currency": "USD",  # one currency: an object, not a list
-        "since": None,
-        "until": None,
-    }
+    assert report(history, "metrics", "--owner", "anna") == [
+        {
+            "open_deals": 0,
+            "open_value": 0,
+            "weighted_value": 0,
+            "won": 1,
+            "lost": 1,
+            "win_rate": 50.0,  # 1 / (1 + 1)
+            "conversion_rate": 50.0,  # created 2, won 1
+            "avg_deal_size": 2500,
+            "sales_cycle_days": 28.0,  # 10-05 → 11-02
+            "sales_velocity": 0,  # 0 open × 2,500 × 0.5 ÷ 28
+            "sales_cycle_median_days": 28.0,  # one won deal
+            "avg_touches_per_won_deal": 1.0,  # 2's meeting
+            "currency": "USD",  # one currency: still an array, of one
+            "since": None,
+            "until": None,
+        }
+    ]
     assert report(history, "funnel", "--owner", "anna") == {
         "pipeline": "sales",
         "stages": [
@@ -375,9 +377,9 @@ def test_owner(history):
         "until": None,
     }
     # owner names match regardless of case
-    assert report(history, "metrics", "--owner", "ANNA")["won"] == 1
+    assert report(history, "metrics", "--owner", "ANNA")[0]["won"] == 1
     # an owner with no deals: the empty figures in the default currency
-    assert report(history, "metrics", "--owner", "nobody")["open_deals"] == 0
+    assert report(history, "metrics", "--owner", "nobody")[0]["open_deals"] == 0
 
 
 def test_pipeline(history):
@@ -394,23 +396,25 @@ def test_pipeline(history):
         "since": None,
         "until": None,
     }
-    assert report(history, "metrics", "--pipeline", "renewals") == {
-        "open_deals": 0,
-        "open_value": 0,
-        "weighted_value": 0,
-        "won": 1,
-        "lost": 0,
-        "win_rate": 100.0,  # 1 / (1 + 0)
-        "conversion_rate": 100.0,  # 1 / 1
-        "avg_deal_size": 600,
-        "sales_cycle_days": 4.0,  # 11-05 → 11-09
-        "sales_velocity": 0,  # no open deals
-        "sales_cycle_median_days": 4.0,
-        "avg_touches_per_won_deal": 1.0,  # 10's call
-        "currency": "USD",
-        "since": None,
-        "until": None,
-    }
+    assert report(history, "metrics", "--pipeline", "renewals") == [
+        {
+            "open_deals": 0,
+            "open_value": 0,
+            "weighted_value": 0,
+            "won": 1,
+            "lost": 0,
+            "win_rate": 100.0,  # 1 / (1 + 0)
+            "conversion_rate": 100.0,  # 1 / 1
+            "avg_deal_size": 600,
+            "sales_cycle_days": 4.0,  # 11-05 → 11-09
+            "sales_velocity": 0,  # no open deals
+            "sales_cycle_median_days": 4.0,
+            "avg_touches_per_won_deal": 1.0,  # 10's call
+            "currency": "USD",
+            "since": None,
+            "until": None,
+        }
+    ]
     # the sales pipeline alone: all-time USD without 10
     eur, usd = report(history, "metrics", "--pipeline", "sales")
     assert eur == EUR_ALL_TIME
@@ -438,24 +442,26 @@ def test_pipeline(history):
 # -- nothing at all ------------------------------------------------------------
 
 
-def test_empty_database(funnel, isolated):
-    assert report(funnel, "metrics") == {
-        "open_deals": 0,
-        "open_value": 0,
-        "weighted_value": 0,
-        "won": 0,
-        "lost": 0,
-        "win_rate": None,
-        "conversion_rate": None,
-        "avg_deal_size": None,
-        "sales_cycle_days": None,
-        "sales_velocity": None,
-        "sales_cycle_median_days": None,
-        "avg_touches_per_won_deal": None,
-        "currency": "USD",  # the configured default
-        "since": None,
-        "until": None,
-    }
+def test_empty_database(funnel, fresh):
+    assert report(funnel, "metrics") == [
+        {
+            "open_deals": 0,
+            "open_value": 0,
+            "weighted_value": 0,
+            "won": 0,
+            "lost": 0,
+            "win_rate": None,
+            "conversion_rate": None,
+            "avg_deal_size": None,
+            "sales_cycle_days": None,
+            "sales_velocity": None,
+            "sales_cycle_median_days": None,
+            "avg_touches_per_won_deal": None,
+            "currency": "USD",  # the configured default
+            "since": None,
+            "until": None,
+        }
+    ]
     assert report(funnel, "funnel") == {
         "pipeline": "sales",
         "stages": [stage(s, reached=0, conversion=None) for s in STAGES],
@@ -464,7 +470,7 @@ def test_empty_database(funnel, isolated):
         "since": None,
         "until": None,
     }
-    assert not (isolated / "funnel.db").exists()  # a report creates no database
+    assert not fresh.exists()  # a report creates no database
 
 
 def test_days_in_stage_count_stays_of_deals_since_moved_to_another_pipeline(funnel):
@@ -488,7 +494,7 @@ def test_days_in_stage_count_stays_of_deals_since_moved_to_another_pipeline(funn
     assert [(s["reached"], s["open_count"]) for s in renewals["stages"]] == [(1, 1), (0, 0)]
 
 
-def test_a_period_must_start_before_it_ends(funnel):
+def test_a_period_must_start_before_it_ends(funnel, empty_db):
     for kind in ("funnel", "metrics"):
         run = funnel("report", kind, "--since", "2026-11-06", "--until", "2026-10-15")
         assert run.exit_code == 1

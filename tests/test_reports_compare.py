@@ -19,7 +19,7 @@ def test_metrics_and_funnel_against_the_previous_period(funnel):
     ok(funnel, "won", "3", "--at", "2026-11-12")
     ok(funnel, "won", "4", "--at", "2026-11-19")
     args = ("--since", "2026-11-07", "--until", "2026-11-22", "--compare", "previous")
-    m = ok(funnel, "report", "metrics", *args, "--format", "json").json()
+    (m,) = ok(funnel, "report", "metrics", *args, "--format", "json").json()  # one currency
     # now: won 2, lost 0 → win rate 100; before: won 1, lost 1 → 50
     assert (m["won"], m["lost"], m["win_rate"]) == (2, 0, 100.0)
     assert (m["previous"]["won"], m["previous"]["lost"], m["previous"]["win_rate"]) == (1, 1, 50.0)
@@ -42,7 +42,7 @@ def test_metrics_and_funnel_against_the_previous_period(funnel):
     assert "+16.7 pts" in table
 
 
-def test_compare_needs_since_and_says_previous(funnel):
+def test_compare_needs_since_and_says_previous(funnel, empty_db):
     r = funnel("report", "metrics", "--compare", "previous")
     assert (r.exit_code, r.stderr) == (
         1,

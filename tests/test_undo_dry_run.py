@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ERROR, add, fails, ok, ok_json, one_error_line
+from helpers import ERROR, NO_DATABASE_YET, add, fails, ok, ok_json, one_error_line
 
 
 def _file(db: Path) -> tuple[str, int, list[str]]:
@@ -141,9 +141,13 @@ def test_pruned_and_already_undone_are_refused(funnel, db):
     _refused_alike(funnel, db, "3", "already undone (by #4)")
 
 
-def test_nothing_to_undo_and_no_such_change(funnel, isolated):
-    fails(funnel, 1, "nothing to undo: no change is in effect", "undo", "--dry-run")
-    assert not (isolated / "funnel.db").exists()  # a dry run creates no database
+def test_nothing_to_undo_and_no_such_change(funnel, fresh):
+    run = funnel("undo", "--dry-run")
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr == (
+        NO_DATABASE_YET.format(fresh) + f"{ERROR}nothing to undo: no change is in effect\n"
+    )
+    assert not fresh.exists()  # a dry run creates no database
     add(funnel, "A")
     fails(funnel, 1, "no change #9 (see `funnel changes`)", "undo", "--dry-run", "9")
     run = funnel("undo", "--dry-run", "x")

@@ -275,7 +275,7 @@ def backup_cmd(
     from funnelcli.services.backup import backup
 
     st = state(ctx)
-    backup(st.context(write=False), st.db_path(), path, force=force)
+    backup(st.context(write=False, missing_ok=True), st.db_path(), path, force=force)
     st.done.append(f"the backup was written to {path}")
     Output("table").message(safe(f"backed up to {path}"))
 

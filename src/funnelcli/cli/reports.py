@@ -127,7 +127,8 @@ def metrics_cmd(
                 )
             )
     if out.fmt == "json":
-        out.emit_object(lambda: records[0] if len(records) == 1 else records, list)  # type: ignore[arg-type,return-value]
+        # an array always, one record per currency, whatever their number
+        out.emit_object(lambda: records, list)  # type: ignore[arg-type,return-value]
         return
     labels = [
         ("open deals", "open_deals", ""),

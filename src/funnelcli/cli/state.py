@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from funnelcli.config import Config, expand_home, load_config
+from funnelcli.errors import NotFound
 from funnelcli.services import Context, DealMatch
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class AppState:
     _now: datetime | None = field(default=None, repr=False)
     _stores: list[Store] = field(default_factory=list, repr=False)
     _told: set[tuple[str, int]] = field(default_factory=set, repr=False)
+    _told_empty: bool = field(default=False, repr=False)
 
     @property
     def config(self) -> Config:
@@ -51,28 +53,63 @@ class AppState:
 
         A relative `db` in the config file is beside that file (wherever the
         command runs); --db and FUNNEL_DB are relative to the current directory."""
+        return self.db_where()[0]
+
+    def db_where(self) -> tuple[Path, str | None]:
+        """The database's path and who named it: "--db", "FUNNEL_DB", the
+        config file's `db`, or None for the default location."""
         if self.db_option is not None:
-            return expand_home(self.db_option)
+            return expand_home(self.db_option), "--db"
         env = os.environ.get("FUNNEL_DB")
         if env:
-            return expand_home(Path(env))
+            return expand_home(Path(env)), "FUNNEL_DB"
         configured = self.config["db"]
         if configured:
-            return self.config.path.parent / expand_home(Path(str(configured)))
+            where = self.config.path
+            return where.parent / expand_home(Path(str(configured))), f"`db` in {where}"
         import platformdirs
 
-        return platformdirs.user_data_path("funnelcli") / "funnel.db"
+        return platformdirs.user_data_path("funnelcli") / "funnel.db", None
 
-    def context(self, *, write: bool) -> Context:
+    def context(self, *, write: bool, missing_ok: bool = False) -> Context:
+        """The run's Store and clock. A read of a database that isn't there
+        never creates it: at a path the user gave (--db, FUNNEL_DB, config
+        `db`) that is an error, since a typo must not read as "nothing due";
+        at the default location it reads as empty, with a note on stderr.
+        `missing_ok`: the command says itself what a missing file means
+        (backup)."""
         from funnelcli.store import Store
 
         now = self.now
         config = self.config
-        store = Store.open(self.db_path(), for_write=write, now=now)
+        path, named_by = self.db_where()
+        if not write and not missing_ok:
+            self._check_exists(path, named_by)
+        store = Store.open(path, for_write=write, now=now)
         if write:
             store.change_command = self.command_text()
         self._stores.append(store)
         return Context(store, now, config, on_text_match=self.took)
+
+    def _check_exists(self, path: Path, named_by: str | None) -> None:
+        from funnelcli.store.connection import database_exists
+
+        if database_exists(path):
+            return
+        if named_by is not None:
+            raise NotFound(
+                f"no database at {path} (given by {named_by}): nothing is there yet; "
+                "check the path (a first write such as `funnel add` creates it)"
+            )
+        if not self._told_empty:
+            self._told_empty = True
+            from funnelcli.cli.group import say
+            from funnelcli.render.text import safe
+
+            say(
+                safe(f"no database yet at {path}: nothing to show")
+                + " (`funnel add` or `funnel import` starts one)\n"
+            )
 
     def took(self, match: DealMatch) -> None:
         """Say on stderr which deal a text ref took (once per run: `delete`
