@@ -260,3 +260,27 @@ def test_wide_characters_align_in_a_pipe(wide_titles):
     wide_titles("add", "Cafe\u0301 combined", "--value", "3")
     lines = wide_titles("list").stdout.splitlines()
     assert len(value_columns(lines)) == 1, "\n".join(lines)
+
+
+@pytest.mark.parametrize("width", [60, 80])  # at 120 it always fitted
+def test_owners_fit(pipeline, width):
+    rows = pipeline("report", "owners", "--format", "json").json()
+    lines = at_terminal(width, "report", "owners")
+    all_whole(lines, [money(r["won_value"], r["currency"]) for r in rows])
+
+
+def test_the_fitting_itself():
+    """render/fit.py: text shrinks first, then columns leave by rank; money
+    never shrinks; display width counts wide and zero-width characters."""
+    from funnelcli.render.fit import Spec, cut, display_width, fit_columns, wrap
+
+    assert display_width("東京") == 4 and display_width("🚀") == 2
+    assert display_width("Cafe\u0301") == 4 and display_width("a\u200db") == 2
+    assert cut("東京オフィス", 5, display_width) == "東京…"
+    assert wrap("  two words", 8, display_width, 3) == ["  two", "words"]
+    title, org = Spec(40, cut=True, least=12), Spec(20, cut=True, least=8, drop=2)
+    value, owner = Spec(14), Spec(10, cut=True, least=6, drop=1)
+    assert fit_columns([title, org, value, owner], 100) == [40, 20, 14, 10]
+    assert fit_columns([title, org, value, owner], 60) == [15, 15, 14, 10]  # text shrinks
+    assert fit_columns([title, org, value, owner], 40) == [12, 10, 14, None]  # Owner leaves
+    assert fit_columns([title, org, value, owner], 30) == [14, None, 14, None]  # then Org

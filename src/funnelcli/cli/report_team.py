@@ -68,9 +68,10 @@ def owners_cmd(
             **_period(period),
         }
 
+    # Narrow: Cycle leaves first, then Avg deal, Open.
     columns: list[Column[Any]] = [
-        Column("Owner", lambda r: r.owner, style="bold"),
-        Column("Open", lambda r: str(r.metrics.open_deals), "right"),
+        Column("Owner", lambda r: r.owner, style="bold", cut=True, least=8),
+        Column("Open", lambda r: str(r.metrics.open_deals), "right", drop=3),
         Column("Won", lambda r: str(r.metrics.won), "right", "green"),
         Column("Lost", lambda r: str(r.metrics.lost), "right", "red"),
         Column("Win rate", lambda r: _show(r.metrics.win_rate, "%", ""), "right"),
@@ -85,8 +86,9 @@ def owners_cmd(
                 _major(r.metrics.avg_deal_size, r.metrics.currency), "money", r.metrics.currency
             ),
             "right",
+            drop=2,
         ),
-        Column("Cycle", lambda r: _show(r.metrics.sales_cycle_days, "days", ""), "right"),
+        Column("Cycle", lambda r: _show(r.metrics.sales_cycle_days, "days", ""), "right", drop=1),
     ]
     out.emit_list(report.rows, record, columns)
     if out.fmt != "table" or not report.by_owner:

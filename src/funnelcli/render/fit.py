@@ -75,11 +75,11 @@ def wrap(text: str, width: int, measure: Measure, most: int) -> list[str]:
     can be (a longer word is broken anywhere), at most `most` lines: the last
     is cut with "…" if more was left."""
     lines: list[str] = []
-    rest = text.strip()
+    rest = text.rstrip()  # a first line keeps its indent
     while rest and len(lines) < most - 1 and measure(rest) > width:
         head = cut(rest, width + 1, measure)[:-1]  # the most that fits, no "…"
         space = head.rfind(" ")
-        if space > 0 and measure(rest[: len(head) + 1]) > width and rest[len(head)] != " ":
+        if space > 0 and head[:space].strip() and rest[len(head)] != " ":
             head = head[:space]
         lines.append(head.rstrip())
         rest = rest[len(head) :].lstrip()

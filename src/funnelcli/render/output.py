@@ -159,9 +159,18 @@ class Output:
 
     def lines(self, lines: list[Line]) -> None:
         """A text view: styled at a terminal, plain otherwise. Text is safe()d here."""
-        if not self.tty or not self.color:
+        if not self.tty:
             for line in lines:
                 self.out.write("".join(safe(t) for t, _ in line).rstrip() + "\n")
+            return
+        if not self.color:  # rich wraps a long line at a terminal; so does this
+            from funnelcli.render.fit import tty_measure, wrap
+
+            room, measure = terminal_width(), tty_measure()
+            for line in lines:
+                shown = "".join(safe(t) for t, _ in line).rstrip()
+                for part in wrap(shown, room, measure, len(shown)) if shown else [""]:
+                    self.out.write(part + "\n")
             return
         from rich.text import Text
 
