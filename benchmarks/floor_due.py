@@ -5,13 +5,15 @@ Connect (timeout 30, autocommit; a read sets no pragmas; the schema version
 and journal mode in one SELECT), BEGIN, the due query (open deals whose next
 follow-up is before tomorrow and that aren't snoozed, oldest first: a range
 of the deals_follow_up index) and the unscheduled query (open deals with no
-follow-up, same index), COMMIT (5 statements). Each row gets its due state
+follow-up, same index; as a table the first 20, and when 20 came back their
+count, one statement more), COMMIT (5 statements). Each row gets its due state
 (overdue, today, or unscheduled) and days overdue, counted from its next
 follow-up or its wake-up day, whichever is later (issue 13; the due rows
 sorted by that day), and is written as funnel writes it: with --format json
 the deal's JSON object plus due_state and days_overdue, one per line inside
-[ ]; as a table, the plain columns funnel prints when piped. --check exits 3
-when anything is overdue.
+[ ]; as a table, the plain columns funnel prints when piped, and the line
+counting the unscheduled deals not shown. --check exits 3 when anything is
+overdue.
 """
 
 import json
@@ -21,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 
 import typer
-from floor_sql import DUE, UNSCHEDULED, connect, deal_record
+from floor_sql import DUE, UNSCHEDULED, UNSCHEDULED_COUNT, connect, deal_record
 
 app = typer.Typer(add_completion=False)
 
@@ -75,8 +77,16 @@ def due(
             items.append((r, "overdue", (today - day).days))
         else:
             items.append((r, "today", 0))
-    for r in conn.execute(UNSCHEDULED, {"today": params["today"]}):
+    shown = 20 if fmt == "table" else None  # cli/followups.py UNSCHEDULED_SHOWN
+    unscheduled = UNSCHEDULED if shown is None else UNSCHEDULED + " LIMIT :limit"
+    listed = 0
+    for r in conn.execute(unscheduled, {"today": params["today"], "limit": shown}):
         items.append((r, "unscheduled", None))
+        listed += 1
+    more = 0
+    if listed == shown:
+        count = conn.execute(UNSCHEDULED_COUNT, {"today": params["today"]}).fetchone()[0]
+        more = count - listed
     conn.execute("COMMIT")
     conn.close()
 
@@ -94,6 +104,8 @@ def due(
                 for i, (c, w) in enumerate(zip(row, widths, strict=True))
             )
             write(line.rstrip() + "\n")
+        if more > 0:
+            write(f"{more:,} more with no next step: funnel due --unscheduled lists them all\n")
     if check and any(state == "overdue" for _, state, _ in items):
         raise typer.Exit(3)
 

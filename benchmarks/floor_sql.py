@@ -101,6 +101,10 @@ UNSCHEDULED = (
     + AWAKE
     + " ORDER BY d.id"
 )
+# As a table, `due` lists the first 20 and counts them all when there may be more.
+UNSCHEDULED_COUNT = (
+    "SELECT count(*) FROM deals d WHERE d.status = 'open' AND d.next_follow_up IS NULL AND " + AWAKE
+)
 
 # store/changes.py (m004): each write command is one change, opened after
 # BEGIN IMMEDIATE and, before COMMIT, closed in one UPDATE if its triggers

@@ -574,7 +574,14 @@ def test_due_filters_by_owner_and_pipeline(funnel):
         (3, "unscheduled", None, None),
     ]
     assert due(funnel, "--pipeline", "sales", "--owner", "ben") == [(2, "unscheduled", None, None)]
-    assert due(funnel, "--owner", "carol") == []
+    # an owner no deal has is an error, never an empty list (issue 13)
+    fails(funnel, 1, "no deal has owner 'carol' (owners: Anna, Ben)", "due", "--owner", "carol")
+    assert due(funnel, "--owner", "anna", "--owner", "BEN") == [
+        (1, "today", 0, "2026-11-23"),
+        (4, "today", 0, "2026-11-23"),
+        (2, "unscheduled", None, None),
+        (3, "unscheduled", None, None),
+    ]
 
 
 def test_due_check(funnel, empty_db, monkeypatch):
@@ -601,6 +608,7 @@ def test_due_check(funnel, empty_db, monkeypatch):
     # Without --check, overdue is not an error.
     assert funnel("due").exit_code == 0
     # --check looks only at what is listed: another owner's overdue deal doesn't count.
+    add(funnel, "Hooli", "--owner", "nobody")
     assert funnel("due", "--check", "--owner", "nobody").exit_code == 0
 
 
@@ -692,7 +700,7 @@ def test_stale_filters_and_formats(funnel):
     add(funnel, "Hire", "--owner", "Anna", "--pipeline", "hiring", "--at", "2026-11-01")
     assert stale(funnel, "--owner", "ANNA") == [(1, 22, 14), (3, 22, 14)]
     assert stale(funnel, "--pipeline", "hiring") == [(3, 22, 14)]
-    assert stale(funnel, "--owner", "carol") == []
+    fails(funnel, 1, "no deal has owner 'carol' (owners: Anna, ben)", "stale", "--owner", "carol")
     r = funnel("stale", "--owner", "ben")
     assert r.stdout == (
         "ID  Title   Org  Stage  Idle  Rot  Last touch  Value  Owner\n"
@@ -705,7 +713,12 @@ def test_stale_filters_and_formats(funnel):
         ("3", "22", "14"),
     ]
     r = funnel("stale", "--owner", "carol", "--format", "json")
-    assert (r.exit_code, r.stdout) == (0, "[]\n")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert stale(funnel, "--owner", "ben", "--owner", "anna") == [
+        (1, 22, 14),
+        (2, 22, 14),
+        (3, 22, 14),
+    ]
 
 
 # -- bad input: one line, exit 1, nothing changed ----------------------------------------

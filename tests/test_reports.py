@@ -378,8 +378,19 @@ def test_owner(history):
     }
     # owner names match regardless of case
     assert report(history, "metrics", "--owner", "ANNA")[0]["won"] == 1
-    # an owner with no deals: the empty figures in the default currency
-    assert report(history, "metrics", "--owner", "nobody")[0]["open_deals"] == 0
+    # an owner with no deals in scope: the empty figures in the default currency
+    (empty,) = report(history, "metrics", "--owner", "anna", "--pipeline", "renewals")
+    assert (empty["open_deals"], empty["won"], empty["lost"]) == (0, 0, 0)
+    # an owner no deal has is an error naming the closest ones, never empty figures
+    helpers.fails(
+        history,
+        1,
+        "no deal has owner 'ana' (did you mean anna? owners: anna, me)",
+        "report",
+        "metrics",
+        "--owner",
+        "ana",
+    )
 
 
 def test_pipeline(history):

@@ -49,7 +49,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import report
+from helpers import one_error, report
 
 HISTORY: list[tuple[str, ...]] = [
     ("pipeline", "create", "renewals", "--stages", "ask,quote,signed"),
@@ -415,7 +415,10 @@ def test_owners_of_one_owner(history):
         ("anna", "USD", 2, 1),
     ]
     assert all(r["conversion_to_next"] == ANNA for r in rows)
-    assert report(history, "owners", "--owner", "nobody") == []
+    assert report(history, "owners", "--owner", "anna", "--pipeline", "renewals") == []
+    one_error(history("report", "owners", "--owner", "nobody"), 1, "no deal has owner 'nobody'")
+    rows = owners(history, "--owner", "anna", "--owner", "Ben")
+    assert sorted({r["owner"] for r in rows}) == ["anna", "ben"]
 
 
 def test_owners_of_one_owner_are_still_compared_with_the_team(history):

@@ -27,6 +27,18 @@ from funnelcli.services.deals import (
 )
 
 Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
+TagFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag", "-t", help="Only deals with this tag (repeat it for several: all of them)."
+    ),
+]
+Sources = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source", help="Only deals from this source (repeat it for several: any of them)."
+    ),
+]
 
 
 def deal_output(fmt: str, *, single: bool = True) -> Output:
@@ -49,7 +61,8 @@ def list_cmd(
     status: Annotated[str, typer.Option("--status", help="open, won, lost or all.")] = "open",
     owner: OwnerFilter = None,
     pipeline: PipelineOpt = None,
-    tag: Tags = None,
+    tag: TagFilter = None,
+    source: Sources = None,
     search: Annotated[
         str | None,
         typer.Option(
@@ -82,6 +95,7 @@ def list_cmd(
             pipeline=pipeline,
             owner=owner,
             tags=tag,
+            sources=source,
             search=search,
             sort=sort,
             limit=limit,

@@ -52,7 +52,7 @@ def demo(
     with c.reading():
         out.emit_list(list_deals(c, deal_filter(c, sort="stage")), deal_record, DEAL_COLUMNS)
     out.lines([[], [("Who to call (funnel due)", "bold")]])
-    items = due_list(c)
+    items = due_list(c).items
     out.emit_groups(
         [(name.capitalize(), "", [i for i in items if i.state == name]) for name in DUE_STATES],
         due_record,

@@ -26,4 +26,7 @@ At = Annotated[
         help="When it happened, for backfilling: 2026-11-02, yesterday, -3d. Never in the future.",
     ),
 ]
-OwnerFilter = Annotated[str | None, typer.Option("--owner", help="Only this owner's deals.")]
+OwnerFilter = Annotated[
+    list[str] | None,
+    typer.Option("--owner", help="Only this owner's deals (repeat it for several: any of them)."),
+]

@@ -6,7 +6,7 @@ exceptions in `funnelcli.errors`, return dataclasses and never print.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -102,7 +102,10 @@ def resolve_pipeline(ctx: Context, name: str | None) -> Pipeline:
             if name is not None
             else " (the default; change it with `funnel config set default_pipeline NAME`)"
         )
-        raise NotFound(f"no pipeline '{wanted}'{hint}; pipelines: {names}")
+        from funnelcli.suggest import did_you_mean
+
+        close = did_you_mean(wanted, (p.name for p in pipelines))
+        raise NotFound(f"no pipeline '{wanted}'{hint}; {close}pipelines: {names}")
     raise Invalid(f"'{wanted}' matches several pipelines: {', '.join(p.name for p in found)}")  # type: ignore[attr-defined]
 
 
@@ -114,8 +117,11 @@ def resolve_stage(pipeline: Pipeline, name: str) -> Stage:
     if len(found) == 1:
         return found[0]  # type: ignore[return-value]
     if not found:
+        from funnelcli.suggest import did_you_mean
+
         stages = ", ".join(s.name for s in pipeline.stages)
-        raise NotFound(f"no stage '{name}' in pipeline {pipeline.name} (stages: {stages})")
+        close = did_you_mean(name, (s.name for s in pipeline.stages))
+        raise NotFound(f"no stage '{name}' in pipeline {pipeline.name} ({close}stages: {stages})")
     raise Invalid(
         f"'{name}' matches several stages of {pipeline.name}: " + ", ".join(s.name for s in found)  # type: ignore[attr-defined]
     )
@@ -167,3 +173,34 @@ def _named(id_: int, title: str, org: str | None, status: str) -> str:
     """`#4 Acme pilot (Acme, lost)`: number, title, org, and a closed deal's status."""
     extra = [x for x in (org, None if status == "open" else status) if x]
     return f"#{id_} {title}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+Owners = str | Sequence[str] | None  # `--owner`, repeatable: any of them
+
+
+def owner_names(owner: Owners) -> tuple[str, ...]:
+    """`--owner` as given (repeatable: any of them); one name or none too."""
+    if owner is None:
+        return ()
+    return (owner,) if isinstance(owner, str) else tuple(owner)
+
+
+def check_filter(ctx: Context, field: str, values: Sequence[str]) -> None:
+    """Refuse a filter naming an owner, tag or source no deal has (owner and
+    source: case ignored; tag: exact), suggesting the closest known ones: an
+    empty list must mean there are no such deals, never a typo, and a prefix
+    is never taken for a longer name. Call inside a read transaction."""
+    if not values:
+        return
+    from funnelcli.store.filters import FilterValues
+
+    found = FilterValues(ctx.store.conn)
+    missing = found.missing(field, values)
+    if missing:
+        from funnelcli.suggest import did_you_mean, listed
+
+        known = found.known(field)
+        raise NotFound(
+            f"no deal has {field} '{missing[0]}' "
+            f"({did_you_mean(missing[0], known)}{field}s: {listed(known)})"
+        )

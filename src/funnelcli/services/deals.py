@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, Any
 from funnelcli.clock import utc_text
 from funnelcli.errors import Conflict, Invalid, NotFound
 from funnelcli.models import Deal, Pipeline, Stage
-from funnelcli.services import Context, find_deal, parse_past, resolve_pipeline, resolve_stage
+from funnelcli.services import (
+    Context,
+    Owners,
+    check_filter,
+    find_deal,
+    owner_names,
+    parse_past,
+    resolve_pipeline,
+    resolve_stage,
+)
 from funnelcli.store import DealFilter
 from funnelcli.store.deals import MAX_INTEGER, SORT_COLUMNS
 
@@ -203,13 +212,15 @@ def deal_filter(
     status: str = "open",
     stage: str | None = None,
     pipeline: str | None = None,
-    owner: str | None = None,
+    owner: Owners = None,
     tags: list[str] | None = None,
+    sources: list[str] | None = None,
     search: str | None = None,
     sort: str = "id",
     limit: int | None = None,
 ) -> DealFilter:
-    """Check list options against the database; call inside a read transaction."""
+    """Check list options against the database; call inside a read transaction.
+    An owner, tag or source no deal has is an error, not an empty list."""
     if status not in STATUSES:
         raise Invalid(f"--status must be one of {', '.join(STATUSES)}, not '{status}'")
     descending = sort.startswith("-")
@@ -222,8 +233,9 @@ def deal_filter(
         limit = min(limit, MAX_INTEGER)  # more than SQLite can count means no limit
     flt = DealFilter(
         status=None if status == "all" else status,
-        owner=owner,
+        owners=list(owner_names(owner)),
         tags=list(tags or []),
+        sources=list(sources or []),
         search=search,
         sort=key,
         descending=descending,
@@ -236,6 +248,9 @@ def deal_filter(
             flt.stage_ids = [resolve_stage(ctx.store.pipelines.by_id(flt.pipeline_id), stage).id]  # type: ignore[arg-type]
         else:
             flt.stage_ids = _stage_ids_anywhere(ctx, stage)
+    check_filter(ctx, "owner", flt.owners)
+    check_filter(ctx, "tag", flt.tags)
+    check_filter(ctx, "source", flt.sources)
     return flt
 
 
@@ -243,7 +258,8 @@ def _stage_ids_anywhere(ctx: Context, name: str) -> list[int]:
     """A stage name without --pipeline: that stage in every pipeline that has it."""
     ids: list[int] = []
     errors: list[Exception] = []
-    for pipeline in ctx.store.pipelines.all():
+    pipelines = ctx.store.pipelines.all()
+    for pipeline in pipelines:
         try:
             ids.append(resolve_stage(pipeline, name).id)
         except NotFound as exc:
@@ -253,7 +269,10 @@ def _stage_ids_anywhere(ctx: Context, name: str) -> list[int]:
     if not ids:
         if len(errors) == 1:
             raise errors[0]
-        raise NotFound(f"no stage '{name}' in any pipeline")
+        from funnelcli.suggest import did_you_mean
+
+        close = did_you_mean(name, (s.name for p in pipelines for s in p.stages)).strip()
+        raise NotFound(f"no stage '{name}' in any pipeline" + (f" ({close})" if close else ""))
     return ids
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from funnelcli.services import Context, resolve_pipeline
+from funnelcli.services import Context, Owners, resolve_pipeline
 from funnelcli.services.reports import Bound, window
 from funnelcli.store.reports import ReportStore
 
@@ -23,7 +23,7 @@ def explain_metrics(
     since: Bound = None,
     until: Bound = None,
     pipeline: str | None = None,
-    owner: str | None = None,
+    owner: Owners = None,
 ) -> list[Explanation]:
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
@@ -74,7 +74,7 @@ def explain_funnel(
     since: Bound = None,
     until: Bound = None,
     pipeline: str | None = None,
-    owner: str | None = None,
+    owner: Owners = None,
 ) -> list[tuple[str, list[Explanation]]]:
     """Per stage: the deals that reached it, dropped there, and whose stays in
     it were measured."""

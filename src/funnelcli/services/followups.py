@@ -10,7 +10,16 @@ from funnelcli.clock import utc_text
 from funnelcli.config import NOTE_KIND
 from funnelcli.errors import Conflict, Invalid
 from funnelcli.models import Deal
-from funnelcli.services import Context, find_deal, parse_date, parse_past, resolve_pipeline
+from funnelcli.services import (
+    Context,
+    Owners,
+    check_filter,
+    find_deal,
+    owner_names,
+    parse_date,
+    parse_past,
+    resolve_pipeline,
+)
 
 if TYPE_CHECKING:
     from funnelcli.details import Activity
@@ -60,10 +69,9 @@ def _kind(ctx: Context, kind: str) -> str:
         raise Invalid(f"'{kind}' is not an activity kind (one word: call, email, meeting…)")
     known = ctx.config.activity_kinds
     if kind not in known:
-        import difflib
+        from funnelcli.suggest import did_you_mean
 
-        close = difflib.get_close_matches(kind, known, n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
+        hint = did_you_mean(kind, known)
         raise Invalid(
             f"unknown activity kind '{kind}' ({hint}known: {', '.join(known)}; "
             "add one with `funnel config set activity_kinds KIND,…`)"
@@ -188,11 +196,33 @@ def _pipeline_id(ctx: Context, pipeline: str | None) -> int | None:
     return None if pipeline is None else resolve_pipeline(ctx, pipeline).id
 
 
+def _scope(ctx: Context, owner: Owners, pipeline: str | None) -> tuple[tuple[str, ...], int | None]:
+    """The owners (each one some deal has) and the pipeline id; in a read."""
+    pid = _pipeline_id(ctx, pipeline)
+    owners = owner_names(owner)
+    check_filter(ctx, "owner", owners)
+    return owners, pid
+
+
+@dataclass
+class DueList:
+    items: list[DueItem]
+    unscheduled: int  # open deals with no next step: all of them, listed or not
+
+
 def due_list(
-    ctx: Context, within: int = 0, owner: str | None = None, pipeline: str | None = None
-) -> list[DueItem]:
+    ctx: Context,
+    within: int = 0,
+    owner: Owners = None,
+    pipeline: str | None = None,
+    *,
+    scheduled: bool = True,
+    unscheduled: int | None = None,
+) -> DueList:
     """Overdue (oldest first), due today, upcoming within `within` days, then
-    open deals with no next step. Snoozed deals are left out until their date."""
+    open deals with no next step: the first `unscheduled` of them (None: all;
+    0: none), and how many there are. `scheduled=False` leaves out all but
+    those. Snoozed deals are left out until their date."""
     if within < 0:
         raise Invalid(f"--within can't be negative ({within})")
     today = ctx.now.date()
@@ -202,9 +232,9 @@ def due_list(
         raise Invalid(f"--within {within} reaches past the year 9999") from None
     items: list[DueItem] = []
     with ctx.store.read():
-        pid = _pipeline_id(ctx, pipeline)
+        owners, pid = _scope(ctx, owner, pipeline)
         due = sorted(
-            ctx.store.followups.due(today.isoformat(), until, owner, pid),
+            ctx.store.followups.due(today.isoformat(), until, owners, pid) if scheduled else [],
             key=lambda d: (effective_due(d), d.next_follow_up or "", d.id),
         )
         for deal in due:
@@ -215,23 +245,26 @@ def due_list(
                 items.append(DueItem(deal, "today", 0))
             else:
                 items.append(DueItem(deal, "upcoming", None))
-        items.extend(
+        if unscheduled == 0:
+            return DueList(items, 0)
+        listed = [
             DueItem(d, "unscheduled", None)
-            for d in ctx.store.followups.unscheduled(today.isoformat(), owner, pid)
-        )
-    return items
+            for d in ctx.store.followups.unscheduled(today.isoformat(), owners, pid, unscheduled)
+        ]
+        total = len(listed)
+        if unscheduled is not None and total == unscheduled:  # there may be more
+            total = ctx.store.followups.unscheduled_count(today.isoformat(), owners, pid)
+    return DueList(items + listed, total)
 
 
-def stale_list(
-    ctx: Context, owner: str | None = None, pipeline: str | None = None
-) -> list[StaleItem]:
+def stale_list(ctx: Context, owner: Owners = None, pipeline: str | None = None) -> list[StaleItem]:
     """Open deals with no stage change and no touch for longer than their stage's
     rot limit. What is planned doesn't count: only a snooze hides a deal."""
     with ctx.store.read():
-        pid = _pipeline_id(ctx, pipeline)
+        owners, pid = _scope(ctx, owner, pipeline)
         return [
             StaleItem(deal, idle, rot)
             for deal, idle, rot in ctx.store.followups.stale(
-                ctx.now.date().isoformat(), ctx.now_utc, owner, pid
+                ctx.now.date().isoformat(), ctx.now_utc, owners, pid
             )
         ]

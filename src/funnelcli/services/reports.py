@@ -9,7 +9,14 @@ from funnelcli import metrics
 from funnelcli.clock import start_of_day, utc_text
 from funnelcli.dates import parse_span
 from funnelcli.errors import Invalid
-from funnelcli.services import Context, parse_date, resolve_pipeline
+from funnelcli.services import (
+    Context,
+    Owners,
+    check_filter,
+    owner_names,
+    parse_date,
+    resolve_pipeline,
+)
 from funnelcli.store.reports import MetricCounts, ReportStore, Window
 
 
@@ -57,8 +64,12 @@ def window(
     since: Bound,
     until: Bound,
     pipeline_id: int | None,
-    owner: str | None,
+    owner: Owners,
 ) -> tuple[Window, Period]:
+    """The window [since, until) and the deals in scope; an owner no deal has
+    is refused (an empty report would hide the typo)."""
+    owners = owner_names(owner)
+    check_filter(ctx, "owner", owners)
     start, end = _bound(ctx, since, "--since"), _bound(ctx, until, "--until")
     if start is not None and end is not None and start >= end:
         raise Invalid("--since must be before --until")
@@ -66,7 +77,7 @@ def window(
         since=None if start is None else utc_text(start),
         until=None if end is None else utc_text(end),
         pipeline_id=pipeline_id,
-        owner=owner,
+        owners=owners,
     )
     return w, Period(start, end)
 
@@ -119,7 +130,7 @@ def metrics_report(
     since: Bound = None,
     until: Bound = None,
     pipeline: str | None = None,
-    owner: str | None = None,
+    owner: Owners = None,
 ) -> tuple[list[Metrics], Period]:
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
@@ -159,7 +170,7 @@ def funnel_report(
     since: Bound = None,
     until: Bound = None,
     pipeline: str | None = None,
-    owner: str | None = None,
+    owner: Owners = None,
 ) -> tuple[Funnel, Period]:
     """Per stage of one pipeline, over the deals created in the period: open
     deals, how many reached the stage, conversion to the next, drop-off; and

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 
 from funnelcli import metrics
 from funnelcli.errors import Invalid
-from funnelcli.services import Context, parse_date, resolve_pipeline
+from funnelcli.services import (
+    Context,
+    Owners,
+    check_filter,
+    owner_names,
+    parse_date,
+    resolve_pipeline,
+)
 from funnelcli.services.reports import Metrics, Period, metrics_from_counts, window
 from funnelcli.store.reports import ReportStore, Window, owner_key
 
@@ -40,7 +47,7 @@ def owners_report(
     since: str | None = None,
     until: str | None = None,
     pipeline: str | None = None,
-    owner: str | None = None,
+    owner: Owners = None,
 ) -> tuple[OwnersReport, Period]:
     """The metrics per owner (and currency), plus each owner's stage-to-stage
     conversion in one pipeline beside the team's: who is strong where."""
@@ -93,7 +100,7 @@ def forecast_report(
     since: str | None = None,
     until: str | None = None,
     pipeline: str | None = None,
-    owner: str | None = None,
+    owner: Owners = None,
     goal: str | None = None,
 ) -> tuple[list[ForecastRow], Goal | None]:
     """Open deals by expected close period, with value and weighted value;
@@ -103,7 +110,9 @@ def forecast_report(
         raise Invalid(f"--by must be month or quarter, not '{by}'")
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
-        w = Window(pipeline_id=pid, owner=owner)
+        owners = owner_names(owner)
+        check_filter(ctx, "owner", owners)
+        w = Window(pipeline_id=pid, owners=owners)
         if since is not None:
             w.since = _day(ctx, since, "--since")
         if until is not None:
@@ -120,7 +129,7 @@ def forecast_report(
             totals = [
                 c
                 for c in ReportStore(ctx.store.conn).metric_counts(
-                    Window(pipeline_id=pid, owner=owner)
+                    Window(pipeline_id=pid, owners=owners)
                 )
                 if c.currency == currency
             ]

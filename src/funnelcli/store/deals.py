@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from funnelcli.models import Deal
 from funnelcli.schema import FURTHEST_STAGE
 from funnelcli.store.deal_row import DEAL_SELECT, deal_values
+from funnelcli.store.filters import one_of
 
 if TYPE_CHECKING:
     from funnelcli.details import Activity, HistoryEntry
@@ -69,8 +70,9 @@ class DealFilter:
     status: str | None = "open"  # None = any
     stage_ids: list[int] | None = None
     pipeline_id: int | None = None
-    owner: str | None = None
-    tags: list[str] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)  # any of them, case ignored
+    tags: list[str] = field(default_factory=list)  # all of them
+    sources: list[str] = field(default_factory=list)  # any of them, case ignored
     search: str | None = None
     sort: str = "id"
     descending: bool = False
@@ -153,9 +155,10 @@ class DealStore:
         if flt.pipeline_id is not None:
             where.append("d.pipeline_id = :pipeline")
             params["pipeline"] = flt.pipeline_id
-        if flt.owner is not None:
-            where.append("d.owner = :owner COLLATE NOCASE")
-            params["owner"] = flt.owner
+        if flt.owners:
+            where.append(one_of("d.owner", flt.owners, params, "owner"))
+        if flt.sources:
+            where.append(one_of("d.source", flt.sources, params, "source"))
         for i, tag in enumerate(flt.tags):
             where.append(
                 f"EXISTS (SELECT 1 FROM deal_tags t WHERE t.deal_id = d.id AND t.tag = :tag{i})"

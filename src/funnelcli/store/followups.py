@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from funnelcli.models import Deal
 from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM, DEAL_SELECT
 from funnelcli.store.deals import decode_deal
+from funnelcli.store.filters import one_of
 
 # Snoozed until a later day: out of `due` and `stale` until then.
 _AWAKE = "(d.snoozed_until IS NULL OR d.snoozed_until <= :today)"
 
 
-def _scope(owner: str | None, pipeline_id: int | None, params: dict[str, Any]) -> str:
+def _scope(owners: Sequence[str], pipeline_id: int | None, params: dict[str, Any]) -> str:
     sql = ""
-    if owner is not None:
-        sql += " AND d.owner = :owner COLLATE NOCASE"
-        params["owner"] = owner
+    if owners:
+        sql += " AND " + one_of("d.owner", owners, params, "owner")
     if pipeline_id is not None:
         sql += " AND d.pipeline_id = :pipeline"
         params["pipeline"] = pipeline_id
@@ -30,7 +30,7 @@ class FollowUpStore:
         self.conn = conn
 
     def due(
-        self, today: str, until: str, owner: str | None, pipeline_id: int | None
+        self, today: str, until: str, owners: Sequence[str], pipeline_id: int | None
     ) -> Iterator[Deal]:
         """Open deals whose next follow-up is before `until` (a date, exclusive),
         oldest first. A range scan of the deals_follow_up index: the cost follows
@@ -40,26 +40,45 @@ class FollowUpStore:
             DEAL_SELECT
             + " WHERE d.status = 'open' AND d.next_follow_up < :until AND "
             + _AWAKE
-            + _scope(owner, pipeline_id, params)
+            + _scope(owners, pipeline_id, params)
             + " ORDER BY d.next_follow_up, d.id"
         )
         for row in self.conn.execute(sql, params):
             yield decode_deal(row)
 
-    def unscheduled(self, today: str, owner: str | None, pipeline_id: int | None) -> Iterator[Deal]:
+    def unscheduled(
+        self,
+        today: str,
+        owners: Sequence[str],
+        pipeline_id: int | None,
+        limit: int | None = None,
+    ) -> Iterator[Deal]:
+        """Open, awake deals with no next follow-up, by number (the first `limit`)."""
         params: dict[str, Any] = {"today": today}
         sql = (
             DEAL_SELECT
             + " WHERE d.status = 'open' AND d.next_follow_up IS NULL AND "
             + _AWAKE
-            + _scope(owner, pipeline_id, params)
+            + _scope(owners, pipeline_id, params)
             + " ORDER BY d.id"
         )
+        if limit is not None:
+            sql += " LIMIT :limit"
+            params["limit"] = limit
         for row in self.conn.execute(sql, params):
             yield decode_deal(row)
 
+    def unscheduled_count(self, today: str, owners: Sequence[str], pipeline_id: int | None) -> int:
+        params: dict[str, Any] = {"today": today}
+        sql = (
+            "SELECT count(*) FROM deals d WHERE d.status = 'open' AND d.next_follow_up IS NULL AND "
+            + _AWAKE
+            + _scope(owners, pipeline_id, params)
+        )
+        return int(self.conn.execute(sql, params).fetchone()[0])
+
     def stale(
-        self, today: str, now_utc: str, owner: str | None, pipeline_id: int | None
+        self, today: str, now_utc: str, owners: Sequence[str], pipeline_id: int | None
     ) -> Iterator[tuple[Deal, int, int]]:
         """(deal, idle days, rot days), most overdue for attention first. Idle since
         the later of entering its stage and its last touch."""
@@ -76,7 +95,7 @@ class FollowUpStore:
             + DEAL_FROM
             + " WHERE d.status = 'open' AND "
             + _AWAKE
-            + _scope(owner, pipeline_id, params)
+            + _scope(owners, pipeline_id, params)
             + f" AND {idle} > s.rot_days ORDER BY {idle} - s.rot_days DESC, d.id"
         )
         for row in self.conn.execute(sql, params):

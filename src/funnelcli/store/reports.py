@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from funnelcli.store.filters import one_of
+
 
 @dataclass
 class Window:
@@ -15,7 +17,7 @@ class Window:
     since: str | None = None
     until: str | None = None
     pipeline_id: int | None = None
-    owner: str | None = None
+    owners: tuple[str, ...] = ()  # any of them, case ignored
 
     def within(self, column: str) -> str:
         """SQL: `column` falls in the window."""
@@ -30,17 +32,14 @@ class Window:
         sql = ""
         if self.pipeline_id is not None:
             sql += " AND d.pipeline_id = :pipeline"
-        if self.owner is not None:
-            sql += " AND d.owner = :owner COLLATE NOCASE"
+        if self.owners:
+            sql += " AND " + one_of("d.owner", self.owners, {}, "owner")
         return sql
 
     def params(self) -> dict[str, Any]:
-        return {
-            "since": self.since,
-            "until": self.until,
-            "pipeline": self.pipeline_id,
-            "owner": self.owner,
-        }
+        params = {"since": self.since, "until": self.until, "pipeline": self.pipeline_id}
+        one_of("d.owner", self.owners, params, "owner")  # the values scope() names
+        return params
 
 
 @dataclass
@@ -189,8 +188,8 @@ class ReportStore:
         # still spent this stay here, so only the owner narrows the deals, and
         # without one the stays alone answer, from the stage_stays_days index.
         join = ""
-        if w.owner is not None:
-            join = "JOIN deals d ON d.id = st.deal_id AND d.owner = :owner COLLATE NOCASE "
+        if w.owners:
+            join = f"JOIN deals d ON d.id = st.deal_id {Window(owners=w.owners).scope()} "
         base = (
             f"FROM stage_stays st {join}"
             f"WHERE st.stage_id = :stage AND st.days IS NOT NULL AND {ended_in}"
@@ -277,6 +276,6 @@ class ReportStore:
         sql = (
             "SELECT DISTINCT st.deal_id FROM stage_stays st JOIN deals d ON d.id = st.deal_id "
             f"WHERE st.stage_id = :stage AND st.days IS NOT NULL AND {ended_in} "
-            f"{Window(owner=w.owner).scope()} ORDER BY st.deal_id"
+            f"{Window(owners=w.owners).scope()} ORDER BY st.deal_id"
         )
         return [r[0] for r in self.conn.execute(sql, {**w.params(), "stage": stage_id})]

@@ -1,0 +1,63 @@
+"""SQL for the deal filters `--owner`, `--tag` and `--source`: the condition a
+list of values makes, and which values some deal has (asked only when a
+filter names one, so a typo is an error instead of an empty list)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+# field -> (a deal has the value: SQL, or None for the case-insensitive one
+# alone; a deal has it, case ignored, or None when case counts; every value
+# some deal has, one per value as the filter matches it)
+_VALUES: dict[str, tuple[str | None, str | None, str]] = {
+    # exact first: the deals_owner index answers at once; ignoring case scans
+    "owner": (
+        "SELECT 1 FROM deals WHERE owner = :v LIMIT 1",
+        "SELECT 1 FROM deals WHERE owner = :v COLLATE NOCASE LIMIT 1",
+        "SELECT min(owner) FROM deals GROUP BY owner COLLATE NOCASE ORDER BY 1 COLLATE NOCASE, 1",
+    ),
+    "tag": (
+        "SELECT 1 FROM deal_tags WHERE tag = :v LIMIT 1",
+        None,
+        "SELECT DISTINCT tag FROM deal_tags ORDER BY tag COLLATE NOCASE, tag",
+    ),
+    "source": (
+        None,
+        "SELECT 1 FROM deals WHERE source = :v COLLATE NOCASE LIMIT 1",
+        "SELECT min(source) FROM deals WHERE source IS NOT NULL "
+        "GROUP BY source COLLATE NOCASE ORDER BY 1 COLLATE NOCASE, 1",
+    ),
+}
+
+
+def one_of(column: str, values: Sequence[str], params: dict[str, Any], name: str) -> str:
+    """SQL: `column` is one of `values`, case ignored as SQLite's NOCASE ignores
+    it (ASCII); `params` gets the values as :{name}0, :{name}1, …"""
+    keys = [f"{name}{i}" for i in range(len(values))]
+    params.update(zip(keys, values, strict=True))
+    return f"{column} COLLATE NOCASE IN ({', '.join(':' + k for k in keys) or 'NULL'})"
+
+
+class FilterValues:
+    """Which owners, tags and sources the deals have."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def missing(self, field: str, values: Sequence[str]) -> list[str]:
+        """Those of `values` no deal has as its `field` (owner, source: case
+        ignored; tag: exact)."""
+        exact, folded, _ = _VALUES[field]
+        return [
+            v
+            for v in values
+            if not any(
+                sql is not None and self.conn.execute(sql, {"v": v}).fetchone()
+                for sql in (exact, folded)
+            )
+        ]
+
+    def known(self, field: str) -> list[str]:
+        return [str(row[0]) for row in self.conn.execute(_VALUES[field][2])]
