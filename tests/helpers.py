@@ -66,6 +66,14 @@ HISTORY: list[tuple[str, ...]] = [
 ]
 
 
+def follow_up(deal: dict[str, Any]) -> str | None:
+    """A deal's next follow-up as the tests write it: the day (`next_follow_up`),
+    or with the time one was given for, `2026-11-27T10:00` (from
+    `next_follow_up_at`, a local timestamp with its offset)."""
+    at = deal["next_follow_up_at"]
+    return deal["next_follow_up"] if at is None else str(at)[:16]
+
+
 def make_db(path: Path) -> Path:
     """An empty database at `path` (the schema and the seeded pipeline, no
     deals), as a first write leaves it; for a command that must read one."""

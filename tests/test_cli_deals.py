@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from funnelcli.dates import FORMS
-from helpers import NO_DATABASE_YET, add, fails, ok_json, one_error, show
+from helpers import NO_DATABASE_YET, add, fails, follow_up, ok_json, one_error, show
 
 NOW_UTC = "2026-11-23T10:15:00Z"
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -36,6 +36,7 @@ DEAL_KEYS = [
     "last_activity_at",
     "snoozed_until",
     "snooze_reason",
+    "next_follow_up_at",
 ]
 
 
@@ -91,6 +92,7 @@ def test_add_with_every_option(funnel):
         "last_activity_at": None,
         "snoozed_until": None,
         "snooze_reason": None,
+        "next_follow_up_at": None,  # +3d is a day, no time
     }
     detail = show(funnel, "1")
     assert detail["history"] == [
@@ -230,7 +232,7 @@ def test_owner_default_from_config(funnel):
     ],
 )
 def test_follow_up_dates_from_funnel_now(funnel, when, expected):
-    assert add(funnel, "X", "--follow-up", when)["next_follow_up"] == expected
+    assert follow_up(add(funnel, "X", "--follow-up", when)) == expected
 
 
 @pytest.mark.parametrize(
@@ -672,6 +674,7 @@ def test_edit_each_field(funnel):
         "created_at": NOW_UTC, "updated_at": NOW_UTC, "closed_at": None,
         "stage_entered_at": NOW_UTC, "fields": {"segment": "smb"}, "touches": 0,
         "last_activity_at": None, "snoozed_until": None, "snooze_reason": None,
+        "next_follow_up_at": None,
     }  # fmt: skip
     assert funnel("edit", "1", "--org", "Acme Ltd").stderr == (
         "updated #1 Acme renewal (lead, 4,800.50 USD)\n"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from funnelcli.dates import FORMS
-from helpers import add, ok, ok_json, one_error, report, show
+from helpers import add, follow_up, ok, ok_json, one_error, report, show
 
 FRIDAY = "2026-11-27T10:00"
 
@@ -118,9 +118,9 @@ def test_at_takes_a_yearless_date_in_the_past(funnel: Any, at: Any) -> None:
 def test_follow_ups_look_ahead(funnel: Any, at: Any, when: str, expected: str) -> None:
     at(FRIDAY)
     ok(funnel, "config", "set", "date_order", "dmy")
-    assert add(funnel, "Acme", "--follow-up", when)["next_follow_up"] == expected
-    assert ok_json(funnel, "follow-up", "1", when)["next_follow_up"] == expected
-    assert ok_json(funnel, "log", "1", "call", "--next", when)["next_follow_up"] == expected
+    assert follow_up(add(funnel, "Acme", "--follow-up", when)) == expected
+    assert follow_up(ok_json(funnel, "follow-up", "1", when)) == expected
+    assert follow_up(ok_json(funnel, "log", "1", "call", "--next", when)) == expected
 
 
 def test_snooze_looks_ahead(funnel: Any, at: Any) -> None:

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from helpers import follow_up
+
 Row = tuple[int, str, int | None, str | None]
 
 
@@ -35,7 +37,7 @@ def due(funnel: Any, *args: str, check: int = 0) -> list[Row]:
     which must exit `check` (3 when something is overdue)."""
     r = funnel("due", "--check", *args, "--format", "json")
     assert (r.exit_code, r.stderr) == (check, "")
-    return [(d["id"], d["due_state"], d["days_overdue"], d["next_follow_up"]) for d in r.json()]
+    return [(d["id"], d["due_state"], d["days_overdue"], follow_up(d)) for d in r.json()]
 
 
 def stale(funnel: Any) -> list[tuple[int, int, int]]:

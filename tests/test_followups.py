@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from funnelcli.dates import FORMS
-from helpers import add, dump, fails, ok_json, show
+from helpers import add, dump, fails, follow_up, ok_json, show
 
 NOW_UTC = "2026-11-23T10:15:00Z"
 DATE_HINT = f"({FORMS})"
@@ -43,7 +43,7 @@ def clock(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
 def due(funnel: Any, *args: str) -> list[tuple[Any, ...]]:
     """`funnel due` as (id, due_state, days_overdue, next_follow_up) rows."""
     return [
-        (d["id"], d["due_state"], d["days_overdue"], d["next_follow_up"])
+        (d["id"], d["due_state"], d["days_overdue"], follow_up(d))
         for d in ok_json(funnel, "due", *args)
     ]
 
@@ -134,7 +134,10 @@ def test_log_next(funnel, when, stored, shown):
     assert run(funnel, "log", "1", "call", "--next", when) == (
         f"logged call on #1 Acme (demo); next follow-up {shown}\n"
     )
-    assert show(funnel, "1")["next_follow_up"] == stored
+    deal = show(funnel, "1")
+    # always the day; the time, when one was given, in next_follow_up_at (TZ=UTC here)
+    assert deal["next_follow_up"] == stored[:10]
+    assert deal["next_follow_up_at"] == (f"{stored}:00+00:00" if "T" in stored else None)
 
 
 def test_log_no_next_clears_the_follow_up(funnel):
@@ -302,7 +305,7 @@ def test_follow_up_sets_the_next_step(funnel, when, stored):
         f"#1 Acme (lead, 4,800.00 USD): next follow-up {shown}\n"
     )
     deal = show(funnel, "1")
-    assert (deal["next_follow_up"], deal["touches"], deal["updated_at"]) == (stored, 0, NOW_UTC)
+    assert (follow_up(deal), deal["touches"], deal["updated_at"]) == (stored, 0, NOW_UTC)
 
 
 def test_follow_up_clear(funnel):
@@ -509,7 +512,13 @@ def test_due_csv_and_jsonl(funnel, week):
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert list(rows[0])[-2:] == ["due_state", "days_overdue"]
     assert [
-        (int(x["id"]), x["due_state"], x["days_overdue"], x["next_follow_up"]) for x in rows
+        (
+            int(x["id"]),
+            x["due_state"],
+            x["days_overdue"],
+            x["next_follow_up_at"][:16] or x["next_follow_up"],
+        )
+        for x in rows
     ] == [
         (i, state, "" if days is None else str(days), nxt or "")
         for i, state, days, nxt in due(funnel, "--within", "3")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from helpers import add, dump, fails, ok_json, show
+from helpers import add, dump, fails, follow_up, ok_json, show
 
 
 def clock(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
@@ -20,7 +20,7 @@ def clock(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
 
 def due(funnel: Any, *args: str) -> list[tuple[Any, ...]]:
     return [
-        (d["id"], d["due_state"], d["days_overdue"], d["next_follow_up"])
+        (d["id"], d["due_state"], d["days_overdue"], follow_up(d))
         for d in ok_json(funnel, "due", *args)
     ]
 
@@ -70,7 +70,7 @@ def test_an_unscheduled_snoozed_deal_wakes_up_due(funnel, monkeypatch):
 def test_a_follow_up_planned_after_the_wake_up_day_stands(funnel, monkeypatch):
     add(funnel, "Acme", "--follow-up", "2026-12-15 10:00")
     deal = ok_json(funnel, "snooze", "1", "2026-12-01")
-    assert deal["next_follow_up"] == "2026-12-15T10:00"
+    assert follow_up(deal) == "2026-12-15T10:00"
     clock(monkeypatch, "2026-12-01T08:00")
     assert due(funnel) == []
     assert due(funnel, "--within", "14") == [(1, "upcoming", None, "2026-12-15T10:00")]

@@ -127,7 +127,7 @@ _EMPTY_COLUMNS = (  # noqa: SIM905
     "id uuid external_id title org contact email phone value currency owner pipeline stage "
     "status probability tags source lost_reason expected_close next_follow_up created_at "
     "updated_at closed_at stage_entered_at fields touches last_activity_at snoozed_until "
-    "snooze_reason probability_override"
+    "snooze_reason next_follow_up_at probability_override"
 ).split()
 
 

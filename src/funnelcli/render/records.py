@@ -12,6 +12,17 @@ if TYPE_CHECKING:
     from funnelcli.services.followups import DueItem, StaleItem
 
 
+def follow_up_at(value: str | None) -> str | None:
+    """A follow-up set with a time, as a full local timestamp with its offset
+    (`2026-11-27T10:00:00+01:00`); None for one set as a day (or none). The
+    stored value is local time: a date, or a date-time when a time was given."""
+    if value is None or "T" not in value:
+        return None
+    from datetime import datetime
+
+    return datetime.fromisoformat(value).astimezone().isoformat(timespec="seconds")
+
+
 def deal_record(deal: Deal) -> dict[str, Any]:
     return {
         "id": deal.id,
@@ -33,7 +44,8 @@ def deal_record(deal: Deal) -> dict[str, Any]:
         "source": deal.source,
         "lost_reason": deal.lost_reason,
         "expected_close": deal.expected_close,
-        "next_follow_up": deal.next_follow_up,
+        # always a day; the time, when one was given, is next_follow_up_at
+        "next_follow_up": deal.next_follow_up and deal.next_follow_up[:10],
         "created_at": deal.created_at,
         "updated_at": deal.updated_at,
         "closed_at": deal.closed_at,
@@ -43,6 +55,7 @@ def deal_record(deal: Deal) -> dict[str, Any]:
         "last_activity_at": deal.last_activity_at,
         "snoozed_until": deal.snoozed_until,
         "snooze_reason": deal.snooze_reason,
+        "next_follow_up_at": follow_up_at(deal.next_follow_up),
     }
 
 
@@ -59,12 +72,14 @@ def deal_row_record(v: dict[str, Any]) -> dict[str, Any]:
         "stage": v["stage"], "status": v["status"],
         "probability": v["stage_probability"] if override is None else override,
         "tags": v["tags"], "source": v["source"], "lost_reason": v["lost_reason"],
-        "expected_close": v["expected_close"], "next_follow_up": v["next_follow_up"],
+        "expected_close": v["expected_close"],
+        "next_follow_up": v["next_follow_up"] and v["next_follow_up"][:10],
         "created_at": v["created_at"], "updated_at": v["updated_at"],
         "closed_at": v["closed_at"], "stage_entered_at": v["stage_entered_at"],
         "fields": v["fields"], "touches": v["touches"],
         "last_activity_at": v["last_activity_at"],
         "snoozed_until": v["snoozed_until"], "snooze_reason": v["snooze_reason"],
+        "next_follow_up_at": follow_up_at(v["next_follow_up"]),
     }  # fmt: skip
 
 

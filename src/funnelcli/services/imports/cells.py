@@ -205,12 +205,15 @@ class Cells:
         return (when.date() if isinstance(when, datetime) else when).isoformat()
 
     def follow_up(self, row: dict[str, Any]) -> str | None:
-        text = self.text(row, "next_follow_up")
+        """The next follow-up: a day, or from an export the time it was set
+        for (next_follow_up_at, a timestamp with its offset) when it has one."""
+        name = "next_follow_up_at" if self.text(row, "next_follow_up_at") else "next_follow_up"
+        text = self.text(row, name)
         if text is None:
             return None
         from funnelcli.dates import to_iso
 
-        return to_iso(self.when(text, self.mapping["next_follow_up"][0]))
+        return to_iso(self.when(text, self.mapping[name][0]))
 
     def tags(self, row: dict[str, Any]) -> list[str]:
         value = self.cell(row, "tags")

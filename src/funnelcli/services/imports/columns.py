@@ -19,7 +19,10 @@ FIELDS = (
     "snoozed_until", "snooze_reason", "fields",
 )  # fmt: skip
 # What funnelcli's own export adds, read back only from it.
-OWN_FIELDS = ("id", "uuid", "probability_override", "stage_entered_at", "history", "activities")
+OWN_FIELDS = (
+    "id", "uuid", "probability_override", "stage_entered_at", "history", "activities",
+    "next_follow_up_at",
+)  # fmt: skip
 # Derived on write, so an export's copy is ignored rather than kept as a custom field
 # (but for its updated_at: Cells.updated).
 DERIVED = ("updated_at", "touches", "last_activity_at", "pipelines")
