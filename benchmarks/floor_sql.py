@@ -190,7 +190,7 @@ def deal_record(r: tuple, loads) -> dict:  # type: ignore[no-untyped-def, type-a
         "source": r[19],
         "lost_reason": r[20],
         "expected_close": r[21],
-        "next_follow_up": r[22],
+        "next_follow_up": r[22] and r[22][:10],  # a day; its time, if any, in _at
         "created_at": r[24],
         "updated_at": r[25],
         "closed_at": r[26],
@@ -200,4 +200,15 @@ def deal_record(r: tuple, loads) -> dict:  # type: ignore[no-untyped-def, type-a
         "last_activity_at": r[31],
         "snoozed_until": r[29],
         "snooze_reason": r[30],
+        "next_follow_up_at": follow_up_at(r[22]),
     }
+
+
+def follow_up_at(value: str | None) -> str | None:
+    """render/records.py follow_up_at(): a follow-up set with a time as a local
+    timestamp with its offset; None for a day (or none)."""
+    if value is None or "T" not in value:
+        return None
+    from datetime import datetime
+
+    return datetime.fromisoformat(value).astimezone().isoformat(timespec="seconds")
