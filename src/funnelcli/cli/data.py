@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from funnelcli.services.exports import ExportedDeal, ExportScope
     from funnelcli.services.imports.model import ImportReport
 
-FileArg = Annotated[Path, typer.Argument(help="The file.", metavar="FILE", show_default=False)]
+FileArg = Annotated[
+    Path,
+    typer.Argument(help="The file; - reads standard input.", metavar="FILE", show_default=False),
+]
 
 
 @contextmanager
@@ -53,7 +56,10 @@ def import_cmd(
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="csv, json or jsonl (default: from the file's extension)."
+            "--format",
+            "-f",
+            help="csv, json or jsonl (default: from the file's extension; for - from its "
+            "first line).",
         ),
     ] = None,
     pipeline: PipelineOpt = None,
@@ -98,6 +104,8 @@ def import_cmd(
     custom fields. A stage value of won/lost closes the deal at closed_at.
     Rows whose external id (or uuid) is known update that deal. Any bad line:
     nothing is written, exit 1, and every bad line is reported.
+
+    FILE - reads standard input: `funnel export | funnel --db copy.db import -`.
 
     Example: funnel import leads.csv --map title=Deal --stage-date demo=demo_date
     """

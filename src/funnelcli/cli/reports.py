@@ -8,7 +8,7 @@ import typer
 from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
 from funnelcli.cli.state import state
 from funnelcli.errors import UsageError
-from funnelcli.render.output import Column, Output, single_output
+from funnelcli.render.output import Column, Output
 from funnelcli.services import reports as svc
 
 if TYPE_CHECKING:
@@ -97,10 +97,11 @@ def metrics_cmd(
 
     With --compare previous, each figure also for the period of equal length
     just before, and the change (open deals and values are today's in both).
+    CSV and JSONL: one row per currency.
 
     Example: funnel report metrics --since 30d --compare previous
     """
-    out = single_output(fmt)
+    out = Output(fmt)
     _check_compare(compare)
     c = state(ctx).context(write=False)
     results, period = svc.metrics_report(
@@ -129,6 +130,9 @@ def metrics_cmd(
     if out.fmt == "json":
         # an array always, one record per currency, whatever their number
         out.emit_object(lambda: records, list)  # type: ignore[arg-type,return-value]
+        return
+    if out.fmt in ("csv", "jsonl"):  # a row per currency, the JSON's records
+        out.emit_list(records, lambda rec: rec, [])
         return
     labels = [
         ("open deals", "open_deals", ""),
@@ -287,11 +291,12 @@ def funnel_cmd(
 
     Deals created in the period make up the funnel; days in stage count the
     stays that ended in the period. --compare previous adds the period of
-    equal length before --since, and the change per stage.
+    equal length before --since, and the change per stage. CSV and JSONL:
+    one row per stage (won and lost are in the table and the JSON).
 
     Example: funnel report funnel --since 90d --owner anna --compare previous
     """
-    out = single_output(fmt)
+    out = Output(fmt)
     _check_compare(compare)
     c = state(ctx).context(write=False)
     funnel, period = svc.funnel_report(c, since=since, until=until, pipeline=pipeline, owner=owner)
@@ -313,6 +318,13 @@ def funnel_cmd(
             stage_record["explain"] = _explained(items)
     if out.fmt == "json":
         out.emit_object(lambda: record, list)
+        return
+    if out.fmt in ("csv", "jsonl"):  # a row per stage, with the pipeline and window
+
+        def row(s: dict[str, Any]) -> dict[str, Any]:
+            return {"pipeline": record["pipeline"], **s, **_period_of(record)}
+
+        out.emit_list(record["stages"], row, [])
         return
     top = max([s["reached"] for s in record["stages"]] + [1])
     bar = "█" if out.tty else "#"
@@ -348,6 +360,10 @@ def funnel_cmd(
     out.lines([[(f"won {record['won']}, lost {record['lost']}", "bold")]])
     if explain:
         _explain_lines(out, record, [(s["stage"], s["explain"]) for s in record["stages"]])
+
+
+def _period_of(record: dict[str, Any]) -> dict[str, Any]:
+    return {"since": record["since"], "until": record["until"]}
 
 
 def _prev_conv(record: dict[str, Any], stage: dict[str, Any]) -> Any:

@@ -137,12 +137,41 @@ def guess_format(path: Path, given: str | None) -> str:
     return "csv"
 
 
+def sniff_format(head: bytes) -> str:
+    """The format of a stream with no name to go by (`funnel import -`): JSON
+    when it starts with `[` (or `{` not closed on its first line, as the JSON
+    export is), JSONL when its first line is a whole object, else CSV."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"["):
+        return "json"
+    if text.startswith(b"{"):
+        first = text.split(b"\n", 1)[0]
+        try:
+            json.loads(first)
+        except ValueError:
+            return "json"
+        return "jsonl"
+    return "csv"
+
+
 def open_source(path: Path, fmt: str | None, progress: Progress | None = None) -> Source:
-    if not path.is_file():
-        raise NotFound(f"no file {path}")
-    fmt = guess_format(path, fmt)
-    src = Source(path, fmt, size=path.stat().st_size)
-    f = path.open("rb")
+    """`path` "-" is standard input: its format is --format, else sniffed
+    from its first line (sniff_format)."""
+    f: IO[bytes]
+    if str(path) == "-":
+        import io
+        import sys
+
+        data = sys.stdin.buffer.read()
+        fmt = guess_format(path, fmt) if fmt is not None else sniff_format(data[:65536])
+        src = Source(path, fmt, size=len(data))
+        f = io.BytesIO(data)
+    else:
+        if not path.is_file():
+            raise NotFound(f"no file {path}")
+        fmt = guess_format(path, fmt)
+        src = Source(path, fmt, size=path.stat().st_size)
+        f = path.open("rb")
     if fmt == "csv":
         _csv(src, f, progress)
     elif fmt == "jsonl":
