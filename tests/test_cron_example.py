@@ -149,15 +149,24 @@ def test_empty_list_sends_and_writes_nothing(funnel, bin_dir, tmp_path):
     install_fake_mail(bin_dir)
     out = tmp_path / "today.txt"
     out.write_text("yesterday's list\n")
-    # No database at all, then only deals scheduled for later.
-    for setup in ([], ["add", "Hooli", "--follow-up", "tomorrow"]):
-        if setup:
-            assert funnel(*setup).exit_code == 0
-        for env in ({}, {"MORNING_MAILTO": "anna@example.com"}, {"MORNING_FILE": str(out)}):
-            r = script(bin_dir, tmp_path, **env)
-            assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
-        assert mailed(tmp_path) is None
-        assert not out.exists()
+    envs = ({}, {"MORNING_MAILTO": "anna@example.com"}, {"MORNING_FILE": str(out)})
+    # No database at FUNNEL_DB (a typo in the crontab): cron hears of it, loudly,
+    # and nothing is sent or written (issue 13: a read of a missing database at
+    # a path the user gave is an error).
+    for env in envs:
+        r = script(bin_dir, tmp_path, **env)
+        assert (r.returncode, r.stdout) == (1, "")
+        assert "no database at" in r.stderr
+        assert r.stderr.endswith("morning-list: funnel due failed (exit 1)\n")
+    assert mailed(tmp_path) is None
+    assert out.read_text() == "yesterday's list\n"
+    # Only deals scheduled for later: an empty list sends and writes nothing.
+    assert funnel("add", "Hooli", "--follow-up", "tomorrow").exit_code == 0
+    for env in envs:
+        r = script(bin_dir, tmp_path, **env)
+        assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    assert mailed(tmp_path) is None
+    assert not out.exists()
 
 
 def test_only_overdue(funnel, deals, bin_dir, tmp_path, monkeypatch):
