@@ -35,7 +35,7 @@ from importlib.metadata import version
 from itertools import groupby
 from operator import itemgetter
 
-from floor_sql import DEAL_SELECT
+from floor_sql import DEAL_SELECT, follow_up_at
 
 STAGES = (
     "SELECT p.id, p.uuid, p.name, s.name, s.probability, s.rot_days, s.cadence_days, "
@@ -117,10 +117,12 @@ def export(db: str, out_path: str) -> int:
                 "owner": r[10], "pipeline": pipeline, "stage": r[14], "status": r[16],
                 "probability": r[18] if r[17] is None else r[17],
                 "tags": loads(r[27]), "source": r[19], "lost_reason": r[20],
-                "expected_close": r[21], "next_follow_up": r[22], "created_at": r[24],
-                "updated_at": r[25], "closed_at": r[26], "stage_entered_at": r[23],
+                "expected_close": r[21], "next_follow_up": r[22] and r[22][:10],
+                "created_at": r[24], "updated_at": r[25], "closed_at": r[26],
+                "stage_entered_at": r[23],
                 "fields": loads(r[28]), "touches": r[32], "last_activity_at": r[31],
-                "snoozed_until": r[29], "snooze_reason": r[30], "probability_override": r[17],
+                "snoozed_until": r[29], "snooze_reason": r[30],
+                "next_follow_up_at": follow_up_at(r[22]), "probability_override": r[17],
                 "history": history,
                 "activities": [
                     {"id": i, "kind": k, "note": nt, "at": at, "recorded_at": rec}
