@@ -189,3 +189,36 @@ def stage_id(conn: sqlite3.Connection, pipeline: str, stage: str) -> int:
             (pipeline, stage),
         ).fetchone()[0]
     )
+
+
+def run_on_a_terminal(
+    argv: list[str], env: dict[str, str], *, width: int | None = None
+) -> tuple[int, str, bytes]:
+    """Run `argv` with stdout on a pseudo-terminal (`width` columns set with
+    TIOCSWINSZ when given): (exit code, what it wrote there with "\\r\\n" read
+    as "\\n", its stderr)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    primary, secondary = pty.openpty()
+    if width is not None:
+        fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, width, 0, 0))
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=secondary, stderr=subprocess.PIPE, env=env
+    )
+    os.close(secondary)
+    chunks = []
+    while select.select([primary], [], [], 30)[0]:
+        try:
+            data = os.read(primary, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(primary)
+    _, err = proc.communicate(timeout=30)
+    return proc.returncode, b"".join(chunks).decode().replace("\r\n", "\n"), err

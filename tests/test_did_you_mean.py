@@ -6,9 +6,7 @@ no next step."""
 from __future__ import annotations
 
 import os
-import pty
 import re
-import select
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +15,7 @@ from typing import Any
 import pytest
 
 from funnelcli.suggest import closest, did_you_mean, listed
-from helpers import add, fails, ok, ok_json
+from helpers import add, fails, ok, ok_json, run_on_a_terminal
 
 STAGES = "lead, qualified, contacted, demo, proposal, negotiation"
 
@@ -294,28 +292,9 @@ def _in_a_terminal(args: list[str]) -> tuple[int, str]:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     env["COLUMNS"] = "80"
     env["NO_COLOR"] = "1"
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        ["funnel", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=secondary,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    os.close(secondary)
-    chunks = []
-    while select.select([primary], [], [], 30)[0]:
-        try:
-            data = os.read(primary, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(primary)
-    _, err = proc.communicate(timeout=30)
+    code, out, err = run_on_a_terminal(["funnel", *args], env)
     assert err == b""
-    return proc.returncode, b"".join(chunks).decode().replace("\r\n", "\n")
+    return code, out
 
 
 def test_due_at_a_terminal_shows_the_first_20_and_counts_them_all(imported):

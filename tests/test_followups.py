@@ -11,10 +11,7 @@ import csv
 import io
 import json
 import os
-import pty
 import re
-import select
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,7 +20,7 @@ from typing import Any
 import pytest
 
 from funnelcli.dates import FORMS
-from helpers import add, dump, fails, follow_up, ok_json, show
+from helpers import add, dump, fails, follow_up, ok_json, run_on_a_terminal, show
 
 NOW_UTC = "2026-11-23T10:15:00Z"
 DATE_HINT = f"({FORMS})"
@@ -531,28 +528,9 @@ def _in_a_terminal(args: list[str]) -> tuple[int, str]:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     env["COLUMNS"] = "120"
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        ["funnel", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=secondary,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    os.close(secondary)
-    chunks = []
-    while select.select([primary], [], [], 30)[0]:
-        try:
-            data = os.read(primary, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(primary)
-    _, err = proc.communicate(timeout=30)
+    code, out, err = run_on_a_terminal(["funnel", *args], env)
     assert err == b""
-    return proc.returncode, b"".join(chunks).decode()
+    return code, out
 
 
 def test_due_in_a_terminal_is_grouped_and_coloured(funnel, week):

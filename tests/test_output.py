@@ -7,9 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
-import pty
 import re
-import select
 import shutil
 import sqlite3
 import subprocess
@@ -23,7 +21,7 @@ import pytest
 
 import funnelcli
 from funnelcli.render.output import Column, Output
-from helpers import ok_json
+from helpers import ok_json, run_on_a_terminal
 
 # Control characters no table, view or message may print raw (newline aside).
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -196,27 +194,9 @@ def test_output_in_a_terminal_is_coloured_unless_no_color(monkeypatch):
 
 def _run_in_pty(args: list[str], env: dict[str, str]) -> tuple[int, str]:
     """Run with stdout on a pseudo-terminal; return the exit code and the output."""
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        args, stdin=subprocess.DEVNULL, stdout=secondary, stderr=subprocess.PIPE, env=env
-    )
-    os.close(secondary)
-    chunks = []
-    while True:
-        ready, _, _ = select.select([primary], [], [], 30)
-        if not ready:
-            break
-        try:
-            data = os.read(primary, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(primary)
-    _, err = proc.communicate(timeout=30)
+    code, out, err = run_on_a_terminal(args, env)
     assert err == b""
-    return proc.returncode, b"".join(chunks).decode()
+    return code, out
 
 
 @pytest.mark.slow

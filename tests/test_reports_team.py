@@ -39,17 +39,14 @@ import csv
 import io
 import json
 import os
-import pty
 import re
-import select
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import one_error, report
+from helpers import one_error, report, run_on_a_terminal
 
 HISTORY: list[tuple[str, ...]] = [
     ("pipeline", "create", "renewals", "--stages", "ask,quote,signed"),
@@ -471,24 +468,9 @@ FUNNEL = shutil.which("funnel") or str(Path(sys.executable).with_name("funnel"))
 def in_a_terminal(*args: str) -> str:
     """`funnel ARGS…` with stdout on a pseudo-terminal (120 columns, NO_COLOR)."""
     env = {**os.environ, "COLUMNS": "120", "TERM": "xterm-256color", "NO_COLOR": "1"}
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        [FUNNEL, *args], stdin=subprocess.DEVNULL, stdout=secondary, stderr=subprocess.PIPE, env=env
-    )
-    os.close(secondary)
-    chunks = []
-    while select.select([primary], [], [], 30)[0]:
-        try:
-            data = os.read(primary, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(primary)
-    _, err = proc.communicate(timeout=30)
-    assert (proc.returncode, err) == (0, b"")
-    return b"".join(chunks).decode().replace("\r\n", "\n")
+    code, out, err = run_on_a_terminal([FUNNEL, *args], env)
+    assert (code, err) == (0, b"")
+    return out
 
 
 @pytest.mark.slow

@@ -6,15 +6,10 @@ terminal and in a pipe."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import select
 import shutil
-import struct
 import subprocess
 import sys
-import termios
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +17,7 @@ import pytest
 from rich.cells import cell_len
 
 from conftest import NOW
+from helpers import run_on_a_terminal
 
 FUNNEL = shutil.which("funnel") or str(Path(sys.executable).with_name("funnel"))
 WIDTHS = [60, 80, 120]
@@ -31,29 +27,12 @@ LONG = "Consolidated multi-year enterprise platform renewal and regional expansi
 def at_terminal(width: int, *args: str, color: bool = False) -> list[str]:
     """`funnel ARGS` with stdout on a pseudo-terminal `width` columns wide
     (TIOCSWINSZ, no COLUMNS); its lines, checked to fit."""
-    primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, width, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env["TERM"] = "xterm-256color"
     if not color:
         env["NO_COLOR"] = "1"
-    proc = subprocess.Popen(
-        [FUNNEL, *args], stdin=subprocess.DEVNULL, stdout=secondary, stderr=subprocess.PIPE, env=env
-    )
-    os.close(secondary)
-    chunks = []
-    while select.select([primary], [], [], 30)[0]:
-        try:
-            data = os.read(primary, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(primary)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
-    text = b"".join(chunks).decode().replace("\r\n", "\n")
+    code, text, err = run_on_a_terminal([FUNNEL, *args], env, width=width)
+    assert code == 0, err
     if color:
         import re
 
