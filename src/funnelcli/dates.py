@@ -28,9 +28,9 @@ DIRECTIONS = ("future", "past")
 
 # Every date error ends with this, so the accepted forms are one message away.
 FORMS = (
-    "accepted: 2026-12-01, 2026-12-01 14:30, 2026-12, 2026-Q4, today, tomorrow, yesterday, "
+    "accepted: 2026-12-01, 2026-12-01 14:30, 2026-12, 2026-Q4, Q4, today, tomorrow, yesterday, "
     "now, noon, 14:00, 5pm, +3d, -2w, +1m, +1y, +2bd (working days), 3d, in 3 days, "
-    "3 days ago, fri, next fri, last fri, Dec 1, 1 Dec 2026, 15/01 (per date_order), "
+    "3 days ago, fri, next fri, last fri, Dec 1, 1 Dec 2026, 15/01 or 15.01 (per date_order), "
     "sow/som/soq/soy, eow/eom/eoq/eoy, this month, last month, this quarter, last quarter, "
     "next week (this/last/next + week/month/quarter/year); a day may take a time: fri 9:30"
 )
@@ -57,7 +57,7 @@ _ISO = (
     r"(?a)\d{4}-\d{2}-\d{2}"
     r"(?:[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:z|[+-]\d{2}(?::?\d{2})?)?)?"
 )
-_UNIT = r"bd|business\s+days?|workdays?|d|days?|w|weeks?|m|months?|y|years?"
+_UNIT = r"bd|business\s+days?|work(?:ing\s+)?days?|d|days?|w|weeks?|m|months?|y|years?"
 _OFFSET = rf"(?a)(in\s+|[+-]?)\s*(\d+)\s*({_UNIT})(\s+ago)?"
 _WEEKDAY = r"(?a)(?:(next|last)\s+)?([a-z]+)"
 _NUMERIC = r"(?a)(\d+)([/.-])(\d+)(?:\2(\d+))?"
@@ -67,6 +67,8 @@ _WITH_TIME = rf"(?a)(.*?)\s+(?:at\s+)?({_TIMEISH})"
 _BARE_TIME = rf"(?a)(?:at\s+)?({_TIMEISH})"
 _TIME = r"(?a)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([ap]m)?"
 _MONTH_WORD = r"(?a)(?<![a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+# The end words and the period each ends.
+_ENDS = {"eow": "week", "eom": "month", "eoq": "quarter", "eoy": "year"}
 
 
 class _Ask(NamedTuple):
@@ -120,12 +122,20 @@ def parse_when(
     return _with_dateutil(" ".join(text.split()), q, ask)  # case kept: dateutil wants UTC
 
 
-def parse_span(text: str, now: datetime) -> tuple[date, date] | None:
-    """The period a text names (`last month`, `2026-12`, `2026-Q4`, `this week`)
-    as [first day, the day after its last), or None when it names none: a
-    report's `--until last month` ends where that month ends."""
+def parse_span(text: str, now: datetime, direction: str = "future") -> tuple[date, date] | None:
+    """The period a text names (`last month`, `2026-12`, `2026-Q4`, `q4`, `this
+    week`) as [first day, the day after its last), or None when it names none:
+    a report's `--until last month` ends where that month ends. An end word
+    (`eow`, `eom`, `eoq`, `eoy`) names the period it ends, so `--until eom`
+    takes in the month's last day; `direction` picks which `q4` (see span_of)."""
+    s = " ".join(text.lower().split())
     try:
-        return span_of(" ".join(text.lower().split()), now.date())
+        if s in _ENDS:
+            last = _end_of(s, now.date())
+            start = span_of(f"this {_ENDS[s]}", last)
+            assert start is not None
+            return start[0], (last + timedelta(days=1) if last < date.max else date.max)
+        return span_of(s, now.date(), past=direction == "past")
     except (OverflowError, ValueError):
         return None
 
@@ -208,16 +218,21 @@ def _fixed(s: str, q: str, ask: _Ask) -> date | None:
     simple = {"today": 0, "tomorrow": 1, "yesterday": -1}
     if s in simple:
         return today + timedelta(days=simple[s])
+    if s in _ENDS:
+        return _end_of(s, today)
+    starts = {"sow": "this week", "som": "this month", "soq": "this quarter", "soy": "this year"}
+    span = span_of(starts.get(s, s), today, ask.past)
+    return None if span is None else span[0]
+
+
+def _end_of(s: str, today: date) -> date:
+    """The last day eow (the coming Friday), eom, eoq or eoy names."""
     if s == "eow":
         return today + timedelta(days=(4 - today.weekday()) % 7)
-    if s in ("eom", "eoq", "eoy"):
-        month = {"eom": today.month, "eoq": (today.month + 2) // 3 * 3, "eoy": 12}[s]
-        if month == 12:
-            return date(today.year, 12, 31)
-        return date(today.year, month + 1, 1) - timedelta(days=1)
-    starts = {"sow": "this week", "som": "this month", "soq": "this quarter", "soy": "this year"}
-    span = span_of(starts.get(s, s), today)
-    return None if span is None else span[0]
+    month = {"eom": today.month, "eoq": (today.month + 2) // 3 * 3, "eoy": 12}[s]
+    if month == 12:
+        return date(today.year, 12, 31)
+    return date(today.year, month + 1, 1) - timedelta(days=1)
 
 
 def _offset(s: str, q: str, ask: _Ask) -> date | None:
@@ -227,7 +242,7 @@ def _offset(s: str, q: str, ask: _Ask) -> date | None:
         return None
     sign = -1 if m[1] == "-" or m[4] or (not m[1] and ask.past) else 1
     count, unit = int(m[2]), m[3]
-    if unit == "bd" or unit.startswith(("business", "workday")):
+    if unit == "bd" or unit.startswith(("business", "work")):
         return add_workdays(ask.today, sign * count, ask.workdays)
     if unit[0] in "dw":
         return ask.today + timedelta(days=sign * count * (7 if unit[0] == "w" else 1))

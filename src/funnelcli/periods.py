@@ -27,13 +27,17 @@ WEEKDAYS = {
 _RELATIVE = r"(this|last|next) (week|month|quarter|year)"
 _MONTH = r"(?a)(\d{4})-(\d{1,2})"
 _QUARTER = r"(?a)(?:(\d{4})-?q([1-4])|q([1-4]) ?(\d{4}))"
+_YEARLESS_QUARTER = r"(?a)q([1-4])"
 
 
-def span_of(s: str, today: date) -> tuple[date, date] | None:
+def span_of(s: str, today: date, past: bool = False) -> tuple[date, date] | None:
     """[first day, day after the last) of the period s names, or None.
 
-    s is lower case with single spaces. Weeks start on Monday. Raises
-    ValueError or OverflowError past the years 1-9999.
+    s is lower case with single spaces. Weeks start on Monday. A quarter
+    without a year (`q4`) is the one we are in, else the next such quarter,
+    or when `past` the last one (like a month and day without a year, which
+    is today both ways). Raises ValueError or OverflowError past the years
+    1-9999.
     """
     if m := re.fullmatch(_RELATIVE, s):
         step = {"this": 0, "last": -1, "next": 1}[m[1]]
@@ -48,6 +52,14 @@ def span_of(s: str, today: date) -> tuple[date, date] | None:
     if m := re.fullmatch(_QUARTER, s):
         year, quarter = (m[1], m[2]) if m[1] else (m[4], m[3])
         return _months(int(year), (int(quarter) - 1) * 3, 3)
+    if m := re.fullmatch(_YEARLESS_QUARTER, s):
+        wanted, now = int(m[1]), (today.month - 1) // 3 + 1
+        year = today.year
+        if past and wanted > now:
+            year -= 1
+        elif not past and wanted < now:
+            year += 1
+        return _months(year, (wanted - 1) * 3, 3)
     return None
 
 

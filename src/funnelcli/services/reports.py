@@ -32,11 +32,12 @@ Bound = str | datetime | None  # as typed (`30d`, `2026-10-01`), or already read
 def _bound(ctx: Context, text: Bound, option: str) -> datetime | None:
     """A bound of the window [since, until), read looking back: `--since 30d`
     is 30 days ago, `--since mon` this week's Monday (today on a Monday). A
-    day is its start; a period (`last month`, `2026-Q4`) is its start for
-    `--since` and its end (the start of the next) for `--until`."""
+    day is its start; a period (`last month`, `2026-Q4`, `q4`: the last one)
+    is its start for `--since` and its end (the start of the next) for
+    `--until`, as is an end word (`--until eom` takes in the month's last day)."""
     if text is None or isinstance(text, datetime):
         return text
-    if option == "--until" and (span := parse_span(text, ctx.now)) is not None:
+    if option == "--until" and (span := parse_span(text, ctx.now, "past")) is not None:
         return start_of_day(span[1])
     when = parse_date(ctx, text, option, "past")
     return when if isinstance(when, datetime) else start_of_day(when)
