@@ -642,15 +642,23 @@ def test_deal_by_number_external_id_and_uuid(funnel):
     assert show(funnel, first["uuid"])["id"] == 1
     assert ok_json(funnel, "move", "SF-9", "demo")["stage"] == "demo"
     assert ok_json(funnel, "edit", first["uuid"], "--org", "Acme")["org"] == "Acme"
-    fails(funnel, 1, "no deal 'sf-9' (give its number, external id or uuid)", "show", "sf-9")
-    fails(funnel, 1, "no deal '3' (give its number, external id or uuid)", "show", "3")
-    fails(funnel, 1, "no deal '0' (give its number, external id or uuid)", "show", "0")
+    fails(
+        funnel,
+        1,
+        "no deal 'sf-9' (number, external id, uuid, or part of title/org)",
+        "show",
+        "sf-9",
+    )
+    fails(funnel, 1, "no deal '3' (number, external id, uuid, or part of title/org)", "show", "3")
+    fails(funnel, 1, "no deal '0' (number, external id, uuid, or part of title/org)", "show", "0")
 
 
 @pytest.mark.parametrize("ref", ["99999999999999999999", "²", "١"])
 def test_odd_numbers_name_no_deal(funnel, ref):
     add(funnel, "Acme")
-    fails(funnel, 1, f"no deal '{ref}' (give its number, external id or uuid)", "show", ref)
+    fails(
+        funnel, 1, f"no deal '{ref}' (number, external id, uuid, or part of title/org)", "show", ref
+    )
 
 
 # -- edit ----------------------------------------------------------------------
@@ -837,7 +845,13 @@ def test_edit_stage_and_pipeline_record_history(funnel):
         "quoted",
     )
     fails(
-        funnel, 1, "no deal '7' (give its number, external id or uuid)", "edit", "7", "--org", "x"
+        funnel,
+        1,
+        "no deal '7' (number, external id, uuid, or part of title/org)",
+        "edit",
+        "7",
+        "--org",
+        "x",
     )
 
 
@@ -1070,10 +1084,17 @@ def test_delete_with_yes(funnel):
     ok_json(funnel, "move", "1", "demo")
     r = funnel("delete", "1", "--yes")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "deleted #1 Acme (demo, 10.00 USD)\n")
-    fails(funnel, 1, "no deal '1' (give its number, external id or uuid)", "show", "1")
+    fails(funnel, 1, "no deal '1' (number, external id, uuid, or part of title/org)", "show", "1")
     assert ids(funnel, "--status", "all") == [2]
     assert ok_json(funnel, "delete", "2", "-y")["title"] == "Globex"
-    fails(funnel, 1, "no deal '2' (give its number, external id or uuid)", "delete", "2", "--yes")
+    fails(
+        funnel,
+        1,
+        "no deal '2' (number, external id, uuid, or part of title/org)",
+        "delete",
+        "2",
+        "--yes",
+    )
 
 
 def test_delete_without_yes_refused_when_stdin_is_not_a_terminal(funnel):

@@ -40,19 +40,31 @@ def db(funnel: Any, isolated: Path) -> Iterator[Path]:
 # (arguments, exit code, message). Every case runs against the `db` fixture.
 CASES: list[tuple[list[str], int, str]] = [
     # unknown things
-    (["show", "99"], 1, "no deal '99' (give its number, external id or uuid)"),
-    (["show", "SF-2"], 1, "no deal 'SF-2' (give its number, external id or uuid)"),
+    (["show", "99"], 1, "no deal '99' (number, external id, uuid, or part of title/org)"),
+    (["show", "SF-2"], 1, "no deal 'SF-2' (number, external id, uuid, or part of title/org)"),
     (
         ["show", "99999999999999999999"],
         1,
-        "no deal '99999999999999999999' (give its number, external id or uuid)",
+        "no deal '99999999999999999999' (number, external id, uuid, or part of title/org)",
     ),
-    (["move", "99", "demo"], 1, "no deal '99' (give its number, external id or uuid)"),
-    (["edit", "99", "--org", "x"], 1, "no deal '99' (give its number, external id or uuid)"),
-    (["won", "99"], 1, "no deal '99' (give its number, external id or uuid)"),
-    (["lost", "99", "--reason", "x"], 1, "no deal '99' (give its number, external id or uuid)"),
-    (["reopen", "99"], 1, "no deal '99' (give its number, external id or uuid)"),
-    (["delete", "99", "--yes"], 1, "no deal '99' (give its number, external id or uuid)"),
+    (["move", "99", "demo"], 1, "no deal '99' (number, external id, uuid, or part of title/org)"),
+    (
+        ["edit", "99", "--org", "x"],
+        1,
+        "no deal '99' (number, external id, uuid, or part of title/org)",
+    ),
+    (["won", "99"], 1, "no deal '99' (number, external id, uuid, or part of title/org)"),
+    (
+        ["lost", "99", "--reason", "x"],
+        1,
+        "no deal '99' (number, external id, uuid, or part of title/org)",
+    ),
+    (["reopen", "99"], 1, "no deal '99' (number, external id, uuid, or part of title/org)"),
+    (
+        ["delete", "99", "--yes"],
+        1,
+        "no deal '99' (number, external id, uuid, or part of title/org)",
+    ),
     (["move", "1", "trial"], 1, f"no stage 'trial' in pipeline sales (stages: {STAGES})"),
     (["add", "X", "--stage", "trial"], 1, f"no stage 'trial' in pipeline sales (stages: {STAGES})"),
     (["list", "--stage", "trial"], 1, f"no stage 'trial' in pipeline sales (stages: {STAGES})"),
@@ -269,7 +281,7 @@ def test_errors_with_control_characters_stay_on_one_line(funnel, db):
     r = funnel("show", "a\nb\x1b[31m")
     assert r.exit_code == 1
     assert one_error_line(r.stderr) == (
-        "no deal 'a\\x0ab\\x1b[31m' (give its number, external id or uuid)"
+        "no deal 'a\\x0ab\\x1b[31m' (number, external id, uuid, or part of title/org)"
     )
     assert dump(db) == before
 

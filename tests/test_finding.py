@@ -15,7 +15,7 @@ from funnelcli.services import Context, DealMatch, find_deal
 from funnelcli.store import Store
 from helpers import ERROR, add, fails, ok, ok_json, show
 
-NO_DEAL = "no deal '{}' (give its number, external id or uuid)"
+NO_DEAL = "no deal '{}' (number, external id, uuid, or part of title/org)"
 
 
 def _changes(db: Path) -> int:

@@ -264,7 +264,9 @@ def test_python_m_funnelcli_is_the_same_program(isolated):
     assert json.loads(r.stdout)["title"] == "Acme"
     r = run([FUNNEL, "show", "2"])
     assert (r.returncode, r.stdout) == (1, "")
-    assert r.stderr == "funnel: error: no deal '2' (give its number, external id or uuid)\n"
+    assert (
+        r.stderr == "funnel: error: no deal '2' (number, external id, uuid, or part of title/org)\n"
+    )
 
 
 def test_database_created_with_mode_0600(isolated):

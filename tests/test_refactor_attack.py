@@ -70,7 +70,13 @@ def test_a_deal_ref_is_a_number_else_an_external_id_else_a_uuid(funnel):
     # an external id that is another deal's uuid names the external id's deal
     assert show(funnel, first["uuid"])["title"] == "C"
     for ref in ("#2x", "99999999999999999999", "#99999999999999999999", "١"):
-        fails(funnel, 1, f"no deal '{ref}' (give its number, external id or uuid)", "show", ref)
+        fails(
+            funnel,
+            1,
+            f"no deal '{ref}' (number, external id, uuid, or part of title/org)",
+            "show",
+            ref,
+        )
 
 
 def _mode(db: Path) -> str:

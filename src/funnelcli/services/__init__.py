@@ -146,7 +146,7 @@ def find_deal(ctx: Context, ref: str) -> Deal:
     if deal is None and text and not text.removeprefix("#").isdigit():
         deal = _deal_by_text(ctx, text)
     if deal is None:
-        raise NotFound(f"no deal '{ref}' (give its number, external id or uuid)")
+        raise NotFound(f"no deal '{ref}' (number, external id, uuid, or part of title/org)")
     return deal
 
 
