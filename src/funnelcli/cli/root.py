@@ -8,7 +8,9 @@ and a mistyped name build them all.
 """
 
 import importlib
-from collections.abc import Iterator, Mapping
+import os
+import sys
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,6 +51,10 @@ COMMANDS: dict[str, str] = {
     "config": "funnelcli.cli.config_cmd:config_app",
     "report": "funnelcli.cli.report_group:report_app",
 }
+
+
+# ctx.meta key: the root's own command line, as given
+ROOT_ARGS = "funnelcli.root_args"
 
 
 def _in(*modules: str) -> tuple[str, ...]:
@@ -100,8 +106,32 @@ class RootGroup(FunnelGroup):
         ctx.call_on_close(ctx.obj.close)
         return ctx
 
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        ctx.meta[ROOT_ARGS] = list(args)  # for --install-completion SHELL
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: Context) -> list[str]:
         return list(COMMANDS)
+
+    # Any: Click's own signature (the context settings, typed Any there)
+    def _main_shell_completion(
+        self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None
+    ) -> None:
+        """The shell asks for completions (`_FUNNEL_COMPLETE`, whatever the
+        program's name): answer and exit. Otherwise one look at the
+        environment, and nothing of completion is imported."""
+        instruction = os.environ.get("_FUNNEL_COMPLETE")
+        if not instruction:
+            return
+        try:
+            from funnelcli.cli.completion import complete
+
+            code = complete(self, ctx_args, instruction)
+        except Exception:  # never a traceback into the shell
+            if os.environ.get("FUNNEL_DEBUG"):
+                raise
+            code = 1
+        sys.exit(code)
 
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         return self.load(cmd_name)
@@ -151,6 +181,26 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _completion(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> None:
+    """--show-completion/--install-completion [SHELL]: do it and exit (the
+    completion modules are imported only then). Typer's Click parses no
+    option with an optional value, so the word after the flag, when it is no
+    option, names the shell (`funnel --install-completion zsh`)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from funnelcli.cli import completion_install
+
+    flag = param.opts[0]
+    words: list[str] = ctx.meta.get(ROOT_ARGS, [])
+    after = words[words.index(flag) + 1 :][:1] if flag in words else []
+    shell = after[0] if after and not after[0].startswith("-") else ""
+    if flag == "--show-completion":
+        completion_install.show(shell)
+    else:
+        completion_install.install(shell)
+    raise typer.Exit()
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
@@ -167,6 +217,24 @@ def main(
         bool,
         typer.Option(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+    install_completion: Annotated[
+        bool,
+        typer.Option(
+            "--install-completion",
+            callback=_completion,
+            is_eager=True,
+            help="Install TAB completion: bash, zsh or fish may follow (default: this shell).",
+        ),
+    ] = False,
+    show_completion: Annotated[
+        bool,
+        typer.Option(
+            "--show-completion",
+            callback=_completion,
+            is_eager=True,
+            help="Print the completion script: bash, zsh or fish may follow (default: this shell).",
         ),
     ] = False,
 ) -> None:
