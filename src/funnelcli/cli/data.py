@@ -15,12 +15,11 @@ from funnelcli.cli.options import PipelineOpt
 from funnelcli.cli.state import state
 from funnelcli.errors import StorageError, UsageError
 from funnelcli.render.output import Output
-from funnelcli.render.text import dumps, safe
+from funnelcli.render.text import safe
 
 if TYPE_CHECKING:
     from funnelcli.services import Context
     from funnelcli.services.exports import ExportedDeal, ExportScope
-    from funnelcli.services.imports.model import ImportReport
 
 FileArg = Annotated[
     Path,
@@ -92,6 +91,29 @@ def import_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check everything, report, write nothing.")
     ] = False,
+    stage_maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--stage-map",
+            help="SOURCE=STAGE: read the file's stage SOURCE as STAGE, or as won or lost "
+            "(closes the deal) (repeatable).",
+            metavar="SOURCE=STAGE",
+        ),
+    ] = None,
+    excel_dates: Annotated[
+        bool,
+        typer.Option(
+            "--excel-dates", help="A number in a date column is an Excel serial date (45482)."
+        ),
+    ] = False,
+    lenient: Annotated[
+        bool,
+        typer.Option(
+            "--lenient",
+            help="Drop a stage date before the creation or after the close (never the deal) "
+            "and list each drop, instead of failing.",
+        ),
+    ] = False,
     report: Annotated[
         str,
         typer.Option("--report", help="table or json: how to print the summary.", metavar="FORMAT"),
@@ -109,6 +131,7 @@ def import_cmd(
 
     Example: funnel import leads.csv --map title=Deal --stage-date demo=demo_date
     """
+    from funnelcli.cli.import_report import print_report
     from funnelcli.services.imports import ImportFailed, Options, import_file
 
     if report not in ("table", "json"):
@@ -123,6 +146,9 @@ def import_cmd(
         date_order=date_order.lower() if date_order else None,
         create_stages=create_stages,
         dry_run=dry_run,
+        stage_maps=stage_maps or [],
+        excel_dates=excel_dates,
+        lenient=lenient,
     )
     c = state(ctx).context(write=True)
     out = Output("table")
@@ -131,50 +157,9 @@ def import_cmd(
         with _progress("importing", size) as tick:
             result = import_file(c, file, opts, tick)
     except ImportFailed as exc:
-        _print_report(out, exc.report, report)
+        print_report(out, exc.report, report)
         raise
-    _print_report(out, result, report)
-
-
-def _report_record(r: ImportReport) -> dict[str, Any]:
-    return {
-        "imported": r.imported,
-        "updated": r.updated,
-        "skipped": r.skipped,
-        "errors": [
-            {"line": e.line, "message": e.message, "column": e.column, "value": e.value}
-            for e in r.errors
-        ],
-        "dry_run": r.dry_run,
-        "created_pipelines": r.created_pipelines,
-        "created_stages": r.created_stages,
-    }
-
-
-def _print_report(out: Output, r: ImportReport, fmt: str) -> None:
-    if fmt == "json":
-        out.out.write(dumps(_report_record(r)) + "\n")
-        out.out.flush()
-    for e in r.errors:
-        where = f"line {e.line}" + (f", column {e.column}" if e.column else "")
-        value = "" if e.value is None else f" ({e.value!r})"
-        out.message(safe(f"  {where}{value}: {e.message}"))
-    if r.errors:
-        return
-    verb = "would import" if r.dry_run else "imported"
-    made = ""
-    if r.created_pipelines or r.created_stages:
-        made = "; created " + ", ".join(
-            [f"pipeline {p}" for p in r.created_pipelines]
-            + [f"stage {s}" for s in r.created_stages]
-        )
-    out.message(
-        safe(
-            f"{verb} {r.imported} deal{'s' if r.imported != 1 else ''}, "
-            f"updated {r.updated}, unchanged {r.skipped}{made}"
-            + (" (dry run: nothing written)" if r.dry_run else "")
-        )
-    )
+    print_report(out, result, report)
 
 
 def export_cmd(

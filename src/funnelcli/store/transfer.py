@@ -57,17 +57,21 @@ class TransferStore:
         hold ~130 MB, here they are pages of the temp database."""
         self.conn.execute("DROP TABLE IF EXISTS temp.import_seen")
         self.conn.execute(
-            "CREATE TEMP TABLE import_seen (key TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID"
+            "CREATE TEMP TABLE import_seen (key TEXT PRIMARY KEY, line INTEGER, digest BLOB) "
+            "WITHOUT ROWID"
         )
 
-    def seen_keys_add(self, rows: Iterable[tuple[str, int]]) -> None:
-        self.conn.executemany("INSERT INTO temp.import_seen (key, line) VALUES (?, ?)", rows)
+    def seen_keys_add(self, rows: Iterable[tuple[str, int, bytes]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO temp.import_seen (key, line, digest) VALUES (?, ?, ?)", rows
+        )
 
-    def seen_key_line(self, key: str) -> int | None:
+    def seen_key_line(self, key: str) -> tuple[int, bytes] | None:
+        """The line that first named `key`, and the digest of that row's cells."""
         row = self.conn.execute(
-            "SELECT line FROM temp.import_seen WHERE key = :k", {"k": key}
+            "SELECT line, digest FROM temp.import_seen WHERE key = :k", {"k": key}
         ).fetchone()
-        return None if row is None else int(row[0])
+        return None if row is None else (int(row[0]), bytes(row[1]))
 
     def seen_keys_end(self) -> None:
         self.conn.execute("DROP TABLE IF EXISTS temp.import_seen")

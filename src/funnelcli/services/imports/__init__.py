@@ -24,6 +24,7 @@ from funnelcli.services import Context
 from funnelcli.services.imports.cells import unescape_cell
 from funnelcli.services.imports.model import (
     Draft,
+    Dropped,
     ImportFailed,
     ImportReport,
     LineError,
@@ -31,7 +32,7 @@ from funnelcli.services.imports.model import (
     RowError,
 )
 from funnelcli.services.imports.reader import Reader
-from funnelcli.services.imports.seen import Seen
+from funnelcli.services.imports.seen import Seen, digest
 from funnelcli.services.imports.sources import (
     Progress,
     Source,
@@ -45,6 +46,7 @@ from funnelcli.store.transfer import TransferStore
 
 __all__ = [
     "Draft",
+    "Dropped",
     "ImportFailed",
     "ImportReport",
     "LineError",
@@ -93,6 +95,7 @@ def _run(ctx: Context, src: Source, opts: Options, report: ImportReport) -> None
         draft = _checked(reader, seen, src, line, row, report)
         if draft is None or report.errors:
             continue  # keep checking, stop writing: it all rolls back
+        report.dropped += draft.dropped
         existing = writer.existing(draft)
         if existing is not None:
             if writer.update(existing, draft):
@@ -128,16 +131,23 @@ def _checked(
         report.errors.append(LineError(line, "not a JSON object"))
         return None
     try:
-        draft = reader.draft(line, row)
-        key = draft.values.get("external_id") or draft.uuid
-        first = seen.line(key)
-        if first is not None:
-            raise RowError(f"the same deal as line {first} ({key})")
-        seen.add(key, line)
+        key = reader.key(row)
+        if key is not None:
+            cells = digest(row)
+            first = seen.first(key)
+            if first is not None:
+                if first[1] == cells:
+                    report.duplicates += 1  # the same row again, cell for cell: skipped
+                    return None
+                raise RowError(
+                    f"the same deal as line {first[0]} ({key}) with other cells",
+                    cause="the same deal as an earlier line, with other cells",
+                )
+            seen.add(key, line, cells)
+        return reader.draft(line, row)
     except RowError as exc:
-        report.errors.append(LineError(line, exc.message, exc.column, exc.value))
+        report.errors.append(LineError(line, exc.message, exc.column, exc.value, exc.cause))
         return None
-    return draft
 
 
 def _pipelines_cell(src: Source) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from funnelcli.clock import start_of_day, utc_text
@@ -16,17 +16,28 @@ from funnelcli.services import Context
 from funnelcli.services.imports.columns import Columns
 from funnelcli.services.imports.model import Activity, RowError
 from funnelcli.services.imports.sources import UnreadableJSON, parse_json
+from funnelcli.services.imports.stamps import crm_stamp, excel_serial, flag, is_number
 from funnelcli.store.transfer import TransferStore
 
 # Between tags in a cell: "," in funnelcli's own CSV export (a tag may hold ";"),
 # "," or ";" in anyone else's.
 TAG_SEPARATOR = {True: ",", False: "[,;]"}
 CACHED = 100_000  # dates and moments remembered by their text (most files repeat them)
+# An instant as stored, and for a bare date the start of the day after it (the
+# day's instant is its start, but it may have happened at any time that day).
+Moment = tuple[str, str | None]
+NO_MOMENT: tuple[None, None] = (None, None)
 
 
 class Cells:
     def __init__(
-        self, ctx: Context, columns: Columns, own: bool, unguard: bool, order: str
+        self,
+        ctx: Context,
+        columns: Columns,
+        own: bool,
+        unguard: bool,
+        order: str,
+        excel: bool = False,
     ) -> None:
         self.ctx = ctx
         self.columns = columns
@@ -36,10 +47,11 @@ class Cells:
         # its own CSV has the guard to undo: JSON carries text as it is.
         self.unguard = unguard
         self.order = order
+        self.excel = excel  # a number in a date column is an Excel serial date
         self.recorded = ctx.now_utc
         self.fresh = TransferStore(ctx.store.conn).deal_count() == 0
         self._dates: dict[tuple[str, str], datetime | date] = {}
-        self._instants: dict[str, str] = {}
+        self._instants: dict[str, Moment] = {}
         self._currencies: dict[str, str] = {}
         self._scales: dict[str, int] = {}
 
@@ -80,34 +92,89 @@ class Cells:
         hit = self._dates.get((text, direction))
         if hit is not None:
             return hit
-        from funnelcli.dates import parse_when
-
-        try:
-            when = parse_when(text, self.ctx.now, self.order, direction, self.ctx.config.workdays)
-        except Invalid as exc:
-            message = exc.message
-            if "ambiguous" in message:
-                message += " (or give --date-order)"
-            raise RowError(message, column, text) from None
+        when = self._read_when(text, column, direction)
         if len(self._dates) < CACHED:
             self._dates[(text, direction)] = when
         return when
 
+    def _read_when(self, text: str, column: str | None, direction: str) -> datetime | date:
+        from funnelcli.dates import parse_when
+
+        if self.excel and is_number(text):
+            serial = excel_serial(text)
+            if serial is None:
+                raise RowError(
+                    "not an Excel serial date (61 is 1 March 1900, 2958465 31 December 9999)",
+                    column,
+                    text,
+                    cause="not an Excel serial date",
+                )
+            return serial
+        try:
+            return parse_when(
+                crm_stamp(text), self.ctx.now, self.order, direction, self.ctx.config.workdays
+            )
+        except Invalid as exc:
+            # the options' list of every accepted form is too long for each line
+            message = exc.message.split(" (accepted:")[0]
+            cause = "can't read as a date"
+            if "ambiguous" in message:
+                message += " (or give --date-order)"
+                cause = "ambiguous day and month (give --date-order)"
+            elif is_number(text):
+                message += " (an Excel serial date? add --excel-dates)"
+                cause = "a number, not a date (an Excel serial date? add --excel-dates)"
+            raise RowError(message, column, text, cause) from None
+
     def instant(self, text: str | None, column: str | None) -> str | None:
         """A moment in the past, as stored UTC text; a date is the start of its day."""
+        return self.moment(text, column)[0]
+
+    def moment(self, text: str | None, column: str | None) -> Moment | tuple[None, None]:
+        """instant(), and for a bare date the start of the next day (the
+        moment could be any time before it)."""
         if text is None:
-            return None
+            return NO_MOMENT
         hit = self._instants.get(text)
         if hit is not None:
             return hit
         when = self.when(text, column, "past")
-        moment = when if isinstance(when, datetime) else start_of_day(when)
+        end = None
+        if isinstance(when, datetime):
+            moment = when
+        else:
+            moment = start_of_day(when)
+            try:
+                end = utc_text(start_of_day(when + timedelta(days=1)))
+            except (Invalid, OverflowError):
+                end = None
         if moment > self.ctx.now:
-            raise RowError("is in the future; history records what already happened", column, text)
-        stamp = utc_text(moment)
+            raise RowError(
+                "is in the future; history records what already happened",
+                column,
+                text,
+                cause="in the future; history records what already happened",
+            )
+        try:
+            stamp = utc_text(moment)
+        except Invalid as exc:
+            raise RowError(
+                exc.message, column, text, cause="outside the times funnelcli keeps"
+            ) from None
+        got = (stamp, end)
         if len(self._instants) < CACHED:
-            self._instants[text] = stamp
-        return stamp
+            self._instants[text] = got
+        return got
+
+    def flag(self, row: dict[str, Any], name: str) -> bool | None:
+        """A true/false cell (IsWon, IsClosed); None when empty."""
+        value = self.cell(row, name)
+        if value is None:
+            return None
+        got = flag(value)
+        if got is None:
+            raise RowError("not true or false", self.mapping[name][0], value, "not true or false")
+        return got
 
     # - deal fields -
 
@@ -244,6 +311,8 @@ class Cells:
                 continue
             if isinstance(value, dict | list):
                 value = json.dumps(value, ensure_ascii=False)
+            elif isinstance(value, bool):  # JSON's true, not Python's True
+                value = "true" if value else "false"
             text = unescape_cell(str(value)) if self.unguard else str(value)
             if text.strip():
                 out[c] = text

@@ -16,7 +16,7 @@ FIELDS = (
     "external_id", "title", "org", "contact", "email", "phone", "value", "currency",
     "owner", "pipeline", "stage", "status", "probability", "tags", "source",
     "lost_reason", "expected_close", "next_follow_up", "created_at", "closed_at",
-    "snoozed_until", "snooze_reason", "fields",
+    "snoozed_until", "snooze_reason", "fields", "is_won", "is_closed",
 )  # fmt: skip
 # What funnelcli's own export adds, read back only from it.
 OWN_FIELDS = (
@@ -33,13 +33,17 @@ ALIASES = {
     "amount": "value", "deal_value": "value",
     "contact_person": "contact", "person": "contact", "contact_name": "contact",
     "e_mail": "email", "email_address": "email", "phone_number": "phone",
-    "deal_stage": "stage", "pipeline_stage": "stage", "deal_status": "status",
+    "deal_stage": "stage", "pipeline_stage": "stage", "stage_name": "stage",
+    "opportunity_name": "title", "account_name": "org", "opportunity_owner": "owner",
+    "deal_status": "status",
     "tag": "tags", "labels": "tags", "label": "tags",
     "expected_close_date": "expected_close", "close_date": "closed_at", "closed": "closed_at",
     "closed_date": "closed_at", "won_date": "closed_at",
     "created": "created_at", "create_date": "created_at", "created_date": "created_at",
     "add_time": "created_at", "owner_name": "owner", "deal_owner": "owner",
     "lost_reason_text": "lost_reason", "next_activity_date": "next_follow_up",
+    # true/false columns that close a deal (Salesforce's IsWon, IsClosed)
+    "iswon": "is_won", "won_flag": "is_won", "isclosed": "is_closed", "closed_flag": "is_closed",
 }  # fmt: skip
 # Text fields read as they are (email is checked apart).
 TEXT_FIELDS = (

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from funnelcli.errors import UsageError
 from funnelcli.models import Pipeline, Stage, stage_key
 from funnelcli.services import Context
 from funnelcli.services.imports.cells import Cells, json_cell, note_text
 from funnelcli.services.imports.columns import Columns
-from funnelcli.services.imports.model import Event, RowError
+from funnelcli.services.imports.model import Dropped, Event, RowError
+from funnelcli.services.imports.order import Dated, Entry, Order
 from funnelcli.services.imports.pipelines import Lookup
 from funnelcli.store.transfer import TransferStore
 
@@ -23,6 +25,22 @@ OUTCOME_WORDS = {
 Built = tuple[list[Event], dict[str, Any]]  # the events, and the deal's columns they set
 
 
+def read_stage_maps(given: list[str]) -> dict[str, str]:
+    """--stage-map SOURCE=STAGE (STAGE may be won or lost): the stage key of a
+    name the file has -> the name to read instead."""
+    out: dict[str, str] = {}
+    for item in given:
+        source, sep, target = item.rpartition("=")
+        source, target = source.strip(), target.strip()
+        if not sep or not stage_key(source) or not stage_key(target):
+            raise UsageError(f"--stage-map takes SOURCE=STAGE (or =won, =lost), not '{item}'")
+        key = stage_key(source)
+        if key in out and stage_key(out[key]) != stage_key(target):
+            raise UsageError(f"--stage-map maps '{source}' twice: to {out[key]} and {target}")
+        out[key] = target
+    return out
+
+
 class History:
     def __init__(
         self,
@@ -32,6 +50,8 @@ class History:
         lookup: Lookup,
         own: bool,
         fixed: Pipeline | None,
+        stage_maps: list[str] | None = None,
+        lenient: bool = False,
     ) -> None:
         self.ctx = ctx
         self.columns = columns
@@ -40,48 +60,60 @@ class History:
         self.own = own
         self.fixed = fixed
         self.recorded = ctx.now_utc
+        self.stage_map = read_stage_maps(stage_maps or [])
+        self.order = Order(lenient)
+
+    @property
+    def dropped(self) -> list[Dropped]:
+        """The stage dates --lenient left out of the row built last."""
+        return self.order.dropped
 
     def build(self, line: int, row: dict[str, Any]) -> Built:
         cells, col = self.cells, self.columns.col
+        self.order.dropped = []
         p = self.fixed
         if p is None:
-            p = self.lookup.pipeline(cells.text(row, "pipeline"), line)
+            p = self.lookup.pipeline(cells.text(row, "pipeline"), line, col("pipeline"))
         if self.own and cells.cell(row, "history") is not None:
             return self._own(p, row)
         if not p.stages and not self.columns.stage_dates and cells.cell(row, "stage") is None:
-            raise RowError(f"pipeline {p.name} has no stages", "pipeline", p.name)
+            raise RowError(f"pipeline {p.name} has no stages", col("pipeline"), p.name)
         stage, status = self._stage_and_status(p, row)
-        entries = self._entries(p, row)
-        created = cells.instant(cells.text(row, "created_at"), col("created_at"))
+        created = Dated(cells.text(row, "created_at"), col("created_at"), cells)
         # an open deal's close date (a planned one, as HubSpot's) is no close
-        closed = (
-            None
-            if status == "open"
-            else cells.instant(cells.text(row, "closed_at"), col("closed_at"))
+        closed = Dated(
+            None if status == "open" else cells.text(row, "closed_at"), col("closed_at"), cells
         )
-        created = self._created(created, [e[0] for e in entries] + ([closed] if closed else []))
-        if status != "open" and closed is None:
+        if status != "open" and closed.at is None:
             raise RowError(
                 f"a {status} deal needs a close date (map one with --map closed_at=COLUMN)",
                 col("closed_at") or col("stage"),
+                cause=f"a {status} deal without a close date",
             )
+        entries = self.order.settle(line, self._entries(p, row), created, closed)
+        # without a creation date, the earliest date in its history stands for it;
+        # with no date at all, the deal is created by the import
+        known = [e[0] for e in entries] + ([closed.at] if closed.at else [])
+        start = created.at or min(known, default=self.ctx.now_utc)
         if stage is None:
             stage = entries[-1][1] if entries else (p.stages[0] if p.stages else None)
         if stage is None:
-            raise RowError(f"pipeline {p.name} has no stages", "pipeline", p.name)
-        events, current, last_at = self._moves(p, entries, created, stage)
+            raise RowError(f"pipeline {p.name} has no stages", col("pipeline"), p.name)
+        events, current, last_at = self._moves(p, entries, start, stage)
         entered = events[-1][2]
         if status != "open":
-            assert closed is not None
-            if closed < last_at:
-                raise RowError(f"closed before it entered {current.name}", col("closed_at"))
-            events.append(((current.id, "open"), (current.id, status), closed, None, self.recorded))
+            assert closed.at is not None
+            if closed.at < last_at:  # settle() keeps every date before the close
+                raise RowError(f"closed before it entered {current.name}", closed.column)
+            events.append(
+                ((current.id, "open"), (current.id, status), closed.at, None, self.recorded)
+            )
         return events, {
             "pipeline_id": p.id,
             "stage_id": current.id,
             "status": status,
-            "created_at": created,
-            "closed_at": closed,
+            "created_at": start,
+            "closed_at": closed.at,
             "stage_entered_at": entered,
         }
 
@@ -92,10 +124,12 @@ class History:
         status_text = cells.text(row, "status")
         status = "open"
         stage: Stage | None = None
-        if stage_text is not None and stage_key(stage_text) in OUTCOME_WORDS:
-            status = OUTCOME_WORDS[stage_key(stage_text)]
-        elif stage_text is not None:
-            stage = self.lookup.stage(p, stage_text, mapping["stage"][0])
+        if stage_text is not None:
+            target = self.stage_map.get(stage_key(stage_text), stage_text)
+            if stage_key(target) in OUTCOME_WORDS:
+                status = OUTCOME_WORDS[stage_key(target)]
+            else:
+                stage = self.lookup.stage(p, target, mapping["stage"][0], stage_text)
         if status_text is not None:
             key = stage_key(status_text)
             if key not in ("open", "won", "lost"):
@@ -103,34 +137,52 @@ class History:
                     "status must be open, won or lost", mapping["status"][0], status_text
                 )
             if status != "open" and key != status:
-                raise RowError(f"the stage column says {status}, the status column {key}", "status")
+                raise RowError(
+                    f"the stage column says {status}, the status column {key}",
+                    mapping["status"][0],
+                    status_text,
+                )
             status = key
-        return stage, status
+        return stage, self._flagged(row, status)
 
-    def _entries(self, p: Pipeline, row: dict[str, Any]) -> list[tuple[str, Stage]]:
-        """(when, stage) for each stage the row gives a date for, in order."""
-        entries: list[tuple[str, Stage]] = []
+    def _flagged(self, row: dict[str, Any], status: str) -> str:
+        """The status once true/false columns (is_won, is_closed) have their say."""
+        if "is_won" not in self.columns.mapping and "is_closed" not in self.columns.mapping:
+            return status
+        won = self.cells.flag(row, "is_won")
+        closed = self.cells.flag(row, "is_closed")
+        said = status
+        if won:
+            said = "won"
+        elif closed:
+            said = "lost" if won is False else status  # closed, but won or lost unsaid
+        elif closed is False:
+            said = "open"
+        if status != "open" and said != status:
+            name = "is_won" if won is not None else "is_closed"
+            column = self.columns.mapping[name][0]
+            raise RowError(
+                f"the stage or status says {status}, {column} says otherwise",
+                column,
+                self.cells.cell(row, name),
+            )
+        return said
+
+    def _entries(self, p: Pipeline, row: dict[str, Any]) -> list[Entry]:
+        """Each stage the row gives a date for, in order of date."""
+        entries: list[Entry] = []
         for stage_name, column in self.columns.stage_dates:
             text = row.get(column)
             if isinstance(text, str):
                 text = text.strip()
             if not text:
                 continue
-            at = self.cells.instant(str(text), column)
+            at, end = self.cells.moment(str(text), column)
             assert at is not None
-            entries.append((at, self.lookup.stage(p, stage_name, column)))
-        entries.sort(key=lambda e: (e[0], e[1].position))
+            stage = self.lookup.stage(p, stage_name, column)
+            entries.append(Entry(at, stage, column, str(text), end))
+        entries.sort(key=lambda e: (e.at, e.stage.position))
         return entries
-
-    def _created(self, created: str | None, known: list[str]) -> str:
-        if created is None:
-            # PRODUCT.md: without a creation date, the earliest date in the history
-            return min(known) if known else self.ctx.now_utc
-        if known and min(known) < created:
-            raise RowError(
-                f"a date in its history ({min(known)[:10]}) is before created_at", "created_at"
-            )
-        return created
 
     def _moves(
         self, p: Pipeline, entries: list[tuple[str, Stage]], created: str, stage: Stage

@@ -209,7 +209,9 @@ class Lookup:
         self.created_stages += made.created_stages
         self.created_pipelines += made.created_pipelines
 
-    def pipeline(self, name: str | None, row_line: int | None) -> Pipeline:
+    def pipeline(
+        self, name: str | None, row_line: int | None, column: str | None = "pipeline"
+    ) -> Pipeline:
         key = stage_key(name) if name is not None else None
         if key is not None and key in self.pipelines:
             return self.pipelines[key]
@@ -220,7 +222,7 @@ class Lookup:
                 if row_line is None:
                     raise
                 raise RowError(
-                    exc.message + " (or add --create-stages)", "pipeline", name
+                    exc.message + " (or add --create-stages)", column, name, exc.message
                 ) from None
             pid = self.ctx.store.pipelines.create(name, [], self.ctx.now)
             self.created_pipelines.append(name)
@@ -230,7 +232,9 @@ class Lookup:
             self.pipelines[key] = p
         return p
 
-    def stage(self, p: Pipeline, name: str, column: str | None) -> Stage:
+    def stage(self, p: Pipeline, name: str, column: str | None, given: str | None = None) -> Stage:
+        """The stage `name` of `p` (made when `create`); `given` is the file's
+        name for it when --stage-map read it as `name`."""
         hit = self._stages.get((p.id, name))
         if hit is not None:
             return hit
@@ -243,12 +247,16 @@ class Lookup:
             return self.removed[(p.id, key)]
         if not self.create:
             stages = ", ".join(s.name for s in p.stages) or "none"
-            raise RowError(
-                f"no stage '{name}' in pipeline {p.name} (stages: {stages}; "
-                "--create-stages adds it)",
-                column,
-                name,
-            )
+            if given is not None and stage_key(given) != key:
+                cause = f"--stage-map reads '{given}' as '{name}', which pipeline {p.name} lacks"
+                message = f"{cause} (stages: {stages})"
+            else:
+                cause = f"no stage '{name}' in pipeline {p.name}"
+                message = (
+                    f"{cause} (stages: {stages}; --stage-map "
+                    f'"{name}=STAGE" reads it as one, --create-stages adds it)'
+                )
+            raise RowError(message, column, given or name, cause)
         prob = p.stages[-1].probability if p.stages else 10
         cadence = p.stages[-1].cadence_days if p.stages else 3
         self.ctx.store.pipelines.insert_stage(

@@ -35,8 +35,11 @@ class Reader:
             # its own CSV has the guard to undo: JSON carries text as it is.
             unguard=own and src.fmt == "csv",
             order=opts.date_order or ctx.config.date_order,
+            excel=opts.excel_dates,
         )
-        self.history = History(ctx, self.columns, self.cells, self.lookup, own, fixed)
+        self.history = History(
+            ctx, self.columns, self.cells, self.lookup, own, fixed, opts.stage_maps, opts.lenient
+        )
 
     @property
     def created_stages(self) -> list[str]:
@@ -59,6 +62,14 @@ class Reader:
                     f"{e.column}: {e.message}" if e.column else e.message for e in more
                 )
             raise
+
+    def key(self, row: dict[str, Any]) -> str | None:
+        """What names the row's deal: its external id, else (in an export) its
+        uuid; None when it has neither."""
+        key = self.cells.text(row, "external_id")
+        if key is None and self.own:
+            key = self.cells.ids(row)[0] if self.cells.text(row, "uuid") else None
+        return key
 
     def _checks(
         self, line: int, row: dict[str, Any]
@@ -105,6 +116,7 @@ class Reader:
         tags = c.tags(row) if "tags" in mapped else []
         fields = c.fields(row)
         events, state = self.history.build(line, row)
+        dropped = list(self.history.dropped)
         activities = c.activities(row) if self.own else []
         deal_uuid, deal_id = c.ids(row)
         values.update(state)
@@ -114,7 +126,7 @@ class Reader:
         )
         if values["status"] != "lost" and not self.own:
             values["lost_reason"] = None
-        return Draft(line, values, events, tags, fields, activities, deal_uuid, deal_id)
+        return Draft(line, values, events, tags, fields, activities, deal_uuid, deal_id, dropped)
 
     def _title(self, row: dict[str, Any]) -> str:
         title = self.cells.text(row, "title")
@@ -125,5 +137,6 @@ class Reader:
             raise RowError(
                 "a deal needs a title" + ("" if col else " (map a column with --map title=COLUMN)"),
                 col,
+                cause="no title",
             )
         return title

@@ -1,10 +1,24 @@
 """The key (external id, else uuid) of every row an import has read, with its
-line, to catch a file that names one deal twice."""
+line and a digest of its cells, to catch a file that names one deal twice
+(and to skip a row that repeats an earlier one cell for cell)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import Any
+
 from funnelcli.services import Context
 from funnelcli.store.transfer import TransferStore
+
+
+def digest(row: dict[str, Any]) -> bytes:
+    """Equal for two rows whose every cell is equal (a JSON row's keys in any order)."""
+    if all(type(v) is str for v in row.values()):  # a CSV row: cells in column order
+        text = "\x1f".join(row.values())
+    else:
+        text = json.dumps(row, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 class Seen:
@@ -18,17 +32,17 @@ class Seen:
     def __init__(self, ctx: Context) -> None:
         self.transfer = TransferStore(ctx.store.conn)
         self.transfer.seen_keys_begin()
-        self.pending: dict[str, int] = {}
+        self.pending: dict[str, tuple[int, bytes]] = {}
 
-    def line(self, key: str) -> int | None:
-        """The line that first named `key`, or None."""
-        first = self.pending.get(key)
-        return first if first is not None else self.transfer.seen_key_line(key)
+    def first(self, key: str) -> tuple[int, bytes] | None:
+        """The line that first named `key` and its row's digest, or None."""
+        hit = self.pending.get(key)
+        return hit if hit is not None else self.transfer.seen_key_line(key)
 
-    def add(self, key: str, line: int) -> None:
-        self.pending[key] = line
+    def add(self, key: str, line: int, cells: bytes) -> None:
+        self.pending[key] = (line, cells)
         if len(self.pending) >= self.FLUSH:
-            self.transfer.seen_keys_add(self.pending.items())
+            self.transfer.seen_keys_add((k, n, d) for k, (n, d) in self.pending.items())
             self.pending.clear()
 
     def close(self) -> None:
