@@ -24,6 +24,11 @@ HEAVY = [
     "funnelcli.store.doctor",
     "funnelcli.store.changelog",
     "funnelcli.details",
+    # shell completion: only when the shell asks or --install/--show-completion
+    "funnelcli.cli.completion",
+    "funnelcli.cli.completion_install",
+    "funnelcli.services.names",
+    "funnelcli.store.names",
 ]
 
 PROBE = """
@@ -100,6 +105,14 @@ def test_deal_verbs_other_than_add_and_edit_skip_deal_input(args):
 @pytest.mark.usefixtures("seeded")
 def test_the_probe_sees_deal_input_for_add():
     assert DEAL_INPUT in loaded(["add", "Globex", "--value", "4800"])
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_probe_sees_completion_when_asked(monkeypatch):
+    monkeypatch.setenv("_FUNNEL_COMPLETE", "complete_bash")
+    monkeypatch.setenv("COMP_WORDS", "funnel list --owner ")
+    monkeypatch.setenv("COMP_CWORD", "3")
+    assert "funnelcli.store.names" in loaded([])
 
 
 @pytest.mark.usefixtures("seeded")
