@@ -87,7 +87,9 @@ def _listed(out: Output, found: list[LineError] | list[Dropped], what: str, fmt:
         out.message(safe(f"  {where}{value}: {e.message}"))
     rest = len(found) - SHOWN
     if rest > 0:
-        every = "listed above" if fmt == "json" else "--report json lists every one"
+        every = (
+            "the JSON report has every one" if fmt == "json" else "--report json lists every one"
+        )
         out.message(safe(f"  … and {_count(rest, 'more ' + what)} ({every})"))
     grouped = causes(found)
     if len(grouped) < len(found):
