@@ -80,6 +80,9 @@ def test_option_names():
         "--help",
     ]
     assert bash("funnel log 1 call --n") == ["--next", "--no-next"]
+    assert bash("funnel --version ") == list(COMMANDS)  # no version printed into the shell
+    assert bash("funnel --install-completion ") == ["bash", "zsh", "fish"]
+    assert bash("funnel --show-completion z") == ["zsh"]
 
 
 @pytest.mark.usefixtures("deals")

@@ -87,6 +87,8 @@ class _Funnel(ShellComplete):
     with_help = True
 
     def get_completions(self, args: list[str], incomplete: str) -> list[CompletionItem]:
+        if args[-1:] in (["--install-completion"], ["--show-completion"]):
+            return [CompletionItem(s) for s in SHELLS if s.startswith(incomplete)]
         ctx = _resolve_context(self.cli, self.ctx_args, self.prog_name, args)
         obj, incomplete = _resolve_incomplete(ctx, args, incomplete)
         if isinstance(obj, Parameter):
