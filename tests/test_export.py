@@ -105,6 +105,51 @@ def test_export_then_import_gives_back_the_same_everything(rich_db, isolated, mo
     assert run.stderr == "imported 0 deals, updated 0, unchanged 12\n"
 
 
+def _without_exported_at(text: str, fmt: str) -> str:
+    """The file with its header's exported_at blanked (CSV has none)."""
+    if fmt == "csv":
+        return text
+    first, _, rest = text.partition("\n")
+    header = json.loads(first) if fmt == "jsonl" else json.loads(text)
+    assert header["exported_at"]
+    header["exported_at"] = None
+    if fmt == "json":
+        return json.dumps(header)
+    return json.dumps(header) + "\n" + rest
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+@pytest.mark.parametrize("clock", ["pinned apart", "running"])
+def test_the_round_trip_gives_the_same_file_whatever_the_clock_says(
+    rich_db, isolated, monkeypatch, fmt, clock
+):
+    """export -> import into an empty database -> export: the same file but
+    for exported_at, with the import and each export at its own time (issue
+    14: updated_at came back as the import's time when the clock moved)."""
+    times = ["2026-11-24T08:00:00", "2026-11-30T12:00:00", "2026-12-01T17:30:00"]
+    if clock == "running":
+        from datetime import datetime
+
+        if datetime.now() < datetime(2026, 11, 24):
+            pytest.skip("the machine's clock is before the test's history")
+        monkeypatch.delenv("FUNNEL_NOW")
+
+    def at(i: int) -> None:
+        if clock != "running":
+            monkeypatch.setenv("FUNNEL_NOW", times[i])
+
+    first, again = isolated / f"first.{fmt}", isolated / f"again.{fmt}"
+    at(0)
+    ok(rich_db, "export", "--output", str(first))
+    monkeypatch.setenv("FUNNEL_DB", str(isolated / "fresh.db"))
+    at(1)
+    ok(rich_db, "import", str(first))
+    at(2)
+    ok(rich_db, "export", "--output", str(again))
+    a, b = (_without_exported_at(p.read_text(), fmt) for p in (first, again))
+    assert a.splitlines() == b.splitlines()
+
+
 def test_jsonl_carries_pipelines_history_and_touches(rich_db):
     lines = ok(rich_db, "export").stdout.splitlines()
     header = json.loads(lines[0])
