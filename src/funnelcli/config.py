@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +44,12 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
-@dataclass
 class Config:
     """Settings in effect: the file's values over the defaults."""
 
-    path: Path
-    values: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
+    def __init__(self, path: Path, values: dict[str, Any] | None = None) -> None:
+        self.path = path  # the config file, which may not exist
+        self.values = dict(DEFAULTS) if values is None else values
 
     def __getitem__(self, key: str) -> Any:
         return self.values.get(key, DEFAULTS.get(key))

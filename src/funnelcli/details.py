@@ -11,6 +11,8 @@ from funnelcli.models import Deal, Pipeline
 
 @dataclass
 class HistoryEntry:
+    """One stage event of a deal: from where to where, when, and its note."""
+
     from_stage: str | None
     to_stage: str
     at: str
@@ -19,6 +21,8 @@ class HistoryEntry:
 
 @dataclass
 class Activity:
+    """One logged touch or note on a deal."""
+
     id: int
     kind: str
     note: str | None
@@ -27,6 +31,8 @@ class Activity:
 
 @dataclass
 class DealDetail:
+    """A deal with its stage history and activities, oldest first (`show`)."""
+
     deal: Deal
     history: list[HistoryEntry]
     activities: list[Activity]
@@ -34,6 +40,8 @@ class DealDetail:
 
 @dataclass
 class PipelineSummary:
+    """A pipeline, whether it is the default, and its open deals per stage."""
+
     pipeline: Pipeline
     is_default: bool
     open_deals: dict[int, int]  # stage id -> open deal count

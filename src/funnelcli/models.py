@@ -19,6 +19,9 @@ def stage_key(name: str) -> str:
 
 @dataclass
 class Stage:
+    """A stage of a pipeline: its place, win probability (%), the days after
+    which an untouched deal rots, and the follow-up cadence in days."""
+
     id: int
     pipeline_id: int
     name: str
@@ -30,6 +33,8 @@ class Stage:
 
 @dataclass
 class Pipeline:
+    """A pipeline and its stages, in order."""
+
     id: int
     uuid: str
     name: str
@@ -38,6 +43,9 @@ class Pipeline:
 
 @dataclass
 class Deal:
+    """A deal as one row of `deals` joined with its pipeline and stage; money in
+    minor units, times as stored (UTC text, or a bare date for a day)."""
+
     id: int
     uuid: str
     external_id: str | None

@@ -6,7 +6,6 @@ Resolved lazily, once, so `funnel --version` and `--help` touch nothing.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,18 +20,23 @@ if TYPE_CHECKING:
     from funnelcli.store import Store
 
 
-@dataclass
 class AppState:
-    argv: list[str] = field(default_factory=list)  # the command line, after `funnel`
-    db_option: Path | None = None
-    # What this run has done for good besides database changes (a restore, a
-    # file renamed into place), in words: if printing then fails, the error says so.
-    done: list[str] = field(default_factory=list)
-    _config: Config | None = field(default=None, repr=False)
-    _now: datetime | None = field(default=None, repr=False)
-    _stores: list[Store] = field(default_factory=list, repr=False)
-    _told: set[tuple[str, int]] = field(default_factory=set, repr=False)
-    _told_empty: bool = field(default=False, repr=False)
+    """One run's state, kept in the root context: the command line, --db, and
+    the config, clock and stores, each made on first use. (A plain class: a
+    dataclass costs about a millisecond of start-up to make, see
+    docs/architecture.md.)"""
+
+    def __init__(self, argv: list[str] | None = None) -> None:
+        self.argv = argv or []  # the command line, after `funnel`
+        self.db_option: Path | None = None
+        # What this run has done for good besides database changes (a restore, a
+        # file renamed into place), in words: if printing then fails, the error says so.
+        self.done: list[str] = []
+        self._config: Config | None = None
+        self._now: datetime | None = None
+        self._stores: list[Store] = []
+        self._told: set[tuple[str, int]] = set()
+        self._told_empty = False
 
     @property
     def config(self) -> Config:

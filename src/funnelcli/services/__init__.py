@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from funnelcli.clock import start_of_day, utc_text
@@ -20,22 +19,31 @@ from funnelcli.store import Store
 OUTCOMES = ("won", "lost")
 
 
-@dataclass(frozen=True)
 class DealMatch:
     """A deal found by text in its title or org, not by number, external id
     or uuid: the CLI says which one it took."""
 
-    text: str
-    deal: Deal
+    def __init__(self, text: str, deal: Deal) -> None:
+        self.text = text
+        self.deal = deal
 
 
-@dataclass
 class Context:
-    store: Store
-    now: datetime
-    config: Config
-    # told of each deal find_deal takes by text (services never print)
-    on_text_match: Callable[[DealMatch], None] | None = None
+    """What a service works with: the store, the run's clock (`now`, naive
+    local time) and the config."""
+
+    def __init__(
+        self,
+        store: Store,
+        now: datetime,
+        config: Config,
+        on_text_match: Callable[[DealMatch], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.now = now
+        self.config = config
+        # told of each deal find_deal takes by text (services never print)
+        self.on_text_match = on_text_match
 
     @property
     def now_utc(self) -> str:

@@ -29,6 +29,9 @@ DUE_STATES = ("overdue", "today", "upcoming", "unscheduled")
 
 @dataclass
 class DueItem:
+    """A deal on the due list: overdue (by how many days), due today, upcoming
+    or unscheduled."""
+
     deal: Deal
     state: str  # one of DUE_STATES
     days_overdue: int | None
@@ -36,6 +39,8 @@ class DueItem:
 
 @dataclass
 class StaleItem:
+    """An open deal idle past its stage's rot days."""
+
     deal: Deal
     idle_days: int
     rot_days: int
@@ -206,6 +211,8 @@ def _scope(ctx: Context, owner: Owners, pipeline: str | None) -> tuple[tuple[str
 
 @dataclass
 class DueList:
+    """The due list, and how many open deals have no next step at all."""
+
     items: list[DueItem]
     unscheduled: int  # open deals with no next step: all of them, listed or not
 

@@ -17,6 +17,9 @@ from funnelcli.errors import Conflict
 
 @dataclass
 class Change:
+    """One change of the change log: who made it, when, with what command, and
+    the rows it touched per table and operation."""
+
     id: int
     at: str
     who: str

@@ -67,6 +67,9 @@ def _check_columns(values: dict[str, Any]) -> None:
 
 @dataclass
 class DealFilter:
+    """Which deals `list` (and the filters of other commands) selects, and in
+    what order."""
+
     status: str | None = "open"  # None = any
     stage_ids: list[int] | None = None
     pipeline_id: int | None = None

@@ -62,6 +62,9 @@ class MetricCounts:
 
 @dataclass
 class StageCounts:
+    """One stage's open deals and value, and how many deals reached it and went
+    no further without winning."""
+
     stage_id: int
     open_count: int
     open_value_by_currency: dict[str, int]
