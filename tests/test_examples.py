@@ -100,6 +100,45 @@ def test_hubspot_example(tmp_path: Path) -> None:
     assert got["9001"]["org"] == "Stark Logistics" and got["9001"]["owner"] == "Anna"
 
 
+def test_salesforce_example(tmp_path: Path) -> None:
+    result = _run_example("salesforce.sh", tmp_path)
+    assert result.stderr.splitlines() == [
+        "  line 8, column DEMO_SET_DATE ('2024-03-04'): before the deal was created "
+        "(CREATED_DATE '2024-03-11T10:00:00.000Z')",
+        "imported 9 deals, updated 0, unchanged 0; skipped 1 duplicate row; "
+        "dropped 1 stage date (--lenient)",
+    ]
+    got = {d["external_id"]: d for d in _deals(tmp_path)}
+    won, lost, verbal = (got[f"0065g00000Ab{n}AAA"] for n in (1, 3, 5))
+    # Closed Won / Closed Lost close the deal at CLOSE_DATE; the bare DEMO_SET_DATE
+    # on the day of the timestamped CREATED_DATE starts the deal in demo
+    assert (won["status"], won["stage"], won["closed_at"], won["created_at"]) == (
+        "won",
+        "demo",
+        "2024-09-30T00:00:00Z",
+        "2024-07-10T09:48:13Z",
+    )
+    assert (won["org"], won["owner"], won["value"], won["source"]) == (
+        "Northwind Traders",
+        "Anna Kowalska",
+        24000,
+        "Existing Customer",
+    )
+    assert (lost["status"], lost["lost_reason"]) == ("lost", "Price")
+    # an open deal's CLOSE_DATE is its expected close; Verbal Commitment is negotiation
+    assert (verbal["status"], verbal["stage"], verbal["expected_close"]) == (
+        "open",
+        "negotiation",
+        "2024-12-15",
+    )
+    assert got["0065g00000Ab6AAA"]["currency"] == "EUR"
+    # the dropped demo date: created in lead, closed there
+    assert (got["0065g00000Ab7AAA"]["stage"], got["0065g00000Ab7AAA"]["status"]) == (
+        "lead",
+        "lost",
+    )
+
+
 @pytest.mark.maven
 def test_maven_example(tmp_path: Path) -> None:
     result = _run_example("maven.sh", tmp_path)
