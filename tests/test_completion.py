@@ -97,6 +97,10 @@ def test_stage_names():
     assert bash("funnel stage rename --pipeline ren ") == ["ask", "quote", "signed"]
     assert bash("funnel stage add X --after n") == ["negotiation"]
     assert bash("funnel reopen 1 --stage d") == ["demo"]
+    # bash splits --stage=q at the "=" into three words
+    assert bash("funnel list --stage = q") == ["qualified", "quote"]
+    assert bash("funnel list --stage =") == [f"={s}" for s in [*STAGES, "ask", "quote", "signed"]]
+    assert bash("funnel list --stage=q") == ["qualified", "quote"]
 
 
 @pytest.mark.usefixtures("deals")

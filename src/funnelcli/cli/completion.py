@@ -104,10 +104,21 @@ class _Funnel(ShellComplete):
 
 class Bash(_Funnel, BashComplete):
     with_help = False  # bash shows none
+    _before = ""  # what each reply starts with: "=" when that is the word being completed
+
+    def get_completion_args(self) -> tuple[list[str], str]:
+        """Bash splits `--stage=q` at the `=` (COMP_WORDBREAKS) into `--stage`,
+        `=`, `q`: put the option and its value back together."""
+        args, incomplete = super().get_completion_args()
+        if args[-2:-1] and args[-2].startswith("--") and args[-1] == "=":
+            args = args[:-1]
+        elif args[-1:] and args[-1].startswith("--") and incomplete == "=":
+            self._before, incomplete = "=", ""  # the word bash replaces is the "="
+        return args, incomplete
 
     def format_completion(self, item: CompletionItem) -> str:
         # quoted, so a name with a space stays one word
-        return shlex.quote(str(item.value))
+        return self._before + shlex.quote(str(item.value))
 
 
 class Zsh(_Funnel, ZshComplete):
