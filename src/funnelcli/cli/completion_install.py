@@ -113,10 +113,13 @@ def _write_script(target: Path, text: str) -> bool:
 def _append_once(rc: Path, line: str) -> bool:
     """Append `line` to the rc file unless a line of it says that already
     (Typer's quoting of the same path counts); True when appended."""
+    import fcntl
+
     fd = os.open(rc, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     with os.fdopen(fd, "r+b") as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
             raise OSError(0, "not a regular file", str(rc))
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # two installs at once: one line
         old = f.read().decode("utf-8", errors="replace")
         same = {line, line.replace("source ", "source '", 1) + "'"}
         if any(existing.strip() in same for existing in old.splitlines()):
