@@ -192,6 +192,19 @@ def test_a_flag_that_contradicts_the_stage_or_is_no_flag_is_an_error(funnel, iso
     report, _ = failed(funnel, str(f), "--map", "external_id=OPPORTUNITY_ID")
     assert [e[:3] for e in errors(report)] == [(2, "IS_WON", "true"), (3, "IS_WON", "maybe")]
     assert errors(report)[1][3] == "not true or false"
+    # closed, but neither won nor lost; won, but not closed
+    f = write(
+        isolated / "sf.csv",
+        "OPPORTUNITY_ID,NAME,STAGE_NAME,CLOSE_DATE,IS_WON,IS_CLOSED\n"
+        "A1,Acme,Negotiation,2024-07-10,,true\n"
+        "A2,Globex,Negotiation,2024-07-10,true,false\n",
+    )
+    report, _ = failed(funnel, str(f), "--map", "external_id=OPPORTUNITY_ID")
+    assert errors(report) == [
+        (2, "IS_CLOSED", "true",
+         "IS_CLOSED says closed, but nothing says won or lost (map is_won)"),
+        (3, "IS_CLOSED", "false", "IS_CLOSED says open, but is_won says won"),
+    ]  # fmt: skip
 
 
 def test_json_true_in_a_custom_field_is_written_true(funnel, isolated):

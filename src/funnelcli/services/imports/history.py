@@ -154,19 +154,24 @@ class History:
         said = status
         if won:
             said = "won"
-        elif closed:
-            said = "lost" if won is False else status  # closed, but won or lost unsaid
+        elif closed and won is False:
+            said = "lost"
+        elif closed and status == "open":
+            raise self._flag_error(
+                row, "is_closed", "says closed, but nothing says won or lost (map is_won)"
+            )
         elif closed is False:
             said = "open"
+        if won and closed is False:
+            raise self._flag_error(row, "is_closed", "says open, but is_won says won")
         if status != "open" and said != status:
             name = "is_won" if won is not None else "is_closed"
-            column = self.columns.mapping[name][0]
-            raise RowError(
-                f"the stage or status says {status}, {column} says otherwise",
-                column,
-                self.cells.cell(row, name),
-            )
+            raise self._flag_error(row, name, f"says otherwise than the stage or status ({status})")
         return said
+
+    def _flag_error(self, row: dict[str, Any], name: str, why: str) -> RowError:
+        column = self.columns.mapping[name][0]
+        return RowError(f"{column} {why}", column, self.cells.cell(row, name))
 
     def _entries(self, p: Pipeline, row: dict[str, Any]) -> list[Entry]:
         """Each stage the row gives a date for, in order of date."""
