@@ -217,7 +217,7 @@ def _dry_run(ctx: typer.Context, change: str | None, fmt: str) -> None:
         ]
         if len(p.deals) > SHOWN_DEALS:
             lines.append(f"  … and {len(p.deals) - SHOWN_DEALS} more deals")
-        out.out.write("".join(safe(line) + "\n" for line in lines))
+        out.lines([[(line, "")] for line in lines])  # fitted at a terminal
     if p.refused is not None:
         raise Conflict(p.refused)
 

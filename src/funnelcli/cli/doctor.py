@@ -10,7 +10,7 @@ from funnelcli.cli.options import Format
 from funnelcli.cli.state import state
 from funnelcli.errors import FunnelError
 from funnelcli.render.output import single_output
-from funnelcli.render.text import dumps, safe
+from funnelcli.render.text import dumps
 
 
 def doctor(
@@ -53,9 +53,16 @@ def doctor(
         }
         out.out.write(dumps(record, indent=2) + "\n")
     else:
-        for p in result.problems:
-            where = f"deal {p.deal}" if p.deal is not None else "database"
-            out.out.write(safe(f"{where}: {p.check}: {p.message}") + "\n")
+        # one line a problem; at a terminal wrapped under its message
+        out.lines(
+            [
+                [
+                    (f"deal {p.deal}: " if p.deal is not None else "database: ", ""),
+                    (f"{p.check}: {p.message}", ""),
+                ]
+                for p in result.problems
+            ]
+        )
     out.out.flush()
     if out.fmt != "json":  # JSON has them as keys
         out.message(f"SQLite {result.sqlite_version}, journal mode {result.journal_mode}")

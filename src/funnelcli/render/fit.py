@@ -8,6 +8,11 @@ and the text columns grow back into the room they leave. Every other column
 (ids, money, dates, numbers) is never split or cut: it is shown whole or not
 at all.
 
+A table whose never-cut columns are still too wide (an owner per column)
+is stacked in blocks by render/output.py. A text view (`show`, `doctor`'s
+problems) is wrapped at spaces (`line_breaks`), never inside a money value
+or a date, its later lines under the text after the line's label.
+
 Widths are display widths (a CJK character or an emoji takes two cells, a
 combining mark none): `rich.cells.cell_len` at a terminal, where rich is
 loaded anyway, and `display_width` (the standard library's
@@ -86,6 +91,57 @@ def wrap(text: str, width: int, measure: Measure, most: int) -> list[str]:
     if rest:
         lines.append(cut(rest, width, measure))
     return lines
+
+
+# What a text view never splits across lines: a money value (`12,000.00 USD`)
+# and a date with its time (`2026-11-24 10:00`).
+_WHOLE = r"(?a)\d[\d,.]*\s[A-Z]{3}\b|\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?"
+
+
+def line_breaks(text: str, room: int, indent: int, measure: Measure) -> list[tuple[int, int]]:
+    """Where a text view's line breaks at a terminal `room` cells wide: the
+    (start, end) of each piece of `text`, the pieces after the first to be
+    shown after `indent` spaces. It breaks at a space, never inside a money
+    value or a date; a word longer than a line is broken where it must."""
+    import re
+
+    whole = [m.span() for m in re.finditer(_WHOLE, text)]
+    last = len(text.rstrip())
+    pieces: list[tuple[int, int]] = []
+    start, avail = 0, room
+    while start < last and measure(text[start:last]) > avail:
+        fit, used = start, 0
+        while fit < last and used + measure(text[fit]) <= avail:
+            used += measure(text[fit])
+            fit += 1
+        stop = _break_at(text, start, fit, whole, max(room - indent, 1), measure)
+        pieces.append((start, start + len(text[start:stop].rstrip())))
+        start = stop
+        while start < last and text[start] == " ":
+            start += 1
+        avail = max(room - indent, 1)
+    if start < last or not pieces:
+        pieces.append((start, last))
+    return pieces
+
+
+def _break_at(
+    text: str, start: int, fit: int, whole: list[tuple[int, int]], fresh: int, measure: Measure
+) -> int:
+    """The last space in text[start:fit + 1] with words before it and not
+    inside a `whole` value, unless the word after it would not fit a `fresh`
+    line either; else `fit` (a word longer than a line is filled in where it
+    begins), or the start of a value `fit` falls in."""
+    for i in range(fit, start, -1):
+        if text[i] == " " and text[start:i].strip() and not any(a < i < b for a, b in whole):
+            word = text[i:].split(maxsplit=1)
+            if not word or measure(word[0]) <= fresh:
+                return i
+            break
+    inside = [a for a, b in whole if a < fit < b]
+    if inside and inside[0] > start:
+        return inside[0]
+    return max(fit, start + 1)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,11 @@ from funnelcli.errors import UsageError
 from funnelcli.render.text import dumps, guard_formula, safe
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import Console
+
+    from funnelcli.render.fit import Spec
 
 T = TypeVar("T")
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -163,23 +167,27 @@ class Output:
             for line in lines:
                 self.out.write("".join(safe(t) for t, _ in line).rstrip() + "\n")
             return
-        if not self.color:  # rich wraps a long line at a terminal; so does this
-            from funnelcli.render.fit import tty_measure, wrap
+        # At a terminal a long line is wrapped here, colour or not: at a space,
+        # never inside a money value or a date, under its label (`hanging`).
+        from funnelcli.render.fit import line_breaks, tty_measure
 
-            room, measure = terminal_width(), tty_measure()
-            for line in lines:
-                shown = "".join(safe(t) for t, _ in line).rstrip()
-                for part in wrap(shown, room, measure, len(shown)) if shown else [""]:
-                    self.out.write(part + "\n")
-            return
-        from rich.text import Text
-
-        console = self._console()
+        room, measure = terminal_width(), tty_measure()
+        console = self._console() if self.color else None
         for line in lines:
+            shown = "".join(safe(t) for t, _ in line)
+            indent = hanging(line, room, measure)
+            pieces = line_breaks(shown, room, indent, measure)
+            if console is None:
+                for n, (a, b) in enumerate(pieces):
+                    self.out.write(" " * (indent if n else 0) + shown[a:b] + "\n")
+                continue
+            from rich.text import Text
+
             text = Text()
             for part, style in line:
                 text.append(safe(part), style=style or None)
-            console.print(text)
+            for n, (a, b) in enumerate(pieces):
+                console.print(Text(" " * indent) + text[a:b] if n else text[a:b])
 
     def _console(self) -> Console:
         from rich.console import Console
@@ -194,6 +202,17 @@ class Output:
         )
 
 
+def hanging(line: Line, room: int, measure: Callable[[str], int]) -> int:
+    """How far a wrapped line's later pieces are indented: under the text
+    after its label (`  org            `, `#12 `, a time), when it has one,
+    else as far as the line itself is."""
+    label = safe(line[0][0]) if line else ""
+    if len(line) < 2:
+        return min(len(label) - len(label.lstrip(" ")), room // 2)
+    width = measure(label)
+    return width if label.endswith(" ") and label.strip() and width <= room // 2 else 0
+
+
 def terminal_width() -> int:
     import shutil
 
@@ -204,7 +223,9 @@ def fitted_table(
     columns: list[Column[Any]], headers: list[str], rows: list[list[str]], room: int
 ) -> list[Line]:
     """A table's lines at a terminal `room` cells wide: fitted, a rule under
-    the headers, each column in its style."""
+    the headers, each column in its style. When the columns that are never
+    cut or dropped are still too wide (an owner per column), the table is
+    stacked: blocks one under another, each with the first column again."""
     from funnelcli.render.fit import GAP, Spec, cut, fit_columns, pad, tty_measure
 
     measure = tty_measure()
@@ -214,6 +235,9 @@ def fitted_table(
     ]
     widths = fit_columns(specs, room)
     shown = [(i, w) for i, w in enumerate(widths) if w is not None]
+    total = sum(w for _, w in shown) + GAP * max(len(shown) - 1, 0)
+    if total > room and len(columns) > 2:
+        return _stacked(columns, headers, rows, room, specs)
 
     def line(cells: list[str], style: Callable[[Column[Any]], str]) -> Line:
         out: Line = []
@@ -224,12 +248,47 @@ def fitted_table(
             out.append((text.rstrip() if n == len(shown) - 1 else text, style(c)))
         return out
 
-    total = sum(w for _, w in shown) + GAP * max(len(shown) - 1, 0)
     return [
         line(headers, lambda c: "bold"),
         [("─" * total, "dim")],
         *(line(r, lambda c: c.style) for r in rows),
     ]
+
+
+def _stacked(
+    columns: list[Column[Any]],
+    headers: list[str],
+    rows: list[list[str]],
+    room: int,
+    specs: Sequence[Spec],
+) -> list[Line]:
+    """A table too wide for `room` as blocks of its columns, one under
+    another, the first column in each: each block as many columns as fit."""
+    from funnelcli.render.fit import GAP
+
+    def least(i: int) -> int:
+        s = specs[i]
+        return GAP + (min(s.least, s.natural) if s.cut else s.natural)
+
+    blocks: list[list[int]] = [[]]
+    used = specs[0].natural
+    for i in range(1, len(columns)):
+        if blocks[-1] and used + least(i) > room:
+            blocks.append([])
+            used = specs[0].natural
+        blocks[-1].append(i)
+        used += least(i)
+    lines: list[Line] = []
+    for n, block in enumerate(blocks):
+        keep = [0, *block]
+        lines += [[]] if n else []
+        lines += fitted_table(
+            [columns[i] for i in keep],
+            [headers[i] for i in keep],
+            [[r[i] for i in keep] for r in rows],
+            room,
+        )
+    return lines
 
 
 def single_output(fmt: str) -> Output:
