@@ -32,9 +32,9 @@ COMMANDS: dict[str, str] = {
     "lost": "funnelcli.cli.deals:lost",
     "reopen": "funnelcli.cli.deals:reopen",
     "delete": "funnelcli.cli.deals:delete",
-    "log": "funnelcli.cli.followups:log",
-    "follow-up": "funnelcli.cli.followups:follow_up",
-    "snooze": "funnelcli.cli.followups:snooze",
+    "log": "funnelcli.cli.touches:log",
+    "follow-up": "funnelcli.cli.touches:follow_up",
+    "snooze": "funnelcli.cli.touches:snooze",
     "due": "funnelcli.cli.followups:due",
     "stale": "funnelcli.cli.followups:stale",
     "import": "funnelcli.cli.data:import_cmd",
@@ -62,7 +62,7 @@ def _in(*modules: str) -> tuple[str, ...]:
 
 
 DEAL_VERBS = _in("funnelcli.cli.deals", "funnelcli.cli.deal_edit")
-FOLLOW_UP_VERBS = _in("funnelcli.cli.followups")
+FOLLOW_UP_VERBS = _in("funnelcli.cli.touches", "funnelcli.cli.followups")
 DATA_VERBS = _in("funnelcli.cli.data")
 
 

@@ -14,7 +14,7 @@ from funnelcli.services import Context
 from funnelcli.services.deal_edit import add_deal
 from funnelcli.services.deal_input import DealChanges
 from funnelcli.services.deals import close_deal, move_deal
-from funnelcli.services.followups import log_activity, set_follow_up
+from funnelcli.services.touches import log_activity, set_follow_up
 
 ORGS = [
     "Acme",
