@@ -70,6 +70,15 @@ def test_a_bare_stage_date_on_the_creation_day_starts_at_the_creation(funnel, is
     ]
 
 
+def test_a_bare_close_on_the_creation_day_is_not_before_the_creation(funnel, isolated):
+    f = write(isolated / "sf.csv", HEAD + "A1,Acme,Closed Lost,2024-07-10 09:48:13,,2024-07-10\n")
+    ok(funnel, "import", str(f), *BASE)
+    assert history(funnel, "A1") == [
+        (None, "lead", "2024-07-10T09:48:13Z"),
+        ("lead", "lost", "2024-07-10T09:48:13Z"),
+    ]
+
+
 def test_a_bare_close_on_the_day_of_its_last_stage_date_is_not_before_it(funnel, isolated):
     f = write(
         isolated / "sf.csv", HEAD + "A1,Acme,Closed Lost,2024-07-01,2024-07-10 15:30,2024-07-10\n"

@@ -66,7 +66,9 @@ def summary(r: ImportReport) -> str:
     if r.dropped:
         extra += f"; dropped {_count(len(r.dropped), 'stage date')} (--lenient)"
     return (
-        f"{verb} {_count(r.imported, 'deal')}, updated {r.updated:,}, unchanged {r.skipped:,}"
+        # plain numbers, as scripts have read them (grep "imported 8800 deals")
+        f"{verb} {r.imported} deal{'' if r.imported == 1 else 's'}, "
+        f"updated {r.updated}, unchanged {r.skipped}"
         + made
         + extra
         + (" (dry run: nothing written)" if r.dry_run else "")

@@ -133,7 +133,7 @@ def _checked(
     try:
         key = reader.key(row)
         if key is not None:
-            cells = digest(row)
+            cells = digest(row, src.fmt == "csv")
             first = seen.first(key)
             if first is not None:
                 if first[1] == cells:

@@ -50,7 +50,7 @@ class Order:
     ) -> list[tuple[str, Stage]]:
         """(when, stage) of the stage dates that fit between creation and
         close, in order; `closed.at` moved to its day's last known moment."""
-        if created.at is not None:
+        if created.at is not None and entries:
             entries = [_not_before(e, created.at) for e in entries]
         if closed.at is not None and closed.end is not None:
             same_day = [e.at for e in entries if closed.at < e.at < closed.end]

@@ -12,9 +12,9 @@ from funnelcli.services import Context
 from funnelcli.store.transfer import TransferStore
 
 
-def digest(row: dict[str, Any]) -> bytes:
+def digest(row: dict[str, Any], csv: bool) -> bytes:
     """Equal for two rows whose every cell is equal (a JSON row's keys in any order)."""
-    if all(type(v) is str for v in row.values()):  # a CSV row: cells in column order
+    if csv:  # text cells in the header's order
         text = "\x1f".join(row.values())
     else:
         text = json.dumps(row, sort_keys=True, ensure_ascii=False, default=str)
