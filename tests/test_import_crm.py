@@ -359,6 +359,24 @@ def test_lenient_drops_the_stage_date_never_the_deal_and_lists_each_drop(funnel,
     assert len(history(funnel, "A3")) == 3  # nothing dropped
 
 
+def test_lenient_lists_every_drop_however_many(funnel, isolated):
+    rows = [f"A{i},T{i},demo,2024-07-10,2024-07-0{1 + i % 9},\n" for i in range(25)]
+    run = ok(
+        funnel, "import", str(write(isolated / "sf.csv", HEAD + "".join(rows))), *BASE, "--lenient"
+    )
+    lines = run.stderr.splitlines()
+    assert [x for x in lines if x.startswith("  line ")] == [
+        f"  line {i + 2}, column DEMO_SET_DATE ('2024-07-0{1 + i % 9}'): "
+        "before the deal was created (CREATED_DATE '2024-07-10')"
+        for i in range(25)
+    ]
+    assert lines[-3:] == [
+        "dropped stage dates by cause:",
+        "  column DEMO_SET_DATE: a stage date before the creation date: 25 rows, first at line 2",
+        "imported 25 deals, updated 0, unchanged 0; dropped 25 stage dates (--lenient)",
+    ]
+
+
 def test_lenient_still_refuses_what_it_cannot_drop(funnel, isolated):
     f = write(isolated / "sf.csv", HEAD + "A1,Acme,demo,someday,,\n")
     failed(funnel, str(f), *BASE, "--lenient")

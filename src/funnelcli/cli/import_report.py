@@ -12,7 +12,7 @@ from funnelcli.render.text import dumps, safe
 if TYPE_CHECKING:
     from funnelcli.services.imports.model import Dropped, ImportReport, LineError
 
-SHOWN = 20  # bad lines (and drops) printed one by one; the rest are counted
+SHOWN = 20  # bad lines printed one by one; the rest are counted (and drops all listed)
 
 
 def report_record(r: ImportReport) -> dict[str, Any]:
@@ -46,9 +46,10 @@ def print_report(out: Output, r: ImportReport, fmt: str) -> None:
         out.out.write(dumps(report_record(r)) + "\n")
         out.out.flush()
     if r.errors:
-        _listed(out, r.errors, "bad line", fmt)
+        _listed(out, r.errors, "bad line", fmt, SHOWN)
         return
-    _listed(out, r.dropped, "dropped stage date", fmt)
+    # every drop: what --lenient left out of the database is never only counted
+    _listed(out, r.dropped, "dropped stage date", fmt, len(r.dropped))
     out.message(safe(summary(r)))
 
 
@@ -79,15 +80,17 @@ def _count(n: int, what: str) -> str:
     return f"{n:,} {what}{'' if n == 1 else 's'}"
 
 
-def _listed(out: Output, found: list[LineError] | list[Dropped], what: str, fmt: str) -> None:
-    """The first SHOWN one by one, a count of the rest, and the causes that repeat."""
+def _listed(
+    out: Output, found: list[LineError] | list[Dropped], what: str, fmt: str, shown: int
+) -> None:
+    """The first `shown` one by one, a count of the rest, and the causes that repeat."""
     from funnelcli.services.imports.model import causes
 
-    for e in found[:SHOWN]:
+    for e in found[:shown]:
         where = f"line {e.line}" + (f", column {e.column}" if e.column else "")
         value = "" if e.value is None else f" ({e.value!r})"
         out.message(safe(f"  {where}{value}: {e.message}"))
-    rest = len(found) - SHOWN
+    rest = len(found) - shown
     if rest > 0:
         every = (
             "the JSON report has every one" if fmt == "json" else "--report json lists every one"
