@@ -8,6 +8,7 @@ directory's: no real home is touched."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -360,3 +361,74 @@ show funnel list --owner J
     )
     assert out.stderr == ""
     assert out.stdout.splitlines() == ["move|", "ask|quote|signed|", "jane|'Jane Doe'|"]
+
+
+def _with_funnel() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{FUNNEL.parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
+@pytest.mark.usefixtures("deals")
+def test_real_fish_completes_through_the_installed_script():
+    env = _with_funnel()
+    subprocess.run([FUNNEL, "--install-completion", "fish"], env=env, check=True)
+    where = Path(env["XDG_CONFIG_HOME"]) / "fish" / "completions"
+    probe = "; ".join(
+        f'complete -C "{line}"' for line in ("funnel mo", "funnel move 3 ", "funnel due --owner J")
+    )
+    out = subprocess.run(
+        ["fish", "--no-config", "-c", f"set fish_complete_path {where}; {probe}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.splitlines() == [
+        "move\tMove a deal to another stage: forward,...",
+        "ask",
+        "quote",
+        "signed",
+        "Jane Doe",  # fish matches the case
+    ]
+
+
+def _type_into_zsh(env: dict[str, str], keys: list[tuple[str, str]]) -> None:
+    """An interactive zsh on a pseudo-terminal: type each text, then wait (at
+    most 15 s) until the terminal shows what must follow it."""
+    import pty
+    import select
+    import signal
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: zsh reading ~/.zshrc
+        os.execve(shutil.which("zsh") or "zsh", ["zsh", "-i"], env)
+    try:
+        for typed, expect in keys:
+            os.write(fd, typed.encode())
+            seen = b""
+            deadline = time.monotonic() + 15
+            while expect.encode() not in seen:
+                assert time.monotonic() < deadline, (typed, expect, seen[-500:])
+                if select.select([fd], [], [], 0.2)[0]:
+                    seen += os.read(fd, 4096)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+@pytest.mark.usefixtures("deals")
+def test_real_zsh_completes_from_the_first_tab():
+    """Typer's zsh script rang the bell at a new shell's first TAB."""
+    env = _with_funnel()
+    subprocess.run([FUNNEL, "--install-completion", "zsh"], env=env, check=True)
+    _type_into_zsh(
+        env,
+        [
+            ("funnel mo\t", "funnel move"),
+            ("\x15funnel move 3 \t", "signed"),
+            ("\x15funnel due --owner J\t", "Jane\\ Doe"),  # zsh quotes it
+        ],
+    )

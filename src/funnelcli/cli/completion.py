@@ -72,8 +72,28 @@ def complete(cli: Command, ctx_args: MutableMapping[str, Any], instruction: str)
     return 0
 
 
+# Typer's zsh script, autoloaded from fpath as `_funnel`, only defines the
+# function and binds it on the first TAB, which then completes nothing (a
+# real zsh rang the bell); this one also completes when it is autoloaded,
+# and binds itself when it is sourced instead.
+ZSH_SCRIPT = """\
+#compdef funnel
+
+_funnel_completion() {
+  eval $(env _TYPER_COMPLETE_ARGS="${words[1,$CURRENT]}" _FUNNEL_COMPLETE=complete_zsh funnel)
+}
+
+if [[ "${funcstack[1]}" == _funnel ]]; then
+  _funnel_completion "$@"
+else
+  compdef _funnel_completion funnel
+fi"""
+
+
 def script(shell: str) -> str:
-    """The script that hooks `funnel` into `shell` (Typer's)."""
+    """The script that hooks `funnel` into `shell` (Typer's, but for zsh)."""
+    if shell == "zsh":
+        return ZSH_SCRIPT
     from typer._completion_shared import get_completion_script
 
     return get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell)
