@@ -418,3 +418,14 @@ def test_a_few_different_bad_lines_are_listed_without_a_summary_of_causes(funnel
     f = write(isolated / "sf.csv", HEAD + "A1,Acme,demo,someday,,\nA2,B,nowhere,2024-07-01,,\n")
     _, stderr = failed(funnel, str(f), *BASE)
     assert "by cause" not in stderr and "more bad line" in stderr.splitlines()[-1]
+
+
+def test_an_exports_bad_time_names_its_own_column_not_history(funnel, isolated, monkeypatch):
+    ok(funnel, "add", "A", "--at", "2026-11-02")
+    path = isolated / "e.jsonl"
+    ok(funnel, "export", "--output", str(path))
+    header, deal = path.read_text().splitlines()
+    path.write_text(header + "\n" + json.dumps({**json.loads(deal), "closed_at": "2099-01-01"}))
+    monkeypatch.setenv("FUNNEL_DB", str(isolated / "new.db"))
+    report, _ = failed(funnel, str(path))
+    assert errors(report)[0][:3] == (2, "closed_at", "2099-01-01")

@@ -225,9 +225,10 @@ class History:
             raise RowError("a history is a non-empty JSON list", col)
         events = self._own_events(p, given, col)
         state = events[-1][1]
-        created = cells.instant(cells.text(row, "created_at"), col) or events[0][2]
-        closed = cells.instant(cells.text(row, "closed_at"), col)
-        entered = cells.instant(cells.text(row, "stage_entered_at"), col)
+        named = self.columns.col
+        created = cells.instant(cells.text(row, "created_at"), named("created_at")) or events[0][2]
+        closed = cells.instant(cells.text(row, "closed_at"), named("closed_at"))
+        entered = cells.instant(cells.text(row, "stage_entered_at"), named("stage_entered_at"))
         if entered is None:
             entered = next(
                 ev[2] for ev in reversed(events) if ev[0] is None or ev[0][0] != ev[1][0]
