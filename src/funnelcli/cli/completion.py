@@ -6,7 +6,8 @@ loads none of this.
 
 The shell scripts and the way each shell passes the command line are
 Typer's (`typer/_completion_shared.py`: bash sends COMP_WORDS/COMP_CWORD,
-zsh and fish send `_TYPER_COMPLETE_ARGS`); the instruction may be written
+zsh and fish send `_TYPER_COMPLETE_ARGS`), but for one fix to zsh's script
+(ZSH_SCRIPT); the instruction may be written
 either way round (`complete_bash`, Typer's scripts, or `bash_complete`,
 Click's). Commands and option names come from Click; the values of the
 parameters in `VALUES` come from the database and the config, read-only
