@@ -1,15 +1,33 @@
-"""Plain dataclasses the store returns and the services hand to the CLI.
+"""The records the store returns and the services hand to the CLI: a stage,
+a pipeline, a deal.
 
-The ones every deal command uses are here; a deal's history and touches, its
-detail view and pipeline summaries are in funnelcli.details (making a
-dataclass costs about a millisecond of start-up, and `add`, `move`, `list`
-and `due` need none of those). funnelcli.details imports this module, never
-the other way round.
+Every command makes these three, so they are plain classes with `__slots__`
+and a written-out `__init__`, not dataclasses: in Python 3.11 a dataclass
+generates and compiles its methods' source when its module is imported, which
+for these three took ~14M instructions, about 3 ms of every start (measured
+under callgrind; benchmarks/README.md). `Record` gives them the one thing a
+dataclass would still add, a field-by-field repr and equality. Records that
+only some commands use (a deal's history and touches, pipeline summaries,
+report rows) are dataclasses, in the modules of those commands.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+
+class Record:
+    """Equality and repr by the fields named in `__slots__`, in order."""
+
+    __slots__: tuple[str, ...] = ()  # the fields, in order
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({values})"
 
 
 def stage_key(name: str) -> str:
@@ -17,68 +35,171 @@ def stage_key(name: str) -> str:
     return " ".join(name.replace("-", " ").replace("_", " ").casefold().split())
 
 
-@dataclass
-class Stage:
+class Stage(Record):
     """A stage of a pipeline: its place, win probability (%), the days after
     which an untouched deal rots, and the follow-up cadence in days."""
 
-    id: int
-    pipeline_id: int
-    name: str
-    position: int
-    probability: int
-    rot_days: int
-    cadence_days: int
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "id",
+        "pipeline_id",
+        "name",
+        "position",
+        "probability",
+        "rot_days",
+        "cadence_days",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        pipeline_id: int,
+        name: str,
+        position: int,
+        probability: int,
+        rot_days: int,
+        cadence_days: int,
+    ) -> None:
+        self.id = id
+        self.pipeline_id = pipeline_id
+        self.name = name
+        self.position = position
+        self.probability = probability
+        self.rot_days = rot_days
+        self.cadence_days = cadence_days
 
 
-@dataclass
-class Pipeline:
+class Pipeline(Record):
     """A pipeline and its stages, in order."""
 
-    id: int
-    uuid: str
-    name: str
-    stages: list[Stage] = field(default_factory=list)
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "id",
+        "uuid",
+        "name",
+        "stages",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        uuid: str,
+        name: str,
+        stages: list[Stage] | None = None,
+    ) -> None:
+        self.id = id
+        self.uuid = uuid
+        self.name = name
+        self.stages = [] if stages is None else stages
 
 
-@dataclass
-class Deal:
+class Deal(Record):
     """A deal as one row of `deals` joined with its pipeline and stage; money in
     minor units, times as stored (UTC text, or a bare date for a day)."""
 
-    id: int
-    uuid: str
-    external_id: str | None
-    title: str
-    org: str | None
-    contact: str | None
-    email: str | None
-    phone: str | None
-    value: int | None  # minor units
-    currency: str
-    owner: str
-    pipeline_id: int
-    pipeline: str
-    stage_id: int
-    stage: str
-    stage_position: int
-    status: str
-    probability_override: int | None
-    stage_probability: int
-    source: str | None
-    lost_reason: str | None
-    expected_close: str | None
-    next_follow_up: str | None
-    stage_entered_at: str
-    created_at: str
-    updated_at: str
-    closed_at: str | None
-    tags: list[str] = field(default_factory=list)
-    fields: dict[str, str] = field(default_factory=dict)
-    snoozed_until: str | None = None
-    snooze_reason: str | None = None
-    last_activity_at: str | None = None
-    touches: int = 0
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "id",
+        "uuid",
+        "external_id",
+        "title",
+        "org",
+        "contact",
+        "email",
+        "phone",
+        "value",
+        "currency",
+        "owner",
+        "pipeline_id",
+        "pipeline",
+        "stage_id",
+        "stage",
+        "stage_position",
+        "status",
+        "probability_override",
+        "stage_probability",
+        "source",
+        "lost_reason",
+        "expected_close",
+        "next_follow_up",
+        "stage_entered_at",
+        "created_at",
+        "updated_at",
+        "closed_at",
+        "tags",
+        "fields",
+        "snoozed_until",
+        "snooze_reason",
+        "last_activity_at",
+        "touches",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        uuid: str,
+        external_id: str | None,
+        title: str,
+        org: str | None,
+        contact: str | None,
+        email: str | None,
+        phone: str | None,
+        value: int | None,
+        currency: str,
+        owner: str,
+        pipeline_id: int,
+        pipeline: str,
+        stage_id: int,
+        stage: str,
+        stage_position: int,
+        status: str,
+        probability_override: int | None,
+        stage_probability: int,
+        source: str | None,
+        lost_reason: str | None,
+        expected_close: str | None,
+        next_follow_up: str | None,
+        stage_entered_at: str,
+        created_at: str,
+        updated_at: str,
+        closed_at: str | None,
+        tags: list[str] | None = None,
+        fields: dict[str, str] | None = None,
+        snoozed_until: str | None = None,
+        snooze_reason: str | None = None,
+        last_activity_at: str | None = None,
+        touches: int = 0,
+    ) -> None:
+        self.id = id
+        self.uuid = uuid
+        self.external_id = external_id
+        self.title = title
+        self.org = org
+        self.contact = contact
+        self.email = email
+        self.phone = phone
+        self.value = value  # minor units
+        self.currency = currency
+        self.owner = owner
+        self.pipeline_id = pipeline_id
+        self.pipeline = pipeline
+        self.stage_id = stage_id
+        self.stage = stage
+        self.stage_position = stage_position
+        self.status = status
+        self.probability_override = probability_override
+        self.stage_probability = stage_probability
+        self.source = source
+        self.lost_reason = lost_reason
+        self.expected_close = expected_close
+        self.next_follow_up = next_follow_up
+        self.stage_entered_at = stage_entered_at
+        self.created_at = created_at
+        self.updated_at = updated_at
+        self.closed_at = closed_at
+        self.tags = [] if tags is None else tags
+        self.fields = {} if fields is None else fields
+        self.snoozed_until = snoozed_until
+        self.snooze_reason = snooze_reason
+        self.last_activity_at = last_activity_at
+        self.touches = touches
 
     @property
     def probability(self) -> int:
