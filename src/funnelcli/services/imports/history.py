@@ -94,7 +94,7 @@ class History:
         # without a creation date, the earliest date in its history stands for it;
         # with no date at all, the deal is created by the import
         known = [e[0] for e in entries] + ([closed.at] if closed.at else [])
-        start = created.at or min(known, default=self.ctx.now_utc)
+        start = created.at or min(known, default=self.recorded)
         if stage is None:
             stage = entries[-1][1] if entries else (p.stages[0] if p.stages else None)
         if stage is None:
@@ -104,7 +104,9 @@ class History:
         if status != "open":
             assert closed.at is not None
             if closed.at < last_at:  # settle() keeps every date before the close
-                raise RowError(f"closed before it entered {current.name}", closed.column)
+                raise RowError(
+                    f"closed before it entered {current.name}", closed.column, closed.text
+                )
             events.append(
                 ((current.id, "open"), (current.id, status), closed.at, None, self.recorded)
             )
