@@ -214,3 +214,21 @@ def test_line_breaks() -> None:
     assert pieces("short", 30) == ["short"]
     assert pieces("", 30) == [""]
     assert pieces("東京オフィス移転", 10) == ["東京オフィ", "ス移転"]
+
+
+@pytest.mark.parametrize("width", [None, 60])
+def test_show_aligns_a_wide_activity_kind(funnel: Any, width: int | None) -> None:
+    """A kind in CJK takes two cells a character: the notes still line up."""
+    assert funnel("config", "set", "activity_kinds", "電話").exit_code == 0
+    assert funnel("add", "Acme").exit_code == 0
+    assert funnel("log", "1", "電話", "first note").exit_code == 0
+    assert funnel("log", "1", "call", "second note").exit_code == 0
+    if width is None:
+        lines = funnel("show", "1").stdout.splitlines()
+    else:
+        lines = at_terminal(width, "show", "1")
+    notes = [line for line in lines if line.endswith(" note")]
+    assert len(notes) == 2
+    # where each note starts, in cells: the same column
+    starts = {cell_len(line) - len(line.split(maxsplit=3)[3]) for line in notes}
+    assert starts == {28}, notes

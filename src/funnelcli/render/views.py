@@ -106,11 +106,13 @@ def deal_lines(detail: DealDetail) -> list[Line]:
     if detail.activities:
         lines.append([])
         lines.append([("Activities", "bold")])
+        from funnelcli.render.fit import display_width, pad
+
         for a in detail.activities:
             lines.append(
                 [
                     (f"  {local_time(a.at):<17}", "dim"),
-                    (f"{a.kind:<8}", "yellow"),
+                    (pad(a.kind, 8, False, display_width), "yellow"),  # 電話 takes 4 cells
                     (f" {a.note or ''}", ""),
                 ]
             )
