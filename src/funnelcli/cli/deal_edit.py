@@ -4,7 +4,6 @@ Apart from cli/deals.py so the other deal verbs don't import
 services/deal_input.py (DealChanges and the checks of what these set).
 """
 
-from dataclasses import fields
 from typing import Annotated, Any
 
 import typer
@@ -46,7 +45,7 @@ Fields = Annotated[
 
 def _changes(params: dict[str, Any]) -> DealChanges:
     """DealChanges from the options add and edit share (Typer names them alike)."""
-    names = {f.name for f in fields(DealChanges)}
+    names = set(DealChanges.__slots__)
     values = {k: v for k, v in params.items() if k in names}
     values.update(
         tags=params.get("tag") or [],

@@ -6,40 +6,85 @@ are read by services.deals.money_values, which `won --value` shares.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from funnelcli.errors import Conflict, Invalid
+from funnelcli.models import Record
 from funnelcli.services import Context, parse_date
 
 # Text columns a user sets directly; "" clears them on edit.
 TEXT_FIELDS = ("org", "contact", "email", "phone", "source")
 
 
-@dataclass
-class DealChanges:
-    """What `add` or `edit` was asked to set; None means "not given"."""
+class DealChanges(Record):
+    """What `add` or `edit` was asked to set; None means "not given". (A plain
+    class, as funnelcli.models explains: `add` makes it on every run.)"""
 
-    title: str | None = None
-    org: str | None = None
-    contact: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    value: str | None = None
-    currency: str | None = None
-    owner: str | None = None
-    pipeline: str | None = None
-    stage: str | None = None
-    source: str | None = None
-    expected_close: str | None = None
-    follow_up: str | None = None
-    probability: int | None = None
-    external_id: str | None = None
-    note: str | None = None
-    tags: list[str] = field(default_factory=list)
-    untags: list[str] = field(default_factory=list)
-    fields: list[str] = field(default_factory=list)
+    __slots__ = (  # noqa: RUF023 (in option order, as repr lists them)
+        "title",
+        "org",
+        "contact",
+        "email",
+        "phone",
+        "value",
+        "currency",
+        "owner",
+        "pipeline",
+        "stage",
+        "source",
+        "expected_close",
+        "follow_up",
+        "probability",
+        "external_id",
+        "note",
+        "tags",
+        "untags",
+        "fields",
+    )
+
+    def __init__(
+        self,
+        *,
+        title: str | None = None,
+        org: str | None = None,
+        contact: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        value: str | None = None,
+        currency: str | None = None,
+        owner: str | None = None,
+        pipeline: str | None = None,
+        stage: str | None = None,
+        source: str | None = None,
+        expected_close: str | None = None,
+        follow_up: str | None = None,
+        probability: int | None = None,
+        external_id: str | None = None,
+        note: str | None = None,
+        tags: list[str] | None = None,
+        untags: list[str] | None = None,
+        fields: list[str] | None = None,
+    ) -> None:
+        self.title = title
+        self.org = org
+        self.contact = contact
+        self.email = email
+        self.phone = phone
+        self.value = value
+        self.currency = currency
+        self.owner = owner
+        self.pipeline = pipeline
+        self.stage = stage
+        self.source = source
+        self.expected_close = expected_close
+        self.follow_up = follow_up
+        self.probability = probability
+        self.external_id = external_id
+        self.note = note
+        self.tags = [] if tags is None else tags
+        self.untags = [] if untags is None else untags
+        self.fields = [] if fields is None else fields
 
 
 def _title(text: str) -> str:
