@@ -232,3 +232,13 @@ def test_show_aligns_a_wide_activity_kind(funnel: Any, width: int | None) -> Non
     # where each note starts, in cells: the same column
     starts = {cell_len(line) - len(line.split(maxsplit=3)[3]) for line in notes}
     assert starts == {28}, notes
+
+
+def test_show_keeps_a_space_after_a_long_or_wide_field_name(funnel: Any) -> None:
+    assert (
+        funnel("add", "Acme", "--field", "renewal month=March", "--field", "月=三月").exit_code == 0
+    )
+    lines = funnel("show", "1").stdout.splitlines()
+    assert "  field renewal month March" in lines  # was "monthMarch"
+    assert "  field 月       三月" in lines  # 月 takes two cells: the value in column 18
+    assert "  owner          me" in lines

@@ -89,9 +89,11 @@ def deal_lines(detail: DealDetail) -> list[Line]:
         ("uuid", d.uuid),
     ]
     facts += [(f"field {k}", v) for k, v in d.fields.items()]
+    from funnelcli.render.fit import display_width, pad
+
     for label, value in facts:
-        if value:
-            lines.append([(f"  {label:<15}", "dim"), (value, "")])
+        if value:  # a long or wide custom field's name still leaves a space
+            lines.append([(pad(f"  {label} ", 17, False, display_width), "dim"), (value, "")])
     lines.append([])
     lines.append([("History", "bold")])
     for h in detail.history:
@@ -106,8 +108,6 @@ def deal_lines(detail: DealDetail) -> list[Line]:
     if detail.activities:
         lines.append([])
         lines.append([("Activities", "bold")])
-        from funnelcli.render.fit import display_width, pad
-
         for a in detail.activities:
             lines.append(
                 [
