@@ -34,7 +34,10 @@ Explain = Annotated[
         "it counted (their ids in JSON).",
     ),
 ]
-Until = Annotated[str | None, typer.Option("--until", help="Period end (exclusive).")]
+Until = Annotated[
+    str | None,
+    typer.Option("--until", help="Period end, exclusive (eom, last month: through their end)."),
+]
 
 
 def _major(minor: float | None, currency: str) -> float | None:
