@@ -102,6 +102,32 @@ def test_deal_verbs_other_than_add_and_edit_skip_deal_input(args):
     assert DEAL_INPUT not in loaded(args)
 
 
+# In Python 3.11 making a dataclass compiles its generated methods at import,
+# ~1 ms each: the records of the everyday commands are plain classes
+# (funnelcli.models.Record), so these never load the dataclasses module.
+EVERYDAY = [
+    ["add", "Globex", "--value", "4800", "--tag", "new", "--field", "k=v"],
+    ["move", "1", "demo"],
+    ["log", "1", "call", "intro"],
+    ["won", "1", "--value", "120"],
+    ["show", "1"],
+    ["list", "--limit", "20", "--format", "json"],
+    ["due", "--check"],
+]
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize("args", EVERYDAY, ids=[a[0] for a in EVERYDAY])
+def test_everyday_commands_make_no_dataclass(args, funnel):
+    assert funnel("follow-up", "1", "today").exit_code == 0  # something due
+    assert "dataclasses" not in loaded(args)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_probe_sees_dataclasses_where_a_report_makes_them():
+    assert "dataclasses" in loaded(["report", "funnel", "--format", "json"])
+
+
 @pytest.mark.usefixtures("seeded")
 def test_the_probe_sees_deal_input_for_add():
     assert DEAL_INPUT in loaded(["add", "Globex", "--value", "4800"])

@@ -1,47 +1,93 @@
-"""The dataclasses of a deal's detail (`show`: its history and touches) and
-of pipeline summaries: apart from funnelcli.models so that the commands that
-don't show them don't pay for making them at start-up."""
+"""The records of a deal's detail (`show`: its history and touches) and of
+pipeline summaries: apart from funnelcli.models so that the commands that
+don't show them don't load them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from funnelcli.models import Deal, Pipeline
+from funnelcli.models import Deal, Pipeline, Record
 
 
-@dataclass
-class HistoryEntry:
+class HistoryEntry(Record):
     """One stage event of a deal: from where to where, when, and its note."""
 
-    from_stage: str | None
-    to_stage: str
-    at: str
-    note: str | None
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "from_stage",
+        "to_stage",
+        "at",
+        "note",
+    )
+
+    def __init__(
+        self,
+        from_stage: str | None,
+        to_stage: str,
+        at: str,
+        note: str | None,
+    ) -> None:
+        self.from_stage = from_stage
+        self.to_stage = to_stage
+        self.at = at
+        self.note = note
 
 
-@dataclass
-class Activity:
+class Activity(Record):
     """One logged touch or note on a deal."""
 
-    id: int
-    kind: str
-    note: str | None
-    at: str
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "id",
+        "kind",
+        "note",
+        "at",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        kind: str,
+        note: str | None,
+        at: str,
+    ) -> None:
+        self.id = id
+        self.kind = kind
+        self.note = note
+        self.at = at
 
 
-@dataclass
-class DealDetail:
+class DealDetail(Record):
     """A deal with its stage history and activities, oldest first (`show`)."""
 
-    deal: Deal
-    history: list[HistoryEntry]
-    activities: list[Activity]
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "deal",
+        "history",
+        "activities",
+    )
+
+    def __init__(
+        self,
+        deal: Deal,
+        history: list[HistoryEntry],
+        activities: list[Activity],
+    ) -> None:
+        self.deal = deal
+        self.history = history
+        self.activities = activities
 
 
-@dataclass
-class PipelineSummary:
+class PipelineSummary(Record):
     """A pipeline, whether it is the default, and its open deals per stage."""
 
-    pipeline: Pipeline
-    is_default: bool
-    open_deals: dict[int, int]  # stage id -> open deal count
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "pipeline",
+        "is_default",
+        "open_deals",
+    )
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        is_default: bool,
+        open_deals: dict[int, int],
+    ) -> None:
+        self.pipeline = pipeline
+        self.is_default = is_default
+        self.open_deals = open_deals  # stage id -> open deal count

@@ -1,14 +1,15 @@
 """The records the store returns and the services hand to the CLI: a stage,
-a pipeline, a deal.
+a pipeline, a deal; and `Record`, what the everyday commands' records are.
 
-Every command makes these three, so they are plain classes with `__slots__`
-and a written-out `__init__`, not dataclasses: in Python 3.11 a dataclass
-generates and compiles its methods' source when its module is imported, which
-for these three took ~14M instructions, about 3 ms of every start (measured
-under callgrind; benchmarks/README.md). `Record` gives them the one thing a
-dataclass would still add, a field-by-field repr and equality. Records that
-only some commands use (a deal's history and touches, pipeline summaries,
-report rows) are dataclasses, in the modules of those commands.
+On the path of an everyday command (add, move, log, won, show, list, due),
+records are plain classes with `__slots__` and a written-out `__init__`,
+not dataclasses: in Python 3.11 a dataclass generates and compiles its
+methods' source when its module is imported, ~1 ms of start-up each (for
+these three ~14M instructions under callgrind, about 3 ms of every start;
+benchmarks/README.md). `Record` gives them what a dataclass would still add,
+a field-by-field repr and equality. tests/test_startup_imports.py checks
+those commands never load `dataclasses`; the records of reports, import,
+export and doctor stay dataclasses.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+
+from funnelcli.models import Record
 
 Measure = Callable[[str], int]
 ELLIPSIS = "…"
@@ -144,14 +145,27 @@ def _break_at(
     return max(fit, start + 1)
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(Record):
     """What the fitting needs to know of a column."""
 
-    natural: int  # its widest cell (or header)
-    cut: bool = False  # free text: may shrink to `least` and be cut with "…"
-    least: int = 10
-    drop: int = 0  # 0: always shown; 1 leaves first, then 2, …
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "natural",
+        "cut",
+        "least",
+        "drop",
+    )
+
+    def __init__(
+        self,
+        natural: int,
+        cut: bool = False,
+        least: int = 10,
+        drop: int = 0,
+    ) -> None:
+        self.natural = natural  # its widest cell (or header)
+        self.cut = cut  # free text: may shrink to `least` and be cut with "…"
+        self.least = least
+        self.drop = drop  # 0: always shown; 1 leaves first, then 2, …
 
 
 def fit_columns(specs: Sequence[Spec], room: int) -> list[int | None]:

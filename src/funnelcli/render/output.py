@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TextIO, TypeVar
 
 from funnelcli.errors import UsageError
+from funnelcli.models import Record
 from funnelcli.render.text import dumps, guard_formula, safe
 
 if TYPE_CHECKING:
@@ -31,20 +31,39 @@ Segment = tuple[str, str]
 Line = list[Segment]
 
 
-@dataclass
-class Column(Generic[T]):
+class Column(Record, Generic[T]):
     """A table column. At a terminal a table fits its width (render/fit.py):
     a `cut` column is free text, shrunk to `least` cells and then cut with
     "…"; any other (ids, money, dates, numbers) is never split. A column with
     a `drop` rank leaves the table when it still does not fit, 1 first."""
 
-    header: str
-    cell: Callable[[T], str]
-    justify: str = "left"
-    style: str = ""
-    cut: bool = False
-    drop: int = 0
-    least: int = 10
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "header",
+        "cell",
+        "justify",
+        "style",
+        "cut",
+        "drop",
+        "least",
+    )
+
+    def __init__(
+        self,
+        header: str,
+        cell: Callable[[T], str],
+        justify: str = "left",
+        style: str = "",
+        cut: bool = False,
+        drop: int = 0,
+        least: int = 10,
+    ) -> None:
+        self.header = header
+        self.cell = cell
+        self.justify = justify
+        self.style = style
+        self.cut = cut
+        self.drop = drop
+        self.least = least
 
 
 class Output:

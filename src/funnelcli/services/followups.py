@@ -4,11 +4,10 @@ Logging a touch, scheduling and snoozing are in funnelcli.services.touches."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from funnelcli.errors import Invalid
-from funnelcli.models import Deal
+from funnelcli.models import Deal, Record
 from funnelcli.services import (
     Context,
     Owners,
@@ -20,23 +19,45 @@ from funnelcli.services import (
 DUE_STATES = ("overdue", "today", "upcoming", "unscheduled")
 
 
-@dataclass
-class DueItem:
+class DueItem(Record):
     """A deal on the due list: overdue (by how many days), due today, upcoming
     or unscheduled."""
 
-    deal: Deal
-    state: str  # one of DUE_STATES
-    days_overdue: int | None
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "deal",
+        "state",
+        "days_overdue",
+    )
+
+    def __init__(
+        self,
+        deal: Deal,
+        state: str,
+        days_overdue: int | None,
+    ) -> None:
+        self.deal = deal
+        self.state = state  # one of DUE_STATES
+        self.days_overdue = days_overdue
 
 
-@dataclass
-class StaleItem:
+class StaleItem(Record):
     """An open deal idle past its stage's rot days."""
 
-    deal: Deal
-    idle_days: int
-    rot_days: int
+    __slots__ = (
+        "deal",
+        "idle_days",
+        "rot_days",
+    )
+
+    def __init__(
+        self,
+        deal: Deal,
+        idle_days: int,
+        rot_days: int,
+    ) -> None:
+        self.deal = deal
+        self.idle_days = idle_days
+        self.rot_days = rot_days
 
 
 def effective_due(deal: Deal) -> str:
@@ -59,12 +80,21 @@ def _scope(ctx: Context, owner: Owners, pipeline: str | None) -> tuple[tuple[str
     return owners, pid
 
 
-@dataclass
-class DueList:
+class DueList(Record):
     """The due list, and how many open deals have no next step at all."""
 
-    items: list[DueItem]
-    unscheduled: int  # open deals with no next step: all of them, listed or not
+    __slots__ = (
+        "items",
+        "unscheduled",
+    )
+
+    def __init__(
+        self,
+        items: list[DueItem],
+        unscheduled: int,
+    ) -> None:
+        self.items = items
+        self.unscheduled = unscheduled  # open deals with no next step: all of them, listed or not
 
 
 def due_list(

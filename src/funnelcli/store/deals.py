@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from funnelcli.models import Deal
+from funnelcli.models import Deal, Record
 from funnelcli.schema import FURTHEST_STAGE
 from funnelcli.store.deal_row import DEAL_SELECT, deal_values
 from funnelcli.store.filters import one_of
@@ -65,21 +64,46 @@ def _check_columns(values: dict[str, Any]) -> None:
         raise ValueError(f"not deal columns: {bad}")
 
 
-@dataclass
-class DealFilter:
+class DealFilter(Record):
     """Which deals `list` (and the filters of other commands) selects, and in
     what order."""
 
-    status: str | None = "open"  # None = any
-    stage_ids: list[int] | None = None
-    pipeline_id: int | None = None
-    owners: list[str] = field(default_factory=list)  # any of them, case ignored
-    tags: list[str] = field(default_factory=list)  # all of them
-    sources: list[str] = field(default_factory=list)  # any of them, case ignored
-    search: str | None = None
-    sort: str = "id"
-    descending: bool = False
-    limit: int | None = None
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "status",
+        "stage_ids",
+        "pipeline_id",
+        "owners",
+        "tags",
+        "sources",
+        "search",
+        "sort",
+        "descending",
+        "limit",
+    )
+
+    def __init__(
+        self,
+        status: str | None = "open",
+        stage_ids: list[int] | None = None,
+        pipeline_id: int | None = None,
+        owners: list[str] | None = None,
+        tags: list[str] | None = None,
+        sources: list[str] | None = None,
+        search: str | None = None,
+        sort: str = "id",
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> None:
+        self.status = status  # None = any
+        self.stage_ids = stage_ids
+        self.pipeline_id = pipeline_id
+        self.owners = [] if owners is None else owners  # any of them, case ignored
+        self.tags = [] if tags is None else tags  # all of them
+        self.sources = [] if sources is None else sources  # any of them, case ignored
+        self.search = search
+        self.sort = sort
+        self.descending = descending
+        self.limit = limit
 
 
 class DealStore:
