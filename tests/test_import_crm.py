@@ -298,7 +298,9 @@ def test_exact_duplicate_rows_are_skipped_and_counted(funnel, isolated, monkeypa
 def test_the_same_id_with_other_cells_is_still_an_error(funnel, isolated):
     f = write(isolated / "sf.csv", HEAD + "A1,Acme,demo,2024-07-01,,\nA1,Acme,lead,2024-07-01,,\n")
     report, _ = failed(funnel, str(f), *BASE)
-    assert errors(report) == [(3, None, None, "the same deal as line 2 (A1) with other cells")]
+    assert errors(report) == [
+        (3, "OPPORTUNITY_ID", "A1", "the same deal as line 2, with other cells")
+    ]
 
 
 def test_a_duplicate_of_a_bad_row_is_not_reported_twice(funnel, isolated):

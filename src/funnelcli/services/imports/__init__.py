@@ -131,8 +131,9 @@ def _checked(
         report.errors.append(LineError(line, "not a JSON object"))
         return None
     try:
-        key = reader.key(row)
-        if key is not None:
+        named = reader.key(row)
+        if named is not None:
+            key, column = named
             cells = digest(row, src.fmt == "csv")
             first = seen.first(key)
             if first is not None:
@@ -140,7 +141,9 @@ def _checked(
                     report.duplicates += 1  # the same row again, cell for cell: skipped
                     return None
                 raise RowError(
-                    f"the same deal as line {first[0]} ({key}) with other cells",
+                    f"the same deal as line {first[0]}, with other cells",
+                    column,
+                    key,
                     cause="the same deal as an earlier line, with other cells",
                 )
             seen.add(key, line, cells)

@@ -63,13 +63,15 @@ class Reader:
                 )
             raise
 
-    def key(self, row: dict[str, Any]) -> str | None:
-        """What names the row's deal: its external id, else (in an export) its
-        uuid; None when it has neither."""
+    def key(self, row: dict[str, Any]) -> tuple[str, str | None] | None:
+        """What names the row's deal, and its column: its external id, else
+        (in an export) its uuid; None when it has neither."""
         key = self.cells.text(row, "external_id")
-        if key is None and self.own:
-            key = self.cells.ids(row)[0] if self.cells.text(row, "uuid") else None
-        return key
+        if key is not None:
+            return key, self.columns.col("external_id")
+        if self.own and self.cells.text(row, "uuid"):
+            return self.cells.ids(row)[0], self.columns.col("uuid")
+        return None
 
     def _checks(
         self, line: int, row: dict[str, Any]
