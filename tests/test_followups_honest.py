@@ -90,6 +90,23 @@ def test_a_follow_up_set_while_snoozed_is_not_late_before_the_wake_up_day(funnel
     assert due(funnel) == [(1, "today", 0, nxt)]
 
 
+def test_a_touch_on_a_snoozed_deal_says_when_it_is_due(funnel):
+    add(funnel, "Acme", "--stage", "demo")
+    ok_json(funnel, "snooze", "1", "2026-12-10")
+    r = funnel("log", "1", "call", "they called us")
+    assert r.exit_code == 0
+    nxt = show(funnel, "1")["next_follow_up"]
+    assert nxt < "2026-12-10"
+    assert f"next follow-up {nxt}" in r.stderr
+    assert "(snoozed: due 2026-12-10, when it wakes)" in r.stderr
+    # Awake, or with a follow-up after the wake-up day: nothing to add.
+    r = funnel("follow-up", "1", "2026-12-15")
+    assert r.exit_code == 0 and "snoozed" not in r.stderr
+    ok_json(funnel, "snooze", "1", "--clear")
+    r = funnel("log", "1", "email")
+    assert r.exit_code == 0 and "snoozed" not in r.stderr
+
+
 def test_waking_a_deal_early_makes_it_due_today(funnel, monkeypatch):
     add(funnel, "Acme", "--follow-up", "today")
     clock(monkeypatch, "2026-11-25T08:00")  # overdue 2d when snoozed

@@ -7,6 +7,7 @@ import typer
 from funnelcli.cli.options import At, DealArg, Format
 from funnelcli.cli.state import state
 from funnelcli.errors import Invalid
+from funnelcli.models import Deal
 from funnelcli.render.output import Output, single_output
 from funnelcli.render.records import deal_record
 from funnelcli.render.text import safe
@@ -14,16 +15,22 @@ from funnelcli.render.views import deal_summary, when
 from funnelcli.services import touches
 
 
-def _report(out: Output, deal: object, text: str) -> None:
+def _report(out: Output, deal: Deal, text: str) -> None:
     if out.fmt == "table":
         out.message(text)
     else:
-        out.emit_object(lambda: deal_record(deal), list)  # type: ignore[arg-type]
+        out.emit_object(lambda: deal_record(deal), list)
 
 
-def _next_text(deal: object) -> str:
-    nxt = getattr(deal, "next_follow_up", None)
-    return f"next follow-up {when(nxt)}" if nxt else "no next follow-up"
+def _next_text(deal: Deal, today: str) -> str:
+    """The next step in words; a snoozed deal says when it comes back, since it
+    isn't due before then whatever its follow-up says."""
+    nxt = deal.next_follow_up
+    text = f"next follow-up {when(nxt)}" if nxt else "no next follow-up"
+    wake = deal.snoozed_until
+    if wake and wake > today and (not nxt or nxt[:10] < wake):
+        text += f" (snoozed: due {when(wake)}, when it wakes)"
+    return text
 
 
 def log(
@@ -61,7 +68,7 @@ def log(
     _report(
         out,
         updated,
-        f"logged {safe(kind_logged)} on {deal_summary(updated)}; {_next_text(updated)}",
+        f"logged {safe(kind_logged)} on {deal_summary(updated)}; {_next_text(updated, today(ctx))}",
     )
 
 
@@ -84,7 +91,7 @@ def follow_up(
     if when_ is not None and clear:
         raise Invalid("give WHEN or --clear, not both")
     updated = touches.set_follow_up(state(ctx).context(write=True), deal, None if clear else when_)
-    _report(out, updated, f"{deal_summary(updated)}: {_next_text(updated)}")
+    _report(out, updated, f"{deal_summary(updated)}: {_next_text(updated, today(ctx))}")
 
 
 def snooze(
@@ -111,3 +118,7 @@ def snooze(
     updated = touches.snooze_deal(state(ctx).context(write=True), deal, until, reason)
     text = f"snoozed until {updated.snoozed_until}" if updated.snoozed_until else "awake"
     _report(out, updated, f"{deal_summary(updated)}: {text}")
+
+
+def today(ctx: typer.Context) -> str:
+    return state(ctx).now.date().isoformat()
