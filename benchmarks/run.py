@@ -560,6 +560,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--top", type=int, default=15, help="rows per profile listing (15)")
     ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count each program's instructions under valgrind instead of timing",
+    )
+    ap.add_argument(
         "--flatness",
         action="store_true",
         help="time `due` on databases of --sizes deals with the same due list",
@@ -595,6 +600,10 @@ def main(argv: list[str] | None = None) -> int:
             bench = Bench(dbs[name], Path(tmp))
             if args.profile:
                 profile(bench, cmds, args.top)
+            elif args.instructions:
+                from instructions import instructions
+
+                instructions(bench, cmds, target)
             else:
                 timing(bench, cmds, args.runs, target)
     return 0
