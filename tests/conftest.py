@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from funnelcli import clock
 from funnelcli.cli import app
 
 NOW = "2026-11-23T10:15:00"  # a Monday
@@ -40,9 +41,11 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR afresh
     time.tzset()
+    clock.use_zone(None)  # a database's zone is the run's once opened (in-process runs)
     yield tmp_path
     monkeypatch.undo()
     time.tzset()
+    clock.use_zone(None)
 
 
 @pytest.fixture

@@ -108,6 +108,7 @@ EXPECTED = {
         "old": str,
     },
     "_sqlite_migrations": {"id": int, "migration_set": str, "name": str, "applied_at": str},
+    "settings": {"key": str, "value": str},  # m008: the database's timezone
 }
 
 
@@ -238,8 +239,13 @@ def test_editing_the_trigger_helper_cannot_change_what_m004_creates(
 
     monkeypatch.setattr(funnelcli.migrations, "undo_trigger_sql", edited)
     db = _open(tmp_path / "f.db")
-    # (m006 rebuilt five of the tables, so their triggers now come later)
-    assert sorted(sql for _, sql in _undo_triggers_in(db.conn)) == sorted(TRIGGERS)
+    # (m006 rebuilt five of the tables, so their triggers now come later;
+    # m008 added settings' own, frozen in migrations)
+    found = _undo_triggers_in(db.conn)
+    made = [sql for name, sql in found if not name.startswith("settings_")]
+    assert sorted(made) == sorted(TRIGGERS)
+    settings = [sql for name, sql in found if name.startswith("settings_")]
+    assert settings == funnelcli.migrations._M008_SETTINGS_TRIGGERS
 
 
 def test_every_undoable_table_notes_each_of_its_current_columns(tmp_path: Path) -> None:

@@ -44,6 +44,12 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
+# Settings kept in the database, not in this file: everyone who shares the
+# database sees the same (services/settings.py). `config get|set` shows and
+# sets them beside the file's.
+DATABASE_KEYS = ("timezone",)
+
+
 class Config:
     """Settings in effect: the file's values over the defaults."""
 
@@ -147,7 +153,7 @@ def load_config(path: Path | None = None) -> Config:
 def validate_setting(key: str, value: str) -> Any:
     """Check one `config set KEY VALUE` and return the value to store."""
     if key not in DEFAULTS or key == "config_version":
-        known = ", ".join(k for k in DEFAULTS if k != "config_version")
+        known = ", ".join([*(k for k in DEFAULTS if k != "config_version"), *DATABASE_KEYS])
         raise NotFound(f"unknown config key '{key}' (known: {known})")
     if key == "currency":
         from funnelcli.money import normalize_currency

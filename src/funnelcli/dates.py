@@ -147,7 +147,9 @@ def parse_now(value: str | None) -> datetime:
     (like "tomorrow") would need a clock to be read against.
     """
     if value is None or not value.strip():
-        return datetime.now().replace(microsecond=0)
+        from funnelcli.clock import now_local
+
+        return now_local()
     s = value.strip().lower()
     if re.fullmatch(_ISO, s):
         try:
@@ -168,12 +170,14 @@ def to_iso(value: date | datetime) -> str:
 
 
 def _from_iso(s: str) -> date | datetime:
-    """Parse text _ISO matched; an offset is turned into local time, as stored."""
+    """Parse text _ISO matched; an offset is turned into the database's zone."""
     if len(s) == 10:
         return date.fromisoformat(s)
     parsed = datetime.fromisoformat(s.upper()).replace(microsecond=0)
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone().replace(tzinfo=None)
+        from funnelcli.clock import to_local
+
+        parsed = to_local(parsed)
     return parsed
 
 
@@ -349,7 +353,9 @@ def _with_dateutil(text: str, q: str, ask: _Ask) -> date | datetime:
         if a.hour != b.hour:
             return a.date()
         if a.tzinfo is not None:
-            a = a.astimezone().replace(tzinfo=None)
+            from funnelcli.clock import to_local
+
+            a = to_local(a)
         return a.replace(microsecond=0)
     except Invalid:
         raise

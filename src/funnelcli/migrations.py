@@ -318,3 +318,65 @@ def m007_touches_and_wake_up_days(db: Database) -> None:
                AND (next_follow_up IS NULL OR substr(next_follow_up, 1, 10) < snoozed_until)""",
         ],
     )
+
+
+# m008's undo triggers for settings(key, value): undo_trigger_sql's output, frozen.
+_M008_SETTINGS_TRIGGERS = [
+    (
+        "CREATE TRIGGER settings_undo_insert AFTER INSERT ON settings "
+        "WHEN EXISTS (SELECT 1 FROM changes WHERE open = 1)\n"
+        "            BEGIN\n"
+        "                INSERT INTO change_rows (change_id, tbl, op, key, old)\n"
+        "                SELECT id, 'settings', 'insert', json_object('key', NEW.key), NULL\n"
+        "                FROM changes WHERE open = 1;\n"
+        "            END"
+    ),
+    (
+        "CREATE TRIGGER settings_undo_update AFTER UPDATE ON settings "
+        "WHEN EXISTS (SELECT 1 FROM changes WHERE open = 1)\n"
+        "            BEGIN\n"
+        "                INSERT INTO change_rows (change_id, tbl, op, key, old)\n"
+        "                SELECT id, 'settings', 'update', json_object('key', OLD.key), "
+        "json_object('key', OLD.key, 'value', OLD.value)\n"
+        "                FROM changes WHERE open = 1;\n"
+        "            END"
+    ),
+    (
+        "CREATE TRIGGER settings_undo_delete AFTER DELETE ON settings "
+        "WHEN EXISTS (SELECT 1 FROM changes WHERE open = 1)\n"
+        "            BEGIN\n"
+        "                INSERT INTO change_rows (change_id, tbl, op, key, old)\n"
+        "                SELECT id, 'settings', 'delete', json_object('key', OLD.key), "
+        "json_object('key', OLD.key, 'value', OLD.value)\n"
+        "                FROM changes WHERE open = 1;\n"
+        "            END"
+    ),
+]
+
+
+@migrations()
+def m008_timezone(db: Database) -> None:
+    """The database's own settings, shared by everyone who opens the file: its
+    `timezone` (an IANA name) decides report windows, bare dates and today.
+    A database made before this gets the machine's zone, the one its bare
+    dates and windows were read in so far (it was always the local one). And a
+    stay's `days` are calendar days in that zone: the connection's
+    `julianday` reads a stored instant as wall-clock time there
+    (store/zone.py), so the stays are counted again with it."""
+    from funnelcli.clock import machine_zone
+
+    _run(
+        db,
+        [
+            """CREATE TABLE settings (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            ) WITHOUT ROWID""",
+            *_M008_SETTINGS_TRIGGERS,
+        ],
+    )
+    db.execute("INSERT INTO settings (key, value) VALUES ('timezone', ?)", [machine_zone()])
+    db.execute(
+        "UPDATE stage_stays SET days = julianday(left_at) - julianday(entered_at) "
+        "WHERE left_at IS NOT NULL AND days IS NOT julianday(left_at) - julianday(entered_at)"
+    )

@@ -6,7 +6,7 @@ pending migration is applied, so every command can tell with one pragma
 whether migrations are pending without importing sqlite-utils (~115 ms).
 """
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Tables whose changes `funnel undo` can revert, with their key columns. Each
 # has undo triggers that note every one of its columns (m004's, frozen text);
@@ -20,6 +20,7 @@ UNDO_TABLES: dict[str, tuple[str, ...]] = {
     "stage_events": ("id",),
     "stage_stays": ("id",),
     "activities": ("id",),
+    "settings": ("key",),  # m008: the database's own settings (timezone)
 }
 
 # The furthest stage a deal reached in its current pipeline, by the stages'

@@ -23,6 +23,7 @@ TABLE_NAMES = {
     "deal_fields": ("field", "fields"),
     "pipelines": ("pipeline", "pipelines"),
     "stages": ("stage", "stages"),
+    "settings": ("setting", "settings"),
 }
 VERBS = {"insert": "added", "insert_range": "imported", "update": "changed", "delete": "removed"}
 

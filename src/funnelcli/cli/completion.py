@@ -183,9 +183,9 @@ def _names(what: str, ctx: Context) -> list[str]:
     if what == "kind":
         return st.config.activity_kinds
     if what == "setting":
-        from funnelcli.config import DEFAULTS
+        from funnelcli.config import DATABASE_KEYS, DEFAULTS
 
-        return [k for k in DEFAULTS if k != "config_version"]
+        return [*(k for k in DEFAULTS if k != "config_version"), *DATABASE_KEYS]
     from funnelcli.services.names import known_names
 
     db = ctx.find_root().params.get("db")

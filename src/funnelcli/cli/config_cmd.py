@@ -7,13 +7,14 @@ import typer
 from funnelcli.cli.group import FunnelCommand
 from funnelcli.cli.options import Format
 from funnelcli.cli.state import state
-from funnelcli.config import DEFAULTS, DESCRIPTIONS, save_setting
+from funnelcli.config import DATABASE_KEYS, DEFAULTS, DESCRIPTIONS, save_setting
 from funnelcli.errors import NotFound
 from funnelcli.render.output import Column, Output
 from funnelcli.render.text import safe
 
 config_app = typer.Typer(
-    help="Settings: default owner, currency, date order, pipeline, db.", no_args_is_help=True
+    help="Settings: default owner, currency, date order, pipeline, db; the database's timezone.",
+    no_args_is_help=True,
 )
 
 
@@ -29,31 +30,40 @@ def get(
     ] = None,
     fmt: Format = "table",
 ) -> None:
-    """Show settings in effect.
+    """Show settings in effect (timezone is the database's, the rest the config file's).
 
     Example: funnel config get currency
     """
     out = Output(fmt)
-    config = state(ctx).config
+    st = state(ctx)
+    config = st.config
+    known = [*DEFAULTS, *DATABASE_KEYS]
+    if key is not None and key not in known:
+        raise NotFound(f"unknown config key '{key}' (known: {', '.join(known)})")
+    keys = known if key is None else [key]
+    values = {k: config[k] for k in keys if k in DEFAULTS}
+    about = dict(DESCRIPTIONS)
+    if "timezone" in keys:
+        from funnelcli.services.settings import ABOUT, timezone
+
+        values["timezone"] = timezone(st.context(write=False, missing_ok=True))
+        about["timezone"] = ABOUT
     if key is not None:
-        if key not in DEFAULTS:
-            raise NotFound(f"unknown config key '{key}' (known: {', '.join(DEFAULTS)})")
         if out.fmt == "json":
-            out.emit_object(lambda: {key: config[key]}, list)
+            out.emit_object(lambda: {key: values[key]}, list)
         else:
-            out.out.write(safe(_shown(config[key])) + "\n")
+            out.out.write(safe(_shown(values[key])) + "\n")
         return
-    keys = list(DEFAULTS)
     if out.fmt in ("json",):
-        out.emit_object(lambda: {k: config[k] for k in keys}, list)
+        out.emit_object(lambda: dict(values), list)
         return
     out.emit_list(
         keys,
-        lambda k: {"key": k, "value": config[k], "description": DESCRIPTIONS[k]},
+        lambda k: {"key": k, "value": values[k], "description": about[k]},
         [
             Column("Key", lambda k: k, style="bold"),
-            Column("Value", lambda k: _shown(config[k])),
-            Column("About", lambda k: DESCRIPTIONS[k], style="dim", cut=True),
+            Column("Value", lambda k: _shown(values[k])),
+            Column("About", lambda k: about[k], style="dim", cut=True),
         ],
     )
 
@@ -64,11 +74,21 @@ def set_(
     key: Annotated[str, typer.Argument(help="Setting name.", metavar="KEY")],
     value: Annotated[str, typer.Argument(help="New value.", metavar="VALUE")],
 ) -> None:
-    """Change a setting (validated, written to the TOML file).
+    """Change a setting (validated, written to the TOML file; timezone to the database).
 
     Example: funnel config set currency EUR
+    Example: funnel config set timezone Europe/Warsaw
     """
-    config = state(ctx).config
+    st = state(ctx)
+    if key in DATABASE_KEYS:
+        from funnelcli.services.settings import check_zone, set_timezone
+
+        zone = check_zone(value)  # before the database is opened (or made)
+        stored, recounted = set_timezone(st.context(write=True), zone)
+        again = f"; {recounted} stage stays counted again in it" if recounted else ""
+        Output().message(safe(f"{key} = {stored}  (database {st.db_path()}{again})"))
+        return
+    config = st.config
     stored = save_setting(config, key, value)
     Output().message(safe(f"{key} = {_shown(stored)}  ({config.path})"))
 

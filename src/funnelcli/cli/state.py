@@ -34,6 +34,7 @@ class AppState:
         self.done: list[str] = []
         self._config: Config | None = None
         self._now: datetime | None = None
+        self._now_zone = ""  # the zone `now` was read in
         self._stores: list[Store] = []
         self._told: set[tuple[str, int]] = set()
         self._told_empty = False
@@ -46,10 +47,14 @@ class AppState:
 
     @property
     def now(self) -> datetime:
+        """The clock (or FUNNEL_NOW), as wall time in the run's zone: the
+        database's once a store is open (funnelcli.clock)."""
         if self._now is None:
+            from funnelcli.clock import zone_name
             from funnelcli.dates import parse_now
 
             self._now = parse_now(os.environ.get("FUNNEL_NOW"))
+            self._now_zone = zone_name()
         return self._now
 
     def db_path(self) -> Path:
@@ -90,6 +95,14 @@ class AppState:
         if not write and not missing_ok:
             self._check_exists(path, named_by)
         store = Store.open(path, for_write=write, now=now)
+        if store.zone is not None and store.zone != self._now_zone:
+            # read the clock again in the database's zone (FUNNEL_NOW's wall time
+            # is kept, and now means it there)
+            from funnelcli.clock import utc_text
+
+            self._now = None
+            now = self.now
+            store.now_utc = utc_text(now)
         if write:
             store.change_command = self.command_text()
         self._stores.append(store)

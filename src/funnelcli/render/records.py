@@ -14,13 +14,17 @@ if TYPE_CHECKING:
 
 def follow_up_at(value: str | None) -> str | None:
     """A follow-up set with a time, as a full local timestamp with its offset
-    (`2026-11-27T10:00:00+01:00`); None for one set as a day (or none). The
+    (`2026-11-27T10:00:00+01:00`, the database's zone); None for one set as a day (or none). The
     stored value is local time: a date, or a date-time when a time was given."""
     if value is None or "T" not in value:
         return None
     from datetime import datetime
 
-    return datetime.fromisoformat(value).astimezone().isoformat(timespec="seconds")
+    from funnelcli.clock import zone
+
+    moment, where = datetime.fromisoformat(value), zone()
+    moment = moment.replace(tzinfo=where) if where is not None else moment.astimezone()
+    return moment.isoformat(timespec="seconds")
 
 
 def deal_record(deal: Deal) -> dict[str, Any]:

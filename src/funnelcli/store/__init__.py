@@ -38,19 +38,35 @@ class Store:
         self.change_command = "funnelcli"
         self.change_who: str | None = None  # default: the OS user
         self.now_utc = ""
+        self.zone: str | None = None  # the database's `timezone` setting
         # The changes this store has committed and kept (None: a schema without
         # a change log): when printing about them then fails, the error says so.
         self.saved: list[int | None] = []
 
     @classmethod
     def open(cls, path: Path | None, *, for_write: bool, now: datetime) -> Store:
-        from funnelcli.clock import utc_text
+        from funnelcli.clock import use_zone, utc_text
+        from funnelcli.store.zone import read_zone
 
         conn = open_connection(path, for_write=for_write, now=now)
         store = cls(conn, str(path) if path else ":memory:")
+        # the database's zone is the run's: its windows, bare dates and today
+        store.zone = read_zone(conn)
+        use_zone(store.zone)
         store.now_utc = utc_text(now)
         store.writable = for_write
         return store
+
+    def set_zone(self, name: str) -> int:
+        """Make `name` the database's zone, inside a write; returns how many
+        ended stays were counted again in its calendar (store/zone.py)."""
+        from funnelcli.clock import use_zone
+        from funnelcli.store.zone import write_zone
+
+        recounted = write_zone(self.conn, name)
+        self.zone = name
+        use_zone(name)
+        return recounted
 
     @contextmanager
     def write(self) -> Iterator[None]:

@@ -260,6 +260,8 @@ class ChangeLogStore:
                     )
                 if tbl == "stage_stays":
                     stays.append(key["id"])
+        if any(tbl == "settings" for tbl, *_ in notes):
+            self._zone_again()
         # JSON keeps a REAL to 15 digits: a stay's length is computed again from
         # its ends, exactly as on write (the only REAL column).
         for stay in stays:
@@ -269,6 +271,16 @@ class ChangeLogStore:
                 "AND days IS NOT julianday(left_at) - julianday(entered_at)",
                 {"i": stay},
             )
+
+    def _zone_again(self) -> None:
+        """The database's zone as the revert left it is the run's and its
+        calendar's again (the stays are then counted in it)."""
+        from funnelcli.clock import machine_zone, use_zone
+        from funnelcli.store.zone import read_zone, use_calendar
+
+        name = read_zone(self.conn) or machine_zone()
+        use_calendar(self.conn, name, replacing=True)
+        use_zone(name)
 
     def refresh_after_revert(self, change_id: int) -> None:
         """Keep what is derived on write true after a revert: the furthest stage

@@ -42,6 +42,7 @@ from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
+from funnelcli.clock import machine_zone
 from funnelcli.errors import StorageError
 from funnelcli.schema import SCHEMA_VERSION
 
@@ -207,14 +208,24 @@ def open_connection(
             f"{name} was written by a newer funnelcli (schema {version}; this one knows "
             f"{SCHEMA_VERSION}): upgrade funnelcli"
         )
+    from funnelcli.store.zone import read_zone, use_calendar
+
     if version < SCHEMA_VERSION:
         try:
+            # m008 gives a database without a zone the machine's, and counts
+            # its stays in that zone's calendar
+            use_calendar(conn, machine_zone())
             backup = migrate(conn, name, now, path=path)
         except BaseException:
             conn.close()
             raise
         if backup is not None and on_backup is not None:
             on_backup(backup, version)
+    try:
+        use_calendar(conn, read_zone(conn) or machine_zone(), replacing=version < SCHEMA_VERSION)
+    except BaseException:  # a zone this system has no data for
+        conn.close()
+        raise
     # Only once it is known to be ours (a foreign file is left as it was), and
     # only when the connection says it isn't WAL yet. Asked of the connection,
     # never read from the file's header here: closing

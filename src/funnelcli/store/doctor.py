@@ -78,7 +78,23 @@ def open_checked(path: Path) -> Store:
                 "a user who may write them"
             ) from None
         raise storage_error(exc, name) from None
-    return Store(conn, name)
+    store = Store(conn, name)
+    _use_its_calendar(store)
+    return store
+
+
+def _use_its_calendar(store: Store) -> None:
+    """The database's zone for the checks, as every command counts days in it
+    (store/zone.py); a file too broken to say is checked in the machine's."""
+    from funnelcli.clock import machine_zone, use_zone
+    from funnelcli.store.zone import read_zone, use_calendar
+
+    try:
+        store.zone = read_zone(store.conn)
+    except sqlite3.Error:
+        store.zone = None
+    use_calendar(store.conn, store.zone or machine_zone())
+    use_zone(store.zone)
 
 
 def _quote(name: str) -> str:

@@ -83,11 +83,11 @@ class FollowUpStore:
         """(deal, idle days, rot days), most overdue for attention first. Idle since
         the later of entering its stage and its last touch."""
         params: dict[str, Any] = {"today": today, "now": now_utc}
-        # Whole calendar days in local time, as a person counts them (24-hour
-        # blocks of UTC would lose a day across a DST change).
+        # Whole calendar days in the database's zone, as a person counts them
+        # (24-hour blocks of UTC would lose a day across a DST change).
         idle = (
-            "CAST(julianday(date(:now, 'localtime')) - julianday(date(max(d.stage_entered_at, "
-            "coalesce(d.last_activity_at, d.stage_entered_at)), 'localtime')) AS INTEGER)"
+            "CAST(julianday(zone_date(:now)) - julianday(zone_date(max(d.stage_entered_at, "
+            "coalesce(d.last_activity_at, d.stage_entered_at)))) AS INTEGER)"
         )
         sql = (
             DEAL_FIELDS
