@@ -23,6 +23,13 @@ from funnelcli.errors import Invalid
 FIRST_DAY, LAST_DAY = date(1, 1, 3), date(9999, 12, 29)
 _FIRST, _LAST = FIRST_DAY, LAST_DAY
 
+# The names of UTC itself (no offset, ever).
+UTC_NAMES = frozenset(
+    f"{prefix}{name}"
+    for prefix in ("", "Etc/")
+    for name in ("UTC", "UCT", "Universal", "Zulu", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich")
+)
+
 # The run's zone: None is the process's local zone (the C library's, TZ).
 _zone: tzinfo | None = None
 _zone_name: str | None = None
@@ -78,7 +85,7 @@ def tz_for(name: str) -> tzinfo | None:
     own (the C library converts in it), UTC, else a ZoneInfo."""
     if name == _named_machine_zone():
         return None
-    if name in ("UTC", "Etc/UTC"):
+    if name in UTC_NAMES:
         return UTC
     from zoneinfo import ZoneInfo
 

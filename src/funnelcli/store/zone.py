@@ -59,11 +59,11 @@ def recount_stays(conn: sqlite3.Connection) -> int:
 def use_calendar(conn: sqlite3.Connection, name: str, *, replacing: bool = False) -> None:
     """Give `conn`'s SQL the calendar of zone `name` (see the module docstring).
     `replacing`: the connection may have another zone's already."""
-    from funnelcli.clock import tz_for
+    from funnelcli.clock import UTC_NAMES, tz_for
 
     zone = tz_for(name)
     # In UTC the built-in is exact; once replaced it can't be had back.
-    if replacing or name not in ("UTC", "Etc/UTC"):
+    if replacing or name not in UTC_NAMES:
         conn.create_function("julianday", 1, _julianday(zone), deterministic=True)
     conn.create_function("zone_date", 1, _zone_date(zone), deterministic=True)
 
