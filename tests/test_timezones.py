@@ -202,3 +202,20 @@ def test_funnel_now_with_an_offset_is_read_in_the_databases_zone(funnel, monkeyp
     assert got["created_at"] == "2026-11-23T10:15:00Z"
     assert datetime(2026, 11, 23, 10, 15, tzinfo=UTC).astimezone(ZoneInfo("Asia/Tokyo")).hour == 19
     assert "created        2026-11-23 19:15" in ok(funnel, "show", "1").stdout
+
+
+def test_a_zone_this_system_has_no_data_for_is_one_clear_error(funnel, isolated):
+    add(funnel, "x")
+    with sqlite3.connect(isolated / "funnel.db") as conn:
+        conn.execute("UPDATE settings SET value = 'Mars/Olympus_Mons' WHERE key = 'timezone'")
+    conn.close()
+    one_error(funnel("list"), 1, "time zone 'Mars/Olympus_Mons' is unknown on this system")
+
+
+def test_a_machine_zone_without_a_name_makes_a_utc_database(funnel, isolated, monkeypatch):
+    """TZ as a POSIX rule names no IANA zone: the database is UTC, and its
+    times are UTC's, not the rule's."""
+    in_tz(monkeypatch, "ABC-2")
+    add(funnel, "x", "--at", "2026-11-20 09:30")
+    assert zone_in(isolated / "funnel.db") == "UTC"
+    assert show(funnel, "1")["created_at"] == "2026-11-20T09:30:00Z"
