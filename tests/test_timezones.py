@@ -219,3 +219,15 @@ def test_a_machine_zone_without_a_name_makes_a_utc_database(funnel, isolated, mo
     add(funnel, "x", "--at", "2026-11-20 09:30")
     assert zone_in(isolated / "funnel.db") == "UTC"
     assert show(funnel, "1")["created_at"] == "2026-11-20T09:30:00Z"
+
+
+def test_undo_dry_run_of_a_zone_change_leaves_the_zone(funnel, isolated):
+    add(funnel, "a", "--at", "2026-03-01")
+    ok(funnel, "move", "1", "demo", "--at", "2026-04-01")
+    ok(funnel, "config", "set", "timezone", "America/New_York")
+    before = stays(isolated / "funnel.db")
+    r = ok(funnel, "undo", "--dry-run")
+    assert "1 setting changed" in r.stdout + r.stderr
+    assert zone_in(isolated / "funnel.db") == "America/New_York"
+    assert stays(isolated / "funnel.db") == before
+    assert "created        2026-02-28 19:00" in ok(funnel, "show", "1").stdout

@@ -116,6 +116,18 @@ class Store:
         finally:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            self._zone_back()
+
+    def _zone_back(self) -> None:
+        """After a trial: a revert that put another zone back (store/changelog.py)
+        made it the run's and the connection's; the database still has its own."""
+        from funnelcli.clock import use_zone, zone_name
+
+        if self.zone is not None and zone_name() != self.zone:
+            from funnelcli.store.zone import use_calendar
+
+            use_calendar(self.conn, self.zone, replacing=True)
+            use_zone(self.zone)
 
     @contextmanager
     def read(self) -> Iterator[None]:
