@@ -2,7 +2,7 @@
 (transfer.py's mapping of a Maven-like CSV): a bare csv + executemany load
 that writes the same rows into a database made by funnelcli's migrations.
 
-    python floor_import.py DB CSV [--pipeline maven]
+    python floor_import.py DB CSV [--pipeline maven] [--bare]
 
 What it does, and nothing more:
 
@@ -31,6 +31,14 @@ What it does, and nothing more:
 
 No checks of any kind (funnel checks every cell, dates against each other
 and the clock, duplicates), no column mapping, no other file format.
+
+`--bare` (issue 14's "bare floor"): the same, but with no undo triggers
+and the secondary indexes built after the load. Right after `BEGIN
+IMMEDIATE` it drops every trigger and every index with SQL text (not the
+UNIQUE/PRIMARY KEY ones) of deals, stage_events and stage_stays, and
+before the id range is noted it creates them again from their own
+`sqlite_master.sql` text, in their order (generate.py's trick): the file
+ends with the migrations' schema, byte for byte, as funnel's does.
 """
 
 from __future__ import annotations
@@ -65,7 +73,23 @@ def _uuid4() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def load(db: str, path: str, pipeline: str = "maven") -> int:
+BARE_TABLES = ("deals", "stage_events", "stage_stays")
+
+
+def drop_for_load(conn: sqlite3.Connection) -> list[str]:
+    """Drop the triggers and secondary indexes of BARE_TABLES; their SQL, in order."""
+    marks = ", ".join("?" * len(BARE_TABLES))
+    found = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+        f"AND sql IS NOT NULL AND tbl_name IN ({marks}) ORDER BY rowid",
+        BARE_TABLES,
+    ).fetchall()
+    for kind, name, _sql in found:
+        conn.execute(f'DROP {kind.upper()} "{name}"')
+    return [sql for _kind, _name, sql in found]
+
+
+def load(db: str, path: str, pipeline: str = "maven", bare: bool = False) -> int:
     now = os.environ["FUNNEL_NOW"][:19] + "Z"  # TZ=UTC: the local clock is UTC
     conn = sqlite3.connect(db, timeout=30, isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")
@@ -73,6 +97,7 @@ def load(db: str, path: str, pipeline: str = "maven") -> int:
     conn.execute("PRAGMA user_version").fetchone()
     conn.execute("PRAGMA cache_size = -65536")
     conn.execute("BEGIN IMMEDIATE")
+    dropped = drop_for_load(conn) if bare else []
     change = conn.execute(
         "INSERT INTO changes (at, who, command) VALUES (?, ?, ?) RETURNING id",
         (now, "floor", "floor_import"),
@@ -125,6 +150,8 @@ def load(db: str, path: str, pipeline: str = "maven") -> int:
         conn.executemany(INSERT_DEAL, deals)
         conn.executemany(INSERT_EVENT, events)
         conn.executemany(INSERT_STAY, stays)
+    for sql in dropped:
+        conn.execute(sql)
     conn.execute(
         "INSERT INTO change_rows (change_id, tbl, op, key) "
         "VALUES (?, 'deals', 'insert_range', json_object('lo', ?, 'hi', ?))",
@@ -139,12 +166,15 @@ def load(db: str, path: str, pipeline: str = "maven") -> int:
 def main() -> None:
     args = sys.argv[1:]
     pipeline = "maven"
+    bare = "--bare" in args
+    if bare:
+        args.remove("--bare")
     if "--pipeline" in args:
         i = args.index("--pipeline")
         pipeline = args[i + 1]
         del args[i : i + 2]
     db, path = args
-    n = load(db, path, pipeline)
+    n = load(db, path, pipeline, bare)
     print(f"imported {n} deals", file=sys.stderr)
 
 

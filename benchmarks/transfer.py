@@ -1,11 +1,14 @@
 """Time `funnel import` and `funnel export` at 1,000,000 deals against their
 floors (issue #5), with peak RSS.
 
-    python benchmarks/transfer.py [--rows 1000000] [--runs 3] [--keep]
+    python benchmarks/transfer.py [--rows 1000000] [--runs 3] [--keep] [--floor bare|triggers]
     python benchmarks/transfer.py --rows 100000 --profile
 
 Targets: importing N CSV rows within 2x of floor_import.py (a bare csv +
-executemany load of the same rows into the same schema); exporting the
+executemany load of the same rows into the same schema; by default its
+`--bare` mode, issue 14's floor: no undo triggers, the secondary indexes
+built after the load; `--floor triggers` keeps both live as before);
+exporting the
 resulting N deals as JSONL within 2x of floor_export.py (the same cursors,
 one json.dumps a deal, to a file), with funnel's peak RSS under 150 MB.
 
@@ -308,7 +311,7 @@ def digest(path: Path) -> tuple[int, str]:
 # -- the runs -------------------------------------------------------------------
 
 
-def bench(rows: int, runs: int, keep: bool) -> None:
+def bench(rows: int, runs: int, keep: bool, floor: str = "bare") -> None:
     source = cached_csv(rows)
     results: list[tuple] = []  # (what, command, 6 figures of _stats(), check)
     with tempfile.TemporaryDirectory(prefix="funnel-transfer-", dir=DATA) as tmp_name:
@@ -317,7 +320,12 @@ def bench(rows: int, runs: int, keep: bool) -> None:
         dbs = {"funnel": tmp / "funnel.db", "floor": tmp / "floor.db"}
         argvs = {
             "funnel": [*funnel_argv(), "import", str(source), *MAPPING],
-            "floor": floor_argv("floor_import", str(dbs["floor"]), str(source)),
+            "floor": floor_argv(
+                "floor_import",
+                str(dbs["floor"]),
+                str(source),
+                *(["--bare"] if floor == "bare" else []),
+            ),
         }
         times: dict[str, list[float]] = {"funnel": [], "floor": []}
         rss: dict[str, list[float]] = {"funnel": [], "floor": []}
@@ -332,7 +340,8 @@ def bench(rows: int, runs: int, keep: bool) -> None:
                 print(f"  import {who}: {took:.1f} s, {peak:.0f} MB", file=sys.stderr)
         check = same_rows(dbs["funnel"], dbs["floor"])
         print(f"  import check: {check}", file=sys.stderr)
-        results.append(("import", f"`funnel import` {rows:,} CSV rows", *_stats(times, rss), check))
+        label = f"`funnel import` {rows:,} CSV rows (floor: {floor})"
+        results.append(("import", label, *_stats(times, rss), check))
 
         db = dbs["funnel"]
         dbs["floor"].unlink()
@@ -441,12 +450,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3, help="timed runs of each program (3)")
     ap.add_argument("--keep", action="store_true", help="keep funnel's imported database")
     ap.add_argument("--profile", action="store_true", help="cProfile funnel import and export")
+    ap.add_argument(
+        "--floor",
+        choices=("bare", "triggers"),
+        default="bare",
+        help="import floor: bare (no undo triggers, indexes after the load) or triggers",
+    )
     ap.add_argument("--top", type=int, default=25, help="rows per profile listing (25)")
     args = ap.parse_args(argv)
     if args.profile:
         profile(args.rows, args.top)
     else:
-        bench(args.rows, args.runs, args.keep)
+        bench(args.rows, args.runs, args.keep, args.floor)
     return 0
 
 
