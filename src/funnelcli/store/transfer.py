@@ -18,6 +18,9 @@ INSERT_COLUMNS = ["id", "uuid", *DEAL_COLUMNS]
 _EVENT_COLUMNS = (
     "deal_id, from_stage_id, from_status, to_stage_id, to_status, at, note, recorded_at"
 )
+# What a bulk import writes: their triggers and secondary indexes are what
+# drop_for_load() takes away for the load and load_done() puts back.
+BULK_TABLES = ("deals", "stage_events", "stage_stays", "deal_tags", "deal_fields", "activities")
 
 
 def _scope(status: str | None, pipeline_id: int | None) -> tuple[str, dict[str, Any]]:
@@ -168,6 +171,43 @@ class TransferStore:
         ).fetchone()
         return row is not None
 
+    def drop_for_load(self) -> list[tuple[str, str, str]]:
+        """Drop the triggers (m004's undo notes, stage_events' append-only guard)
+        and the secondary indexes of BULK_TABLES, inside the import's transaction
+        (DDL is transactional: a rollback brings them back). UNIQUE indexes stay
+        (PRIMARY KEY and UNIQUE ones have no SQL text): they check as rows come.
+        Returns (kind, table, SQL) of each, in sqlite_master order, for
+        load_done(). Only INSERTs may follow until then."""
+        marks = ", ".join("?" * len(BULK_TABLES))
+        found = self.conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN "
+            f"('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ({marks}) "
+            "AND sql NOT LIKE 'CREATE UNIQUE %' ORDER BY rowid",
+            BULK_TABLES,
+        ).fetchall()
+        for kind, name, _table, _sql in found:
+            self.conn.execute(f'DROP {"INDEX" if kind == "index" else "TRIGGER"} "{name}"')
+        # indexes before triggers, as they came: load_done() recreates in this order
+        found.sort(key=lambda r: r[0] != "index")
+        return [(str(kind), str(table), str(sql)) for kind, _name, table, sql in found]
+
+    def load_done(
+        self, dropped: list[tuple[str, str, str]], id_range: tuple[int, int] | None
+    ) -> None:
+        """Put back what drop_for_load() took, from its own sqlite_master text
+        (the schema stays the migrations', byte for byte), each index built by
+        one sort. The deals loaded meanwhile (`id_range`) get their furthest stage
+        once the stays are indexed and before the deals' own indexes are built."""
+        for kind, table, sql in dropped:
+            if kind == "index" and table != "deals":
+                self.conn.execute(sql)
+        if id_range is not None:
+            lo, hi = id_range
+            self._deals.refresh_furthest("id BETWEEN :lo AND :hi", {"lo": lo, "hi": hi})
+        for kind, table, sql in dropped:
+            if kind != "index" or table == "deals":
+                self.conn.execute(sql)
+
     def bulk_insert(
         self,
         deals: Iterable[list[Any]],
@@ -177,10 +217,13 @@ class TransferStore:
         fields: Iterable[tuple[Any, ...]],
         activities: Iterable[tuple[Any, ...]],
         id_range: tuple[int, int],
+        *,
+        furthest: bool = True,
     ) -> None:
         """New deals with everything they hold, as plain executemany batches
         (rows in INSERT_COLUMNS order; each stay as (deal, stage, entered, left); an
-        activity's id may be None)."""
+        activity's id may be None). `furthest`: refresh the deals' furthest stage
+        now (False while drop_for_load() is in effect: load_done() does it)."""
         c = self.conn
         # one note for the whole batch instead of one per row (see store/changes.py)
         self._changes.quiet(True)
@@ -205,7 +248,8 @@ class TransferStore:
             activities,
         )
         lo, hi = id_range
-        self._deals.refresh_furthest("id BETWEEN :lo AND :hi", {"lo": lo, "hi": hi})
+        if furthest:
+            self._deals.refresh_furthest("id BETWEEN :lo AND :hi", {"lo": lo, "hi": hi})
         self._changes.note_insert_range("deals", lo, hi)
         self._changes.quiet(False)
 

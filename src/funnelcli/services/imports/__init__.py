@@ -111,6 +111,8 @@ def _run(ctx: Context, src: Source, opts: Options, report: ImportReport) -> None
     if batch and not report.errors:
         writer.insert(batch)
         report.imported += len(batch)
+    if not report.errors:
+        writer.finish()
     seen.close()
     report.created_stages = reader.created_stages
     report.created_pipelines = reader.created_pipelines

@@ -2,6 +2,18 @@
 their history, stays, tags, fields and touches in bulk, or update the deal a
 row names again. All of it inside the import's one write transaction
 (services/imports/__init__.py).
+
+A big import is a bulk load (issue 14): once it has written at least
+BULK_MIN new deals and at least as many as the database held before, the
+triggers and secondary indexes of the tables it fills are dropped for the
+rest of the load and built again at its end, by one sort each, from their
+own SQL text (TransferStore.drop_for_load/load_done), all in the one
+transaction: an error or a crash leaves the schema as it was. Rebuilding an
+index reads every row, old ones too, so a few rows into a big database keep
+the row-by-row path. The new deals are noted as id ranges either way, so
+`funnel undo` of the import removes exactly them. A row that updates a deal
+the database had puts everything back first (it needs the per-row undo
+notes and the indexes), and the rest of the import stays row by row.
 """
 
 from __future__ import annotations
@@ -12,6 +24,8 @@ from funnelcli.services import Context
 from funnelcli.services.imports.model import Draft, Event
 from funnelcli.store.transfer import INSERT_COLUMNS, TransferStore
 
+BULK_MIN = 2000  # new deals written before an import drops and rebuilds (one batch)
+
 
 class Writer:
     def __init__(self, ctx: Context) -> None:
@@ -20,7 +34,12 @@ class Writer:
         self.transfer = TransferStore(ctx.store.conn)
         # Rows that repeat one another are caught in _run; only deals that were
         # there before the import can be updated, so an empty database needs no lookup.
-        self.had_deals = self.transfer.deal_count() > 0
+        self.deals_before = self.transfer.deal_count()
+        self.had_deals = self.deals_before > 0
+        self.inserted = 0
+        self.dropped: list[tuple[str, str, str]] | None = None  # while a bulk load runs
+        self.bulk_range: tuple[int, int] | None = None
+        self.bulk_over = False  # put back for an update: row by row from then on
 
     def existing(self, draft: Draft) -> int | None:
         if not self.had_deals:
@@ -51,6 +70,11 @@ class Writer:
                 d.id = next_id
                 next_id += 1
         ids = [d.id for d in drafts if d.id is not None]
+        self.inserted += len(ids)
+        bulk = self._bulk()
+        if bulk:
+            lo = min(ids) if self.bulk_range is None else self.bulk_range[0]
+            self.bulk_range = (lo, max(ids))
         columns = INSERT_COLUMNS[2:]
         self.transfer.bulk_insert(
             deals=([d.id, d.uuid, *(d.values.get(c) for c in columns)] for d in drafts),
@@ -64,11 +88,29 @@ class Writer:
             fields=((d.id, k, v) for d in drafts for k, v in d.fields.items()),
             activities=((a[0], d.id, *a[1:]) for d in drafts for a in d.activities),
             id_range=(min(ids), max(ids)),
+            furthest=not bulk,
         )
+
+    def _bulk(self) -> bool:
+        """Is this batch part of a bulk load (starting one if it now pays)?"""
+        pays = self.inserted >= max(BULK_MIN, self.deals_before)
+        if self.dropped is None and not self.bulk_over and pays:
+            self.dropped = self.transfer.drop_for_load()
+        return self.dropped is not None
+
+    def finish(self) -> None:
+        """End a bulk load: triggers and indexes back, furthest stages set."""
+        if self.dropped is not None:
+            self.transfer.load_done(self.dropped, self.bulk_range)
+            self.dropped = None
+            self.bulk_range = None
 
     def update(self, deal_id: int, draft: Draft) -> bool:
         """A deal the file names again: changed fields, new tags and fields, and the
         history that comes after what the deal already has. True if anything changed."""
+        if self.dropped is not None:
+            self.finish()
+            self.bulk_over = True
         store = self.ctx.store
         deal = store.deals.get(deal_id)
         assert deal is not None
