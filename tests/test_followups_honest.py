@@ -107,6 +107,22 @@ def test_a_touch_on_a_snoozed_deal_says_when_it_is_due(funnel):
     assert r.exit_code == 0 and "snoozed" not in r.stderr
 
 
+def test_a_snooze_shortened_to_an_earlier_day_is_due_that_day(funnel, monkeypatch):
+    clock(monkeypatch, "2026-12-07T09:00")
+    add(funnel, "Stark renewal", "--follow-up", "2026-12-08")
+    ok_json(funnel, "snooze", "1", "2027-01-15")  # a typo: Friday was meant
+    deal = ok_json(funnel, "snooze", "1", "2026-12-11")
+    assert (deal["snoozed_until"], deal["next_follow_up"]) == ("2026-12-11", "2026-12-11")
+    clock(monkeypatch, "2026-12-11T09:00")
+    assert due(funnel) == [(1, "today", 0, "2026-12-11")]
+    # Longer again: the wake-up day moves with it; a planned follow-up after it stays.
+    deal = ok_json(funnel, "snooze", "1", "2026-12-18")
+    assert deal["next_follow_up"] == "2026-12-18"
+    ok_json(funnel, "follow-up", "1", "2027-01-04")
+    deal = ok_json(funnel, "snooze", "1", "2026-12-14")
+    assert (deal["snoozed_until"], deal["next_follow_up"]) == ("2026-12-14", "2027-01-04")
+
+
 def test_waking_a_deal_early_makes_it_due_today(funnel, monkeypatch):
     add(funnel, "Acme", "--follow-up", "today")
     clock(monkeypatch, "2026-11-25T08:00")  # overdue 2d when snoozed

@@ -126,7 +126,8 @@ def set_follow_up(ctx: Context, ref: str, when: str | None) -> Deal:
 def snooze_deal(ctx: Context, ref: str, until: str | None, reason: str | None) -> Deal:
     """Hide a deal from `due` and `stale` until a date (None wakes it now).
 
-    The wake-up day becomes the next follow-up (one planned after it stays), so
+    The wake-up day becomes the next follow-up (one planned after it stays, one
+    an earlier snooze set is replaced), so
     the deal is due that day, not overdue by the date it was snoozed past, and
     its JSON says when it is due. Waking it early makes a follow-up the snooze
     set due today."""
@@ -145,7 +146,10 @@ def snooze_deal(ctx: Context, ref: str, until: str | None, reason: str | None) -
             if day <= ctx.now.date():
                 raise Invalid(f"snooze until {until} ({day.isoformat()}): give a day after today")
             values.update(snoozed_until=day.isoformat(), snooze_reason=reason or None)
-            if planned < day.isoformat():
+            # A follow-up that is the last snooze's wake-up day was set by that
+            # snooze, not planned: a new snooze, earlier or later, replaces it.
+            by_snooze = deal.snoozed_until is not None and deal.next_follow_up == deal.snoozed_until
+            if planned < day.isoformat() or by_snooze:
                 values["next_follow_up"] = day.isoformat()
         ctx.store.deals.update(deal.id, values)
         updated = ctx.store.deals.get(deal.id)
