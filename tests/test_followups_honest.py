@@ -102,6 +102,10 @@ def test_a_touch_on_a_snoozed_deal_says_when_it_is_due(funnel):
     # Awake, or with a follow-up after the wake-up day: nothing to add.
     r = funnel("follow-up", "1", "2026-12-15")
     assert r.exit_code == 0 and "snoozed" not in r.stderr
+    # Cleared: it wakes up with no next step, so nothing is promised for that day.
+    r = funnel("follow-up", "1", "--clear")
+    assert r.exit_code == 0
+    assert "no next follow-up (snoozed until 2026-12-10)" in r.stderr
     ok_json(funnel, "snooze", "1", "--clear")
     r = funnel("log", "1", "email")
     assert r.exit_code == 0 and "snoozed" not in r.stderr

@@ -28,7 +28,11 @@ def _next_text(deal: Deal, today: str) -> str:
     nxt = deal.next_follow_up
     text = f"next follow-up {when(nxt)}" if nxt else "no next follow-up"
     wake = deal.snoozed_until
-    if wake and wake > today and (not nxt or nxt[:10] < wake):
+    if not wake or wake <= today:
+        return text
+    if not nxt:  # nothing to be due for: it wakes up with no next step
+        return text + f" (snoozed until {when(wake)})"
+    if nxt[:10] < wake:
         text += f" (snoozed: due {when(wake)}, when it wakes)"
     return text
 
