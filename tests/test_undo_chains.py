@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from helpers import ok, refused
+from helpers import dump, ok, refused
 
 
 def history(funnel, deal: str) -> list[tuple[str | None, str]]:  # type: ignore[no-untyped-def]
@@ -274,6 +274,19 @@ def test_prune_by_date(funnel, monkeypatch: pytest.MonkeyPatch):
 def test_prune_bad_input(funnel):
     ok(funnel, "add", "D")
     assert "prune" in refused(funnel, "changes", "--prune", "not a date")
+
+
+@pytest.mark.parametrize("when", ["next week", "in 3 days", "2026-12-31", "tomorrow"])
+def test_prune_refuses_a_future_date(funnel, isolated, monkeypatch: pytest.MonkeyPatch, when):
+    # issue 13: a cut after now took the undo of what was just done too
+    monkeypatch.setenv("FUNNEL_NOW", "2026-12-07T09:00")
+    ok(funnel, "add", "Just added")
+    ok(funnel, "move", "1", "demo")
+    before = dump(isolated / "funnel.db")
+    message = refused(funnel, "changes", "--prune", when)
+    assert f"--prune {when} is in the future" in message
+    assert dump(isolated / "funnel.db") == before
+    ok(funnel, "undo")  # the move's notes are still there
 
 
 def test_doctor_reports_the_change_log_size(funnel):

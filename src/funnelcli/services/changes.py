@@ -68,6 +68,11 @@ def prune(ctx: Context, before: str) -> PruneResult:
 
             when = parse_date(ctx, before, "--prune", "past")
             moment = when if isinstance(when, datetime) else start_of_day(when)
+            if moment > ctx.now:  # a cut after now would take what was just done too
+                raise Invalid(
+                    f"--prune {before} is in the future; it drops the notes of changes "
+                    "made before a past date"
+                )
             cut = log.change_at_or_after(utc_text(moment))
         across = log.undo_across(cut)
         if across is not None:
