@@ -127,6 +127,26 @@ def test_a_snooze_shortened_to_an_earlier_day_is_due_that_day(funnel, monkeypatc
     assert (deal["snoozed_until"], deal["next_follow_up"]) == ("2026-12-14", "2027-01-04")
 
 
+def test_a_deal_due_by_its_wake_up_day_shows_that_day(funnel, monkeypatch):
+    clock(monkeypatch, "2026-12-07T09:00")
+    add(funnel, "Snoozy", "--follow-up", "2026-12-08")
+    ok_json(funnel, "snooze", "1", "2026-12-10")
+    clock(monkeypatch, "2026-12-08T09:00")
+    ok_json(funnel, "follow-up", "1", "tomorrow")  # the 9th, while it sleeps
+    for now, state, days in (("2026-12-10T09:00", "today", 0), ("2026-12-11T09:00", "overdue", 1)):
+        clock(monkeypatch, now)
+        [item] = ok_json(funnel, "due")
+        assert (item["due_state"], item["days_overdue"]) == (state, days)
+        assert (item["due_on"], item["next_follow_up"]) == ("2026-12-10", "2026-12-09")
+        line = funnel("due").stdout.splitlines()[1]
+        assert "2026-12-10" in line and "2026-12-09" not in line
+    # Due by its own follow-up: the follow-up, with its time.
+    ok_json(funnel, "follow-up", "1", "2026-12-11 15:00")
+    [item] = ok_json(funnel, "due")
+    assert item["due_on"] == "2026-12-11"
+    assert "2026-12-11 15:00" in funnel("due").stdout
+
+
 def test_waking_a_deal_early_makes_it_due_today(funnel, monkeypatch):
     add(funnel, "Acme", "--follow-up", "today")
     clock(monkeypatch, "2026-11-25T08:00")  # overdue 2d when snoozed

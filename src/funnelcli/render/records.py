@@ -131,10 +131,12 @@ def pipeline_record(summary: PipelineSummary) -> dict[str, Any]:
 
 
 def due_record(item: DueItem) -> dict[str, Any]:
-    """A deal in `funnel due`: the deal object plus due_state and days_overdue."""
+    """A deal in `funnel due`: the deal object plus due_state, days_overdue and
+    due_on."""
     record = deal_record(item.deal)
     record["due_state"] = item.state
     record["days_overdue"] = item.days_overdue
+    record["due_on"] = item.due_on
     return record
 
 

@@ -142,9 +142,18 @@ def due_label(item: DueItem) -> str:
 
 
 # Narrow: Owner leaves first, then Org, Stage, When (Due still says how late).
+def due_when(item: DueItem) -> str:
+    """When a listed deal is due: its follow-up (with its time), or its wake-up
+    day when that is later (a follow-up set while it slept)."""
+    nxt = item.deal.next_follow_up
+    if item.due_on and (not nxt or nxt[:10] != item.due_on):
+        return when(item.due_on)
+    return when(nxt)
+
+
 DUE_COLUMNS: list[Column[Any]] = [
     Column("Due", due_label, style="yellow"),
-    Column("When", lambda i: when(i.deal.next_follow_up), drop=4),
+    Column("When", lambda i: due_when(i), drop=4),
     Column("ID", lambda i: str(i.deal.id), "right", "cyan"),
     Column("Title", lambda i: i.deal.title, style="bold", cut=True, least=12),
     Column("Org", lambda i: i.deal.org or "", cut=True, drop=2, least=8),

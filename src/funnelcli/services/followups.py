@@ -21,12 +21,14 @@ DUE_STATES = ("overdue", "today", "upcoming", "unscheduled")
 
 class DueItem(Record):
     """A deal on the due list: overdue (by how many days), due today, upcoming
-    or unscheduled."""
+    or unscheduled, and the day it is due (`effective_due`; None when
+    unscheduled)."""
 
     __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
         "deal",
         "state",
         "days_overdue",
+        "due_on",
     )
 
     def __init__(
@@ -34,10 +36,12 @@ class DueItem(Record):
         deal: Deal,
         state: str,
         days_overdue: int | None,
+        due_on: str | None = None,
     ) -> None:
         self.deal = deal
         self.state = state  # one of DUE_STATES
         self.days_overdue = days_overdue
+        self.due_on = due_on
 
 
 class StaleItem(Record):
@@ -125,13 +129,14 @@ def due_list(
             key=lambda d: (effective_due(d), d.next_follow_up or "", d.id),
         )
         for deal in due:
-            day = date.fromisoformat(effective_due(deal))
+            on = effective_due(deal)
+            day = date.fromisoformat(on)
             if day < today:
-                items.append(DueItem(deal, "overdue", (today - day).days))
+                items.append(DueItem(deal, "overdue", (today - day).days, on))
             elif day == today:
-                items.append(DueItem(deal, "today", 0))
+                items.append(DueItem(deal, "today", 0, on))
             else:
-                items.append(DueItem(deal, "upcoming", None))
+                items.append(DueItem(deal, "upcoming", None, on))
         if unscheduled == 0:
             return DueList(items, 0)
         listed = [
