@@ -116,6 +116,16 @@ def test_writes_a_file(deals, bin_dir, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("today")) == ["today.txt"]
 
 
+def test_the_subject_counts_the_deals_a_long_list_leaves_out(funnel, bin_dir, tmp_path):
+    for n in range(25):  # no next step: the list shows 20 and counts the other 5
+        assert funnel("add", f"Lead {n}").exit_code == 0
+    r = script(bin_dir, tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "Follow-ups: 25 deals, 0 overdue"
+    assert lines[-1].startswith("5 more with no next step:")
+
+
 def test_within_and_owner(deals, bin_dir, tmp_path, funnel):
     r = script(bin_dir, tmp_path, MORNING_WITHIN="8")
     lines = r.stdout.splitlines()

@@ -47,8 +47,16 @@ if [ ! -s "$list" ] || { [ "${MORNING_ONLY_OVERDUE:-0}" = 1 ] && [ "$overdue" = 
     exit 0
 fi
 
-# Piped, `funnel due` prints a header line, then one line per deal.
-deals=$(($(wc -l <"$list") - 1))
+# Piped, `funnel due` prints a header line, then one line per deal; past 20
+# deals with no next step, the first 20 and a line counting the others
+# ("1,234 more with no next step: …").
+more=$(sed -n 's/^\([0-9][0-9,]*\) more with no next step:.*/\1/p' "$list" | tr -d ,)
+lines=$(wc -l <"$list")
+if [ -n "$more" ]; then
+    deals=$((lines - 2 + more))
+else
+    deals=$((lines - 1))
+fi
 late=$(grep -c '^overdue' "$list")
 subject="Follow-ups: $deals deal$([ "$deals" -eq 1 ] || echo s), $late overdue"
 
@@ -62,9 +70,10 @@ if [ -n "${MORNING_MAILTO:-}" ]; then
 fi
 
 if [ -n "${MORNING_FILE:-}" ]; then
-    # Written next to the target and renamed: a reader never sees half a list.
-    tmp="$MORNING_FILE.tmp.$$"
-    { echo "$subject" && cat "$list"; } >"$tmp" && mv -f "$tmp" "$MORNING_FILE" || {
+    # Written next to the target, under a name mktemp makes up (never one a
+    # planted symlink could sit at), and renamed: a reader never sees half a list.
+    tmp=$(mktemp "$MORNING_FILE.XXXXXX") || exit 1
+    { echo "$subject" && cat "$list"; } >"$tmp" && chmod 644 "$tmp" && mv -f "$tmp" "$MORNING_FILE" || {
         rm -f "$tmp"
         exit 1
     }
