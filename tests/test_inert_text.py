@@ -37,9 +37,12 @@ import funnelcli.render.output
 from funnelcli.cli import app
 
 # What must not reach a terminal raw (a newline between lines aside).
-RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+RAW = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\u00ad\u061c\u200b\u2028\u2029\u2060\ufeff]"
+)
 MARKUP = "[bold red]mk[/]"
-H = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202eRTL\u2066iso\u2069\u200f\t\r" + MARKUP
+H = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202eRTL\u2066iso\u2069\u200f\t\r" + MARKUP + "\u061c\u2028\ufeff\u00ad"
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 NOW = "2026-11-23T10:15:00"

@@ -14,9 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-# C0 controls, DEL, C1 controls, and the bidi overrides/isolates that can make
-# a line read differently from what it holds ("Trojan Source").
-_UNSAFE = "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+# C0 controls, DEL, C1 controls, the bidi marks, overrides and isolates that
+# can make a line read differently from what it holds ("Trojan Source"), the
+# line and paragraph separators, and the invisible ones (soft hyphen,
+# zero-width space, word joiner and invisible operators, BOM). The zero-width
+# joiners (U+200C, U+200D) stay: emoji and scripts are made with them.
+_INVISIBLE = "\u00ad\u061c\u180e\u200b\u2028\u2029\u2060-\u2064\u206a-\u206f\ufeff"
+_BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = f"[\x00-\x1f\x7f-\x9f{_BIDI}{_INVISIBLE}]"
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -36,7 +41,7 @@ def safe(text: object) -> str:
 
 # JSON already escapes C0 controls; C1 and bidi controls pass through with
 # ensure_ascii=False, so escape those too (the JSON value is unchanged).
-_JSON_UNSAFE = "[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+_JSON_UNSAFE = f"[\x7f-\x9f{_BIDI}{_INVISIBLE}]"
 
 
 def dumps(value: object, *, indent: int | None = None) -> str:
