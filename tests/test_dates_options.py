@@ -82,6 +82,54 @@ def test_a_future_window_stays_refused_for_what_looks_back(
     one_error(run, 1, "--since must be before --until")
 
 
+@pytest.mark.parametrize(
+    ("when", "read"),
+    [
+        ("next week", "2026-11-30"),
+        ("eom", "2026-11-30"),
+        ("in 3 days", "2026-11-30"),
+        ("noon", "2026-11-27 12:00"),
+        ("tomorrow", "2026-11-28"),
+        ("2026-Q1 2027", None),
+    ],
+)
+@pytest.mark.parametrize("kind", ["metrics", "funnel", "owners"])
+def test_a_since_after_now_is_an_error_naming_what_it_read(
+    funnel: Any, empty_db: Any, at: Any, kind: str, when: str, read: str | None
+) -> None:
+    # issue 13: "never a window in the future"; it was all zeros and exit 0
+    at(FRIDAY)
+    if read is None:  # not a date at all: the date error, as before
+        one_error(funnel("report", kind, "--since", when), 1, "--since")
+        return
+    run = funnel("report", kind, "--since", when, "--format", "json")
+    one_error(run, 1, f"--since {when} is {read}, in the future")
+    if kind != "owners":
+        run = funnel("report", kind, "--since", when, "--compare", "previous")
+        one_error(run, 1, f"--since {when} is {read}, in the future")
+
+
+def test_a_future_since_suggests_the_start_word(funnel: Any, empty_db: Any, at: Any) -> None:
+    at(FRIDAY)
+    run = funnel("report", "metrics", "--since", "eom")
+    one_error(run, 1, "(`som` is the start of this month)")
+    run = funnel("report", "metrics", "--since", "EOQ")
+    one_error(run, 1, "(`soq` is the start of this quarter)")
+
+
+def test_since_now_or_today_and_a_future_until_stay_allowed(
+    funnel: Any, empty_db: Any, at: Any
+) -> None:
+    at(FRIDAY)
+    assert bounds(report(funnel, "metrics", "--since", "today", "--until", "eom")) == (
+        "2026-11-27T00:00",
+        "2026-12-01T00:00",
+    )
+    assert bounds(report(funnel, "metrics", "--since", "10:00"))[0] == "2026-11-27T10:00"
+    # the forecast's --since is an expected close date: it looks ahead
+    ok(funnel, "report", "forecast", "--since", "next month")
+
+
 def test_at_looks_back(funnel: Any, at: Any) -> None:
     at("2026-11-20T09:00")
     add(funnel, "Acme")

@@ -40,7 +40,27 @@ def _bound(ctx: Context, text: Bound, option: str) -> datetime | None:
     if option == "--until" and (span := parse_span(text, ctx.now, "past")) is not None:
         return start_of_day(span[1])
     when = parse_date(ctx, text, option, "past")
-    return when if isinstance(when, datetime) else start_of_day(when)
+    moment = when if isinstance(when, datetime) else start_of_day(when)
+    if option == "--since" and moment > ctx.now:
+        _future_since(text, moment)
+    return moment
+
+
+def _future_since(text: str, moment: datetime) -> None:
+    """A window never starts in the future (it would count nothing and say
+    so with zeros): one error naming what `--since` read."""
+    read = (
+        moment.date().isoformat()
+        if moment.time() == datetime.min.time()
+        else moment.isoformat(" ", "minutes")
+    )
+    period = {"eow": "week", "eom": "month", "eoq": "quarter", "eoy": "year"}.get(
+        text.strip().lower()
+    )
+    hint = f" (`s{text.strip().lower()[1:]}` is the start of this {period})" if period else ""
+    raise Invalid(
+        f"--since {text} is {read}, in the future; a report looks back from a past day{hint}"
+    )
 
 
 def previous_period(ctx: Context, since: Bound, until: Bound) -> Period:
