@@ -1146,3 +1146,20 @@ def test_a_local_time_skipped_by_dst_is_refused(funnel, monkeypatch):
     assert funnel("add", "w", "--at", "2026-03-29T01:45").exit_code == 0
     one_error(funnel("move", "1", "demo", "--at", "2026-03-29T02:30"), 1, "doesn't exist")
     assert funnel("move", "1", "demo", "--at", "2026-03-29T03:30").exit_code == 0
+
+
+def test_spaces_around_what_add_and_edit_set_are_dropped(funnel):
+    r = funnel("add", "  Acme renewal ", "--owner", "anna ", "--source", " web", "--org", " Acme ")
+    assert r.exit_code == 0, r.stderr
+    deal = show(funnel, "1")
+    assert (deal["title"], deal["owner"], deal["source"], deal["org"]) == (
+        "Acme renewal",
+        "anna",
+        "web",
+        "Acme",
+    )
+    assert [d["id"] for d in ok_json(funnel, "list", "--owner", "anna")] == [1]
+    r = funnel("edit", "1", "--org", "  ", "--owner", " ben")
+    assert r.exit_code == 0, r.stderr
+    deal = show(funnel, "1")
+    assert (deal["org"], deal["owner"]) == (None, "ben")

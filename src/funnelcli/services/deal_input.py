@@ -157,15 +157,18 @@ def common_values(ctx: Context, ch: DealChanges, deal_id: int | None) -> dict[st
     """Columns from the options add and edit share (not money, stage or pipeline)."""
     values: dict[str, Any] = {}
     if ch.title is not None:
-        values["title"] = _title(ch.title)
+        values["title"] = _title(ch.title).strip()
+    # Spaces around a value are a slip of the keyboard: `--owner "anna "` is anna
+    # (as import and --tag already read them), and only spaces clears it on edit.
     for name in TEXT_FIELDS:
         text = getattr(ch, name)
         if text is not None:
+            text = text.strip()
             values[name] = None if text == "" else (_email(text) if name == "email" else text)
     if ch.owner is not None:
         if not ch.owner.strip():
             raise Invalid("--owner can't be empty")
-        values["owner"] = ch.owner
+        values["owner"] = ch.owner.strip()
     if ch.expected_close is not None:
         values["expected_close"] = (
             _expected_close(ctx, ch.expected_close) if ch.expected_close else None
