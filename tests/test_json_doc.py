@@ -25,6 +25,11 @@ def sections() -> dict[str, set[str]]:
     """Section anchor -> the key paths its tables list (a deal's keys where a
     row says "every key of a deal"; a linked section's keys under a row that
     links one, as `board`'s deals do)."""
+    return {name: set(table) for name, table in typed_sections().items()}
+
+
+def typed_sections() -> dict[str, dict[str, str]]:
+    """Section anchor -> {key path: its type as the doc writes it}."""
     raw: dict[str, list[tuple[str | None, str, str]]] = {}
     current = None
     for line in DOC.read_text(encoding="utf-8").splitlines():
@@ -34,17 +39,17 @@ def sections() -> dict[str, set[str]]:
         elif current and (m := ROW.match(line)):
             raw[current].append((m["path"], m["type"], m["meaning"]))
 
-    def keys(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
-        found: set[str] = set()
+    def keys(name: str, seen: frozenset[str] = frozenset()) -> dict[str, str]:
+        found: dict[str, str] = {}
         for path, kind, meaning in raw[name]:
             if path is None:
                 found |= keys("deal", seen | {name})
                 continue
-            found.add(path)
+            found[path] = kind
             for target in LINK.findall(kind + meaning):
                 if target in raw and target not in seen and target != name:
                     under = path + ("[]" if kind.startswith("array") else "")
-                    found |= {f"{under}.{k}" for k in keys(target, seen | {name})}
+                    found |= {f"{under}.{k}": t for k, t in keys(target, seen | {name}).items()}
         return found
 
     return {name: keys(name) for name in raw}
@@ -67,6 +72,58 @@ def emitted(value: Any, documented: set[str], prefix: str = "") -> set[str]:
                 path = f"{prefix}.{key}" if prefix else key
                 found.add(path)
                 found |= emitted(item, documented, path)
+    return found
+
+
+# what a text value of each date or time type looks like (docs/json.md, Conventions)
+FORMATS = {
+    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "instant": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"),
+    "time": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?"),
+    "timestamp": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}"),
+}
+
+
+def is_a(value: Any, kind: str) -> bool:
+    """`value` is of the type the doc writes as `kind` (`int`, `instant or
+    null`, `array of text`, `array of [deal](#deal)` …)."""
+    kind = kind.strip()
+    if kind.endswith(" or null"):
+        return value is None or is_a(value, kind.removesuffix(" or null"))
+    if kind.startswith("array"):
+        return isinstance(value, list)
+    if kind == "object":
+        return isinstance(value, dict)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "text":
+        return isinstance(value, str)
+    pattern = FORMATS.get(kind)
+    assert pattern is not None, f"docs/json.md has a type this test doesn't know: {kind!r}"
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def mistyped(value: Any, types: dict[str, str], prefix: str = "") -> set[str]:
+    """The key paths of `value` whose value is not of the type the doc gives
+    them (as `path: value`); paths the doc does not list are left to `emitted`."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= mistyped(item, types, f"{prefix}[]" if prefix else "")
+        return found
+    if not isinstance(value, dict):
+        return found
+    mapped = f"{prefix}{{}}" in types
+    for key, item in value.items():
+        path = f"{prefix}{{}}" if mapped else (f"{prefix}.{key}" if prefix else key)
+        kind = types.get(path)
+        if kind and not is_a(item, kind):
+            found.add(f"{path}: {item!r}")
+        found |= mistyped(item, types, path)
     return found
 
 
@@ -165,6 +222,27 @@ def test_every_key_a_command_prints_is_in_docs_json(small: Any, isolated: Path) 
     assert missing == {}, f"keys docs/json.md does not list: {missing}"
     # the check sees keys: a deal's, a nested one and a map's values
     assert {"deal:next_follow_up", "show:history[].to_stage", "changes:rows{}{}"} <= seen
+
+
+def test_every_value_has_the_type_docs_json_gives_it(small: Any, isolated: Path) -> None:
+    # issue 13: instants (`created_at`, a history event's `at`) are UTC with
+    # `Z`; the doc called them local times without an offset
+    types = typed_sections()
+    wrong: dict[str, set[str]] = {}
+    for section, args in COMMANDS:
+        value = ok_json(small, *args, quiet=False)
+        if bad := mistyped(value, types[section]):
+            wrong[" ".join(args)] = bad
+    assert wrong == {}, f"values not of their docs/json.md type: {wrong}"
+
+
+def test_the_type_check_knows_the_time_types() -> None:
+    types = typed_sections()["deal"]
+    assert types["created_at"] == "instant" and types["next_follow_up"] == "date or null"
+    assert mistyped({"created_at": "2026-12-07T08:00:00Z"}, types) == set()
+    assert mistyped({"created_at": "2026-12-07T09:00"}, types) == {"created_at: '2026-12-07T09:00'"}
+    assert typed_sections()["report-metrics"]["since"] == "time or null"
+    assert is_a("2026-11-01T00:00", "time") and not is_a("2026-11-01T00:00:00Z", "time")
 
 
 def test_a_key_the_doc_lacks_is_caught() -> None:
