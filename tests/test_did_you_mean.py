@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -251,6 +252,13 @@ def test_due_piped_shows_the_first_20_unscheduled_and_a_count(imported):
     run = imported("due", "--owner", "anna", "--pipeline", "sales")
     assert run.stdout.splitlines()[-1] == (
         "30 more with no next step: funnel due --unscheduled --owner anna --pipeline sales "
+        "lists them all"
+    )
+    # ... and the database it read, when --db named it
+    path = os.environ["FUNNEL_DB"]
+    run = imported("--db", path, "due")
+    assert run.stdout.splitlines()[-1] == (
+        f"30 more with no next step: funnel --db {shlex.quote(path)} due --unscheduled "
         "lists them all"
     )
 

@@ -96,10 +96,11 @@ def _due_shortened(
 
 
 def _all_unscheduled(ctx: typer.Context) -> str:
-    """`funnel due --unscheduled`, with the run's --owner and --pipeline."""
+    """`funnel due --unscheduled`, with the run's --db, --owner and --pipeline."""
     import shlex
 
-    args = ["funnel", "due", "--unscheduled"]
+    db = ctx.find_root().params.get("db")
+    args = ["funnel", *(["--db", str(db)] if db else []), "due", "--unscheduled"]
     for name in ("owner", "pipeline"):
         value = ctx.params.get(name)
         for v in [value] if isinstance(value, str) else value or []:
