@@ -253,3 +253,12 @@ def test_touches_per_win_count_no_notes(funnel):
     ok_json(funnel, "won", "1", "--at", "2026-11-06")
     metrics = ok_json(funnel, "report", "metrics")
     assert [r["avg_touches_per_won_deal"] for r in metrics] == [2.0]
+
+
+def test_show_says_a_deal_is_snoozed_until_when_and_why(funnel):
+    add(funnel, "Acme")
+    ok_json(funnel, "snooze", "1", "2027-01-15", "--reason", "budget opens in January")
+    text = funnel("show", "1").stdout
+    assert "  snoozed until  2027-01-15 (budget opens in January)\n" in text
+    ok_json(funnel, "snooze", "1", "--clear")
+    assert "snoozed" not in funnel("show", "1").stdout

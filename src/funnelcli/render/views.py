@@ -63,6 +63,14 @@ def deal_summary(deal: Deal) -> str:
     return safe(f"#{deal.id} {deal.title} ({state}{value})")
 
 
+def _snoozed(deal: Deal) -> str | None:
+    """`2027-01-15 (budget opens in January)`, or None when never snoozed."""
+    if not deal.snoozed_until:
+        return None
+    reason = f" ({deal.snooze_reason})" if deal.snooze_reason else ""
+    return deal.snoozed_until + reason
+
+
 def deal_lines(detail: DealDetail) -> list[Line]:
     d = detail.deal
     status = d.stage if d.status == "open" else f"{d.status} (closed in {d.stage})"
@@ -81,6 +89,7 @@ def deal_lines(detail: DealDetail) -> list[Line]:
         ("tags", ", ".join(d.tags)),
         ("expected close", d.expected_close),
         ("next follow-up", when(d.next_follow_up)),
+        ("snoozed until", _snoozed(d)),
         ("lost reason", d.lost_reason),
         ("external id", d.external_id),
         ("created", local_time(d.created_at)),
