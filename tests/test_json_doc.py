@@ -5,6 +5,7 @@ here)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -217,7 +218,7 @@ def test_every_key_a_command_prints_is_in_docs_json(small: Any, isolated: Path) 
         if found - doc[section]:
             missing[" ".join(args)] = found - doc[section]
     run = ok(small, "import", str(isolated / "in.csv"), "--report", "json")
-    found = emitted(__import__("json").loads(run.stdout), doc["import"])
+    found = emitted(json.loads(run.stdout), doc["import"])
     assert found - doc["import"] == set()
     assert missing == {}, f"keys docs/json.md does not list: {missing}"
     # the check sees keys: a deal's, a nested one and a map's values
@@ -234,6 +235,25 @@ def test_every_value_has_the_type_docs_json_gives_it(small: Any, isolated: Path)
         if bad := mistyped(value, types[section]):
             wrong[" ".join(args)] = bad
     assert wrong == {}, f"values not of their docs/json.md type: {wrong}"
+
+
+def test_the_export_is_in_docs_json(small: Any) -> None:
+    """Issue 13: `export`'s JSON and JSONL, every key and its type, and the
+    doc lists no key the export lacks (its optional keys made to appear)."""
+    ok(small, "edit", "2", "--pipeline", "renewals", "--stage", "ask")  # from_pipeline
+    ok(small, "stage", "add", "extra")
+    ok(small, "stage", "remove", "extra")  # a removed stage
+    doc, types = sections()["export"], typed_sections()["export"]
+    whole = json.loads(ok(small, "export", "--format", "json").stdout)
+    found = emitted(whole, doc)
+    assert found - doc == set(), "keys docs/json.md does not list"
+    assert doc - found == set(), "keys docs/json.md lists that the export lacks"
+    assert mistyped(whole, types) == set()
+    header, *deals = map(json.loads, ok(small, "export").stdout.splitlines())
+    assert set(header) == set(whole) - {"deals"} and len(deals) == len(whole["deals"])
+    lines = emitted(header, doc) | {"deals"} | emitted(deals, doc, "deals")
+    assert lines == found
+    assert mistyped({**header, "deals": deals}, types) == set()
 
 
 def test_the_type_check_knows_the_time_types() -> None:
