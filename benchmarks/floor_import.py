@@ -37,8 +37,10 @@ and the secondary indexes built after the load. Right after `BEGIN
 IMMEDIATE` it drops every trigger and every index with SQL text (not the
 UNIQUE/PRIMARY KEY ones) of deals, stage_events and stage_stays, and
 before the id range is noted it creates them again from their own
-`sqlite_master.sql` text, in their order (generate.py's trick): the file
-ends with the migrations' schema, byte for byte, as funnel's does.
+`sqlite_master.sql` text, in their order (generate.py's trick), with the
+page cache at 16 MB as funnel sets it then (each index's sort holds up to
+cache_size of keys in memory): the file ends with the migrations' schema,
+byte for byte, as funnel's does.
 """
 
 from __future__ import annotations
@@ -150,6 +152,8 @@ def load(db: str, path: str, pipeline: str = "maven", bare: bool = False) -> int
         conn.executemany(INSERT_DEAL, deals)
         conn.executemany(INSERT_EVENT, events)
         conn.executemany(INSERT_STAY, stays)
+    if dropped:
+        conn.execute("PRAGMA cache_size = -16384")  # as funnel's: the sorts' memory
     for sql in dropped:
         conn.execute(sql)
     conn.execute(

@@ -25,18 +25,16 @@ pytestmark = pytest.mark.slow  # thousands of rows each
 
 def schema(path: Path) -> list[tuple[Any, ...]]:
     """sqlite_master as the migrations define it: every object and its SQL
-    (by name), and each table's triggers in their order (the order they fire
-    in), and its indexes in theirs. Rootpages are where the b-trees happen to
-    be; whether an index came before a trigger is no matter."""
+    (by name), and each table's triggers and indexes in their order (the
+    order triggers fire in). Rootpages are where the b-trees happen to be."""
     conn = sqlite3.connect(path)
     try:
         rows = conn.execute(
             "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
         ).fetchall()
         order = conn.execute(
-            "SELECT tbl_name, type, group_concat(name) FROM (SELECT tbl_name, type, name "
-            "FROM sqlite_master WHERE type IN ('index', 'trigger') ORDER BY rowid) "
-            "GROUP BY tbl_name, type"
+            "SELECT tbl_name, group_concat(name) FROM (SELECT tbl_name, name FROM "
+            "sqlite_master WHERE type IN ('index', 'trigger') ORDER BY rowid) GROUP BY tbl_name"
         ).fetchall()
         return [*rows, *order]
     finally:
@@ -96,7 +94,7 @@ def drops(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = TransferStore.drop_for_load
 
-    def spy(self: TransferStore) -> list[tuple[str, str, str]]:
+    def spy(self: TransferStore) -> list[tuple[str, str]]:
         calls.append(1)
         return real(self)
 
@@ -191,8 +189,8 @@ def test_a_failure_while_the_indexes_are_rebuilt_changes_nothing(
     before = exact(db)
     real = TransferStore.load_done
 
-    def half_done(self: TransferStore, dropped: Any, id_range: Any) -> None:
-        real(self, dropped[: len(dropped) // 2], id_range)
+    def half_done(self: TransferStore, dropped: Any) -> None:
+        real(self, dropped[: len(dropped) // 2])
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(TransferStore, "load_done", half_done)
@@ -206,8 +204,8 @@ CRASH = """
 import os, signal, sys
 from funnelcli.store.transfer import TransferStore
 real = TransferStore.load_done
-def crash(self, dropped, id_range):
-    real(self, dropped[:3], id_range)  # some indexes back, the rest not yet
+def crash(self, dropped):
+    real(self, dropped[:3])  # some indexes back, the rest not yet
     os.kill(os.getpid(), signal.SIGKILL)
 TransferStore.load_done = crash
 from funnelcli.__main__ import main

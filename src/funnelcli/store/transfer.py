@@ -11,10 +11,11 @@ from funnelcli.clock import utc_text
 from funnelcli.models import Pipeline, stage_key
 from funnelcli.store.changes import ChangeStore
 from funnelcli.store.deal_row import DEAL_SELECT, deal_values
-from funnelcli.store.deals import DEAL_COLUMNS, DealStore
+from funnelcli.store.deals import DEAL_COLUMNS
 from funnelcli.templates import StageSpec
 
-INSERT_COLUMNS = ["id", "uuid", *DEAL_COLUMNS]
+# a new deal's furthest stage comes with it (the writer knows its stays)
+INSERT_COLUMNS = ["id", "uuid", *DEAL_COLUMNS, "furthest_stage_id"]
 _EVENT_COLUMNS = (
     "deal_id, from_stage_id, from_status, to_stage_id, to_status, at, note, recorded_at"
 )
@@ -38,7 +39,6 @@ def _scope(status: str | None, pipeline_id: int | None) -> tuple[str, dict[str, 
 class TransferStore:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self._deals = DealStore(conn)
         self._changes = ChangeStore(conn)
 
     # -- import --------------------------------------------------------
@@ -171,42 +171,43 @@ class TransferStore:
         ).fetchone()
         return row is not None
 
-    def drop_for_load(self) -> list[tuple[str, str, str]]:
+    def drop_for_load(self) -> list[tuple[str, str]]:
         """Drop the triggers (m004's undo notes, stage_events' append-only guard)
         and the secondary indexes of BULK_TABLES, inside the import's transaction
         (DDL is transactional: a rollback brings them back). UNIQUE indexes stay
         (PRIMARY KEY and UNIQUE ones have no SQL text): they check as rows come.
-        Returns (kind, table, SQL) of each, in sqlite_master order, for
-        load_done(). Only INSERTs may follow until then."""
+        Returns (name, SQL) of each, in sqlite_master order, for load_done().
+        Only INSERTs may follow until then."""
         marks = ", ".join("?" * len(BULK_TABLES))
         found = self.conn.execute(
-            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN "
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN "
             f"('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ({marks}) "
             "AND sql NOT LIKE 'CREATE UNIQUE %' ORDER BY rowid",
             BULK_TABLES,
         ).fetchall()
-        for kind, name, _table, _sql in found:
+        for kind, name, _sql in found:
             self.conn.execute(f'DROP {"INDEX" if kind == "index" else "TRIGGER"} "{name}"')
-        # indexes before triggers, as they came: load_done() recreates in this order
-        found.sort(key=lambda r: r[0] != "index")
-        return [(str(kind), str(table), str(sql)) for kind, _name, table, sql in found]
+        return [(str(name), str(sql)) for _kind, name, sql in found]
 
-    def load_done(
-        self, dropped: list[tuple[str, str, str]], id_range: tuple[int, int] | None
-    ) -> None:
-        """Put back what drop_for_load() took, from its own sqlite_master text
-        (the schema stays the migrations', byte for byte), each index built by
-        one sort. The deals loaded meanwhile (`id_range`) get their furthest stage
-        once the stays are indexed and before the deals' own indexes are built."""
-        for kind, table, sql in dropped:
-            if kind == "index" and table != "deals":
-                self.conn.execute(sql)
-        if id_range is not None:
-            lo, hi = id_range
-            self._deals.refresh_furthest("id BETWEEN :lo AND :hi", {"lo": lo, "hi": hi})
-        for kind, table, sql in dropped:
-            if kind != "index" or table == "deals":
-                self.conn.execute(sql)
+    def load_done(self, dropped: list[tuple[str, str]]) -> None:
+        """Put back what drop_for_load() took, in its order, from its own
+        sqlite_master text (the schema stays the migrations', byte for byte):
+        each index built by one sort. The sort keeps up to cache_size of keys
+        in memory before it spills to a temporary file: with prepare_bulk()'s
+        64 MB on top of the page cache's 64 MB a 1M-row import peaked at
+        167 MB; at 16 MB the index builds take ~16 MB more than the load."""
+        self.conn.execute("PRAGMA cache_size = -16384")
+        for _name, sql in dropped:
+            self.conn.execute(sql)
+
+    def stage_places(self) -> dict[int, tuple[int, int]]:
+        """Each live stage's (pipeline, position): what FURTHEST_STAGE ranks."""
+        return {
+            int(i): (int(p), int(pos))
+            for i, p, pos in self.conn.execute(
+                "SELECT id, pipeline_id, position FROM stages WHERE removed_at IS NULL"
+            )
+        }
 
     def bulk_insert(
         self,
@@ -217,13 +218,10 @@ class TransferStore:
         fields: Iterable[tuple[Any, ...]],
         activities: Iterable[tuple[Any, ...]],
         id_range: tuple[int, int],
-        *,
-        furthest: bool = True,
     ) -> None:
         """New deals with everything they hold, as plain executemany batches
-        (rows in INSERT_COLUMNS order; each stay as (deal, stage, entered, left); an
-        activity's id may be None). `furthest`: refresh the deals' furthest stage
-        now (False while drop_for_load() is in effect: load_done() does it)."""
+        (rows in INSERT_COLUMNS order, their furthest stage included; each stay as
+        (deal, stage, entered, left); an activity's id may be None)."""
         c = self.conn
         # one note for the whole batch instead of one per row (see store/changes.py)
         self._changes.quiet(True)
@@ -248,8 +246,6 @@ class TransferStore:
             activities,
         )
         lo, hi = id_range
-        if furthest:
-            self._deals.refresh_furthest("id BETWEEN :lo AND :hi", {"lo": lo, "hi": hi})
         self._changes.note_insert_range("deals", lo, hi)
         self._changes.quiet(False)
 

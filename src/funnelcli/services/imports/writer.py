@@ -14,6 +14,8 @@ the row-by-row path. The new deals are noted as id ranges either way, so
 `funnel undo` of the import removes exactly them. A row that updates a deal
 the database had puts everything back first (it needs the per-row undo
 notes and the indexes), and the rest of the import stays row by row.
+Either way a new deal's furthest stage is written with it, from the stays
+it is written with (furthest()), not set by an UPDATE afterwards.
 """
 
 from __future__ import annotations
@@ -37,8 +39,7 @@ class Writer:
         self.deals_before = self.transfer.deal_count()
         self.had_deals = self.deals_before > 0
         self.inserted = 0
-        self.dropped: list[tuple[str, str, str]] | None = None  # while a bulk load runs
-        self.bulk_range: tuple[int, int] | None = None
+        self.dropped: list[tuple[str, str]] | None = None  # while a bulk load runs
         self.bulk_over = False  # put back for an update: row by row from then on
 
     def existing(self, draft: Draft) -> int | None:
@@ -71,39 +72,38 @@ class Writer:
                 next_id += 1
         ids = [d.id for d in drafts if d.id is not None]
         self.inserted += len(ids)
-        bulk = self._bulk()
-        if bulk:
-            lo = min(ids) if self.bulk_range is None else self.bulk_range[0]
-            self.bulk_range = (lo, max(ids))
-        columns = INSERT_COLUMNS[2:]
+        self._bulk()
+        columns = INSERT_COLUMNS[2:-1]
+        held = [list(stays(d.events)) for d in drafts]
+        places = self.transfer.stage_places()
         self.transfer.bulk_insert(
-            deals=([d.id, d.uuid, *(d.values.get(c) for c in columns)] for d in drafts),
+            deals=(
+                [d.id, d.uuid, *(d.values.get(c) for c in columns), furthest(d, kept, places)]
+                for d, kept in zip(drafts, held, strict=True)
+            ),
             events=(
                 (d.id, *(frm or (None, None)), *to, at, note, rec)
                 for d in drafts
                 for frm, to, at, note, rec in d.events
             ),
-            stays=((d.id, *stay) for d in drafts for stay in stays(d.events)),
+            stays=((d.id, *stay) for d, kept in zip(drafts, held, strict=True) for stay in kept),
             tags=((d.id, t) for d in drafts for t in d.tags),
             fields=((d.id, k, v) for d in drafts for k, v in d.fields.items()),
             activities=((a[0], d.id, *a[1:]) for d in drafts for a in d.activities),
             id_range=(min(ids), max(ids)),
-            furthest=not bulk,
         )
 
-    def _bulk(self) -> bool:
-        """Is this batch part of a bulk load (starting one if it now pays)?"""
+    def _bulk(self) -> None:
+        """Start a bulk load once it pays (see the module's docstring)."""
         pays = self.inserted >= max(BULK_MIN, self.deals_before)
         if self.dropped is None and not self.bulk_over and pays:
             self.dropped = self.transfer.drop_for_load()
-        return self.dropped is not None
 
     def finish(self) -> None:
-        """End a bulk load: triggers and indexes back, furthest stages set."""
+        """End a bulk load: the triggers and indexes back."""
         if self.dropped is not None:
-            self.transfer.load_done(self.dropped, self.bulk_range)
+            self.transfer.load_done(self.dropped)
             self.dropped = None
-            self.bulk_range = None
 
     def update(self, deal_id: int, draft: Draft) -> bool:
         """A deal the file names again: changed fields, new tags and fields, and the
@@ -167,6 +167,24 @@ class Writer:
                 store.deals.insert_activity(deal_id, kind, note, at, rec)
                 changed = True
         return changed
+
+
+def furthest(
+    draft: Draft, held: list[tuple[int, str, str | None]], places: dict[int, tuple[int, int]]
+) -> int | None:
+    """schema.FURTHEST_STAGE of a new deal, from the stays it is written with:
+    the live stage of its pipeline it stayed in with the highest (position, id)."""
+    pipeline = draft.values["pipeline_id"]
+    best: tuple[int, int] | None = None
+    for stage, _entered, _left in held:
+        place = places.get(stage)
+        if (
+            place is not None
+            and place[0] == pipeline
+            and (best is None or (place[1], stage) > best)
+        ):
+            best = (place[1], stage)
+    return None if best is None else best[1]
 
 
 def stays(events: list[Event]) -> Iterator[tuple[int, str, str | None]]:
