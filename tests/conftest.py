@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -46,6 +47,16 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.undo()
     time.tzset()
     clock.use_zone(None)
+
+
+@pytest.fixture
+def at(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Set the clock (FUNNEL_NOW) for the next commands: `at("2026-11-27T10:00")`."""
+
+    def set_clock(when: str) -> None:
+        monkeypatch.setenv("FUNNEL_NOW", when)
+
+    return set_clock
 
 
 @pytest.fixture

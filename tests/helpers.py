@@ -175,6 +175,11 @@ def without_root_powers() -> list[str]:
     return prefix
 
 
+def bounds(records: Any) -> tuple[object, object]:
+    """A metrics report's window (an array: one record per currency)."""
+    return records[0]["since"], records[0]["until"]
+
+
 def report(funnel: Any, kind: str, *args: str, quiet: bool = True) -> Any:
     """`funnel report KIND ARGS… --format json`, which must succeed; its JSON."""
     return ok_json(funnel, "report", kind, *args, quiet=quiet)

@@ -12,23 +12,11 @@ import pytest
 
 from funnelcli.dates import FORMS, parse_span, parse_when
 from funnelcli.errors import Invalid
-from helpers import add, follow_up, ok, ok_json, one_error, report
+from helpers import add, bounds, follow_up, ok, ok_json, one_error, report
 
 FRIDAY = "2026-11-27T10:00"
 FRI = datetime(2026, 11, 27, 9, 0)  # a Friday in the fourth quarter
 FEB = datetime(2027, 2, 10, 9, 0)  # a Wednesday in the first quarter
-
-
-@pytest.fixture
-def at(monkeypatch: pytest.MonkeyPatch) -> Any:
-    def set_clock(when: str) -> None:
-        monkeypatch.setenv("FUNNEL_NOW", when)
-
-    return set_clock
-
-
-def bounds(records: Any) -> tuple[object, object]:
-    return records[0]["since"], records[0]["until"]
 
 
 # -- the end of a period is the whole period, for what ends something -----------

@@ -9,22 +9,9 @@ from typing import Any
 import pytest
 
 from funnelcli.dates import FORMS
-from helpers import add, follow_up, ok, ok_json, one_error, report, show
+from helpers import add, bounds, follow_up, ok, ok_json, one_error, report, show
 
 FRIDAY = "2026-11-27T10:00"
-
-
-@pytest.fixture
-def at(monkeypatch: pytest.MonkeyPatch) -> Any:
-    def set_clock(when: str) -> None:
-        monkeypatch.setenv("FUNNEL_NOW", when)
-
-    return set_clock
-
-
-def bounds(records: Any) -> tuple[object, object]:
-    """A metrics report's window (an array: one record per currency)."""
-    return records[0]["since"], records[0]["until"]
 
 
 @pytest.mark.parametrize(

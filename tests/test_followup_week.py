@@ -11,19 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from helpers import follow_up
 
 Row = tuple[int, str, int | None, str | None]
-
-
-@pytest.fixture
-def at(monkeypatch: pytest.MonkeyPatch) -> Any:
-    def set_clock(when: str) -> None:
-        monkeypatch.setenv("FUNNEL_NOW", when)
-
-    return set_clock
 
 
 def do(funnel: Any, *args: str) -> str:

@@ -42,7 +42,9 @@ RAW = re.compile(
     "\u00ad\u061c\u200b\u2028\u2029\u2060\ufeff]"
 )
 MARKUP = "[bold red]mk[/]"
-H = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202eRTL\u2066iso\u2069\u200f\t\r" + MARKUP + "\u061c\u2028\ufeff\u00ad"
+CONTROLS = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202eRTL\u2066iso\u2069\u200f\t\r"
+# The invisible ones last: a cell cut at a terminal still shows the markup.
+H = CONTROLS + MARKUP + "\u061c\u2028\ufeff\u00ad"
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 NOW = "2026-11-23T10:15:00"
