@@ -73,8 +73,8 @@ def connect(path: str, *, write: bool) -> sqlite3.Connection:
     """store/connection.py open_connection() on a database of the current
     schema: timeout 30, autocommit; for a write foreign keys on and
     synchronous FULL (a read sets neither); the schema version and journal
-    mode in one SELECT; for a write `journal_mode = WAL` only when the
-    connection says the file isn't WAL yet."""
+    mode in one SELECT, then its time zone; for a write `journal_mode = WAL`
+    only when the connection says the file isn't WAL yet."""
     conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
     if write:
         conn.execute("PRAGMA foreign_keys = ON")
@@ -82,6 +82,9 @@ def connect(path: str, *, write: bool) -> sqlite3.Connection:
     _version, mode = conn.execute(
         "SELECT * FROM pragma_user_version, pragma_journal_mode"
     ).fetchone()
+    # store/zone.py read_zone(): the database's time zone (m008; here always
+    # UTC, the zone the benchmark databases are made and run in)
+    conn.execute("SELECT value FROM settings WHERE key = ?", ("timezone",)).fetchone()
     if write and mode != "wal":
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
     return conn

@@ -46,12 +46,12 @@ class Store:
     @classmethod
     def open(cls, path: Path | None, *, for_write: bool, now: datetime) -> Store:
         from funnelcli.clock import use_zone, utc_text
-        from funnelcli.store.zone import read_zone
 
-        conn = open_connection(path, for_write=for_write, now=now)
+        zones: list[str | None] = []
+        conn = open_connection(path, for_write=for_write, now=now, on_zone=zones.append)
         store = cls(conn, str(path) if path else ":memory:")
         # the database's zone is the run's: its windows, bare dates and today
-        store.zone = read_zone(conn)
+        store.zone = zones[0]
         use_zone(store.zone)
         store.now_utc = utc_text(now)
         store.writable = for_write

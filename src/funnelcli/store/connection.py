@@ -173,13 +173,15 @@ def open_connection(
     for_write: bool,
     now: datetime,
     on_backup: Callable[[Path, int], None] | None = None,
+    on_zone: Callable[[str | None], None] | None = None,
 ) -> sqlite3.Connection:
     """Open (and if needed create and migrate) the database at `path`.
 
     A read of a file that doesn't exist yet gets an in-memory database with
     the current schema, so reads never create files. A file of an older
     schema is migrated whatever the command, after a backup beside it;
-    `on_backup(backup_path, old_version)` is told where it went.
+    `on_backup(backup_path, old_version)` is told where it went, and
+    `on_zone(name)` the database's `timezone` setting (read once, here).
     """
     if path is not None and not database_exists(path):
         if not for_write:
@@ -222,10 +224,13 @@ def open_connection(
         if backup is not None and on_backup is not None:
             on_backup(backup, version)
     try:
-        use_calendar(conn, read_zone(conn) or machine_zone(), replacing=version < SCHEMA_VERSION)
+        zone = read_zone(conn)
+        use_calendar(conn, zone or machine_zone(), replacing=version < SCHEMA_VERSION)
     except BaseException:  # a zone this system has no data for
         conn.close()
         raise
+    if on_zone is not None:
+        on_zone(zone)
     # Only once it is known to be ours (a foreign file is left as it was), and
     # only when the connection says it isn't WAL yet. Asked of the connection,
     # never read from the file's header here: closing
