@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from funnelcli.cli.report_figures import METRIC_FIGURES, _changes
 from helpers import ok
 
 
@@ -50,3 +53,76 @@ def test_compare_needs_since_and_says_previous(funnel, empty_db):
     )
     r = funnel("report", "funnel", "--since", "30d", "--compare", "last")
     assert r.exit_code == 2
+
+
+FUNNEL_CHANGE = [
+    "open_count",
+    "open_value",
+    "reached",
+    "conversion_to_next",
+    "dropped",
+    "avg_days_in_stage",
+    "median_days_in_stage",
+]
+METRICS_CHANGE = [
+    "open_deals",
+    "open_value",
+    "weighted_value",
+    "won",
+    "lost",
+    "win_rate",
+    "conversion_rate",
+    "avg_deal_size",
+    "sales_cycle_days",
+    "sales_velocity",
+    "sales_cycle_median_days",
+    "avg_touches_per_won_deal",
+]
+
+
+def test_a_stage_change_has_every_key_whatever_the_stage(funnel):
+    # issue 13: conversion_to_next was only on some stages, the days in stage
+    # left out when null; one shape now, null where a figure has no number
+    ok(funnel, "add", "A", "--value", "100", "--at", "2026-10-05")
+    ok(funnel, "add", "C", "--value", "300", "--at", "2026-11-10")
+    args = ("--since", "2026-11-01", "--until", "2026-11-21", "--compare", "previous")
+    f = ok(funnel, "report", "funnel", *args, "--format", "json").json()
+    assert [list(s["change"]) for s in f["stages"]] == [FUNNEL_CHANGE] * len(f["stages"])
+    qualified = f["stages"][1]["change"]
+    assert qualified["conversion_to_next"] is None and qualified["avg_days_in_stage"] is None
+    assert qualified["reached"] == 0
+    rows = ok(funnel, "report", "funnel", *args, "--format", "jsonl").stdout.splitlines()
+    assert {tuple(json.loads(r)["change"]) for r in rows} == {tuple(FUNNEL_CHANGE)}
+
+
+def test_a_metrics_change_has_every_figure_always(funnel):
+    ok(funnel, "add", "A", "--value", "100", "--at", "2026-10-25")
+    ok(funnel, "won", "1", "--at", "2026-10-30")
+    ok(funnel, "add", "B", "--value", "50", "--currency", "EUR", "--at", "2026-11-10")
+    ok(funnel, "won", "2", "--at", "2026-11-12")
+    args = ("--since", "2026-11-07", "--until", "2026-11-22", "--compare", "previous")
+    records = ok(funnel, "report", "metrics", *args, "--format", "json").json()
+    assert [r["currency"] for r in records] == ["EUR", "USD"]
+    assert all(list(r["change"]) == METRICS_CHANGE for r in records)
+    usd = records[1]["change"]
+    assert usd["win_rate"] is None and usd["won"] == -1  # nothing closed in USD now
+    # a currency the period before had nothing of: every figure, all null
+    assert _changes(records[0], None, METRIC_FIGURES, "EUR") == dict.fromkeys(METRICS_CHANGE)
+
+
+def test_the_metrics_table_shows_money_changes_as_money(funnel):
+    # issue 13: "-5500" and "-12491.1" beside "900.00 USD"
+    ok(funnel, "add", "A", "--value", "6400", "--at", "2026-10-25")
+    ok(funnel, "won", "1", "--at", "2026-10-30")
+    ok(funnel, "add", "B", "--value", "900", "--at", "2026-11-08")
+    ok(funnel, "won", "2", "--at", "2026-11-12")
+    ok(funnel, "add", "C", "--value", "1000", "--currency", "JPY", "--at", "2026-11-08")
+    ok(funnel, "add", "D", "--value", "1.234", "--currency", "KWD", "--at", "2026-11-08")
+    args = ("--since", "2026-11-07", "--until", "2026-11-22", "--compare", "previous")
+    table = ok(funnel, "report", "metrics", *args).stdout
+    avg = next(line for line in table.splitlines() if line.startswith("avg deal size"))
+    assert avg.split()[-2:] == ["-5,500.00", "USD"], avg
+    assert "+0.00 USD" in table and "+0 JPY" in table and "+0.000 KWD" in table
+    velocity = next(line for line in table.splitlines() if line.startswith("sales velocity"))
+    assert velocity.endswith(" USD/day") or velocity.rstrip().endswith("USD/day")
+    assert "-5500" not in table and "+0.0 " not in table.replace("+0.0 pts", "")

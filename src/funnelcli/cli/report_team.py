@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
-from funnelcli.cli.reports import Since, Until, _major, _period, _r, _show
+from funnelcli.cli.report_figures import _major, _r, _show
+from funnelcli.cli.reports import Since, Until, _period
 from funnelcli.cli.state import state
 from funnelcli.render.output import Column, Output, single_output
 

@@ -6,6 +6,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
+from funnelcli.cli.report_figures import (
+    FUNNEL_FIGURES,
+    METRIC_FIGURES,
+    _changes,
+    _major,
+    _r,
+    _show,
+    _signed,
+)
 from funnelcli.cli.state import state
 from funnelcli.errors import UsageError
 from funnelcli.render.output import Column, Output
@@ -38,20 +47,6 @@ Until = Annotated[
     str | None,
     typer.Option("--until", help="Period end, exclusive (eom, last month: through their end)."),
 ]
-
-
-def _major(minor: float | None, currency: str) -> float | None:
-    if minor is None:
-        return None
-    from funnelcli.money import minor_exponent
-
-    digits = minor_exponent(currency)  # 0 for JPY, 3 for KWD
-    major = round(minor / 10**digits, digits)
-    return int(major) if major == int(major) else major
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
 
 
 def _period(period: svc.Period) -> dict[str, Any]:
@@ -120,7 +115,7 @@ def metrics_cmd(
         for rec in records:
             old = by_currency.get(rec["currency"])
             rec["previous"] = old
-            rec["change"] = _changes(rec, old)
+            rec["change"] = _changes(rec, old, METRIC_FIGURES, rec["currency"])
     if explain:
         from funnelcli.services.explain import explain_metrics
 
@@ -208,46 +203,6 @@ def _check_compare(compare: str | None) -> None:
         raise UsageError(f"--compare takes 'previous', not '{compare}'")
 
 
-def _changes(now: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
-    """now − before for every number both have (None where either is missing)."""
-    if before is None:
-        return {}
-    out: dict[str, Any] = {}
-    for key, value in now.items():
-        old = before.get(key)
-        if _is_number(value) or _is_number(old):
-            out[key] = round(value - old, 2) if _is_number(value) and _is_number(old) else None
-    return out
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _signed(value: float | None, unit: str) -> str:
-    if value is None:
-        return ""
-    text = f"{value:+.1f}" if isinstance(value, float) else f"{value:+d}"
-    return text + (" pts" if unit == "%" else "")
-
-
-def _show(value: float | None, unit: str, currency: str) -> str:
-    if value is None:
-        return "–"
-    if unit == "%":
-        return f"{value:.1f}%"
-    if unit == "days":
-        return f"{value:.1f} days"
-    if unit.startswith("money"):
-        from funnelcli.money import minor_exponent
-
-        suffix = "/day" if unit == "money/day" else ""
-        return f"{value:,.{minor_exponent(currency)}f} {currency}{suffix}"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
-
-
 def funnel_record(f: svc.Funnel, period: svc.Period) -> dict[str, Any]:
     stages = []
     for row in f.stages:
@@ -312,7 +267,7 @@ def funnel_cmd(
         prev = funnel_record(prev_funnel, before)
         record["previous"] = prev
         for now_stage, old_stage in zip(record["stages"], prev["stages"], strict=True):
-            now_stage["change"] = _changes(now_stage, old_stage)
+            now_stage["change"] = _changes(now_stage, old_stage, FUNNEL_FIGURES)
     if explain:
         from funnelcli.services.explain import explain_funnel
 
@@ -385,4 +340,4 @@ def _cell(rec: dict[str, Any], value: Callable[[dict[str, Any], str], Any]) -> C
 
 
 def _change_cell(rec: dict[str, Any]) -> Callable[[Row], str]:
-    return lambda r: _signed(rec["change"].get(r[1]), r[2])
+    return lambda r: _signed(rec["change"][r[1]], r[2], rec["currency"])
