@@ -78,7 +78,7 @@ class Writer:
         places = self.transfer.stage_places()
         self.transfer.bulk_insert(
             deals=(
-                [d.id, d.uuid, *(d.values.get(c) for c in columns), furthest(d, kept, places)]
+                [d.id, d.uuid, *map(d.values.get, columns), furthest(d, kept, places)]
                 for d, kept in zip(drafts, held, strict=True)
             ),
             events=(
