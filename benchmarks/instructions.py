@@ -8,8 +8,10 @@ total, "Collected", is read), after a warm-up run, on the same working copy
 as the timing suite. The ratios are of instructions, not of time: they leave
 out what the kernel does (reading pages, fsync at a commit), which funnel
 and its floor share and the bare floor, which writes nothing, doesn't.
-Deterministic to ~0.1 %, so a change of 1 M instructions (~0.3 ms here) is
-seen; run under valgrind a command takes ~50x longer (~5 s).
+With PYTHONHASHSEED=0 (random string hashes move a few M instructions
+of dict and set work between runs) they repeat to ~0.1 %, so a change of
+1 M instructions (~0.3 ms here) is seen; run under valgrind a command takes
+~50x longer (~5 s).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def count(bench: Bench, argv: list[str], status: int) -> int:
     """Instructions (callgrind's Ir) of one run of argv in the bench's environment."""
     proc = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
-        env=bench.env,
+        env={**bench.env, "PYTHONHASHSEED": "0"},  # str hashes move dict and set work
         text=True,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
