@@ -197,11 +197,12 @@ def stage_id(conn: sqlite3.Connection, pipeline: str, stage: str) -> int:
 
 
 def run_on_a_terminal(
-    argv: list[str], env: dict[str, str], *, width: int | None = None
+    argv: list[str], env: dict[str, str], *, width: int | None = None, stderr_too: bool = False
 ) -> tuple[int, str, bytes]:
     """Run `argv` with stdout on a pseudo-terminal (`width` columns set with
     TIOCSWINSZ when given): (exit code, what it wrote there with "\\r\\n" read
-    as "\\n", its stderr)."""
+    as "\\n", its stderr). `stderr_too`: stderr is on the terminal as well,
+    as at a real one (what it wrote is in the text, and the stderr is empty)."""
     import fcntl
     import pty
     import select
@@ -212,7 +213,11 @@ def run_on_a_terminal(
     if width is not None:
         fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, width, 0, 0))
     proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=secondary, stderr=subprocess.PIPE, env=env
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=secondary,
+        stderr=secondary if stderr_too else subprocess.PIPE,
+        env=env,
     )
     os.close(secondary)
     chunks = []
@@ -226,4 +231,5 @@ def run_on_a_terminal(
         chunks.append(data)
     os.close(primary)
     _, err = proc.communicate(timeout=30)
+    err = err or b""
     return proc.returncode, b"".join(chunks).decode().replace("\r\n", "\n"), err

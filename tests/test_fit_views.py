@@ -242,3 +242,61 @@ def test_show_keeps_a_space_after_a_long_or_wide_field_name(funnel: Any) -> None
     assert "  field renewal month March" in lines  # was "monthMarch"
     assert "  field 月       三月" in lines  # 月 takes two cells: the value in column 18
     assert "  owner          me" in lines
+
+
+def on_a_terminal(width: int, *args: str) -> list[str]:
+    """`funnel ARGS` with stdout and stderr on one terminal `width` columns
+    wide, as a person sees it; its lines, checked to fit."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env["NO_COLOR"] = "1"
+    got, text, _ = run_on_a_terminal([FUNNEL, *args], env, width=width, stderr_too=True)
+    assert got == 0, text
+    lines = [line.rstrip() for line in text.splitlines()]
+    wide = [(cell_len(line), line) for line in lines if cell_len(line) > width]
+    assert wide == [], f"wider than {width}: {wide}"
+    return lines
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_doctors_notes_fit(deals: Any, width: int) -> None:
+    # issue 13: "change log: … (`funnel changes --prune BEFORE` trims it)"
+    # was 88-90 columns; at a terminal it wraps at a space, the rest indented
+    lines = on_a_terminal(width, "doctor")
+    start = next(i for i, line in enumerate(lines) if line.startswith("change log: "))
+    assert lines[start + 1].startswith("  ") and lines[start + 1][2] != " "
+    text = " ".join(line.strip() for line in lines[start : start + 3])
+    assert "KB; `funnel changes --prune BEFORE` trims it)" in text
+    assert any(line.startswith("ok: ") for line in lines)
+    # piped, the note is one whole line, as it was
+    note = [line for line in deals("doctor").stderr.splitlines() if "change log" in line]
+    assert len(note) == 1 and note[0].endswith("KB; `funnel changes --prune BEFORE` trims it)")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_demos_notes_fit(isolated: Path, width: int) -> None:
+    # issue 13: "try: funnel --db /tmp/funnel-demo-…/demo.db show 1   (or
+    # export FUNNEL_DB=…)" was ~115 columns
+    lines = on_a_terminal(width, "demo", "--deals", "5")
+    start = next(i for i, line in enumerate(lines) if line.startswith("try: funnel --db "))
+    text = "".join(lines[start : start + 6])
+    path = next(isolated.glob("funnel-demo-*/demo.db"))
+    assert str(path) in text.replace(" ", "")
+    words = " ".join(" ".join(lines[start : start + 6]).split())
+    assert "(or export FUNNEL_DB=" in words
+    # the hint's two parts (three spaces apart piped) each start a line
+    assert any(line.startswith("  (or export") for line in lines[start : start + 6])
+
+
+def test_the_demos_notes_piped_are_whole_lines(funnel: Any, isolated: Path) -> None:
+    run = funnel("demo", "--deals", "5")
+    path = next(isolated.glob("funnel-demo-*/demo.db"))
+    assert f"try: funnel --db {path} show 1   (or export FUNNEL_DB={path})\n" in run.stderr
+
+
+def test_the_demo_help_shows_where_db_goes(funnel: Any, isolated: Path) -> None:
+    # issue 13: the help said "(or to --db …)", and `funnel demo --db x` is no option
+    assert "funnel --db PATH demo" in " ".join(funnel("demo", "--help").stdout.split())
+    target = isolated / "mine.db"
+    run = funnel("--db", str(target), "demo", "--deals", "3")
+    assert run.exit_code == 0, run.stderr
+    assert target.exists() and f"demo database: {target}" in run.stderr

@@ -22,10 +22,11 @@ def demo(
 ) -> None:
     """Make a throwaway demo database with realistic deals and show the pipeline.
 
-    Your own database is not touched: the demo goes to a new temporary file
-    (or to --db, which must not exist yet).
+    Your own database is not touched: the demo goes to a new temporary file,
+    or to the one `funnel --db PATH demo` names, which must not exist yet
+    (--db is an option of funnel, before the command).
 
-    Example: funnel demo
+    Example: funnel demo · funnel --db /tmp/try.db demo
     """
     from funnelcli.render.records import due_record
     from funnelcli.render.views import DUE_COLUMNS

@@ -80,7 +80,11 @@ class Output:
 
     # -- messages --------------------------------------------------------
     def message(self, text: str) -> None:
-        """A note for the person (stderr); `text` must already be safe()."""
+        """A note for the person (stderr); `text` must already be safe(). At
+        a terminal a line wider than it wraps at a space, like a text view's,
+        the rest indented by two; elsewhere each line is written whole."""
+        if _isatty(self.err):
+            text = "\n".join(_wrapped(line, _width_of(self.err)) for line in text.split("\n"))
         self.err.write(text + "\n")
         self.err.flush()
 
@@ -147,19 +151,19 @@ class Output:
     def table(self, columns: list[Column[Any]], rows: list[list[str]]) -> None:
         """Rows under their headers. Piped: every cell whole, one line per row,
         aligned by display width. At a terminal: fitted to its width."""
-        from funnelcli.render.fit import display_width, pad
+        from funnelcli.render.fit import display_width
 
         # Headers can be data too (report owners has a column per owner).
         headers = [safe(c.header) for c in columns]
         if not self.tty:
-            widths = [
-                max(display_width(h), *(display_width(r[i]) for r in rows))
-                for i, h in enumerate(headers)
-            ]
-            for cells in [headers, *rows]:
+            # Each cell measured once (a due list of 200 deals: 1,800 cells).
+            measured = [[(cell, display_width(cell)) for cell in row] for row in [headers, *rows]]
+            widths = [max(row[i][1] for row in measured) for i in range(len(columns))]
+            right = [c.justify == "right" for c in columns]
+            for row in measured:
                 text = "  ".join(
-                    pad(cell, w, col.justify == "right", display_width)
-                    for cell, w, col in zip(cells, widths, columns, strict=True)
+                    " " * (w - n) + cell if r else cell + " " * (w - n)
+                    for (cell, n), w, r in zip(row, widths, right, strict=True)
                 )
                 self.out.write(text.rstrip() + "\n")
             return
@@ -236,6 +240,38 @@ def terminal_width() -> int:
     import shutil
 
     return max(shutil.get_terminal_size().columns, 20)
+
+
+def _width_of(stream: TextIO) -> int:
+    """The width of the terminal `stream` is on (`COLUMNS` first, as for
+    stdout); stdout's when it can't tell."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 20)
+    try:
+        return max(os.get_terminal_size(stream.fileno()).columns, 20)
+    except (AttributeError, OSError, ValueError):
+        return terminal_width()
+
+
+def _wrapped(line: str, room: int) -> str:
+    """`line` broken at spaces into pieces of at most `room` cells (never
+    inside a money value or a date), the later ones indented by two; parts
+    set apart by three spaces (`try: …   (or …)`) each start a piece."""
+    if len(line) <= room and line.isascii():
+        return line
+    from funnelcli.render.fit import line_breaks, tty_measure
+
+    measure = tty_measure()
+    if measure(line) <= room:
+        return line
+    indent = 2 if room >= 40 else 0
+    out: list[str] = []
+    for part in line.split("   ") if line.strip() else [line]:
+        text = part if not out else " " * indent + part.lstrip(" ")
+        pieces = line_breaks(text, room, indent, measure)
+        out += [" " * (indent if n else 0) + text[a:b] for n, (a, b) in enumerate(pieces)]
+    return "\n".join(out)
 
 
 def fitted_table(
