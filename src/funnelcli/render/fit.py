@@ -11,7 +11,8 @@ at all.
 A table whose never-cut columns are still too wide (an owner per column)
 is stacked in blocks by render/output.py. A text view (`show`, `doctor`'s
 problems) is wrapped at spaces (`line_breaks`), never inside a money value
-or a date, its later lines under the text after the line's label.
+or a date, its later lines under the text after the line's label; so is a
+note on stderr at a terminal (`note_lines`), its later lines indented.
 
 Widths are display widths (a CJK character or an emoji takes two cells, a
 combining mark none): `rich.cells.cell_len` at a terminal, where rich is
@@ -21,8 +22,10 @@ loaded anyway, and `display_width` (the standard library's
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Callable, Sequence
+from typing import TextIO
 
 from funnelcli.models import Record
 
@@ -204,3 +207,41 @@ def _shrink(specs: Sequence[Spec], shown: list[bool], room: int) -> list[int | N
         widths[i] = widest - step
         over -= step
     return widths
+
+
+def note_lines(text: str, stream: TextIO) -> str:
+    """A note for `stream`, a terminal: each line wider than it wrapped."""
+    room = _width_of(stream)
+    return "\n".join(_wrapped(line, room) for line in text.split("\n"))
+
+
+def _width_of(stream: TextIO) -> int:
+    """The width of the terminal `stream` is on (`COLUMNS` first, as for
+    stdout); stdout's when it can't tell."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 20)
+    try:
+        return max(os.get_terminal_size(stream.fileno()).columns, 20)
+    except (AttributeError, OSError, ValueError):
+        import shutil
+
+        return max(shutil.get_terminal_size().columns, 20)
+
+
+def _wrapped(line: str, room: int) -> str:
+    """`line` broken at spaces into pieces of at most `room` cells (never
+    inside a money value or a date), the later ones indented by two; parts
+    set apart by three spaces (`try: …   (or …)`) each start a piece."""
+    if len(line) <= room and line.isascii():
+        return line
+    measure = display_width  # a note is written as is, not by rich
+    if measure(line) <= room:
+        return line
+    indent = 2 if room >= 40 else 0
+    out: list[str] = []
+    for part in line.split("   ") if line.strip() else [line]:
+        text = part if not out else " " * indent + part.lstrip(" ")
+        pieces = line_breaks(text, room, indent, measure)
+        out += [" " * (indent if n else 0) + text[a:b] for n, (a, b) in enumerate(pieces)]
+    return "\n".join(out)

@@ -84,7 +84,9 @@ class Output:
         a terminal a line wider than it wraps at a space, like a text view's,
         the rest indented by two; elsewhere each line is written whole."""
         if _isatty(self.err):
-            text = "\n".join(_wrapped(line, _width_of(self.err)) for line in text.split("\n"))
+            from funnelcli.render.fit import note_lines
+
+            text = note_lines(text, self.err)
         self.err.write(text + "\n")
         self.err.flush()
 
@@ -240,38 +242,6 @@ def terminal_width() -> int:
     import shutil
 
     return max(shutil.get_terminal_size().columns, 20)
-
-
-def _width_of(stream: TextIO) -> int:
-    """The width of the terminal `stream` is on (`COLUMNS` first, as for
-    stdout); stdout's when it can't tell."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
-        return max(int(columns), 20)
-    try:
-        return max(os.get_terminal_size(stream.fileno()).columns, 20)
-    except (AttributeError, OSError, ValueError):
-        return terminal_width()
-
-
-def _wrapped(line: str, room: int) -> str:
-    """`line` broken at spaces into pieces of at most `room` cells (never
-    inside a money value or a date), the later ones indented by two; parts
-    set apart by three spaces (`try: …   (or …)`) each start a piece."""
-    if len(line) <= room and line.isascii():
-        return line
-    from funnelcli.render.fit import line_breaks, tty_measure
-
-    measure = tty_measure()
-    if measure(line) <= room:
-        return line
-    indent = 2 if room >= 40 else 0
-    out: list[str] = []
-    for part in line.split("   ") if line.strip() else [line]:
-        text = part if not out else " " * indent + part.lstrip(" ")
-        pieces = line_breaks(text, room, indent, measure)
-        out += [" " * (indent if n else 0) + text[a:b] for n, (a, b) in enumerate(pieces)]
-    return "\n".join(out)
 
 
 def fitted_table(
