@@ -63,6 +63,7 @@ def _number_re() -> re.Pattern[str]:
 _MAX_DIGITS = 15
 
 
+@cache  # a table or report formats thousands of amounts in a few currencies
 def normalize_currency(code: str) -> str:
     """Return ``code`` stripped and upper-cased; it must be an ISO 4217 code, so a
     typo (``--currency EUO``) can't split totals into a currency nobody uses."""
