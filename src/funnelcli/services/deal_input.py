@@ -13,6 +13,8 @@ from funnelcli.errors import Conflict, Invalid
 from funnelcli.models import Record
 from funnelcli.services import Context, parse_date
 
+# What add and edit trim off the ends of a value (spaces and tabs, not line breaks).
+BLANKS = " \t"
 # Text columns a user sets directly; "" clears them on edit.
 TEXT_FIELDS = ("org", "contact", "email", "phone", "source")
 
@@ -157,18 +159,19 @@ def common_values(ctx: Context, ch: DealChanges, deal_id: int | None) -> dict[st
     """Columns from the options add and edit share (not money, stage or pipeline)."""
     values: dict[str, Any] = {}
     if ch.title is not None:
-        values["title"] = _title(ch.title).strip()
+        values["title"] = _title(ch.title).strip(BLANKS)
     # Spaces around a value are a slip of the keyboard: `--owner "anna "` is anna
     # (as import and --tag already read them), and only spaces clears it on edit.
+    # Line breaks are data (a CSV cell may end in one) and are kept.
     for name in TEXT_FIELDS:
         text = getattr(ch, name)
         if text is not None:
-            text = text.strip()
+            text = text.strip(BLANKS)
             values[name] = None if text == "" else (_email(text) if name == "email" else text)
     if ch.owner is not None:
         if not ch.owner.strip():
             raise Invalid("--owner can't be empty")
-        values["owner"] = ch.owner.strip()
+        values["owner"] = ch.owner.strip(BLANKS)
     if ch.expected_close is not None:
         values["expected_close"] = (
             _expected_close(ctx, ch.expected_close) if ch.expected_close else None
