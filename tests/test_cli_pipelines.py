@@ -675,6 +675,30 @@ def test_outcomes_are_not_stages_anywhere(funnel):
     )
 
 
+@pytest.mark.parametrize("pipeline", [[], ["--pipeline", "sales"]])
+def test_list_by_an_outcome_points_to_status(funnel, pipeline):
+    # issue 13: `list --stage won` said "use `funnel won DEAL`", which closes a deal
+    add(funnel, "A")
+    fails(
+        funnel,
+        1,
+        "'won' is an outcome, not a stage: use `--status won`",
+        "list",
+        "--stage",
+        "won",
+        *pipeline,
+    )
+    fails(
+        funnel,
+        1,
+        "'Lost' is an outcome, not a stage: use `--status lost`",
+        "list",
+        "-s",
+        "Lost",
+        *pipeline,
+    )
+
+
 def test_outcome_words_never_match_a_stage_by_prefix(funnel):
     """`funnel move 1 won` must not move the deal to a stage called "won over"."""
     ok_json(funnel, "stage", "add", "won over")

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from funnelcli.clock import utc_text
 from funnelcli.errors import Conflict, Invalid, NotFound
-from funnelcli.models import Deal, Pipeline, Stage
+from funnelcli.models import Deal, Pipeline, Stage, stage_key
 from funnelcli.services import (
+    OUTCOMES,
     Context,
     Owners,
     check_filter,
@@ -244,6 +245,8 @@ def deal_filter(
     if pipeline is not None:
         flt.pipeline_id = resolve_pipeline(ctx, pipeline).id
     if stage is not None:
+        if (outcome := stage_key(stage)) in OUTCOMES:  # where `funnel won DEAL` is no answer
+            raise Invalid(f"'{stage}' is an outcome, not a stage: use `--status {outcome}`")
         if pipeline is not None:
             flt.stage_ids = [resolve_stage(ctx.store.pipelines.by_id(flt.pipeline_id), stage).id]  # type: ignore[arg-type]
         else:
