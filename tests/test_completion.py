@@ -301,6 +301,48 @@ def test_a_line_typer_wrote_counts(funnel, home: Path):
     assert rc.read_text() == f"\nsource '{script}'\n"
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "source ~/.bash_completions/funnel.sh",  # the README's own line
+        "  source ~/.bash_completions/funnel.sh  # completion",
+        "source $HOME/.bash_completions/funnel.sh",
+        'source "$HOME/.bash_completions/funnel.sh"',
+        "source ${HOME}/.bash_completions/funnel.sh",
+        ". ~/.bash_completions/funnel.sh",
+        "source {script}",
+        "source '{script}'",
+        "source ~/.bash_completions/../.bash_completions/funnel.sh",
+    ],
+)
+def test_a_line_that_sources_the_script_counts_however_written(funnel, home: Path, written: str):
+    # issue 13: the README's `source ~/.bash_completions/funnel.sh` got a
+    # second line beside it, with the absolute path
+    script = home / ".bash_completions" / "funnel.sh"
+    rc = home / ".bashrc"
+    text = f"export EDITOR=vi\n{written.replace('{script}', str(script))}\n"
+    rc.write_text(text)
+    run = ok(funnel, "--install-completion", "bash")
+    assert rc.read_text() == text
+    assert "one line added" not in run.stderr and "~/.bashrc loads it" in run.stderr
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "source ~/.bash_completions/other.sh",
+        "# source ~/.bash_completions/funnel.sh",
+        "echo source ~/.bash_completions/funnel.sh",
+        "source ~/elsewhere/funnel.sh",
+    ],
+)
+def test_a_line_that_does_not_source_it_is_no_reason_to_skip(funnel, home: Path, other: str):
+    rc = home / ".bashrc"
+    rc.write_text(other + "\n")
+    ok(funnel, "--install-completion", "bash")
+    assert rc.read_text().endswith(f"source {home / '.bash_completions' / 'funnel.sh'}\n")
+
+
 def test_install_zsh_and_fish(funnel, home: Path, isolated: Path):
     ok(funnel, "--install-completion", "zsh")
     assert (

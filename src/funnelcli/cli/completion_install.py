@@ -42,7 +42,7 @@ def install(value: str) -> None:
     text = script(shell) + "\n"
     try:
         wrote = _write_script(target, text)
-        added = rc is not None and line is not None and _append_once(rc, line)
+        added = rc is not None and line is not None and _append_once(rc, line, target, home)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         raise fail(f"can't install {shell} completion{where}: {exc.strerror or exc}", 1) from None
@@ -110,9 +110,10 @@ def _write_script(target: Path, text: str) -> bool:
     return True
 
 
-def _append_once(rc: Path, line: str) -> bool:
+def _append_once(rc: Path, line: str, target: Path, home: Path) -> bool:
     """Append `line` to the rc file unless a line of it says that already
-    (Typer's quoting of the same path counts); True when appended."""
+    (a line that sources `target` counts, however it names it); True when
+    appended."""
     import fcntl
 
     fd = os.open(rc, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -121,14 +122,34 @@ def _append_once(rc: Path, line: str) -> bool:
             raise OSError(0, "not a regular file", str(rc))
         fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # two installs at once: one line
         old = f.read().decode("utf-8", errors="replace")
-        same = {line, line.replace("source ", "source '", 1) + "'"}
-        if any(existing.strip() in same for existing in old.splitlines()):
+        if any(
+            existing.strip() == line or _sources(existing, target, home)
+            for existing in old.splitlines()
+        ):
             return False
         start = "\n" if old and not old.endswith("\n") else ""
         f.write(f"{start}{COMMENT}\n{line}\n".encode())
         f.flush()
         os.fsync(f.fileno())
     return True
+
+
+def _sources(line: str, target: Path, home: Path) -> bool:
+    """`line` of an rc file sources `target`: `source` or `.`, its path as
+    the README writes it (`~/.bash_completions/funnel.sh`), through `$HOME`
+    or `${HOME}`, or whole, quoted or not (Typer quotes it)."""
+    try:
+        words = shlex.split(line, comments=True)
+    except ValueError:  # an unclosed quote: not a line of ours
+        return False
+    if len(words) != 2 or words[0] not in ("source", "."):
+        return False
+    path = words[1]
+    for name in ("${HOME}", "$HOME", "~"):
+        if path == name or path.startswith(name + "/"):
+            path = str(home) + path[len(name) :]
+            break
+    return os.path.normpath(path) == os.path.normpath(target)
 
 
 def _told(
