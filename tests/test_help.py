@@ -148,3 +148,21 @@ def test_command_summaries_are_whole_sentences(help_page, path):
         # the cause, where it is written: a summary is one line of the docstring
         summary = (group.commands[name].help or "").split("\n\n")[0]
         assert "\n" not in summary, (name, summary)
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_descriptions_wrap_at_the_terminal_not_at_the_docstring(funnel, monkeypatch, width):
+    """Typer keeps a docstring's line breaks after its first paragraph: at 60
+    columns `log --help` read 'is the day' / 'of the touch' / 'plus the cadence'."""
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("NO_COLOR", "1")
+    text = ANSI.sub("", funnel("log", "--help").stdout)
+    prose = " ".join(line.strip(" │") for line in text.splitlines()[3:8])
+    assert "the next follow-up is the day of the touch plus the cadence of the deal's" in prose
+    lines = [line.rstrip() for line in text.splitlines()]
+    first = next(i for i, line in enumerate(lines) if "Without --next" in line)
+    assert len(lines[first]) > width - 12  # filled to the width, not cut at 72
+    # Examples keep a line each.
+    monkeypatch.setenv("COLUMNS", "120")
+    text = funnel("config", "set", "--help").stdout
+    assert re.search(r"^ Example: funnel config set currency EUR *$", text, re.M)

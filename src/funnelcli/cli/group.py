@@ -194,6 +194,11 @@ class FunnelCommand(TyperCommand):
     (`funnel log [OPTIONS] DEAL KIND [NOTE]`). Typer 0.28 writes a required
     argument in braces and the name as it is in the code (`{DEAL} {kind}`)."""
 
+    # Any: Click's own signature (Command(**attrs), typed Any there)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = unwrapped(self.help)
+
     def collect_usage_pieces(self, ctx: Context) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):
@@ -202,6 +207,28 @@ class FunnelCommand(TyperCommand):
             else:
                 pieces.extend(param.get_usage_pieces(ctx))
         return pieces
+
+
+def unwrapped(text: str | None) -> str | None:
+    """A command's help with each paragraph on one line, for the terminal to
+    wrap at its width: Typer 0.28 keeps the docstring's own line breaks after
+    the first paragraph, which at 60 columns leaves every other line a few
+    words long. A paragraph whose later lines are indented, start a list
+    item (`-`, `*`, `$`) or are examples keeps its lines."""
+    if not text:
+        return text
+    import inspect
+
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        lines = paragraph.split("\n")
+        if paragraph.startswith("\b") or any(
+            line.startswith((" ", "-", "*", "$", "Example", "funnel ")) for line in lines[1:]
+        ):
+            paragraphs.append(paragraph)
+        else:
+            paragraphs.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(paragraphs)
 
 
 def usage_name(argument: TyperArgument) -> str:

@@ -17,7 +17,11 @@ PipelineOpt = Annotated[
 ]
 DealArg = Annotated[
     str,
-    typer.Argument(help="Deal number, external id or uuid.", metavar="DEAL", show_default=False),
+    typer.Argument(
+        help="Deal number, external id, uuid, or part of its title or org.",
+        metavar="DEAL",
+        show_default=False,
+    ),
 ]
 At = Annotated[
     str | None,
