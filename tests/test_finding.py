@@ -85,6 +85,71 @@ def test_many_matches_name_ten_and_count_the_rest(funnel):
     assert "#11" not in line and run.stderr.count("\n") == 1
 
 
+def test_a_whole_title_or_org_wins_over_the_titles_it_is_part_of(funnel):
+    # issue 13: "widget deal 1" was ambiguous with "Widget deal 10"-"13"
+    for i in range(1, 14):
+        add(funnel, f"Widget deal {i}")
+    run = ok(funnel, "show", "widget deal 1", "--format", "json")
+    assert run.json()["id"] == 1
+    assert run.stderr == "taking #1 Widget deal 1 (matched 'widget deal 1')\n"
+    run = ok(funnel, "move", "WIDGET DEAL 1", "demo")
+    assert run.stderr.startswith("taking #1 Widget deal 1 (matched 'WIDGET DEAL 1')\n")
+    # an org said whole, too
+    add(funnel, "Pilot", "--org", "Acme")
+    add(funnel, "Labs pilot", "--org", "Acme Labs")
+    assert ok_json(funnel, "show", "acme", quiet=False)["id"] == 14
+    # part of several, and whole of none: listed, as before
+    run = funnel("show", "widget deal")
+    assert run.exit_code == 1 and "'widget deal' matches 13 deals" in run.stderr
+
+
+def test_two_deals_of_that_whole_title_are_listed(funnel, isolated):
+    add(funnel, "Acme", "--org", "Acme Inc")
+    add(funnel, "Acme")
+    add(funnel, "Acme pilot")
+    before = _changes(isolated / "funnel.db")
+    fails(
+        funnel, 1,
+        "'acme' matches 3 deals: #1 Acme (Acme Inc), #2 Acme, #3 Acme pilot; give its number",
+        "won", "acme",
+    )  # fmt: skip
+    assert _changes(isolated / "funnel.db") == before
+
+
+def test_won_lost_and_move_narrow_to_open_deals_reopen_to_closed_ones(funnel):
+    add(funnel, "Acme renewal", "--org", "Acme Corp")
+    add(funnel, "Acme pilot", "--org", "Acme Corp")
+    ok(funnel, "lost", "2", "--reason", "budget")
+    # two match 'acme'; one of them is open: won, lost and move take it
+    run = ok(funnel, "move", "acme", "demo")
+    assert run.stderr.startswith("taking #1 Acme renewal (matched 'acme')\n")
+    run = ok(funnel, "won", "acme")
+    assert run.stderr.startswith("taking #1 Acme renewal (matched 'acme')\n")
+    # both closed now: reopen can't tell, and lists them
+    fails(
+        funnel, 1,
+        "'acme' matches 2 deals: #1 Acme renewal (Acme Corp, won), "
+        "#2 Acme pilot (Acme Corp, lost); give its number",
+        "reopen", "acme",
+    )  # fmt: skip
+    ok(funnel, "reopen", "1")
+    # one closed, one open: reopen takes the closed one
+    run = ok(funnel, "reopen", "acme")
+    assert run.stderr.startswith("taking #2 Acme pilot (matched 'acme')\n")
+    assert show(funnel, "2")["status"] == "open"
+    # both open: won lists them; show never narrows
+    fails(
+        funnel, 1,
+        "'acme' matches 2 deals: #1 Acme renewal (Acme Corp), #2 Acme pilot (Acme Corp); "
+        "give its number",
+        "won", "acme",
+    )  # fmt: skip
+    ok(funnel, "lost", "1", "--reason", "x")
+    run = funnel("show", "acme")
+    assert run.exit_code == 1 and "matches 2 deals" in run.stderr
+    assert ok(funnel, "lost", "acme", "--reason", "y").stderr.startswith("taking #2 ")
+
+
 def test_no_match_keeps_the_error(funnel):
     add(funnel, "Acme renewal", "--org", "Acme")
     fails(funnel, 1, NO_DEAL.format("hooli"), "move", "hooli", "demo")

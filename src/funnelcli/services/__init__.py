@@ -135,11 +135,14 @@ def resolve_stage(pipeline: Pipeline, name: str) -> Stage:
     )
 
 
-def find_deal(ctx: Context, ref: str) -> Deal:
+def find_deal(ctx: Context, ref: str, narrow: tuple[str, ...] = ()) -> Deal:
     """A deal by number (`12` or `#12`), external id or uuid; failing those,
     the one deal whose title or org holds `ref` (case-folded as `list
     --search` folds), which `ctx.on_text_match` is told of. A number never
-    falls back to text: a mistyped number must not pick a deal by its title."""
+    falls back to text: a mistyped number must not pick a deal by its title.
+    Of several text matches, the one whose title or org is `ref` whole is
+    that deal, else the one whose status is in `narrow` (what the command
+    can act on: `won` narrows to open deals, `reopen` to closed ones)."""
     text = ref.strip()
     if text.startswith("#") and text[1:].isascii() and text[1:].isdigit():
         deal, _ = ctx.store.deals.by_ref(text[1:], number_only=True)
@@ -152,7 +155,7 @@ def find_deal(ctx: Context, ref: str) -> Deal:
             )
         deal = by_number if by_number is not None else by_other
     if deal is None and text and not text.removeprefix("#").isdigit():
-        deal = _deal_by_text(ctx, text)
+        deal = _deal_by_text(ctx, text, narrow)
     if deal is None:
         raise NotFound(f"no deal '{ref}' (number, external id, uuid, or part of title/org)")
     return deal
@@ -161,17 +164,26 @@ def find_deal(ctx: Context, ref: str) -> Deal:
 SHOWN_MATCHES = 10  # an ambiguous text names this many of the deals it matches
 
 
-def _deal_by_text(ctx: Context, text: str) -> Deal | None:
-    """The one deal whose title or org holds `text`; None when none does;
+def _deal_by_text(ctx: Context, text: str, narrow: tuple[str, ...]) -> Deal | None:
+    """The one deal whose title or org holds `text` (or, of several, the one
+    that is `text` whole, else the one `narrow` leaves); None when none does;
     Invalid, naming them, when several do."""
     hits, total = ctx.store.deals.by_text(text, SHOWN_MATCHES)
+    if not hits:
+        return None
+    if total > 1:  # all of them, to look for the one meant
+        every = hits if total <= len(hits) else ctx.store.deals.by_text(text, total)[0]
+        q = text.casefold()
+        whole = [h for h in every if q in (h[1].casefold(), (h[2] or "").casefold())]
+        narrowed = [h for h in every if h[3] in narrow]
+        one = whole if len(whole) == 1 else narrowed
+        if len(one) == 1:
+            hits, total = one, 1
     if total == 1:
         deal = ctx.store.deals.get(hits[0][0])
         if deal is not None and ctx.on_text_match is not None:
             ctx.on_text_match(DealMatch(text, deal))
         return deal
-    if not hits:
-        return None
     named = ", ".join(_named(*hit) for hit in hits)
     more = f" and {total - len(hits)} more" if total > len(hits) else ""
     raise Invalid(f"'{text}' matches {total} deals: {named}{more}; give its number")

@@ -92,7 +92,7 @@ def move_deal(
     ctx: Context, ref: str, stage_name: str, at: str | None = None, note: str | None = None
 ) -> Deal:
     with ctx.store.write():
-        deal = find_deal(ctx, ref)
+        deal = find_deal(ctx, ref, narrow=("open",))
         if deal.status != "open":
             raise Conflict(f"deal {deal.id} is {deal.status}; `funnel reopen {deal.id}` first")
         pipeline = ctx.store.pipelines.by_id(deal.pipeline_id)
@@ -116,7 +116,7 @@ def close_deal(
 ) -> Deal:
     """Win or lose an open deal; the deal keeps the stage it closed in."""
     with ctx.store.write():
-        deal = find_deal(ctx, ref)
+        deal = find_deal(ctx, ref, narrow=("open",))
         if deal.status != "open":
             raise Conflict(f"deal {deal.id} is already {deal.status}")
         values: dict[str, Any] = {}
@@ -156,7 +156,7 @@ def reopen_deal(
     ctx: Context, ref: str, stage_name: str | None = None, at: str | None = None
 ) -> Deal:
     with ctx.store.write():
-        deal = find_deal(ctx, ref)
+        deal = find_deal(ctx, ref, narrow=("won", "lost"))
         if deal.status == "open":
             raise Conflict(f"deal {deal.id} is already open")
         pipeline = ctx.store.pipelines.by_id(deal.pipeline_id)
