@@ -128,8 +128,9 @@ class History:
         stage: Stage | None = None
         if stage_text is not None:
             target = self.stage_map.get(stage_key(stage_text), stage_text)
-            if stage_key(target) in OUTCOME_WORDS:
-                status = OUTCOME_WORDS[stage_key(target)]
+            outcome = OUTCOME_WORDS.get(stage_key(target))
+            if outcome is not None:
+                status = outcome
             else:
                 stage = self.lookup.stage(p, target, mapping["stage"][0], stage_text)
         if status_text is not None:
