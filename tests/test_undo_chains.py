@@ -289,6 +289,19 @@ def test_prune_refuses_a_future_date(funnel, isolated, monkeypatch: pytest.Monke
     ok(funnel, "undo")  # the move's notes are still there
 
 
+@pytest.mark.parametrize("number", ["4", "#100", "99999999999999999999"])
+def test_prune_refuses_a_change_number_past_the_newest(funnel, isolated, number):
+    # a typo (100 for 10) took the notes of every change
+    ok(funnel, "add", "Just added")
+    ok(funnel, "move", "1", "demo")
+    before = dump(isolated / "funnel.db")
+    message = refused(funnel, "changes", "--prune", number)
+    assert f"no change #{number.lstrip('#')} (the newest is #2" in message
+    assert dump(isolated / "funnel.db") == before
+    ok(funnel, "undo")
+    ok(funnel, "changes", "--prune", "4")  # the one after the newest (the undo, #3): all
+
+
 def test_doctor_reports_the_change_log_size(funnel):
     ok(funnel, "add", "D")
     run = ok(funnel, "doctor", "--format", "json")

@@ -60,8 +60,12 @@ def prune(ctx: Context, before: str) -> PruneResult:
             raise NotFound("nothing to prune: this database keeps no change log")
         if text.isascii() and text.isdigit():
             cut = int(text)
-            if cut >= 2**63:
-                raise Invalid(f"--prune: no change #{text}")
+            newest = log.changes(limit=1)
+            # Up to the one after the newest (before it: all of them); past that
+            # it is a typo, which would take every change's notes too.
+            if cut > (newest[0].id if newest else 0) + 1:
+                last = f"the newest is #{newest[0].id}" if newest else "there are none yet"
+                raise Invalid(f"--prune: no change #{text} ({last}; `funnel changes` lists them)")
         else:
             from funnelcli.clock import start_of_day, utc_text
             from funnelcli.services import parse_date
