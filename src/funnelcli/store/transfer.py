@@ -195,10 +195,13 @@ class TransferStore:
         each index built by one sort. The sort keeps up to cache_size of keys
         in memory before it spills to a temporary file: with prepare_bulk()'s
         64 MB on top of the page cache's 64 MB a 1M-row import peaked at
-        167 MB; at 16 MB the index builds take ~16 MB more than the load."""
+        167 MB; at 16 MB the index builds take ~16 MB more than the load.
+        The cache is as it was afterwards (an import may go on row by row)."""
+        was = int(self.conn.execute("PRAGMA cache_size").fetchone()[0])
         self.conn.execute("PRAGMA cache_size = -16384")
         for _name, sql in dropped:
             self.conn.execute(sql)
+        self.conn.execute(f"PRAGMA cache_size = {was}")
 
     def stage_places(self) -> dict[int, tuple[int, int]]:
         """Each live stage's (pipeline, position): what FURTHEST_STAGE ranks."""
