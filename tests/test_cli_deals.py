@@ -1163,3 +1163,17 @@ def test_spaces_around_what_add_and_edit_set_are_dropped(funnel):
     assert r.exit_code == 0, r.stderr
     deal = show(funnel, "1")
     assert (deal["org"], deal["owner"]) == (None, "ben")
+
+
+def test_show_puts_each_line_of_a_note_on_its_own_line(funnel):
+    assert funnel("add", "Acme").exit_code == 0
+    assert funnel("log", "1", "meeting", "agenda:\n- pricing\r\n- timeline").exit_code == 0
+    assert funnel("move", "1", "demo", "--note", "booked\nfor Thursday").exit_code == 0
+    lines = funnel("show", "1").stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.endswith("meeting  agenda:"))
+    column = lines[at].index("agenda:")
+    assert [line[column:] for line in lines[at + 1 : at + 3]] == ["- pricing", "- timeline"]
+    assert lines[at + 1][:column].strip() == "" and "\\x0a" not in "\n".join(lines)
+    moved = next(i for i, line in enumerate(lines) if line.endswith("  booked"))
+    assert lines[moved + 1].strip() == "for Thursday"
+    assert lines[moved + 1].index("for") == lines[moved].index("booked")

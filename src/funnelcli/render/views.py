@@ -111,21 +111,28 @@ def deal_lines(detail: DealDetail) -> list[Line]:
             line.append((f"created in {h.to_stage}", "magenta"))
         else:
             line.append((f"{h.from_stage} → {h.to_stage}", "magenta"))
-        if h.note:
-            line.append((f"  {h.note}", ""))
+        first, *more = _note_lines(h.note)
+        if first:
+            line.append((f"  {first}", ""))
         lines.append(line)
+        lines += [[(" " * 19 + " " * display_width(line[1][0]) + "  " + m, "")] for m in more]
     if detail.activities:
         lines.append([])
         lines.append([("Activities", "bold")])
         for a in detail.activities:
+            first, *more = _note_lines(a.note)
+            kind = pad(a.kind, 8, False, display_width)  # 電話 takes 4 cells
             lines.append(
-                [
-                    (f"  {local_time(a.at):<17}", "dim"),
-                    (pad(a.kind, 8, False, display_width), "yellow"),  # 電話 takes 4 cells
-                    (f" {a.note or ''}", ""),
-                ]
+                [(f"  {local_time(a.at):<17}", "dim"), (kind, "yellow"), (f" {first}", "")]
             )
+            lines += [[(" " * (20 + display_width(kind)) + m, "")] for m in more]
     return lines
+
+
+def _note_lines(note: str | None) -> list[str]:
+    """A note's lines (a meeting's notes may be several): each shown on its own
+    line under the first, not as `\\x0a`; "" for no note."""
+    return [part.removesuffix("\r") for part in (note or "").split("\n")]
 
 
 PIPELINE_COLUMNS: list[Column[tuple[PipelineSummary, Stage]]] = [
