@@ -316,3 +316,25 @@ def test_due_at_a_terminal_shows_the_first_20_and_counts_them_all(imported):
     code, text = _in_a_terminal(["due", "--unscheduled"])
     assert len([line for line in text.splitlines() if "Lead " in line]) == 50
     assert "more with no next step" not in text
+
+
+def test_a_new_name_that_looks_like_a_typo_is_kept_and_noted(funnel):
+    """add and edit may bring a new owner, source or tag (a new colleague, a new
+    channel); when it is close to a known one, they say so on stderr."""
+    r = funnel("add", "A", "--owner", "anna", "--source", "website", "--tag", "priority")
+    assert (r.exit_code, r.stderr) == (0, "added #1 A (lead)\n")
+    r = funnel("add", "B", "--owner", "ana", "--source", "webiste", "--tag", "priorty")
+    assert r.exit_code == 0
+    assert r.stderr.splitlines() == [
+        "added #2 B (lead)",
+        "note: new owner 'ana' (did you mean anna?)",
+        "note: new source 'webiste' (did you mean website?)",
+        "note: new tag 'priorty' (did you mean priority?)",
+    ]
+    assert [d["owner"] for d in ok_json(funnel, "list")] == ["anna", "ana"]  # kept as given
+    # Known names (owner and source: any case) and names like nothing known: no note.
+    for args in (["--owner", "ANNA", "--tag", "priority"], ["--owner", "zoe", "--tag", "q4"]):
+        r = funnel("add", "C", *args)
+        assert r.exit_code == 0 and "note:" not in r.stderr, r.stderr
+    r = funnel("edit", "1", "--tag", "priorityy")
+    assert r.stderr.splitlines()[-1] == "note: new tag 'priorityy' (did you mean priority?)"

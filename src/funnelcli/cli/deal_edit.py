@@ -9,8 +9,10 @@ from typing import Annotated, Any
 import typer
 
 from funnelcli.cli.deals import Tags, deal_output, report_deal
+from funnelcli.cli.group import say
 from funnelcli.cli.options import DealArg, Format, PipelineOpt
 from funnelcli.cli.state import state
+from funnelcli.render.text import safe
 from funnelcli.services.deal_edit import add_deal, edit_deal
 from funnelcli.services.deal_input import DealChanges
 
@@ -88,8 +90,10 @@ def add(
     """
     deal_output(fmt)
     ch = _changes(ctx.params)
-    deal = add_deal(state(ctx).context(write=True), title, ch, at)
+    context = state(ctx).context(write=True)
+    deal = add_deal(context, title, ch, at)
     report_deal(fmt, deal, "added")
+    say_notes(context.notes)
 
 
 def edit(
@@ -125,5 +129,13 @@ def edit(
     """
     deal_output(fmt)
     ch = _changes(ctx.params)
-    changed = edit_deal(state(ctx).context(write=True), deal, ch)
+    context = state(ctx).context(write=True)
+    changed = edit_deal(context, deal, ch)
     report_deal(fmt, changed, "updated")
+    say_notes(context.notes)
+
+
+def say_notes(notes: list[str]) -> None:
+    """The service's notes, one line each on stderr, after the command's own."""
+    for note in notes:
+        say(f"note: {safe(note)}\n")

@@ -44,6 +44,9 @@ class Context:
         self.config = config
         # told of each deal find_deal takes by text (services never print)
         self.on_text_match = on_text_match
+        # what the person should know that is no error (a new owner that looks
+        # like a typo): the CLI says each on stderr after the command's own line
+        self.notes: list[str] = []
 
     @property
     def now_utc(self) -> str:

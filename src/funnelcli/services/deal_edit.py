@@ -17,6 +17,7 @@ from funnelcli.services.deal_input import (
     apply_tags_fields,
     common_values,
     field_values,
+    note_new_names,
     rescale,
 )
 from funnelcli.services.deals import money_values, record_move
@@ -27,6 +28,7 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
     store = ctx.store
     with store.write():
         values = common_values(ctx, ch, None)
+        note_new_names(ctx, ch)
         pipeline = resolve_pipeline(ctx, ch.pipeline)
         if not pipeline.stages:
             raise Invalid(
@@ -86,6 +88,7 @@ def edit_deal(ctx: Context, ref: str, ch: DealChanges) -> Deal:
         if ch.follow_up and deal.status != "open":
             raise Conflict(f"deal {deal.id} is {deal.status}; a closed deal has no follow-ups")
         values = common_values(ctx, ch, deal.id)
+        note_new_names(ctx, ch)
         if ch.value is not None or ch.currency is not None:
             minor, currency = money_values(ctx, ch.value, ch.currency, deal.currency)
             if minor is ... and deal.value is not None and currency != deal.currency:

@@ -155,6 +155,33 @@ def _expected_close(ctx: Context, text: str) -> str:
     return (when.date() if isinstance(when, datetime) else when).isoformat()
 
 
+def note_new_names(ctx: Context, ch: DealChanges) -> None:
+    """A note for each owner, source or tag `ch` sets that no deal has yet and
+    that is close to one some deal has (`--owner ana` where anna exists): it is
+    kept as given (a new name is allowed), but the person hears of it. Asks
+    nothing when none of them is given. Call inside the write."""
+    given = (
+        ("owner", [ch.owner.strip(BLANKS)] if ch.owner and ch.owner.strip() else []),
+        ("source", [ch.source.strip(BLANKS)] if ch.source and ch.source.strip() else []),
+        ("tag", [t.strip() for t in ch.tags if t.strip()]),
+    )
+    if not any(values for _, values in given):
+        return
+    import difflib
+
+    from funnelcli.store.filters import FilterValues
+
+    found = FilterValues(ctx.store.conn)
+    for field, values in given:
+        for name in found.missing(field, values) if values else []:
+            # A slip of a letter (ana/anna, webiste/website: ratio 0.86), not a
+            # name that shares a part (Jane Doe and jane 0.67, meena and meera 0.8).
+            known = {k.casefold(): k for k in found.known(field)}
+            close = difflib.get_close_matches(name.casefold(), list(known), n=1, cutoff=0.85)
+            if close:
+                ctx.notes.append(f"new {field} '{name}' (did you mean {known[close[0]]}?)")
+
+
 def common_values(ctx: Context, ch: DealChanges, deal_id: int | None) -> dict[str, Any]:
     """Columns from the options add and edit share (not money, stage or pipeline)."""
     values: dict[str, Any] = {}
