@@ -67,10 +67,10 @@ class Cells:
             value = row.get(col)
             if isinstance(value, str):
                 # a spreadsheet's stray spaces go; funnelcli's own export is kept
-                # exactly (add and edit store text as given)
+                # exactly (add and edit store text as given), its CSV guard undone
                 if not self.own:
                     value = value.strip()
-                if self.unguard:
+                elif self.unguard:
                     value = unescape_cell(value)
                 if value.strip() == "":
                     continue
@@ -79,9 +79,22 @@ class Cells:
         return None
 
     def text(self, row: dict[str, Any], name: str) -> str | None:
-        value = self.cell(row, name)
-        if value is None:
+        cols = self.mapping.get(name)
+        if cols is None:
             return None
+        if not self.own:  # cell()'s work inline while every cell is text (a CSV's are)
+            for col in cols:
+                value = row.get(col)
+                if type(value) is not str:
+                    break  # not text: the general way below
+                value = value.strip()
+                if value:
+                    return value
+            else:
+                return None
+        value = self.cell(row, name)
+        if value is None or type(value) is str:
+            return value
         if isinstance(value, dict | list):
             raise RowError(f"{name} must be text", self.mapping[name][0], json.dumps(value))
         return str(value)
@@ -206,8 +219,6 @@ class Cells:
         return text
 
     def money(self, row: dict[str, Any]) -> tuple[int | None, str]:
-        from funnelcli.money import parse_amount
-
         currency = self.text(row, "currency")
         default = self.ctx.config.currency if currency is None else self._currency(currency)
         value = self.cell(row, "value")
@@ -215,6 +226,8 @@ class Cells:
             return None, default
         if type(value) is str and value.isascii() and value.isdigit() and len(value) < 16:
             return int(value) * self._scale(default), default  # whole units: most amounts
+        from funnelcli.money import parse_amount
+
         col = self.mapping["value"][0]
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise RowError("not an amount", col, value)

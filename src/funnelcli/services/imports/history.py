@@ -9,7 +9,7 @@ from typing import Any
 from funnelcli.errors import UsageError
 from funnelcli.models import Pipeline, Stage, stage_key
 from funnelcli.services import Context
-from funnelcli.services.imports.cells import Cells, json_cell, note_text
+from funnelcli.services.imports.cells import CACHED, Cells, json_cell, note_text
 from funnelcli.services.imports.columns import Columns
 from funnelcli.services.imports.model import Dropped, Event, RowError
 from funnelcli.services.imports.order import Dated, Entry, Order
@@ -62,6 +62,11 @@ class History:
         self.recorded = ctx.now_utc
         self.stage_map = read_stage_maps(stage_maps or [])
         self.order = Order(lenient)
+        # per column, not per row: where the dates come from, and what each
+        # stage cell says (the file's text -> the name to read, its outcome)
+        self.created_col = columns.col("created_at")
+        self.closed_col = columns.col("closed_at")
+        self.outcomes: dict[str, tuple[str, str | None]] = {}
 
     @property
     def dropped(self) -> list[Dropped]:
@@ -79,10 +84,10 @@ class History:
         if not p.stages and not self.columns.stage_dates and cells.cell(row, "stage") is None:
             raise RowError(f"pipeline {p.name} has no stages", col("pipeline"), p.name)
         stage, status = self._stage_and_status(p, row)
-        created = Dated(cells.text(row, "created_at"), col("created_at"), cells)
+        created = Dated(cells.text(row, "created_at"), self.created_col, cells)
         # an open deal's close date (a planned one, as HubSpot's) is no close
         closed = Dated(
-            None if status == "open" else cells.text(row, "closed_at"), col("closed_at"), cells
+            None if status == "open" else cells.text(row, "closed_at"), self.closed_col, cells
         )
         if status != "open" and closed.at is None:
             raise RowError(
@@ -93,8 +98,10 @@ class History:
         entries = self.order.settle(line, self._entries(p, row), created, closed)
         # without a creation date, the earliest date in its history stands for it;
         # with no date at all, the deal is created by the import
-        known = [e[0] for e in entries] + ([closed.at] if closed.at else [])
-        start = created.at or min(known, default=self.recorded)
+        start = created.at
+        if not start:
+            known = [e[0] for e in entries] + ([closed.at] if closed.at else [])
+            start = min(known, default=self.recorded)
         if stage is None:
             stage = entries[-1][1] if entries else (p.stages[0] if p.stages else None)
         if stage is None:
@@ -127,8 +134,13 @@ class History:
         status = "open"
         stage: Stage | None = None
         if stage_text is not None:
-            target = self.stage_map.get(stage_key(stage_text), stage_text)
-            outcome = OUTCOME_WORDS.get(stage_key(target))
+            said = self.outcomes.get(stage_text)
+            if said is None:
+                target = self.stage_map.get(stage_key(stage_text), stage_text)
+                said = (target, OUTCOME_WORDS.get(stage_key(target)))
+                if len(self.outcomes) < CACHED:
+                    self.outcomes[stage_text] = said
+            target, outcome = said
             if outcome is not None:
                 status = outcome
             else:
@@ -189,7 +201,8 @@ class History:
             assert at is not None
             stage = self.lookup.stage(p, stage_name, column)
             entries.append(Entry(at, stage, column, str(text), end))
-        entries.sort(key=lambda e: (e.at, e.stage.position))
+        if len(entries) > 1:
+            entries.sort(key=lambda e: (e.at, e.stage.position))
         return entries
 
     def _moves(

@@ -65,7 +65,8 @@ class Order:
                 cause="closed before it was created",
             )
         kept = [(e.at, e.stage) for e in entries if self._fits(line, e, created, closed)]
-        kept.sort(key=lambda e: (e[0], e[1].position))
+        if len(kept) > 1:
+            kept.sort(key=lambda e: (e[0], e[1].position))
         return kept
 
     def _fits(self, line: int, e: Entry, created: Dated, closed: Dated) -> bool:

@@ -27,6 +27,7 @@ class Reader:
             ctx, src.columns, src.fmt, opts.maps, opts.stage_dates, own, fixed
         )
         self.mapping = self.columns.mapping
+        self.external_col = self.columns.col("external_id")
         self.cells = Cells(
             ctx,
             self.columns,
@@ -36,6 +37,10 @@ class Reader:
             unguard=own and src.fmt == "csv",
             order=opts.date_order or ctx.config.date_order,
             excel=opts.excel_dates,
+        )
+        # custom fields, or a `fields` column: else every row's are none
+        self.any_fields = bool(
+            self.columns.custom or self.columns.dynamic or "fields" in self.mapping
         )
         self.history = History(
             ctx, self.columns, self.cells, self.lookup, own, fixed, opts.stage_maps, opts.lenient
@@ -68,7 +73,7 @@ class Reader:
         (in an export) its uuid; None when it has neither."""
         key = self.cells.text(row, "external_id")
         if key is not None:
-            return key, self.columns.col("external_id")
+            return key, self.external_col
         if self.own and self.cells.text(row, "uuid"):
             return self.cells.ids(row)[0], self.columns.col("uuid")
         return None
@@ -112,19 +117,24 @@ class Reader:
         values["owner"] = values["owner"] or self.ctx.config.owner
         values["value"], values["currency"] = c.money(row)
         values["probability"] = c.probability(row) if "probability" in mapped or self.own else None
-        values["expected_close"] = c.day(row, "expected_close")
+        # an unmapped field is None (or empty) without a call
+        values["expected_close"] = (
+            c.day(row, "expected_close") if "expected_close" in mapped else None
+        )
         values["next_follow_up"] = c.follow_up(row) if "next_follow_up" in mapped else None
-        values["snoozed_until"] = c.day(row, "snoozed_until")
+        values["snoozed_until"] = c.day(row, "snoozed_until") if "snoozed_until" in mapped else None
         tags = c.tags(row) if "tags" in mapped else []
-        fields = c.fields(row)
+        fields = c.fields(row) if self.any_fields else {}
         events, state = self.history.build(line, row)
         dropped = list(self.history.dropped)
         activities = c.activities(row) if self.own else []
         deal_uuid, deal_id = c.ids(row)
         values.update(state)
-        values["updated_at"] = c.updated(row, values["created_at"])
-        values["last_activity_at"] = max(  # the last touch: a note is none
-            (a[3] for a in activities if a[1] != "note"), default=None
+        values["updated_at"] = c.updated(row, values["created_at"]) if self.own else c.recorded
+        values["last_activity_at"] = (
+            max((a[3] for a in activities if a[1] != "note"), default=None)  # a note: no touch
+            if activities
+            else None
         )
         if values["status"] != "lost" and not self.own:
             values["lost_reason"] = None
