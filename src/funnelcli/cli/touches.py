@@ -69,11 +69,8 @@ def log(
         next_when=next_when,
         no_next=no_next,
     )
-    _report(
-        out,
-        updated,
-        f"logged {safe(kind_logged)} on {deal_summary(updated)}; {_next_text(updated, today(ctx))}",
-    )
+    nxt = _next_text(updated, _today(ctx))
+    _report(out, updated, f"logged {safe(kind_logged)} on {deal_summary(updated)}; {nxt}")
 
 
 def follow_up(
@@ -95,7 +92,7 @@ def follow_up(
     if when_ is not None and clear:
         raise Invalid("give WHEN or --clear, not both")
     updated = touches.set_follow_up(state(ctx).context(write=True), deal, None if clear else when_)
-    _report(out, updated, f"{deal_summary(updated)}: {_next_text(updated, today(ctx))}")
+    _report(out, updated, f"{deal_summary(updated)}: {_next_text(updated, _today(ctx))}")
 
 
 def snooze(
@@ -124,5 +121,6 @@ def snooze(
     _report(out, updated, f"{deal_summary(updated)}: {text}")
 
 
-def today(ctx: typer.Context) -> str:
+def _today(ctx: typer.Context) -> str:
+    """Today in the run's calendar, as YYYY-MM-DD."""
     return state(ctx).now.date().isoformat()
