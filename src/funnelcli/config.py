@@ -105,9 +105,9 @@ def config_path() -> Path:
     env = os.environ.get("FUNNEL_CONFIG")
     if env:
         return expand_home(Path(env))
-    import platformdirs
+    from funnelcli.dirs import config_dir
 
-    return platformdirs.user_config_path("funnelcli") / "config.toml"
+    return config_dir() / "config.toml"
 
 
 def load_config(path: Path | None = None) -> Config:

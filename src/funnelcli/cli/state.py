@@ -76,9 +76,9 @@ class AppState:
         if configured:
             where = self.config.path
             return where.parent / expand_home(Path(str(configured))), f"`db` in {where}"
-        import platformdirs
+        from funnelcli.dirs import data_dir
 
-        return platformdirs.user_data_path("funnelcli") / "funnel.db", None
+        return data_dir() / "funnel.db", None
 
     def context(self, *, write: bool, missing_ok: bool = False) -> Context:
         """The run's Store and clock. A read of a database that isn't there
