@@ -149,3 +149,42 @@ def history(funnel):  # type: ignore[no-untyped-def]
         run = funnel(*args)
         assert run.exit_code == 0, (args, run.stderr)
     return funnel
+
+
+# PostgreSQL (team mode). `pg_server` is the URL of a server's admin database:
+# FUNNEL_TEST_PG's (an existing server whose user may CREATE DATABASE) or that of
+# a throwaway server (tests/pgserver.py) started the first time a test asks, one
+# per test process, stopped at the end of the session. `pg_url`: a fresh, empty
+# database on it for one test, dropped afterwards. Without PostgreSQL they skip,
+# saying why, unless FUNNEL_REQUIRE_PG=1 (CI): then they fail.
+NO_PG = "no PostgreSQL server: apt-get install postgresql, or set FUNNEL_TEST_PG"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    import pgserver
+
+    external = os.environ.get("FUNNEL_TEST_PG")
+    if external:
+        yield external
+        return
+    try:
+        server = pgserver.Server().start()
+    except pgserver.Unavailable as e:
+        reason = f"{NO_PG} ({e})"
+        if os.environ.get("FUNNEL_REQUIRE_PG") == "1":
+            pytest.fail(f"{reason}; FUNNEL_REQUIRE_PG=1", pytrace=False)
+        pytest.skip(reason)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database of this test's own."""
+    from pgserver import scratch_database
+
+    with scratch_database(pg_server) as url:
+        yield url
