@@ -436,6 +436,38 @@ def test_calendar_functions_as_zone_py(pg_url: str, zone: str) -> None:
         assert days == julianday("2025-03-09T07:00:00Z") - julianday("2025-03-08T07:00:00Z")
 
 
+def test_calendar_reads_a_subset_of_python_and_never_differs(pg_url: str) -> None:
+    """Python's fromisoformat reads more forms (basic YYYYMMDD and HHMM, any
+    separator, offsets with seconds): those are NULL there, never another
+    number; everything the store writes is in the subset."""
+    dates = ["2026-03-08", "2026-11-01", "2024-02-29", "20260308", "2026-W10-1", "2026-3-8"]
+    seps = ["T", " ", "x", ""]
+    times = ["02", "02:30", "02:30:15", "02:30:15.5", "02:30:15.1234567", "0230", "02:30.5"]
+    offsets = ["", "Z", "z", " Z", "+01:00", "-04:00", "+0100", "+01", "+01:00:30", "-00:00"]
+    values = sorted(
+        set(dates) | {d + s + t + o for d in dates for s in seps for t in times for o in offsets}
+    )
+    zone = "America/New_York"
+    julianday, zone_date = _julianday(tz_for(zone)), _zone_date(tz_for(zone))
+    with _migrated(pg_url) as pg:
+        pg.execute(f"SET TIME ZONE '{zone}'")
+        rows = pg.execute(
+            "SELECT v, julianday(v), zone_date(v) FROM unnest(%s::text[]) AS v", (values,)
+        ).fetchall()
+    assert len(rows) == len(values)
+    read = 0
+    for v, jd, day in rows:
+        if jd is None:
+            assert day is None, v
+        else:
+            read += 1
+            assert (jd, day) == (julianday(v), zone_date(v)), v
+    assert read >= 200
+    python_only = ["20260308", "2026-03-08T0230", "2026-03-08x02:30", "2026-03-08T02:30+01:00:30"]
+    assert all(julianday(v) is not None for v in python_only)
+    assert [r[1] for r in rows if r[0] in python_only] == [None] * len(python_only)
+
+
 def test_calendar_follows_the_session_zone(pg_url: str) -> None:
     with _migrated(pg_url) as pg:
         seen = []
@@ -489,7 +521,12 @@ def test_migrate_sets_the_version_and_is_idempotent(pg_url: str) -> None:
 
 def test_migrate_commits_in_a_non_autocommit_connection(pg_url: str) -> None:
     with psycopg.connect(pg_url) as pg:
+        pg.execute("SELECT 1")  # a transaction begun: not migrate's own
+        with pytest.raises(ValueError, match="outside any transaction"):
+            migrate(pg)
+        pg.rollback()
         assert migrate(pg) == (0, 1)
+        assert not pg.info.transaction_status  # committed, idle
     with _pg(pg_url) as pg:
         assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (1,)
 

@@ -28,7 +28,11 @@ It also creates what the shared SQL expects of the database:
 - `julianday(text)` and `zone_date(text)`, the calendar of store/zone.py,
   read in the session's TimeZone (the connection sets it to the database's
   `timezone` setting): the very numbers of zone.py's `_julianday` and
-  `_zone_date` (NULL for NULL or text they can't read, never an error).
+  `_zone_date` (NULL for NULL or text they can't read, never an error), for
+  the ISO forms the store writes: 'YYYY-MM-DD', then optionally 'T' or ' '
+  and HH[:MM[:SS[.fraction]]], then optionally 'Z' or ±HH[[:]MM]. The rarer
+  forms Python's fromisoformat also reads (YYYYMMDD, HHMM, another
+  separator, an offset with seconds) are NULL here, never another number.
   `julianday(double precision)` is the number itself, as there.
 - The change notes of `funnel undo`: one trigger function,
   `funnel_note_change()`, AFTER INSERT/UPDATE/DELETE of each row of every
@@ -445,13 +449,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = ((*_M001, *_M001_TRIGGERS),)
 
 def migrate(conn: psycopg.Connection[Any], *, name: str | None = None) -> tuple[int, int]:
     """Bring the team schema at `conn` up to PG_SCHEMA_VERSION: in one
-    transaction, under the migration lock, every pending migration, then the
+    transaction (its own, committed: `conn`, autocommit or not, must be in
+    none), under the migration lock, every pending migration, then the
     version, once. Returns (version before, version after). Seeds nothing.
 
     `name`: the database as messages call it (default: its name on the
     server). A database with tables but no `funnel_schema` is not funnelcli's;
     one with a newer version than this code knows is refused (StorageError)."""
     shown = name if name is not None else f"database {conn.info.dbname!r}"
+    if conn.info.transaction_status != 0:  # pq.TransactionStatus.IDLE
+        # its own transaction, the lock first in it: not one the caller began
+        raise ValueError("migrate() needs a connection outside any transaction")
     with conn.transaction():
         # Read committed whatever the connection's default: a second migrate
         # waiting on the lock then sees what the first committed.
