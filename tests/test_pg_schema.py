@@ -195,6 +195,17 @@ def test_same_schema_as_sqlite(pg_url: str, tmp_path: Path) -> None:
             assert got[part] == want[part], part
         # and one more: a deal's rows go (and are noted) before it, see test 2
         assert got["triggers"] == want["triggers"] | {"deals_rows_first"}
+        # every CHECK (SQLite keeps them only in its CREATE text)
+        checks = sum(
+            sql.count("CHECK (")
+            for (sql,) in lite.execute("SELECT sql FROM sqlite_master WHERE type = 'table'")
+        )
+        pg_checks = pg.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c' "
+            "AND connamespace = current_schema()::regnamespace ORDER BY 1"
+        ).fetchall()
+        assert len(pg_checks) == checks == 8
+        assert ("CHECK (((probability >= 0) AND (probability <= 100)))",) in pg_checks
         # what a glance at the parts could miss
         assert ("stages", "stages_key", ("pipeline_id", "key"), True, True) in got["indexes"]
         assert ("deal_tags", ("deal_id",), "deals", ("id",), "CASCADE") in got["fks"]
