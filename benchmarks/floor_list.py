@@ -4,7 +4,7 @@ statements funnelcli runs, and the same JSON.
 Connect (timeout 30, autocommit; a read sets no pragmas; the schema version
 and journal mode in one SELECT), BEGIN, with --stage read pipelines and
 stages to find the stage in every pipeline that has it, run DEAL_SELECT with
-the same WHERE/ORDER BY (and LIMIT; `+d.status` keeps SQLite off the status
+the same WHERE/ORDER BY (and LIMIT; `d.status || ''` keeps SQLite off the status
 index, so rows come in rowid order), and for each row build the deal's JSON
 object (same keys, tags and fields decoded, value in major units) and write
 it with json.dumps, streamed; COMMIT. 4 statements (6 with --stage).
@@ -33,7 +33,7 @@ def list_(
 ) -> None:
     conn = connect(os.environ["FUNNEL_DB"], write=False)
     conn.execute("BEGIN")
-    where = "+d.status = :status"
+    where = "d.status || '' = :status"
     params: dict[str, object] = {"status": "open"}
     if stage is not None:
         conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()

@@ -18,9 +18,9 @@ SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
        d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
        d.next_follow_up, d.stage_entered_at, d.created_at, d.updated_at, d.closed_at,
        (SELECT json_group_array(tag) FROM
-           (SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag)),
+           (SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag) AS dt),
        (SELECT json_group_object(key, value) FROM
-           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key)),
+           (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key) AS df),
        d.snoozed_until, d.snooze_reason, d.last_activity_at,
        (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note')
 

@@ -19,6 +19,10 @@ from funnelcli import clock
 from funnelcli.cli import app
 
 NOW = "2026-11-23T10:15:00"  # a Monday
+# FUNNEL_TEST_ENGINE=postgres: every test's FUNNEL_DB is a fresh PostgreSQL team
+# database (a copy of one `funnel team init` made), tests marked sqlite_only
+# skip; default: a SQLite file in the test's own directory.
+ENGINE = os.environ.get("FUNNEL_TEST_ENGINE", "sqlite")
 REPO = Path(__file__).resolve().parent.parent
 MAVEN = REPO.parent / "shared" / "data" / "maven-crm"
 
@@ -28,8 +32,13 @@ pytest_plugins = ["maven_csv"]
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "funnel.db"))
+def isolated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Path]:
+    if ENGINE == "postgres" and "sqlite_only" not in request.keywords:
+        monkeypatch.setenv("FUNNEL_DB", request.getfixturevalue("pg_team_db"))
+    else:
+        monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "funnel.db"))
     monkeypatch.setenv("FUNNEL_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("FUNNEL_NOW", NOW)
     monkeypatch.setenv("TZ", "UTC")
@@ -131,7 +140,13 @@ def funnel() -> object:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `maven` need ../shared; skip them, with the reason, when absent."""
+    """Tests marked `maven` need ../shared; skip them, with the reason, when
+    absent. On PostgreSQL, tests of the SQLite file itself skip, saying so."""
+    if ENGINE == "postgres":
+        file_only = pytest.mark.skip(reason="about the SQLite file itself (sqlite_only)")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(file_only)
     if MAVEN.exists():
         return
     skip = pytest.mark.skip(reason=f"real data set not found at {MAVEN} (a fresh clone)")
@@ -187,4 +202,27 @@ def pg_url(pg_server: str) -> Iterator[str]:
     from pgserver import scratch_database
 
     with scratch_database(pg_server) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_team_template(pg_server: str) -> Iterator[str]:
+    """The name of a database `funnel team init --timezone UTC` set up, which
+    pg_team_db copies for each test (CREATE DATABASE … TEMPLATE)."""
+    from datetime import datetime
+
+    from funnelcli.services.team_mode import init_team
+    from pgserver import scratch_database
+
+    with scratch_database(pg_server, prefix="funnel_template_") as url:
+        init_team(url, "UTC", datetime.fromisoformat(NOW))
+        yield url.rsplit("/", 1)[1].split("?", 1)[0]
+
+
+@pytest.fixture
+def pg_team_db(pg_server: str, pg_team_template: str) -> Iterator[str]:
+    """The URL of a fresh team database of this test's own, as `team init` leaves it."""
+    from pgserver import scratch_database
+
+    with scratch_database(pg_server, template=pg_team_template) as url:
         yield url

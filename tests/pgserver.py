@@ -274,7 +274,9 @@ def with_database(url: str, name: str) -> str:
 
 
 @contextlib.contextmanager
-def scratch_database(url: str, prefix: str = "funnel_t_") -> Iterator[str]:
+def scratch_database(
+    url: str, prefix: str = "funnel_t_", template: str | None = None
+) -> Iterator[str]:
     """A fresh empty database on the server at `url` (whose user may CREATE
     DATABASE), named `prefix` + random hex; yields its URL, then drops it, even
     with connections still open (WITH (FORCE))."""
@@ -284,8 +286,11 @@ def scratch_database(url: str, prefix: str = "funnel_t_") -> Iterator[str]:
     from psycopg import sql
 
     name = prefix + secrets.token_hex(6)
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:  # a copy of that database (nobody may be connected to it)
+        create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
     with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        admin.execute(create)
     try:
         yield with_database(url, name)
     finally:

@@ -190,7 +190,7 @@ def _names(what: str, ctx: Context) -> list[str]:
 
     db = ctx.find_root().params.get("db")
     if isinstance(db, (str, Path)) and str(db):
-        st.db_option = Path(db)  # the root's callback, which sets it, is not run
+        st.db_option = str(db)  # the root's callback, which sets it, is not run
     deal = ctx.params.get("deal")
     pipeline = ctx.params.get("pipeline")
     return known_names(

@@ -36,12 +36,12 @@ def demo(
 
     st = state(ctx)
     if st.db_option is not None:
-        if st.db_option.exists():
-            raise Conflict(f"{st.db_option} exists; the demo only writes a new file")
-        path = st.db_option
+        path = st.db_where()[0]
+        if path.exists():
+            raise Conflict(f"{path} exists; the demo only writes a new file")
     else:
         path = Path(tempfile.mkdtemp(prefix="funnel-demo-")) / "demo.db"
-        st.db_option = path
+        st.db_option = str(path)
     c = st.context(write=True)
     build_demo(c, deals)
     out = Output("table")

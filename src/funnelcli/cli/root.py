@@ -11,7 +11,6 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -49,6 +48,7 @@ COMMANDS: dict[str, str] = {
     "pipeline": "funnelcli.cli.pipelines:pipeline_app",
     "stage": "funnelcli.cli.pipelines:stage_app",
     "config": "funnelcli.cli.config_cmd:config_app",
+    "team": "funnelcli.cli.team_mode:team_app",
     "report": "funnelcli.cli.report_group:report_app",
 }
 
@@ -205,11 +205,10 @@ def _completion(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> 
 def main(
     ctx: typer.Context,
     db: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--db",
-            help="Database file (else FUNNEL_DB, config `db`, data dir).",
-            dir_okay=False,
+            help="Database file or postgresql:// URL (else FUNNEL_DB, config `db`, data dir).",
             show_default=False,
         ),
     ] = None,
@@ -241,4 +240,4 @@ def main(
     """A sales pipeline in your terminal: deals, stages, follow-ups and the funnel."""
     from funnelcli.cli.state import state
 
-    state(ctx).db_option = db
+    state(ctx).set_db_option(db)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from funnelcli.config import Config, expand_home, load_config
+from funnelcli.dburl import has_password, is_url, shown
 from funnelcli.errors import NotFound
 from funnelcli.services import Context, DealMatch
 
@@ -28,7 +29,7 @@ class AppState:
 
     def __init__(self, argv: list[str] | None = None) -> None:
         self.argv = argv or []  # the command line, after `funnel`
-        self.db_option: Path | None = None
+        self.db_option: str | None = None  # --db: a file or a postgresql:// URL
         # What this run has done for good besides database changes (a restore, a
         # file renamed into place), in words: if printing then fails, the error says so.
         self.done: list[str] = []
@@ -64,21 +65,56 @@ class AppState:
         command runs); --db and FUNNEL_DB are relative to the current directory."""
         return self.db_where()[0]
 
-    def db_where(self) -> tuple[Path, str | None]:
-        """The database's path and who named it: "--db", "FUNNEL_DB", the
-        config file's `db`, or None for the default location."""
+    def set_db_option(self, value: str | None) -> None:
+        """--db as given; a PostgreSQL URL with a password in it is refused
+        (anyone on the machine can read a command line)."""
+        if value is not None and is_url(value) and has_password(value):
+            from funnelcli.errors import UsageError
+
+            raise UsageError(
+                "--db: never put a password on the command line (others can read it); "
+                "keep it in ~/.pgpass or PGPASSWORD"
+            )
+        self.db_option = value
+
+    def db_target(self) -> tuple[str | None, str | None]:
+        """The database as named and who named it: "--db", "FUNNEL_DB", the
+        config file's `db`, or (None, None) for the default location."""
         if self.db_option is not None:
-            return expand_home(self.db_option), "--db"
+            return self.db_option, "--db"
         env = os.environ.get("FUNNEL_DB")
         if env:
-            return expand_home(Path(env)), "FUNNEL_DB"
+            return env, "FUNNEL_DB"
         configured = self.config["db"]
         if configured:
-            where = self.config.path
-            return where.parent / expand_home(Path(str(configured))), f"`db` in {where}"
-        from funnelcli.dirs import data_dir
+            return str(configured), f"`db` in {self.config.path}"
+        return None, None
 
-        return data_dir() / "funnel.db", None
+    def db_url(self) -> str | None:
+        """The team database's postgresql:// URL, None for a SQLite file."""
+        target, _ = self.db_target()
+        return target if is_url(target) else None
+
+    def db_where(self) -> tuple[Path, str | None]:
+        """The database file's path and who named it (see db_target). A
+        PostgreSQL database has no file: one clear error for the commands
+        that work on the file itself."""
+        target, named_by = self.db_target()
+        if is_url(target):
+            from funnelcli.errors import Invalid
+
+            raise Invalid(
+                f"{shown(str(target))} is a PostgreSQL database, and this command works on a "
+                "SQLite file: use pg_dump for a copy of it, `funnel export` for its data"
+            )
+        if target is None:
+            from funnelcli.dirs import data_dir
+
+            return data_dir() / "funnel.db", None
+        if named_by in ("--db", "FUNNEL_DB"):
+            return expand_home(Path(target)), named_by
+        # a relative `db` in the config file is relative to that file
+        return self.config.path.parent / expand_home(Path(target)), named_by
 
     def context(self, *, write: bool, missing_ok: bool = False) -> Context:
         """The run's Store and clock. A read of a database that isn't there
@@ -91,10 +127,14 @@ class AppState:
 
         now = self.now
         config = self.config
-        path, named_by = self.db_where()
-        if not write and not missing_ok:
-            self._check_exists(path, named_by)
-        store = Store.open(path, for_write=write, now=now)
+        url = self.db_url()
+        if url is not None:
+            store = Store.open_team(url, for_write=write, now=now)
+        else:
+            path, named_by = self.db_where()
+            if not write and not missing_ok:
+                self._check_exists(path, named_by)
+            store = Store.open(path, for_write=write, now=now)
         if store.zone is not None and store.zone != self._now_zone:
             # read the clock again in the database's zone (FUNNEL_NOW's wall time
             # is kept, and now means it there)

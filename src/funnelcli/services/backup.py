@@ -36,7 +36,7 @@ def backup(ctx: Context, db: Path, path: Path, *, force: bool = False) -> None:
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         raise Conflict(f"{path} is not a regular file (a backup is a database file)")
     try:
-        write_backup(ctx.store.conn, path)
+        write_backup(ctx.store.file_conn, path)
     except OSError as exc:
         raise _cant_write(path, exc) from None
 

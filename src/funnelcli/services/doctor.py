@@ -53,7 +53,7 @@ def diagnose(path: Path, *, quick: bool = False) -> Diagnosis:
     store = open_checked(path)
     try:
         with store.read():
-            doctor = DoctorStore(store.conn)
+            doctor = DoctorStore(store.file_conn)
             _check_schema(doctor, name)
             found = _diagnose(doctor, quick)
     finally:

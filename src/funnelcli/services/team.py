@@ -16,7 +16,7 @@ from funnelcli.services import (
     resolve_pipeline,
 )
 from funnelcli.services.reports import Metrics, Period, metrics_from_counts, window
-from funnelcli.store.reports import ReportStore, Window, owner_key
+from funnelcli.store.reports import OWNER_CURRENCY, ReportStore, Window, owner_key
 
 
 @dataclass
@@ -58,7 +58,7 @@ def owners_report(
         rows = []
         medians = ReportStore(ctx.store.conn).cycle_medians(w, by_owner=True)
         for c in ReportStore(ctx.store.conn).metric_counts(w, by_owner=True):
-            name, _, c.currency = c.currency.rpartition("\x00")  # an owner may hold NUL
+            name, _, c.currency = c.currency.rpartition(OWNER_CURRENCY)
             median = medians.get(owner_key(name, c.currency))
             rows.append(OwnerRow(name, metrics_from_counts(c, median), c.won_value))
         stage_ids = [s.id for s in p.stages]

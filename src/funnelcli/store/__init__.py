@@ -11,6 +11,7 @@ from pathlib import Path
 from funnelcli.store.changes import ChangeStore
 from funnelcli.store.connection import open_connection, transaction
 from funnelcli.store.deals import DealFilter, DealStore
+from funnelcli.store.dialect import Connection, is_postgres
 from funnelcli.store.followups import FollowUpStore
 from funnelcli.store.pipelines import PipelineStore
 
@@ -24,7 +25,7 @@ class Store:
     modules that use them, e.g. `ReportStore(store.conn)`, so a start-up of
     `add` or `move` never imports them."""
 
-    def __init__(self, conn: sqlite3.Connection, name: str) -> None:
+    def __init__(self, conn: Connection, name: str) -> None:
         self.conn = conn
         self.name = name
         self.deals = DealStore(conn)
@@ -51,6 +52,23 @@ class Store:
         conn = open_connection(path, for_write=for_write, now=now, on_zone=zones.append)
         store = cls(conn, str(path) if path else ":memory:")
         # the database's zone is the run's: its windows, bare dates and today
+        store.zone = zones[0]
+        use_zone(store.zone)
+        store.now_utc = utc_text(now)
+        store.writable = for_write
+        return store
+
+    @classmethod
+    def open_team(cls, url: str, *, for_write: bool, now: datetime) -> Store:
+        """A team database on PostgreSQL (store/pg.py): the same store, its
+        connection speaking PostgreSQL's dialect."""
+        from funnelcli.clock import use_zone, utc_text
+        from funnelcli.store.connection import BUSY_TIMEOUT_S
+        from funnelcli.store.pg import open_database
+
+        zones: list[str | None] = []
+        conn = open_database(url, busy_timeout_s=BUSY_TIMEOUT_S, on_zone=zones.append)
+        store = cls(conn, conn.name)
         store.zone = zones[0]
         use_zone(store.zone)
         store.now_utc = utc_text(now)
@@ -102,9 +120,10 @@ class Store:
         conn = self.conn
         if conn.in_transaction:
             raise RuntimeError("a trial is a transaction of its own")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA cache_spill = OFF")
+        if not is_postgres(conn):
+            conn.execute("PRAGMA foreign_keys = ON")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA cache_spill = OFF")
         try:
             conn.execute("BEGIN IMMEDIATE")
             self.changes.begin(
@@ -128,6 +147,19 @@ class Store:
 
             use_calendar(self.conn, self.zone, replacing=True)
             use_zone(self.zone)
+
+    @property
+    def file_conn(self) -> sqlite3.Connection:
+        """The SQLite connection, for what works on the file itself (backup,
+        doctor); a team database on PostgreSQL has no file: one clear error."""
+        if not isinstance(self.conn, sqlite3.Connection):
+            from funnelcli.errors import Invalid
+
+            raise Invalid(
+                f"{self.name} is a PostgreSQL database, and this works on a SQLite file: "
+                "use pg_dump for a copy of it, `funnel export` for its data"
+            )
+        return self.conn
 
     @contextmanager
     def read(self) -> Iterator[None]:

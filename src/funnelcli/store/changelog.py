@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from funnelcli.errors import Conflict
+from funnelcli.store import dialect
+from funnelcli.store.dialect import Connection
 
 
 @dataclass
@@ -39,9 +41,10 @@ class Change:
 # an import the deals in its id ranges.
 _COUNTS = """(SELECT json_group_array(json_array(tbl, op, n)) FROM
     (SELECT tbl, op, CASE op WHEN 'insert_range'
-                     THEN sum(json_extract(key, '$.hi') - json_extract(key, '$.lo') + 1)
+                     THEN sum(CAST(json_extract(key, '$.hi') AS BIGINT)
+                              - CAST(json_extract(key, '$.lo') AS BIGINT) + 1)
                      ELSE count(DISTINCT key) END AS n
-     FROM change_rows r WHERE r.change_id = {change} GROUP BY tbl, op))"""
+     FROM change_rows r WHERE r.change_id = {change} GROUP BY tbl, op) AS counted)"""
 
 
 # What a UNIQUE constraint SQLite names protects, in a person's words.
@@ -58,7 +61,7 @@ _UNIQUE = {
 
 
 class ChangeLogStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     # -- reading -------------------------------------------------------
@@ -70,8 +73,9 @@ class ChangeLogStore:
                        (SELECT u.undoes FROM changes u WHERE u.id = c.undoes),
                        coalesce(c.pruned_rows, {_COUNTS.format(change="c.id")}),
                        c.pruned_at IS NOT NULL
-                FROM changes c {where} ORDER BY c.id DESC LIMIT :limit""",
-            {"id": change_id, "limit": -1 if limit is None else limit},
+                FROM changes c {where} ORDER BY c.id DESC
+                {"" if limit is None else "LIMIT :limit"}""",
+            {"id": change_id, "limit": limit},
         ).fetchall()
         out = []
         for id_, at, who, command, undoes, undone_by, redoes, counts_json, pruned in rows:
@@ -123,14 +127,14 @@ class ChangeLogStore:
         return int(changes), int(notes), int(size)
 
     def file_size(self) -> int:
-        count, size = self.conn.execute(
-            "SELECT * FROM pragma_page_count, pragma_page_size"
-        ).fetchone()
-        return int(count) * int(size)
+        return dialect.database_size(self.conn)
 
     def vacuum(self) -> str | None:
         """Give the pages freed back to the file system (outside any
-        transaction); None when done, else what SQLite said."""
+        transaction); None when done, else what SQLite said. (PostgreSQL's
+        autovacuum reuses the space itself.)"""
+        if dialect.is_postgres(self.conn):
+            return None
         try:
             self.conn.execute("VACUUM")
         except sqlite3.Error as exc:
@@ -153,7 +157,8 @@ class ChangeLogStore:
         deals, noted as one id range, count as each deal and its tags and fields."""
         row = self.conn.execute(
             """WITH ranges AS (
-                   SELECT json_extract(key, '$.lo') AS lo, json_extract(key, '$.hi') AS hi
+                   SELECT CAST(json_extract(key, '$.lo') AS BIGINT) AS lo,
+                          CAST(json_extract(key, '$.hi') AS BIGINT) AS hi
                    FROM change_rows WHERE change_id = :r AND op = 'insert_range')
                SELECT min(c.id) FROM changes c JOIN change_rows later ON later.change_id = c.id
                WHERE c.id > :c AND c.open = 0 AND c.undone_by IS NULL
@@ -162,9 +167,12 @@ class ChangeLogStore:
                AND (EXISTS (SELECT 1 FROM change_rows mine WHERE mine.tbl = later.tbl
                             AND mine.key = later.key AND mine.change_id = :r)
                     OR EXISTS (SELECT 1 FROM ranges WHERE
-                            CASE later.tbl WHEN 'deals' THEN json_extract(later.key, '$.id')
-                                 WHEN 'deal_tags' THEN json_extract(later.key, '$.deal_id')
-                                 WHEN 'deal_fields' THEN json_extract(later.key, '$.deal_id')
+                            CASE later.tbl
+                                 WHEN 'deals' THEN CAST(json_extract(later.key, '$.id') AS BIGINT)
+                                 WHEN 'deal_tags'
+                                 THEN CAST(json_extract(later.key, '$.deal_id') AS BIGINT)
+                                 WHEN 'deal_fields'
+                                 THEN CAST(json_extract(later.key, '$.deal_id') AS BIGINT)
                             END BETWEEN ranges.lo AND ranges.hi))""",
             {"c": change_id, "r": change_id if rows_of is None else rows_of},
         ).fetchone()
@@ -177,27 +185,31 @@ class ChangeLogStore:
         rows = self.conn.execute(
             """WITH mine AS (SELECT tbl, op, key, old FROM change_rows WHERE change_id = :c),
                touched(deal, title) AS (
-                   SELECT json_extract(key, '$.id'), json_extract(old, '$.title') FROM mine
+                   SELECT CAST(json_extract(key, '$.id') AS BIGINT), json_extract(old, '$.title')
+                   FROM mine
                    WHERE tbl = 'deals' AND op != 'insert_range'
                    UNION ALL
-                   SELECT json_extract(key, '$.deal_id'), NULL FROM mine
+                   SELECT CAST(json_extract(key, '$.deal_id') AS BIGINT), NULL FROM mine
                    WHERE tbl IN ('deal_tags', 'deal_fields')
                    UNION ALL
-                   SELECT coalesce(json_extract(old, '$.deal_id'), CASE tbl
+                   SELECT coalesce(CAST(json_extract(old, '$.deal_id') AS BIGINT), CASE tbl
                        WHEN 'stage_events' THEN (SELECT deal_id FROM stage_events
-                                                 WHERE id = json_extract(key, '$.id'))
+                                                 WHERE id = CAST(json_extract(key, '$.id')
+                                                                 AS BIGINT))
                        WHEN 'stage_stays' THEN (SELECT deal_id FROM stage_stays
-                                                WHERE id = json_extract(key, '$.id'))
+                                                WHERE id = CAST(json_extract(key, '$.id')
+                                                                AS BIGINT))
                        ELSE (SELECT deal_id FROM activities
-                             WHERE id = json_extract(key, '$.id')) END), NULL
+                             WHERE id = CAST(json_extract(key, '$.id') AS BIGINT)) END), NULL
                    FROM mine WHERE tbl IN ('stage_events', 'stage_stays', 'activities')
                    UNION ALL
                    SELECT d.id, NULL FROM mine JOIN deals d
-                   ON d.id BETWEEN json_extract(mine.key, '$.lo') AND json_extract(mine.key, '$.hi')
+                   ON d.id BETWEEN CAST(json_extract(mine.key, '$.lo') AS BIGINT)
+                               AND CAST(json_extract(mine.key, '$.hi') AS BIGINT)
                    WHERE mine.op = 'insert_range')
                SELECT t.deal, coalesce(d.title, max(t.title)) FROM touched t
                LEFT JOIN deals d ON d.id = t.deal
-               WHERE t.deal IS NOT NULL GROUP BY t.deal ORDER BY t.deal""",
+               WHERE t.deal IS NOT NULL GROUP BY t.deal, d.title ORDER BY t.deal""",
             {"c": change_id},
         )
         return [(int(deal), str(title)) for deal, title in rows]
@@ -214,7 +226,7 @@ class ChangeLogStore:
         """Undo what change `change_id` did to the rows, newest note first.
         `columns`: each table's columns (to restore old rows). A value that
         must be unique and is now another row's is a Conflict."""
-        self.conn.execute("PRAGMA defer_foreign_keys = ON")
+        dialect.defer_foreign_keys(self.conn)
         notes = self.conn.execute(
             "SELECT tbl, op, key, old FROM change_rows WHERE change_id = :c ORDER BY id DESC",
             {"c": change_id},
@@ -290,11 +302,11 @@ class ChangeLogStore:
 
         self.conn.execute(
             f"""UPDATE deals SET furthest_stage_id = {FURTHEST_STAGE}
-                WHERE (id IN (SELECT json_extract(key, '$.id') FROM change_rows
+                WHERE (id IN (SELECT CAST(json_extract(key, '$.id') AS BIGINT) FROM change_rows
                               WHERE change_id = :c AND tbl = 'deals')
                        OR pipeline_id IN (SELECT s.pipeline_id FROM stages s
                               JOIN change_rows r ON r.change_id = :c AND r.tbl = 'stages'
-                              AND s.id = json_extract(r.key, '$.id')))
+                              AND s.id = CAST(json_extract(r.key, '$.id') AS BIGINT)))
                 AND furthest_stage_id IS NOT {FURTHEST_STAGE}""",
             {"c": change_id},
         )
@@ -305,7 +317,7 @@ class ChangeLogStore:
         row = self.conn.execute(
             """SELECT d.id, s.name FROM deals d JOIN stages s ON s.id = d.stage_id
                WHERE s.removed_at IS NOT NULL
-               AND d.id IN (SELECT json_extract(key, '$.id') FROM change_rows
+               AND d.id IN (SELECT CAST(json_extract(key, '$.id') AS BIGINT) FROM change_rows
                             WHERE change_id = :c AND tbl = 'deals')
                ORDER BY d.id LIMIT 1""",
             {"c": change_id},
@@ -313,11 +325,11 @@ class ChangeLogStore:
         return None if row is None else (int(row[0]), str(row[1]))
 
     def table_columns(self, tables: list[str]) -> dict[str, list[str]]:
-        return {t: [r[1] for r in self.conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+        return {t: dialect.table_columns(self.conn, t) for t in tables}
 
     def foreign_keys_broken(self) -> bool:
         """Whether a row now points at one that no longer exists."""
-        return self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None
+        return dialect.foreign_keys_broken(self.conn)
 
     def link_undo(self, undo_id: int, target_id: int) -> None:
         """Record that `undo_id` reverted `target_id`. If the target was itself an

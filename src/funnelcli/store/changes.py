@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import sqlite3
 
+from funnelcli.store.dialect import Connection
+
 
 class ChangeStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def tracked(self) -> bool:
-        row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'changes'").fetchone()
-        return row is not None
+        from funnelcli.store.dialect import has_table
+
+        return has_table(self.conn, "changes")
 
     def begin(self, at: str, who: str, command: str) -> int | None:
         """Open the change this transaction makes (None: a schema without changes)."""

@@ -45,6 +45,7 @@ from pathlib import Path
 from funnelcli.clock import machine_zone
 from funnelcli.errors import StorageError
 from funnelcli.schema import SCHEMA_VERSION
+from funnelcli.store.dialect import Connection
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -306,7 +307,7 @@ def is_engine_error(exc: BaseException) -> bool:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection, name: str, *, write: bool) -> Iterator[None]:
+def transaction(conn: Connection, name: str, *, write: bool) -> Iterator[None]:
     """One transaction: `BEGIN IMMEDIATE` for writes (no SQLITE_BUSY_SNAPSHOT
     half-way through), a deferred `BEGIN` for a consistent read.
 
@@ -340,7 +341,7 @@ def transaction(conn: sqlite3.Connection, name: str, *, write: bool) -> Iterator
 
 
 @contextmanager
-def _savepoint(conn: sqlite3.Connection, name: str) -> Iterator[None]:
+def _savepoint(conn: Connection, name: str) -> Iterator[None]:
     conn.execute("SAVEPOINT funnel_nested")
     try:
         yield

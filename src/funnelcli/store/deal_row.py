@@ -46,12 +46,12 @@ DEAL_ROW: tuple[tuple[str, str], ...] = (
     (
         "tags",
         "(SELECT json_group_array(tag) FROM "
-        "(SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag))",
+        "(SELECT tag FROM deal_tags t WHERE t.deal_id = d.id ORDER BY tag) AS dt)",
     ),
     (
         "fields",
         "(SELECT json_group_object(key, value) FROM "
-        "(SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key))",
+        "(SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key) AS df)",
     ),
     ("snoozed_until", "d.snoozed_until"),
     ("snooze_reason", "d.snooze_reason"),

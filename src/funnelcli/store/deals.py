@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from funnelcli.models import Deal, Record
 from funnelcli.schema import FURTHEST_STAGE
 from funnelcli.store.deal_row import DEAL_SELECT, deal_values
+from funnelcli.store.dialect import Connection, Cursor, sqlite_function
 from funnelcli.store.filters import one_of
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class DealFilter(Record):
 
 
 class DealStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def get(self, deal_id: int) -> Deal | None:
@@ -140,7 +140,7 @@ class DealStore:
         """The deals whose title or org holds `text` (case-folded as `list
         --search` folds), by number: (id, title, org, status) of the first
         `limit`, and how many there are in all. One query, over every deal."""
-        self.conn.create_function("funnel_fold", 1, _fold, deterministic=True)
+        sqlite_function(self.conn, "funnel_fold", 1, _fold)
         rows = self.conn.execute(
             "SELECT d.id, d.title, d.org, d.status, count(*) OVER () FROM deals d "
             "WHERE instr(funnel_fold(d.title), :q) > 0 OR instr(funnel_fold(d.org), :q) > 0 "
@@ -165,15 +165,16 @@ class DealStore:
         that needs no Deal."""
         return map(deal_values, self._select(flt))
 
-    def _select(self, flt: DealFilter) -> sqlite3.Cursor:
+    def _select(self, flt: DealFilter) -> Cursor:
         where: list[str] = []
         params: dict[str, Any] = {}
         if flt.status:
             # Sorted by number, the rows are read in rowid order and a LIMIT
-            # stops early; `+` keeps SQLite off the status index, which would
-            # fetch every open deal (with its tags, fields and touches) and sort
-            # them all: 48 ms instead of 0.4 ms for 20 of 67,543 open deals.
-            where.append(("+" if flt.sort == "id" else "") + "d.status = :status")
+            # stops early; `|| ''` (SQLite's `+` in a form PostgreSQL reads too)
+            # keeps SQLite off the status index, which would fetch every open
+            # deal (with its tags, fields and touches) and sort them all: 48 ms
+            # instead of 0.4 ms for 20 of 67,543 open deals.
+            where.append("d.status" + (" || ''" if flt.sort == "id" else "") + " = :status")
             params["status"] = flt.status
         if flt.stage_ids is not None:
             names = [f":stage{i}" for i in range(len(flt.stage_ids))]
@@ -192,7 +193,7 @@ class DealStore:
             )
             params[f"tag{i}"] = tag
         if flt.search:
-            self.conn.create_function("funnel_fold", 1, _fold, deterministic=True)
+            sqlite_function(self.conn, "funnel_fold", 1, _fold)
             where.append(SEARCH)
             params["search"] = flt.search.casefold()
         sql = DEAL_SELECT
@@ -232,7 +233,7 @@ class DealStore:
 
     def add_tags(self, deal_id: int, tags: list[str]) -> None:
         self.conn.executemany(
-            "INSERT OR IGNORE INTO deal_tags (deal_id, tag) VALUES (:d, :t)",
+            "INSERT INTO deal_tags (deal_id, tag) VALUES (:d, :t) ON CONFLICT DO NOTHING",
             [{"d": deal_id, "t": t} for t in tags],
         )
 

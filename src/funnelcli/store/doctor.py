@@ -168,7 +168,7 @@ class DoctorStore:
             raise ValueError(table)
         return self.conn.execute(
             f"SELECT deal_id, n FROM (SELECT deal_id, count(*) AS n FROM {table} "
-            "GROUP BY deal_id) WHERE NOT EXISTS "
+            "GROUP BY deal_id) AS children WHERE NOT EXISTS "
             "(SELECT 1 FROM deals d WHERE d.id = deal_id) ORDER BY deal_id"
         ).fetchall()
 
@@ -250,7 +250,7 @@ class DoctorStore:
 
         return self.conn.execute(
             f"""SELECT id, furthest_stage_id, expected
-                FROM (SELECT id, furthest_stage_id, {FURTHEST_STAGE} AS expected FROM deals)
+                FROM (SELECT id, furthest_stage_id, {FURTHEST_STAGE} AS expected FROM deals) AS f
                 WHERE furthest_stage_id IS NOT expected ORDER BY id"""
         ).fetchall()
 
@@ -261,7 +261,7 @@ class DoctorStore:
                FROM (SELECT id, last_activity_at,
                             (SELECT max(a.at) FROM activities a
                              WHERE a.deal_id = deals.id AND a.kind <> 'note') AS latest
-                     FROM deals)
+                     FROM deals) AS t
                WHERE last_activity_at IS NOT latest ORDER BY id"""
         ).fetchall()
 

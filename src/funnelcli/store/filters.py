@@ -4,9 +4,10 @@ filter names one, so a typo is an error instead of an empty list)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
+
+from funnelcli.store.dialect import Connection
 
 # field -> (a deal has the value: SQL, or None for the case-insensitive one
 # alone; a deal has it, case ignored, or None when case counts; every value
@@ -15,35 +16,37 @@ _VALUES: dict[str, tuple[str | None, str | None, str]] = {
     # exact first: the deals_owner index answers at once; ignoring case scans
     "owner": (
         "SELECT 1 FROM deals WHERE owner = :v LIMIT 1",
-        "SELECT 1 FROM deals WHERE owner = :v COLLATE NOCASE LIMIT 1",
-        "SELECT min(owner) FROM deals GROUP BY owner COLLATE NOCASE ORDER BY 1 COLLATE NOCASE, 1",
+        "SELECT 1 FROM deals WHERE lower(owner) = lower(:v) LIMIT 1",
+        "SELECT min(owner) FROM deals GROUP BY lower(owner) ORDER BY lower(min(owner)), 1",
     ),
     "tag": (
         "SELECT 1 FROM deal_tags WHERE tag = :v LIMIT 1",
         None,
-        "SELECT DISTINCT tag FROM deal_tags ORDER BY tag COLLATE NOCASE, tag",
+        "SELECT tag FROM deal_tags GROUP BY tag ORDER BY lower(tag), tag",
     ),
     "source": (
         None,
-        "SELECT 1 FROM deals WHERE source = :v COLLATE NOCASE LIMIT 1",
+        "SELECT 1 FROM deals WHERE lower(source) = lower(:v) LIMIT 1",
         "SELECT min(source) FROM deals WHERE source IS NOT NULL "
-        "GROUP BY source COLLATE NOCASE ORDER BY 1 COLLATE NOCASE, 1",
+        "GROUP BY lower(source) ORDER BY lower(min(source)), 1",
     ),
 }
 
 
 def one_of(column: str, values: Sequence[str], params: dict[str, Any], name: str) -> str:
-    """SQL: `column` is one of `values`, case ignored as SQLite's NOCASE ignores
-    it (ASCII); `params` gets the values as :{name}0, :{name}1, …"""
+    """SQL: `column` is one of `values`, ASCII case ignored (`lower()` folds
+    A-Z only, in SQLite and in PostgreSQL's "C" collation alike: the same
+    rule as SQLite's NOCASE); `params` gets the values as :{name}0, :{name}1, …"""
     keys = [f"{name}{i}" for i in range(len(values))]
     params.update(zip(keys, values, strict=True))
-    return f"{column} COLLATE NOCASE IN ({', '.join(':' + k for k in keys) or 'NULL'})"
+    listed = ", ".join(f"lower(:{k})" for k in keys) or "NULL"
+    return f"lower({column}) IN ({listed})"
 
 
 class FilterValues:
     """Which owners, tags and sources the deals have."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def missing(self, field: str, values: Sequence[str]) -> list[str]:

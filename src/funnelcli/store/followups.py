@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from funnelcli.models import Deal
 from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM, DEAL_SELECT
 from funnelcli.store.deals import decode_deal
+from funnelcli.store.dialect import Connection
 from funnelcli.store.filters import one_of
 
 # Snoozed until a later day: out of `due` and `stale` until then.
@@ -26,7 +26,7 @@ def _scope(owners: Sequence[str], pipeline_id: int | None, params: dict[str, Any
 
 
 class FollowUpStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def due(

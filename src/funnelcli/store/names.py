@@ -15,6 +15,7 @@ from pathlib import Path
 
 from funnelcli.schema import SCHEMA_VERSION
 from funnelcli.store.connection import database_exists, hot_journal, wal_waiting
+from funnelcli.store.dialect import Connection
 from funnelcli.store.filters import FilterValues
 
 # A completion that waits longer than this for a writer offers nothing.
@@ -24,7 +25,7 @@ LOCK_WAIT_S = 0.3
 class Names:
     """Read-only queries over one connection."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     @classmethod

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from datetime import datetime
 
 from funnelcli.clock import utc_text
 from funnelcli.models import Pipeline, Stage, stage_key
+from funnelcli.store.dialect import Connection
 from funnelcli.templates import StageSpec
 
 _STAGE_COLUMNS = "id, pipeline_id, name, position, probability, rot_days, cadence_days"
 
 
 def insert_pipeline(
-    conn: sqlite3.Connection,
+    conn: Connection,
     name: str,
     stages: list[StageSpec],
     now: datetime,
@@ -50,7 +50,7 @@ def insert_pipeline(
 
 
 class PipelineStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def all(self) -> list[Pipeline]:
@@ -163,6 +163,7 @@ class PipelineStore:
         return {
             int(r[0]): (int(r[1]), int(r[2]))
             for r in self.conn.execute(
-                "SELECT stage_id, sum(status = 'open'), count(*) FROM deals GROUP BY stage_id"
+                "SELECT stage_id, count(*) FILTER (WHERE status = 'open'), count(*) "
+                "FROM deals GROUP BY stage_id"
             )
         }

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from funnelcli.store.dialect import Connection
 from funnelcli.store.filters import one_of
 
 
@@ -75,26 +75,33 @@ class StageCounts:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+# Between an owner and a currency in one key: the currency (three letters) is
+# last and never holds it, so splitting at the last one is exact whatever the
+# owner holds (PostgreSQL's text can hold no NUL).
+OWNER_CURRENCY = "|"
+
+
 def owner_key(owner: str, currency: str) -> str:
-    """cycle_medians()' key for an owner: SQLite's lower() folds ASCII only."""
-    return f"{owner.translate(_ASCII_LOWER)}\x00{currency}"
+    """cycle_medians()' key for an owner: lower() folds ASCII only (SQLite's,
+    and PostgreSQL's in the "C" collation)."""
+    return f"{owner.translate(_ASCII_LOWER)}{OWNER_CURRENCY}{currency}"
 
 
 class ReportStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def owners(self, w: Window) -> list[str]:
         rows = self.conn.execute(
             f"SELECT min(d.owner) FROM deals d WHERE 1 = 1 {w.scope()} "
-            "GROUP BY d.owner COLLATE NOCASE ORDER BY min(d.owner)",
+            "GROUP BY lower(d.owner) ORDER BY min(d.owner)",
             w.params(),
         )
         return [r[0] for r in rows]
 
     def metric_counts(self, w: Window, *, by_owner: bool = False) -> list[MetricCounts]:
         """One row per currency (per owner and currency with `by_owner`; the
-        owner is then prefixed to the currency as "owner\x00USD")."""
+        owner is then prefixed to the currency as "owner|USD")."""
         # One pass over the deals in scope. Each figure is an aggregate with a
         # FILTER, so its arguments (and the touches subquery) are evaluated only
         # for the deals it counts, not for every deal, as CASE WHEN … ELSE 0
@@ -104,7 +111,7 @@ class ReportStore:
         lost_in = f"d.status = 'lost' AND {w.within('d.closed_at')}"
         created_in = w.within("d.created_at")
         sql = f"""
-        SELECT {"min(d.owner) || char(0) || d.currency" if by_owner else "d.currency"},
+        SELECT {"min(d.owner) || '|' || d.currency" if by_owner else "d.currency"},
           count(*) FILTER (WHERE d.status = 'open'),
           coalesce(sum(coalesce(d.value, 0)) FILTER (WHERE d.status = 'open'), 0),
           coalesce(sum(coalesce(d.value, 0) * coalesce(d.probability, s.probability) / 100.0)
@@ -122,7 +129,7 @@ class ReportStore:
                    FILTER (WHERE {won_in}), 0)
         FROM deals d JOIN stages s ON s.id = d.stage_id
         WHERE 1 = 1 {w.scope()}
-        GROUP BY {"d.owner COLLATE NOCASE, " if by_owner else ""}d.currency
+        GROUP BY {"lower(d.owner), " if by_owner else ""}d.currency
         ORDER BY {"min(d.owner), " if by_owner else ""}d.currency"""
         return [MetricCounts(*row) for row in self.conn.execute(sql, w.params())]
 
@@ -131,7 +138,7 @@ class ReportStore:
         metric_counts() keys its rows; the middle one or two rows are picked
         by row number, so nothing but the medians leaves SQLite."""
         # owners as --owner matches them (ASCII case ignored): see owner_key()
-        group = "lower(d.owner) || char(0) || d.currency" if by_owner else "d.currency"
+        group = "lower(d.owner) || '|' || d.currency" if by_owner else "d.currency"
         # Both window functions over one window (the size of the partition as
         # a frame of all of it), so SQLite sorts the won deals once, not twice.
         sql = f"""
@@ -142,8 +149,8 @@ class ReportStore:
           FROM (SELECT {group} AS grp,
                        julianday(d.closed_at) - julianday(d.created_at) AS days
                 FROM deals d
-                WHERE d.status = 'won' AND {w.within("d.closed_at")} {w.scope()})
-          WINDOW win AS (PARTITION BY grp ORDER BY days))
+                WHERE d.status = 'won' AND {w.within("d.closed_at")} {w.scope()}) AS won
+          WINDOW win AS (PARTITION BY grp ORDER BY days)) AS ranked
         WHERE n IN ((total + 1) / 2, (total + 2) / 2)
         GROUP BY grp"""
         return dict(self.conn.execute(sql, w.params()).fetchall())
@@ -223,14 +230,17 @@ class ReportStore:
             where += " AND (d.expected_close IS NULL OR d.expected_close >= :since)"
         if w.until is not None:
             where += " AND (d.expected_close IS NULL OR d.expected_close < :until)"
+        # sorted outside: an ORDER BY expression can't name a result column
+        # in PostgreSQL
         sql = f"""
+        SELECT * FROM (
         SELECT CASE WHEN d.expected_close IS NULL THEN NULL ELSE {period} END AS period,
-               d.currency, count(*), sum(coalesce(d.value, 0)),
+               d.currency AS currency, count(*), sum(coalesce(d.value, 0)),
                sum(coalesce(d.value, 0) * coalesce(d.probability, s.probability) / 100.0)
         FROM deals d JOIN stages s ON s.id = d.stage_id
         WHERE d.status = 'open' {where} {w.scope()}
-        GROUP BY period, d.currency
-        ORDER BY period IS NULL, period, d.currency"""
+        GROUP BY period, d.currency) AS f
+        ORDER BY period IS NULL, period, currency"""
         return [tuple(r) for r in self.conn.execute(sql, w.params())]
 
     def _deal_ids(self, w: Window, where: str, params: dict[str, Any]) -> list[int]:

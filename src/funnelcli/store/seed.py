@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
+from funnelcli.store.dialect import Connection
 from funnelcli.templates import DEFAULT_TEMPLATE, TEMPLATES
 
 DEFAULT_PIPELINE_NAME = "sales"
 
 
-def seed_default_pipeline(conn: sqlite3.Connection, now: datetime) -> None:
+def seed_default_pipeline(conn: Connection, now: datetime) -> None:
     from funnelcli.store.pipelines import insert_pipeline
 
     insert_pipeline(conn, DEFAULT_PIPELINE_NAME, TEMPLATES[DEFAULT_TEMPLATE][1], now)

@@ -20,13 +20,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 
+from funnelcli.store.dialect import Connection, is_postgres, sqlite_function
+
 SETTING = "timezone"
 _J2000 = datetime(2000, 1, 1, 12)  # Julian day 2451545.0
 _J2000_MS = 2451545 * 86400000
 _MS = timedelta(milliseconds=1)
 
 
-def read_zone(conn: sqlite3.Connection) -> str | None:
+def read_zone(conn: Connection) -> str | None:
     """The database's zone name, None when it has none (a schema before m008)."""
     try:
         row = conn.execute("SELECT value FROM settings WHERE key = ?", (SETTING,)).fetchone()
@@ -35,19 +37,20 @@ def read_zone(conn: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
-def write_zone(conn: sqlite3.Connection, name: str) -> int:
+def write_zone(conn: Connection, name: str) -> int:
     """Set the database's zone and count every ended stay's length again in it
     (inside the caller's write); returns how many stays changed."""
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (:k, :v) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value IS NOT excluded.value",
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
+        "WHERE settings.value IS NOT excluded.value",
         {"k": SETTING, "v": name},
     )
     use_calendar(conn, name, replacing=True)
     return recount_stays(conn)
 
 
-def recount_stays(conn: sqlite3.Connection) -> int:
+def recount_stays(conn: Connection) -> int:
     """Every ended stay's `days` counted again in the connection's calendar."""
     cur = conn.execute(
         "UPDATE stage_stays SET days = julianday(left_at) - julianday(entered_at) "
@@ -56,16 +59,19 @@ def recount_stays(conn: sqlite3.Connection) -> int:
     return cur.rowcount
 
 
-def use_calendar(conn: sqlite3.Connection, name: str, *, replacing: bool = False) -> None:
+def use_calendar(conn: Connection, name: str, *, replacing: bool = False) -> None:
     """Give `conn`'s SQL the calendar of zone `name` (see the module docstring).
     `replacing`: the connection may have another zone's already."""
     from funnelcli.clock import UTC_NAMES, tz_for
 
-    zone = tz_for(name)
+    zone = tz_for(name)  # a zone this system has no data for fails here, on both engines
+    if is_postgres(conn):  # the schema's julianday and zone_date read TimeZone
+        conn.execute("SELECT set_config('TimeZone', ?, false)", (name,))
+        return
     # In UTC the built-in is exact; once replaced it can't be had back.
     if replacing or name not in UTC_NAMES:
-        conn.create_function("julianday", 1, _julianday(zone), deterministic=True)
-    conn.create_function("zone_date", 1, _zone_date(zone), deterministic=True)
+        sqlite_function(conn, "julianday", 1, _julianday(zone))
+    sqlite_function(conn, "zone_date", 1, _zone_date(zone))
 
 
 def _julianday(zone: tzinfo | None) -> Callable[[object], float | None]:

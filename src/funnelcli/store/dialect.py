@@ -1,0 +1,89 @@
+"""The few statements that differ between SQLite and PostgreSQL (team mode),
+each behind one function that takes the connection. Everything else in the
+store is one SQL text for both engines; parameters and transaction control
+are the PostgreSQL connection's own business (store/pg.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+POSTGRES = "postgres"
+
+
+class Cursor(Protocol):
+    """What the store reads from a statement: sqlite3's cursor or psycopg's."""
+
+    @property
+    def rowcount(self) -> int: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """The connection every store object takes: a sqlite3.Connection, or
+    team mode's PgConnection (store/pg.py), which speaks the same SQL."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+    def executemany(self, sql: str, parameters: Any, /) -> Cursor: ...
+    @property
+    def in_transaction(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+def is_postgres(conn: Any) -> bool:
+    """Is `conn` a team-mode (PostgreSQL) connection, not a sqlite3 one?"""
+    return getattr(conn, "dialect", None) == POSTGRES
+
+
+def has_table(conn: Any, name: str) -> bool:
+    if is_postgres(conn):
+        sql = "SELECT 1 WHERE to_regclass(:n) IS NOT NULL"
+    else:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"
+    return conn.execute(sql, {"n": name}).fetchone() is not None
+
+
+def table_columns(conn: Any, table: str) -> list[str]:
+    """A table's columns, in their order."""
+    if is_postgres(conn):
+        rows = conn.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = :t ORDER BY ordinal_position",
+            {"t": table},
+        )
+        return [str(r[0]) for r in rows]
+    return [str(r[1]) for r in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def defer_foreign_keys(conn: Any) -> None:
+    """Check references at commit, not statement by statement, for the rest
+    of this transaction (a revert puts rows back in any order)."""
+    conn.execute(
+        "SET CONSTRAINTS ALL DEFERRED" if is_postgres(conn) else "PRAGMA defer_foreign_keys = ON"
+    )
+
+
+def foreign_keys_broken(conn: Any) -> bool:
+    """Does a row now point at one that no longer exists? (PostgreSQL checks
+    every reference itself, at the latest on commit.)"""
+    if is_postgres(conn):
+        return False
+    return conn.execute("PRAGMA foreign_key_check").fetchone() is not None
+
+
+def sqlite_function(conn: Any, name: str, nargs: int, fn: Any) -> None:
+    """Give SQLite's SQL the Python function `fn` as `name`; PostgreSQL has
+    the same function in its schema (store/pg_schema.py), so nothing to do."""
+    if not is_postgres(conn):
+        conn.create_function(name, nargs, fn, deterministic=True)
+
+
+def database_size(conn: Any) -> int:
+    """Bytes the database takes: the SQLite file's pages, or PostgreSQL's
+    pg_database_size."""
+    if is_postgres(conn):
+        return int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+    count, size = conn.execute("SELECT * FROM pragma_page_count, pragma_page_size").fetchone()
+    return int(count) * int(size)
