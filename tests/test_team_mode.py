@@ -1,0 +1,254 @@
+"""Team mode: a pipeline in a PostgreSQL database (`--db postgresql://…`).
+
+`FUNNEL_TEST_ENGINE=postgres pytest` runs the rest of the suite on
+PostgreSQL too; these are team mode's own: setting a database up, the URL
+and its password, and writers taking turns."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+
+import pytest
+
+from funnelcli.dburl import has_password, is_url, shown
+from funnelcli.store.pg import translate
+
+# -- the URL and the dialect (no server needed) -------------------------------
+
+
+def test_a_url_is_told_from_a_path():
+    assert is_url("postgresql://crm.example.com/sales")
+    assert is_url("POSTGRES://h/db")
+    assert not is_url("postgresql.db")
+    assert not is_url("/srv/postgresql://odd")
+    assert not is_url(None)
+
+
+def test_a_password_never_shows():
+    assert shown("postgresql://anna:s3cret@h:5432/db") == "postgresql://anna:***@h:5432/db"
+    assert shown("postgresql://h/db?password=s3cret&sslmode=require") == (
+        "postgresql://h/db?password=***&sslmode=require"
+    )
+    assert shown("postgresql://anna@h/db") == "postgresql://anna@h/db"
+    assert has_password("postgresql://anna:x@h/db")
+    assert not has_password("postgresql://anna@h/db?sslmode=require")
+
+
+@pytest.mark.parametrize(
+    ("sqlite", "postgres"),
+    [
+        ("SELECT * FROM deals WHERE id = :id", "SELECT * FROM deals WHERE id = %(id)s"),
+        ("VALUES (?, ?)", "VALUES (%s, %s)"),
+        (
+            "SELECT '50%', ':x', '?' FROM t WHERE a = :a",
+            "SELECT '50%%', ':x', '?' FROM t WHERE a = %(a)s",
+        ),
+        ("SELECT 'it''s :x' WHERE b = ?", "SELECT 'it''s :x' WHERE b = %s"),
+        ("SELECT x::text", "SELECT x::text"),
+        ("WHERE a IS NOT b AND c IS NOT NULL", "WHERE a IS DISTINCT FROM b AND c IS NOT NULL"),
+        ("WHERE 'a IS NOT b' = x", "WHERE 'a IS NOT b' = x"),
+    ],
+)
+def test_sqlite_sql_reads_as_postgresql(sqlite, postgres):
+    assert translate(sqlite) == postgres
+
+
+def test_a_password_on_the_command_line_is_refused(funnel):
+    r = funnel("--db", "postgresql://anna:s3cret@127.0.0.1:1/x", "list")
+    assert r.exit_code == 2
+    assert "s3cret" not in r.stderr
+    assert "~/.pgpass or PGPASSWORD" in r.stderr
+
+
+def test_without_psycopg_one_line_says_what_to_install(funnel, monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    monkeypatch.setenv("FUNNEL_DB", "postgresql://anna:s3cret@127.0.0.1:1/sales")
+    r = funnel("list")
+    assert r.exit_code == 1
+    assert r.stderr == (
+        "funnel: error: postgresql://anna:***@127.0.0.1:1/sales is a PostgreSQL database: "
+        "team mode needs psycopg, pip install 'funnelcli[postgres]'\n"
+    )
+
+
+def test_a_server_that_isnt_there_is_one_line(funnel, monkeypatch):
+    monkeypatch.setenv("FUNNEL_DB", "postgresql://anna:s3cret@127.0.0.1:1/sales")
+    r = funnel("list")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("funnel: error: can't connect to postgresql://anna:***@127.0.0.1:1/")
+    assert r.stderr.count("\n") == 1
+    assert "s3cret" not in r.stderr
+
+
+# -- on a server ---------------------------------------------------------------
+
+pg = pytest.mark.postgres
+
+
+@pytest.fixture
+def team(pg_url, monkeypatch):
+    """FUNNEL_DB naming a fresh, empty PostgreSQL database."""
+    monkeypatch.setenv("FUNNEL_DB", pg_url)
+    return pg_url
+
+
+@pg
+def test_init_sets_up_an_empty_database_once(funnel, team):
+    r = funnel("team", "init", "--timezone", "Europe/Warsaw")
+    assert (r.exit_code, r.stdout) == (0, "")
+    assert r.stderr == f"team database ready: {team} (time zone Europe/Warsaw)\n"
+    assert funnel("config", "get", "timezone").stdout == "Europe/Warsaw\n"
+    stages = funnel("stage", "list", "--format", "json").json()
+    assert [s["name"] for s in stages][:3] == ["lead", "qualified", "contacted"]
+    again = funnel("team", "init")
+    assert again.exit_code != 0
+    assert "already a funnelcli team database" in again.stderr
+
+
+@pg
+def test_a_database_not_set_up_says_how(funnel, team):
+    r = funnel("list")
+    assert r.exit_code == 1
+    assert "has no funnelcli pipeline yet" in r.stderr
+    assert "funnel team init" in r.stderr
+
+
+@pg
+def test_a_foreign_database_is_left_alone(funnel, team):
+    import psycopg
+
+    with psycopg.connect(team, autocommit=True) as c:
+        c.execute("CREATE TABLE invoices (id int)")
+    r = funnel("team", "init")
+    assert r.exit_code == 1
+    assert "not a funnelcli one" in r.stderr
+    with psycopg.connect(team) as c:
+        tables = c.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        assert [t for (t,) in tables] == ["invoices"]
+
+
+@pg
+def test_init_wants_a_postgresql_database(funnel):
+    r = funnel("team", "init")
+    assert r.exit_code != 0
+    assert "--db postgresql://" in r.stderr
+
+
+@pg
+def test_a_deal_lives_its_life_on_postgresql(funnel, team):
+    assert funnel("team", "init", "--timezone", "UTC").exit_code == 0
+    assert funnel("add", "Acme renewal", "--value", "4800", "--tag", "hot").exit_code == 0
+    assert funnel("move", "1", "demo").exit_code == 0
+    assert funnel("log", "1", "call", "intro").exit_code == 0
+    deal = funnel("show", "1", "--format", "json").json()
+    assert (deal["stage"], deal["value"], deal["tags"], deal["touches"]) == (
+        "demo",
+        4800,
+        ["hot"],
+        1,
+    )
+    assert [h["to_stage"] for h in deal["history"]] == ["lead", "demo"]
+    changes = funnel("changes", "--format", "json").json()
+    assert [c["command"] for c in changes][:2] == ["funnel log 1 call intro", "funnel move 1 demo"]
+    assert funnel("undo").exit_code == 0
+    assert funnel("show", "1", "--format", "json").json()["touches"] == 0
+
+
+@pg
+def test_file_commands_point_at_the_right_tool(funnel, team, tmp_path):
+    assert funnel("team", "init").exit_code == 0
+    r = funnel("backup", str(tmp_path / "copy.db"))
+    assert r.exit_code != 0
+    assert "pg_dump" in r.stderr and "funnel export" in r.stderr
+    assert r.stderr.count("\n") == 1
+    assert not (tmp_path / "copy.db").exists()
+
+
+def _funnel(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FUNNEL_DB": url}
+    return subprocess.run(
+        [sys.executable, "-m", "funnelcli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+@pg
+@pytest.mark.slow
+def test_writers_take_turns_and_the_history_stays_one_chain(funnel, team):
+    """Eight sellers at one deal at once, four moving it, four logging calls:
+    every write succeeds, in some order, each move starting where the one
+    before ended; change numbers follow commit order (the write lock is
+    taken first, as SQLite's BEGIN IMMEDIATE)."""
+    assert funnel("team", "init").exit_code == 0
+    assert funnel("add", "Contested").exit_code == 0
+    stages = ["qualified", "contacted", "demo", "proposal"]
+    writes = [("move", "1", s) for s in stages] + [("log", "1", "call", f"n{i}") for i in range(4)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        runs = list(pool.map(lambda w: _funnel(team, *w), writes))
+    assert [r.returncode for r in runs] == [0] * 8, [r.stderr for r in runs]
+    deal = funnel("show", "1", "--format", "json").json()
+    assert deal["touches"] == 4
+    history = deal["history"]
+    assert len(history) == 5
+    for before, after in pairwise(history):
+        assert after["from_stage"] == before["to_stage"]
+    changes = funnel("changes", "--format", "json").json()
+    moves = sorted(
+        (c for c in changes if c["command"].startswith("funnel move")), key=lambda c: c["id"]
+    )
+    assert len(moves) == 4
+    # change numbers in the order the moves committed: the history's order
+    assert [c["command"].split()[-1] for c in moves] == [h["to_stage"] for h in history[1:]]
+    # undo takes back the newest change, whoever made it
+    newest = max(changes, key=lambda c: c["id"])
+    assert funnel("undo").exit_code == 0
+    after = funnel("show", "1", "--format", "json").json()
+    if newest["command"].startswith("funnel move"):
+        assert after["stage"] == history[-2]["to_stage"]
+        assert json.dumps(after["history"]) == json.dumps(history[:-1])
+    else:
+        assert (after["stage"], after["touches"]) == (history[-1]["to_stage"], 3)
+
+
+def test_a_write_that_waited_keeps_the_history_in_order(funnel, at):
+    """A writer reads the clock, then waits for another's write (or a
+    teammate's clock runs a little ahead): its change takes the last one's
+    time, up to a minute; beyond that, "now" is refused as before."""
+    at("2026-11-23T10:00:30")
+    assert funnel("add", "Acme").exit_code == 0
+    assert funnel("move", "1", "demo").exit_code == 0
+    at("2026-11-23T10:00:00")  # 30 s behind the last change
+    assert funnel("move", "1", "proposal").exit_code == 0
+    history = funnel("show", "1", "--format", "json").json()["history"]
+    assert [(h["to_stage"], h["at"]) for h in history[1:]] == [
+        ("demo", "2026-11-23T10:00:30Z"),
+        ("proposal", "2026-11-23T10:00:30Z"),
+    ]
+    at("2026-11-23T09:58:00")  # 2.5 min behind: a clock that is wrong
+    r = funnel("move", "1", "negotiation")
+    assert r.exit_code == 1
+    assert "history must stay in order" in r.stderr
+
+
+@pg
+def test_team_init_output_is_inert(funnel, pg_url, monkeypatch):
+    """The database's name as given (here with an escape and a bidi override
+    in its options) is shown escaped, on success and on failure."""
+    hostile = pg_url + "?application_name=%1B%5B31mred%E2%80%AE"
+    monkeypatch.setenv("FUNNEL_DB", hostile)
+    r = funnel("team", "init")
+    assert r.exit_code == 0, r.stderr
+    monkeypatch.setenv("FUNNEL_DB", "postgresql://\x1b[31mred\u202e@127.0.0.1:1/x")
+    r = funnel("list")
+    assert r.exit_code == 1
+    assert "\x1b" not in r.stderr and "\u202e" not in r.stderr
+    assert "\\x1b[31mred\\u202e" in r.stderr
