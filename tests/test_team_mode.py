@@ -252,3 +252,40 @@ def test_team_init_output_is_inert(funnel, pg_url, monkeypatch):
     assert r.exit_code == 1
     assert "\x1b" not in r.stderr and "\u202e" not in r.stderr
     assert "\\x1b[31mred\\u202e" in r.stderr
+
+
+# -- people -------------------------------------------------------------------
+
+
+def test_config_user_names_who_made_each_change(funnel):
+    assert funnel("config", "set", "user", "anna").exit_code == 0
+    assert funnel("add", "Acme").exit_code == 0
+    change = funnel("changes", "--format", "json").json()[0]
+    assert (change["command"], change["who"]) == ("funnel add Acme", "anna")
+    # on a file the default owner stays config `owner`
+    assert funnel("show", "1", "--format", "json").json()["owner"] == "me"
+
+
+@pg
+def test_on_a_team_database_what_you_add_is_yours(funnel, team, monkeypatch):
+    import getpass
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "bob")
+    assert funnel("team", "init").exit_code == 0
+    assert funnel("add", "Bob deal").exit_code == 0
+    assert funnel("config", "set", "user", "anna").exit_code == 0
+    assert funnel("add", "Anna deal").exit_code == 0
+    deals = funnel("list", "--format", "json").json()
+    assert [(d["title"], d["owner"]) for d in deals] == [
+        ("Bob deal", "bob"),
+        ("Anna deal", "anna"),
+    ]
+    changes = funnel("changes", "--format", "json").json()
+    assert [(c["command"], c["who"]) for c in changes] == [
+        ("funnel add 'Anna deal'", "anna"),
+        ("funnel add 'Bob deal'", "bob"),
+    ]
+    # an owner set in the config still wins
+    assert funnel("config", "set", "owner", "sales-team").exit_code == 0
+    assert funnel("add", "Shared").exit_code == 0
+    assert funnel("show", "3", "--format", "json").json()["owner"] == "sales-team"

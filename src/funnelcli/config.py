@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "db": "",
     "activity_kinds": [],
     "workdays": "mon-fri",
+    "user": "",
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -41,6 +42,8 @@ DESCRIPTIONS: dict[str, str] = {
     "activity_kinds": "kinds `funnel log` accepts besides call, email, meeting, message, "
     "demo and note, comma-separated",
     "workdays": "days a follow-up cadence and +Nbd count: mon-fri, sun-thu, mon,wed,fri",
+    "user": "who you are in `funnel changes` and, on a team database, the owner of what "
+    "you add (empty: your login name)",
 }
 
 
@@ -56,6 +59,8 @@ class Config:
     def __init__(self, path: Path, values: dict[str, Any] | None = None) -> None:
         self.path = path  # the config file, which may not exist
         self.values = dict(DEFAULTS) if values is None else values
+        # the keys the file sets (a team database's owner default needs to know)
+        self.given = {k for k, v in self.values.items() if k not in DEFAULTS or v != DEFAULTS[k]}
 
     def __getitem__(self, key: str) -> Any:
         return self.values.get(key, DEFAULTS.get(key))
@@ -63,6 +68,26 @@ class Config:
     @property
     def owner(self) -> str:
         return str(self["owner"])
+
+    @property
+    def user(self) -> str:
+        """Who this person is: config `user`, else the login name."""
+        configured = str(self["user"]).strip()
+        if configured:
+            return configured
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except Exception:  # no user name in this environment
+            return "unknown"
+
+    def new_deal_owner(self, team: bool) -> str:
+        """The owner of a deal added without --owner: config `owner`; on a
+        team database, where "me" means nobody, `user` unless `owner` is set."""
+        if team and "owner" not in self.given:
+            return self.user
+        return self.owner
 
     @property
     def currency(self) -> str:

@@ -145,6 +145,7 @@ class AppState:
             store.now_utc = utc_text(now)
         if write:
             store.change_command = self.command_text()
+            store.change_who = config.user
         self._stores.append(store)
         return Context(store, now, config, on_text_match=self.took)
 

@@ -49,7 +49,7 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
             closed_at=None,
             lost_reason=None,
         )
-        values.setdefault("owner", ctx.config.owner)
+        values.setdefault("owner", ctx.config.new_deal_owner(ctx.store.team))
         for name in (
             "org",
             "contact",

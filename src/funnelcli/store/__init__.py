@@ -38,6 +38,7 @@ class Store:
         # What `funnel changes` says about the changes this store makes.
         self.change_command = "funnelcli"
         self.change_who: str | None = None  # default: the OS user
+        self.team = False  # a team database on PostgreSQL (open_team)
         self.now_utc = ""
         self.zone: str | None = None  # the database's `timezone` setting
         # The changes this store has committed and kept (None: a schema without
@@ -69,6 +70,7 @@ class Store:
         zones: list[str | None] = []
         conn = open_database(url, busy_timeout_s=BUSY_TIMEOUT_S, on_zone=zones.append)
         store = cls(conn, conn.name)
+        store.team = True
         store.zone = zones[0]
         use_zone(store.zone)
         store.now_utc = utc_text(now)

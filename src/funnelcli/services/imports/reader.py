@@ -114,7 +114,7 @@ class Reader:
             values[name] = c.text(row, name)
         if "email" in mapped:
             values["email"] = c.email(row)
-        values["owner"] = values["owner"] or self.ctx.config.owner
+        values["owner"] = values["owner"] or self.ctx.config.new_deal_owner(self.ctx.store.team)
         values["value"], values["currency"] = c.money(row)
         values["probability"] = c.probability(row) if "probability" in mapped or self.own else None
         # an unmapped field is None (or empty) without a call
