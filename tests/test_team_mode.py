@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
@@ -289,3 +290,124 @@ def test_on_a_team_database_what_you_add_is_yours(funnel, team, monkeypatch):
     assert funnel("config", "set", "owner", "sales-team").exit_code == 0
     assert funnel("add", "Shared").exit_code == 0
     assert funnel("show", "3", "--format", "json").json()["owner"] == "sales-team"
+
+
+# -- writers, readers and a killed client --------------------------------------
+
+WRITERS, READERS, DEALS_EACH = 8, 2, 6
+WRITER = """
+import sys
+from datetime import datetime
+from pathlib import Path
+from funnelcli.config import Config
+from funnelcli.services import Context
+from funnelcli.services.deal_edit import add_deal
+from funnelcli.services.deal_input import DealChanges
+from funnelcli.services.deals import close_deal, move_deal
+from funnelcli.store import Store
+
+url, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+now = datetime(2026, 11, 23, 10, 15)
+ctx = Context(Store.open_team(url, for_write=True, now=now), now, Config(Path("none.toml")))
+for i in range(count):
+    deal = add_deal(ctx, f"w{worker}-{i}", DealChanges(value="100"))
+    for stage in ("qualified", "contacted", "demo"):
+        move_deal(ctx, str(deal.id), stage)
+    if i % 2:
+        close_deal(ctx, str(deal.id), "won")
+"""
+
+
+@pg
+@pytest.mark.slow
+def test_parallel_writers_and_readers_lose_nothing(funnel, team):
+    assert funnel("team", "init").exit_code == 0
+    env = {**os.environ, "FUNNEL_DB": team}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, team, str(w), str(DEALS_EACH)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(WRITERS)
+    ]
+    reads = 0
+    while any(w.poll() is None for w in writers):
+        with ThreadPoolExecutor(max_workers=READERS) as pool:
+            runs = list(pool.map(lambda _: _funnel(team, "list", "--format", "json"), range(2)))
+        assert [r.returncode for r in runs] == [0] * READERS, [r.stderr for r in runs]
+        reads += READERS
+    assert [w.wait() for w in writers] == [0] * WRITERS, [w.stderr.read() for w in writers]
+    assert reads >= READERS
+    deals = funnel("list", "--status", "all", "--format", "json").json()
+    assert len(deals) == WRITERS * DEALS_EACH
+    for deal in deals:
+        history = funnel("show", str(deal["id"]), "--format", "json").json()["history"]
+        closed = int(deal["title"].split("-")[1]) % 2
+        assert len(history) == 1 + 3 + closed, deal["title"]
+        assert history[0]["from_stage"] is None
+        for before, after in pairwise(history):
+            assert after["from_stage"] == before["to_stage"], deal["title"]
+        assert history[-1]["to_stage"] == ("won" if closed else "demo")
+
+
+@pg
+def test_readers_never_wait_and_a_writer_waits_then_says_so(funnel, team, monkeypatch):
+    from funnelcli.store import connection
+
+    assert funnel("team", "init").exit_code == 0
+    assert funnel("add", "Acme").exit_code == 0
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 1.0)
+    import psycopg
+
+    from funnelcli.store.pg import WRITE_LOCK
+
+    with psycopg.connect(team) as other:
+        other.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        other.execute("UPDATE deals SET title = 'Held' WHERE id = 1")
+        started = time.monotonic()
+        r = funnel("list", "--format", "json")
+        assert r.exit_code == 0
+        assert [d["title"] for d in r.json()] == ["Acme"]  # the snapshot before the writer's
+        r = funnel("add", "Globex")
+        waited = time.monotonic() - started
+        assert r.exit_code == 1
+        assert r.stderr.count("\n") == 1
+        assert "is locked by another process (waited 1 s)" in r.stderr
+        assert 1.0 <= waited < 10
+        other.rollback()
+    assert funnel("add", "Globex").exit_code == 0
+
+
+KILLED = """
+import os, signal, sys
+from datetime import datetime
+from funnelcli.store import Store
+
+store = Store.open_team(sys.argv[1], for_write=True, now=datetime(2026, 11, 23, 10, 15))
+with store.write():
+    store.conn.executemany(
+        "INSERT INTO activities (deal_id, kind, at, recorded_at) VALUES (1, 'call', ?, ?)",
+        [(f"2026-01-01T00:00:{i % 60:02d}Z", "x") for i in range(5000)],
+    )
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pg
+def test_a_client_killed_mid_write_leaves_nothing_and_no_lock(funnel, team):
+    assert funnel("team", "init").exit_code == 0
+    assert funnel("add", "Acme").exit_code == 0
+    before = funnel("changes", "--format", "json").json()
+    r = subprocess.run([sys.executable, "-c", KILLED, team], capture_output=True, check=False)
+    assert r.returncode == -9
+    started = time.monotonic()
+    assert funnel("log", "1", "call", "after").exit_code == 0  # the lock is free again
+    assert time.monotonic() - started < 10
+    deal = funnel("show", "1", "--format", "json").json()
+    assert [a["note"] for a in deal["activities"]] == ["after"]
+    after = funnel("changes", "--format", "json").json()
+    assert [c["command"] for c in after] == ["funnel log 1 call after"] + [
+        c["command"] for c in before
+    ]
