@@ -18,6 +18,8 @@ from conftest import MAVEN
 pytestmark = pytest.mark.postgres
 
 REPORTS = ("funnel", "metrics", "owners", "forecast")
+COPIED = ("pipelines", "stages", "deals", "deal_tags", "deal_fields", "stage_events",
+          "stage_stays", "activities", "settings", "changes", "change_rows")  # fmt: skip
 
 # A solo pipeline with a bit of everything the copy must keep.
 SOLO: list[tuple[str, ...]] = [
@@ -103,9 +105,12 @@ def solo(funnel, isolated) -> Path:  # type: ignore[no-untyped-def]
 def test_a_solo_database_moves_to_postgresql_as_it_was(funnel, solo, pg_url, monkeypatch):
     before = snapshot(funnel)
     assert before["export"][1:]  # type: ignore[index]
+    data, beside = solo.read_bytes(), sorted(solo.parent.iterdir())
     run = migrate(funnel, monkeypatch, pg_url, solo)
     assert run.exit_code == 0, run.stderr
     assert run.stdout == ""
+    assert (solo.read_bytes(), sorted(solo.parent.iterdir())) == (data, beside)
+    assert row_counts(pg_url) == row_counts_sqlite(solo)  # the copy noted nothing
     n = count_rows(solo)
     assert run.stderr == (
         f"copied {n['deals']} deals ({n['pipelines']} pipelines, {n['stages']} stages, "
@@ -185,6 +190,21 @@ def test_a_foreign_database_is_left_alone(funnel, solo, pg_url, monkeypatch):
         f"funnel: error: {pg_url} is a PostgreSQL database, but not a funnelcli one\n"
     )
     assert tables(pg_url) == ["invoices"]
+
+
+def row_counts(url: str) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COPIED}
+
+
+def row_counts_sqlite(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    try:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COPIED}
+    finally:
+        conn.close()
 
 
 def tables(url: str) -> list[str]:
@@ -289,3 +309,14 @@ def test_migrate_from_output_is_inert(funnel, solo, pg_url, monkeypatch):
     for run in (missing, done):
         assert "\x1b" not in run.stderr and "\u202e" not in run.stderr
         assert "\\x1b[31mred\\u202e.db" in run.stderr
+
+
+def test_a_zone_postgresql_doesnt_know_is_refused(funnel, solo, pg_url, monkeypatch):
+    conn = sqlite3.connect(solo)
+    conn.execute("UPDATE settings SET value = 'Nowhere/Atlantis' WHERE key = 'timezone'")
+    conn.commit()
+    conn.close()
+    run = migrate(funnel, monkeypatch, pg_url, solo)
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr.count("\n") == 1 and "Nowhere/Atlantis" in run.stderr, run.stderr
+    assert tables(pg_url) == []

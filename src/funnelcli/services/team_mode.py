@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from funnelcli.errors import StorageError
+from funnelcli.errors import NotFound, StorageError
 
 
 def init_team(url: str, timezone: str | None, now: datetime) -> tuple[str, str]:
@@ -30,24 +30,45 @@ def migrate_from(url: str, path: Path) -> tuple[str, dict[str, int]]:
     it upgrades it, keeping a copy beside it. Returns the database as
     messages name it, and each table's row count."""
     from funnelcli.config import expand_home
-    from funnelcli.schema import SCHEMA_VERSION
-    from funnelcli.services.backup import check_database
     from funnelcli.store.connection import BUSY_TIMEOUT_S
     from funnelcli.store.pg import connect
     from funnelcli.store.pg_copy import copy_database, open_source
 
     path = expand_home(path)
-    version, _ = check_database(path)
-    if version < SCHEMA_VERSION:
-        raise StorageError(
-            f"{path} has funnelcli schema {version}, older than this funnelcli's "
-            f"({SCHEMA_VERSION}): upgrade it first by opening it once, e.g. "
-            f"`funnel --db {path} list` (a copy of it is kept beside it), then run this again"
-        )
-    with open_source(path, version=version) as source:
+    _check_file(path)
+    with open_source(path) as (source, version, tables):
+        _check_source(path, version, tables)
         conn = connect(url, busy_timeout_s=BUSY_TIMEOUT_S)
         try:
             counts = copy_database(conn, source, path)
         finally:
             conn.close()
     return conn.name, counts
+
+
+def _check_file(path: Path) -> None:
+    try:
+        regular = path.is_file()
+    except OSError as exc:  # a directory we may not search, a name too long
+        raise StorageError(f"can't read {path}: {exc.strerror or exc}") from None
+    if not regular:
+        raise NotFound(f"no file {path}")
+
+
+def _check_source(path: Path, version: int, tables: frozenset[str]) -> None:
+    """A funnelcli database of this very schema; else one line saying why."""
+    from funnelcli.schema import SCHEMA_VERSION
+    from funnelcli.services.backup import TABLES
+
+    if not tables >= TABLES or version < 1:
+        raise StorageError(f"{path} is not a funnelcli database (no deals or pipelines tables)")
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"{path} was written by a newer funnelcli (schema {version}): upgrade funnelcli"
+        )
+    if version < SCHEMA_VERSION:
+        raise StorageError(
+            f"{path} has funnelcli schema {version}, older than this funnelcli's "
+            f"({SCHEMA_VERSION}): upgrade it first by opening it once, e.g. "
+            f"`funnel --db {path} list` (a copy of it is kept beside it), then run this again"
+        )

@@ -1,9 +1,10 @@
 """`funnel team migrate-from FILE`: a solo SQLite database copied into an
 empty team database, rows and ids as they are.
 
-- **The source** is read read-only (`mode=ro`, or `immutable` for a WAL file
-  this process may not write, as store/connection.py opens one), in one read
-  transaction: one snapshot, even while its owner keeps writing. Rows are
+- **The source** is only read, opened as any read of a file is
+  (store/connection.py: `immutable` for a WAL file this process may not
+  write), in one read transaction: one snapshot, even while its owner keeps
+  writing. Rows are
   streamed table by table, never all held in memory.
 - **The target** must have no funnelcli schema (it gets team schema 1 in the
   same transaction) or be as `funnel team init` left it: no deals and no
@@ -17,7 +18,8 @@ empty team database, rows and ids as they are.
   in (`changes` and `change_rows` are copied last, after every table the
   undo triggers watch), so the triggers note nothing: the copy is not a
   change, and the change log is the file's. References are checked at
-  commit (`SET CONSTRAINTS ALL DEFERRED`).
+  commit (`SET CONSTRAINTS ALL DEFERRED`), and the file's time zone must be
+  one PostgreSQL knows (every later command sets it).
 - **Ids are never given again**: each identity sequence is moved past the
   highest of the table's ids, SQLite's `sqlite_sequence` for it (a deleted
   newest deal's number) and the ids `change_rows` names for it (rows undo
@@ -70,22 +72,21 @@ SEEDED = ("stages", "pipelines", "settings")
 
 
 @contextmanager
-def open_source(path: Path, *, version: int) -> Iterator[sqlite3.Connection]:
-    """The SQLite file at `path`, read-only, in one read transaction; its
-    schema must be `version` (checked again inside the snapshot)."""
-    uri = read_only_uri(path) or f"{path.resolve().as_uri()}?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise StorageError(f"can't read {path}: {exc}") from None
+def open_source(path: Path) -> Iterator[tuple[sqlite3.Connection, int, frozenset[str]]]:
+    """The SQLite file at `path` in one read transaction (one snapshot), with
+    its schema version and table names. Opened as every read of a file is
+    (store/connection.py): nothing is written, and no `-wal`/`-shm` is left
+    beside it (a `mode=ro` open of a WAL file would leave both)."""
+    from funnelcli.store.connection import connect
+
+    conn = connect(path, uri=read_only_uri(path), write=False)
     try:
         conn.execute("BEGIN")
-        found = conn.execute("PRAGMA user_version").fetchone()[0]
-        if found != version:
-            raise StorageError(f"{path} changed while it was being read (schema {found})")
-        yield conn
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        names = frozenset(r[0] for r in conn.execute("SELECT name FROM sqlite_master"))
+        yield conn, version, names
     except sqlite3.Error as exc:
-        raise StorageError(f"can't read {path}: {exc}") from None
+        raise StorageError(f"{path} is not a funnelcli database (SQLite says: {exc})") from None
     finally:
         conn.close()
 
@@ -105,6 +106,10 @@ def copy_database(target: PgConnection, source: sqlite3.Connection, path: Path) 
             raw.execute("SET CONSTRAINTS ALL DEFERRED")
             counts = {table: _copy_table(raw, source, table, path) for table in TABLES}
             _move_sequences(raw, _sqlite_sequences(source))
+            # a zone PostgreSQL doesn't know would fail every later command
+            raw.execute(
+                "SELECT set_config('TimeZone', value, true) FROM settings WHERE key = 'timezone'"
+            )
             for table in TABLES:
                 raw.execute(f"ANALYZE {table}")
     except psycopg_error() as exc:
