@@ -320,3 +320,13 @@ def test_a_zone_postgresql_doesnt_know_is_refused(funnel, solo, pg_url, monkeypa
     assert (run.exit_code, run.stdout) == (1, "")
     assert run.stderr.count("\n") == 1 and "Nowhere/Atlantis" in run.stderr, run.stderr
     assert tables(pg_url) == []
+
+
+def test_the_target_must_be_a_postgresql_database(funnel, solo, tmp_path):
+    run = funnel("--db", str(tmp_path / "team.db"), "team", "migrate-from", str(solo))
+    assert (run.exit_code, run.stdout) == (1, "")
+    assert run.stderr == (
+        "funnel: error: `team migrate-from` needs a PostgreSQL database: name it with "
+        "--db postgresql://HOST/DATABASE (or FUNNEL_DB, or config `db`)\n"
+    )
+    assert not (tmp_path / "team.db").exists()
