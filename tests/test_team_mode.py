@@ -411,3 +411,13 @@ def test_a_client_killed_mid_write_leaves_nothing_and_no_lock(funnel, team):
     assert [c["command"] for c in after] == ["funnel log 1 call after"] + [
         c["command"] for c in before
     ]
+
+
+@pg
+def test_the_team_sets_its_time_zone(funnel, team):
+    assert funnel("team", "init", "--timezone", "UTC").exit_code == 0
+    r = funnel("config", "set", "timezone", "Asia/Tokyo")
+    assert (r.exit_code, r.stderr) == (0, f"timezone = Asia/Tokyo  (database {team})\n")
+    assert funnel("config", "get", "timezone").stdout == "Asia/Tokyo\n"
+    assert funnel("undo").exit_code == 0
+    assert funnel("config", "get", "timezone").stdout == "UTC\n"

@@ -84,9 +84,10 @@ def set_(
         from funnelcli.services.settings import check_zone, set_timezone
 
         zone = check_zone(value)  # before the database is opened (or made)
-        stored, recounted = set_timezone(st.context(write=True), zone)
+        c = st.context(write=True)
+        stored, recounted = set_timezone(c, zone)
         again = f"; {recounted} stage stays counted again in it" if recounted else ""
-        Output().message(safe(f"{key} = {stored}  (database {st.db_path()}{again})"))
+        Output().message(safe(f"{key} = {stored}  (database {c.store.name}{again})"))
         return
     config = st.config
     stored = save_setting(config, key, value)
