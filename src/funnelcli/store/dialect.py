@@ -87,3 +87,61 @@ def database_size(conn: Any) -> int:
         return int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
     count, size = conn.execute("SELECT * FROM pragma_page_count, pragma_page_size").fetchone()
     return int(count) * int(size)
+
+
+def temp_schema(conn: Any) -> str:
+    """The schema of this connection's own temporary tables."""
+    return "pg_temp" if is_postgres(conn) else "temp"
+
+
+def create_temp_keys(conn: Any, table: str) -> None:
+    """A temporary table `table` (key TEXT PRIMARY KEY, line INTEGER, digest
+    bytes), gone with the connection."""
+    if is_postgres(conn):
+        conn.execute(
+            f'CREATE TEMP TABLE {table} (key TEXT COLLATE "C" PRIMARY KEY, line BIGINT, '
+            "digest BYTEA)"
+        )
+    else:
+        conn.execute(
+            f"CREATE TEMP TABLE {table} (key TEXT PRIMARY KEY, line INTEGER, digest BLOB) "
+            "WITHOUT ROWID"
+        )
+
+
+def last_id(conn: Any, table: str) -> int:
+    """The highest id `table` ever gave (or holds): SQLite's AUTOINCREMENT
+    sqlite_sequence, PostgreSQL's identity sequence; 0 when none."""
+    if is_postgres(conn):
+        sql = (
+            "SELECT greatest(coalesce(pg_sequence_last_value("
+            f"pg_get_serial_sequence('{table}', 'id')::regclass), 0), "
+            f"coalesce((SELECT max(id) FROM {table}), 0))"
+        )
+    else:
+        sql = (
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), "
+            f"coalesce((SELECT max(id) FROM {table}), 0))"
+        )
+    return int(conn.execute(sql).fetchone()[0])
+
+
+def ids_given(conn: Any, table: str) -> None:
+    """Rows went into `table` with ids of their own: PostgreSQL's identity
+    sequence moves past them (SQLite's AUTOINCREMENT does so by itself)."""
+    if is_postgres(conn):
+        conn.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), m) "
+            f"FROM (SELECT max(id) AS m FROM {table}) AS given "
+            f"WHERE m > coalesce(pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')"
+            "::regclass), 0)"
+        )
+
+
+def stream(conn: Any, sql: str, params: Any = ()) -> Cursor:
+    """Rows of a big query as they are read: SQLite's cursor steps through
+    them already; PostgreSQL needs a server-side cursor (store/pg.py), else
+    the whole result would be fetched into memory at once."""
+    if is_postgres(conn):
+        return conn.stream(sql, params)  # type: ignore[no-any-return]
+    return conn.execute(sql, params)  # type: ignore[no-any-return]

@@ -16,7 +16,7 @@ _VALUES: dict[str, tuple[str | None, str | None, str]] = {
     # exact first: the deals_owner index answers at once; ignoring case scans
     "owner": (
         "SELECT 1 FROM deals WHERE owner = :v LIMIT 1",
-        "SELECT 1 FROM deals WHERE lower(owner) = lower(:v) LIMIT 1",
+        "SELECT 1 FROM deals WHERE lower(owner) = :folded LIMIT 1",
         "SELECT min(owner) FROM deals GROUP BY lower(owner) ORDER BY lower(min(owner)), 1",
     ),
     "tag": (
@@ -26,20 +26,32 @@ _VALUES: dict[str, tuple[str | None, str | None, str]] = {
     ),
     "source": (
         None,
-        "SELECT 1 FROM deals WHERE lower(source) = lower(:v) LIMIT 1",
+        "SELECT 1 FROM deals WHERE lower(source) = :folded LIMIT 1",
         "SELECT min(source) FROM deals WHERE source IS NOT NULL "
         "GROUP BY lower(source) ORDER BY lower(min(source)), 1",
     ),
 }
 
 
+# SQLite's lower(): A-Z only. A value is folded here, not by lower() in the
+# SQL: PostgreSQL's lower() of a parameter would follow the database's default
+# collation (Unicode's rules), not the "C" of the columns.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(value: str) -> str:
+    """`value` as lower() folds a column: ASCII letters only."""
+    return value.translate(_ASCII_LOWER)
+
+
 def one_of(column: str, values: Sequence[str], params: dict[str, Any], name: str) -> str:
     """SQL: `column` is one of `values`, ASCII case ignored (`lower()` folds
     A-Z only, in SQLite and in PostgreSQL's "C" collation alike: the same
-    rule as SQLite's NOCASE); `params` gets the values as :{name}0, :{name}1, …"""
+    rule as SQLite's NOCASE); `params` gets the values, folded, as :{name}0,
+    :{name}1, …"""
     keys = [f"{name}{i}" for i in range(len(values))]
-    params.update(zip(keys, values, strict=True))
-    listed = ", ".join(f"lower(:{k})" for k in keys) or "NULL"
+    params.update(zip(keys, map(fold, values), strict=True))
+    listed = ", ".join(f":{k}" for k in keys) or "NULL"
     return f"lower({column}) IN ({listed})"
 
 
@@ -57,7 +69,7 @@ class FilterValues:
             v
             for v in values
             if not any(
-                sql is not None and self.conn.execute(sql, {"v": v}).fetchone()
+                sql is not None and self.conn.execute(sql, {"v": v, "folded": fold(v)}).fetchone()
                 for sql in (exact, folded)
             )
         ]

@@ -42,24 +42,30 @@ if TYPE_CHECKING:
 WRITE_LOCK = 0x66756E6E656C  # "funnel": the advisory lock every write takes first
 
 
-_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|:[A-Za-z_]\w*|\?|%|\bIS NOT (?!NULL\b)")
+_TOKEN = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|:[A-Za-z_]\w*|\?\d*|%"
+    r"|\bIS NOT (?!NULL\b)|\bIS (?!NOT |NULL\b|DISTINCT\b|TRUE\b|FALSE\b)"
+)
 
 
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
-    """SQLite's parameters in psycopg's style: `:name` -> `%(name)s`, `?` -> `%s`,
-    a literal `%` -> `%%`; and SQLite's `a IS NOT b` of two values, which is
-    PostgreSQL's `a IS DISTINCT FROM b`. Quoted text and `::` casts are left
-    as they are."""
+    """SQLite's parameters in psycopg's style: `:name` -> `%(name)s`, `?` and
+    `?N` -> `%s` (`numbered` says which parameter each is), a literal `%` ->
+    `%%`; SQLite's `a IS NOT b` and `a IS b` of two values, which are
+    PostgreSQL's `a IS DISTINCT FROM b` and `a IS NOT DISTINCT FROM b`.
+    Quoted text and `::` casts are left as they are."""
 
     def one(m: re.Match[str]) -> str:
         token = m.group()
-        if token == "?":
+        if token.startswith("?"):
             return "%s"
         if token == "%":
             return "%%"
         if token.startswith("IS NOT"):
             return "IS DISTINCT FROM "
+        if token.startswith("IS "):
+            return "IS NOT DISTINCT FROM "
         if token.startswith(":") and token != "::":
             return f"%({token[1:]})s"
         if token.startswith("'"):  # psycopg reads a % in quoted text too
@@ -69,10 +75,51 @@ def translate(sql: str) -> str:
     return _TOKEN.sub(one, sql)
 
 
+@lru_cache(maxsize=1024)
+def numbered(sql: str) -> tuple[int, ...] | None:
+    """For a statement with SQLite's numbered parameters (`?1`, `?2`, …): the
+    index of the parameter each `%s` of translate(sql) stands for, in order
+    (a number may come twice); None for a statement without them."""
+    marks = [m.group() for m in _TOKEN.finditer(sql) if m.group().startswith("?")]
+    if not any(len(mark) > 1 for mark in marks):
+        return None
+    order: list[int] = []
+    for mark in marks:
+        order.append(int(mark[1:]) - 1 if len(mark) > 1 else (order[-1] + 1 if order else 0))
+    return tuple(order)
+
+
+def _reorder(order: tuple[int, ...], params: Sequence[Any]) -> list[Any]:
+    return [params[i] for i in order]
+
+
 # Whole statements that differ (transaction control), as the store writes them.
 _STATEMENTS: dict[str, tuple[str, ...]] = {
     "BEGIN IMMEDIATE": ("BEGIN", f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"),
     "BEGIN": ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",),
+}
+
+
+# The team schema's unique constraints and indexes (PostgreSQL's names) as
+# SQLite names what they protect: "UNIQUE constraint failed: <this>", the text
+# the store reads (store/changelog.py) on both engines.
+_UNIQUE = {
+    "pipelines_pkey": "pipelines.id",
+    "pipelines_uuid_key": "pipelines.uuid",
+    "pipelines_key_key": "pipelines.key",
+    "stages_pkey": "stages.id",
+    "stages_key": "stages.pipeline_id, stages.key",
+    "deals_pkey": "deals.id",
+    "deals_uuid_key": "deals.uuid",
+    "deals_external_id_key": "deals.external_id",
+    "deal_tags_pkey": "deal_tags.deal_id, deal_tags.tag",
+    "deal_fields_pkey": "deal_fields.deal_id, deal_fields.key",
+    "stage_events_pkey": "stage_events.id",
+    "stage_stays_pkey": "stage_stays.id",
+    "activities_pkey": "activities.id",
+    "changes_pkey": "changes.id",
+    "change_rows_pkey": "change_rows.id",
+    "settings_pkey": "settings.key",
 }
 
 
@@ -92,6 +139,10 @@ def _error(exc: Exception, sql: str = "") -> sqlite3.Error:
     state = getattr(exc, "sqlstate", None) or ""
     if state in ("55P03", "57014"):  # lock_not_available, query_canceled (lock_timeout)
         return sqlite3.OperationalError(f"database is locked ({text})")
+    if state == "23505":  # unique_violation: SQLite's words, its names
+        named = _UNIQUE.get(getattr(diag, "constraint_name", None) or "")
+        if named is not None:
+            return sqlite3.IntegrityError(f"UNIQUE constraint failed: {named}")
     if isinstance(exc, psycopg.IntegrityError):
         return sqlite3.IntegrityError(text)
     if isinstance(exc, psycopg.OperationalError):
@@ -109,6 +160,7 @@ class PgConnection:
     def __init__(self, raw: psycopg.Connection[Any], name: str) -> None:
         self.raw = raw
         self.name = name
+        self._streams = 0
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         import psycopg
@@ -120,6 +172,9 @@ class PgConnection:
                 for statement in special:
                     cur = self.raw.execute(statement)
                 return cur
+            order = numbered(sql)
+            if order is not None:
+                params = _reorder(order, params)  # type: ignore[arg-type]
             return self.raw.execute(translate(sql), params or None)
         except psycopg.Error as exc:
             raise _error(exc, sql) from None
@@ -128,8 +183,25 @@ class PgConnection:
         import psycopg
 
         cur = self.raw.cursor()
+        order = numbered(sql)
+        if order is not None:
+            rows = (_reorder(order, row) for row in rows)  # type: ignore[arg-type]
         try:
             cur.executemany(translate(sql), rows)
+        except psycopg.Error as exc:
+            raise _error(exc, sql) from None
+        return cur
+
+    def stream(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
+        """A big result read as it is iterated, not fetched whole first (a
+        server-side cursor, inside the caller's transaction; export)."""
+        import psycopg
+
+        self._streams += 1
+        cur = self.raw.cursor(name=f"funnel_stream_{self._streams}")
+        cur.itersize = 2000
+        try:
+            cur.execute(translate(sql), params or None)
         except psycopg.Error as exc:
             raise _error(exc, sql) from None
         return cur

@@ -6,6 +6,8 @@ the same answers, so that the store's SQL is one text for both engines.
   object as text, `[]` / `{}` over no rows (the deal row's tags and fields).
 - `json_array(text, text, numeric)` and `json_group_array(json)`: the change
   log's counts, `[["deals","insert",1],…]`.
+- `json_object(text, bigint, text, bigint)`: an import's id range as the
+  change log notes it, `{"lo":1,"hi":5}` (compact, as SQLite writes it).
 - `json_extract(text, '$.a.b')`: the value at that path, as text (the store
   casts ids: `CAST(json_extract(key, '$.id') AS BIGINT)`).
 - `instr(text, text)`: strpos.
@@ -39,6 +41,10 @@ COMPAT: tuple[str, ...] = (
     """CREATE AGGREGATE json_group_array(json) (
         SFUNC = funnel_json_array_add, STYPE = json[], INITCOND = '{}',
         FINALFUNC = funnel_json_array_text)""",
+    """CREATE FUNCTION json_object(text, bigint, text, bigint) RETURNS text
+        LANGUAGE sql IMMUTABLE AS
+        $$ SELECT '{' || to_json($1)::text || ':' || $2 || ',' || to_json($3)::text || ':'
+                  || $4 || '}' $$""",
     """CREATE FUNCTION json_extract(text, text) RETURNS text
         LANGUAGE sql IMMUTABLE AS
         $$ SELECT $1::jsonb #>> string_to_array(substr($2, 3), '.') $$""",

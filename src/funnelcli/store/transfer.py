@@ -8,6 +8,7 @@ from typing import Any
 
 from funnelcli.clock import utc_text
 from funnelcli.models import Pipeline, stage_key
+from funnelcli.store import dialect
 from funnelcli.store.changes import ChangeStore
 from funnelcli.store.deal_row import DEAL_SELECT, deal_values
 from funnelcli.store.deals import DEAL_COLUMNS
@@ -36,6 +37,18 @@ def _scope(status: str | None, pipeline_id: int | None) -> tuple[str, dict[str, 
     return " AND ".join(where), params
 
 
+def _numbered(rows: Iterable[tuple[Any, ...]], top: int) -> Iterator[tuple[Any, ...]]:
+    """Rows whose first value, an id, may be None: that one gets the next id
+    past every id so far (`top` and the rows' own), as SQLite's AUTOINCREMENT."""
+    for row in rows:
+        if row[0] is None:
+            top += 1
+            yield (top, *row[1:])
+        else:
+            top = max(top, row[0])
+            yield row
+
+
 class TransferStore:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -60,31 +73,31 @@ class TransferStore:
         """A temporary table (not in the file; gone with the connection) of the
         deal keys an import has read, with their line: 1M keys in a dict would
         hold ~130 MB, here they are pages of the temp database."""
-        self.conn.execute("DROP TABLE IF EXISTS temp.import_seen")
-        self.conn.execute(
-            "CREATE TEMP TABLE import_seen (key TEXT PRIMARY KEY, line INTEGER, digest BLOB) "
-            "WITHOUT ROWID"
-        )
+        self.conn.execute(f"DROP TABLE IF EXISTS {dialect.temp_schema(self.conn)}.import_seen")
+        dialect.create_temp_keys(self.conn, "import_seen")
 
     def seen_keys_add(self, rows: Iterable[tuple[str, int, bytes]]) -> None:
         self.conn.executemany(
-            "INSERT INTO temp.import_seen (key, line, digest) VALUES (?, ?, ?)", rows
+            f"INSERT INTO {dialect.temp_schema(self.conn)}.import_seen (key, line, digest) "
+            "VALUES (?, ?, ?)",
+            rows,
         )
 
     def seen_key_line(self, key: str) -> tuple[int, bytes] | None:
         """The line that first named `key`, and the digest of that row's cells."""
         row = self.conn.execute(
-            "SELECT line, digest FROM temp.import_seen WHERE key = :k", {"k": key}
+            f"SELECT line, digest FROM {dialect.temp_schema(self.conn)}.import_seen WHERE key = :k",
+            {"k": key},
         ).fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
 
     def seen_keys_end(self) -> None:
-        self.conn.execute("DROP TABLE IF EXISTS temp.import_seen")
+        self.conn.execute(f"DROP TABLE IF EXISTS {dialect.temp_schema(self.conn)}.import_seen")
 
     def existing_deal_id(self, deal_uuid: str, external_id: str | None) -> int | None:
         row = self.conn.execute(
             "SELECT id FROM deals WHERE uuid = :u UNION ALL "
-            "SELECT id FROM deals WHERE :e IS NOT NULL AND external_id = :e LIMIT 1",
+            "SELECT id FROM deals WHERE CAST(:e AS TEXT) IS NOT NULL AND external_id = :e LIMIT 1",
             {"u": deal_uuid, "e": external_id},
         ).fetchone()
         return None if row is None else int(row[0])
@@ -97,11 +110,7 @@ class TransferStore:
         """The id the next new row of `table` gets: past every id it ever held
         (AUTOINCREMENT), so a row undo may bring back keeps its own."""
         assert table in ("deals", "activities"), table
-        row = self.conn.execute(
-            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), "
-            f"coalesce((SELECT max(id) FROM {table}), 0))"
-        ).fetchone()
-        return int(row[0]) + 1
+        return dialect.last_id(self.conn, table) + 1
 
     def ids_taken(self, ids: list[int]) -> bool:
         marks = ",".join("?" * len(ids))
@@ -251,11 +260,17 @@ class TransferStore:
         )
         c.executemany("INSERT INTO deal_tags (deal_id, tag) VALUES (?, ?)", tags)
         c.executemany("INSERT INTO deal_fields (deal_id, key, value) VALUES (?, ?, ?)", fields)
+        postgres = is_postgres(c)
+        if postgres:  # an identity column takes no NULL: the ids AUTOINCREMENT would give
+            activities = _numbered(activities, self.next_row_id("activities") - 1)
         c.executemany(
             "INSERT INTO activities (id, deal_id, kind, note, at, recorded_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             activities,
         )
+        if postgres:
+            dialect.ids_given(c, "deals")
+            dialect.ids_given(c, "activities")
         lo, hi = id_range
         self._changes.note_insert_range("deals", lo, hi)
         self._changes.quiet(False)
