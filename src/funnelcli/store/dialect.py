@@ -66,9 +66,19 @@ def defer_foreign_keys(conn: Any) -> None:
 
 
 def foreign_keys_broken(conn: Any) -> bool:
-    """Does a row now point at one that no longer exists? (PostgreSQL checks
-    every reference itself, at the latest on commit.)"""
+    """Does a row now point at one that no longer exists? On PostgreSQL the
+    references deferred so far are checked now (and stay checked at once for
+    the rest of the transaction); a broken one leaves the transaction as it was."""
     if is_postgres(conn):
+        import sqlite3  # PgConnection raises the sqlite3 module's classes
+
+        conn.execute("SAVEPOINT funnel_references")
+        try:
+            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        except sqlite3.IntegrityError:
+            conn.execute("ROLLBACK TO SAVEPOINT funnel_references")
+            return True
+        conn.execute("RELEASE SAVEPOINT funnel_references")
         return False
     return conn.execute("PRAGMA foreign_key_check").fetchone() is not None
 
