@@ -74,13 +74,75 @@ def follow_up(deal: dict[str, Any]) -> str | None:
     return deal["next_follow_up"] if at is None else str(at)[:16]
 
 
-def make_db(path: Path) -> Path:
-    """An empty database at `path` (the schema and the seeded pipeline, no
-    deals), as a first write leaves it; for a command that must read one."""
-    from funnelcli.dates import parse_now
+def team_url(path: Path | None = None) -> str | None:
+    """FUNNEL_DB when it is a team database (FUNNEL_TEST_ENGINE=postgres) and
+    `path` is the test's own database file (`isolated / "funnel.db"`), which
+    the team database stands for; else None."""
+    url = os.environ.get("FUNNEL_DB", "")
+    if not url.startswith("postgresql://"):
+        return None
+    if path is not None and (path.name != "funnel.db" or path.exists()):
+        return None
+    return url
+
+
+def open_store(path: Path | None = None, *, for_write: bool, now: Any) -> Any:
+    """The store of the test's database (FUNNEL_DB's: a file, or a team
+    database), or of the file at `path`."""
     from funnelcli.store import Store
 
-    Store.open(path, for_write=True, now=parse_now(os.environ["FUNNEL_NOW"])).close()
+    url = team_url(path)
+    if url is not None:
+        return Store.open_team(url, for_write=for_write, now=now)
+    return Store.open(path or Path(os.environ["FUNNEL_DB"]), for_write=for_write, now=now)
+
+
+class TeamConnection:
+    """sqlite3.connect()'s part that tests use, over a team database: the
+    store's own PostgreSQL connection (SQLite's SQL, autocommit)."""
+
+    def __init__(self, url: str) -> None:
+        from funnelcli.store.pg import open_database
+
+        self.conn = open_database(url, busy_timeout_s=5)
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> Any:
+        return self.conn.executemany(sql, rows)
+
+    def commit(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> TeamConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def connect(db: Path | str) -> Any:
+    """sqlite3.connect(db), or for the team database the test's database
+    file stands for (FUNNEL_TEST_ENGINE=postgres) a TeamConnection."""
+    url = str(db) if str(db).startswith("postgresql://") else team_url(Path(db))
+    if url is not None:
+        return TeamConnection(url)
+    return sqlite3.connect(db)
+
+
+def make_db(path: Path) -> Path:
+    """An empty database at `path` (the schema and the seeded pipeline, no
+    deals), as a first write leaves it; for a command that must read one. (A
+    team database is made so by `funnel team init`.)"""
+    from funnelcli.dates import parse_now
+
+    if team_url(path) is not None:
+        return path
+    open_store(path, for_write=True, now=parse_now(os.environ["FUNNEL_NOW"])).close()
     return path
 
 
@@ -151,12 +213,34 @@ def mode(path: Path) -> int:
 
 
 def dump(path: Path) -> list[str]:
-    """A database file as SQL text, to compare before and after."""
+    """A database file as SQL text, to compare before and after (a team
+    database: every table's rows as text, and its settings)."""
+    url = team_url(path)
+    if url is not None:
+        return _team_dump(url)
     conn = sqlite3.connect(path)
     try:
         return list(conn.iterdump())
     finally:
         conn.close()
+
+
+def _team_dump(url: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+            )
+        ]
+        out: list[str] = []
+        for table in tables:
+            rows = conn.execute(f'SELECT r::text FROM "{table}" r ORDER BY 1').fetchall()
+            out += [f"{table} {r[0]}" for r in rows]
+        return out
 
 
 def without_root_powers() -> list[str]:

@@ -712,6 +712,7 @@ def test_outcome_words_never_match_a_stage_by_prefix(funnel):
     assert ok_json(funnel, "move", "1", "won ov")["stage"] == "won over"
 
 
+@pytest.mark.sqlite_only  # the SQLite file's mode
 def test_database_file_mode_unchanged_by_stage_commands(funnel, isolated):
     add(funnel, "A")
     ok_json(funnel, "stage", "add", "trial")

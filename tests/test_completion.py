@@ -152,6 +152,7 @@ def test_failures_offer_nothing_silently(isolated: Path):
     assert bash("funnel mo") == ["move"]
 
 
+@pytest.mark.sqlite_only  # completion's reads of the SQLite file: never migrating it
 @pytest.mark.usefixtures("deals")
 def test_reads_leave_the_file_as_it_was(isolated: Path):
     db = isolated / "funnel.db"
@@ -160,6 +161,7 @@ def test_reads_leave_the_file_as_it_was(isolated: Path):
     assert (db.stat().st_mtime_ns, sorted(os.listdir(isolated))) == before  # no -wal, -shm
 
 
+@pytest.mark.sqlite_only  # completion's reads of the SQLite file: never migrating it
 @pytest.mark.usefixtures("deals")
 def test_an_older_schema_is_not_migrated(isolated: Path):
     db = isolated / "funnel.db"

@@ -17,6 +17,8 @@ from funnelcli.services.deal_input import DealChanges
 from funnelcli.services.deals import close_deal, move_deal
 from funnelcli.store import Store
 
+pytestmark = pytest.mark.sqlite_only  # SQLite's locking: WAL, BEGIN IMMEDIATE and the busy timeout
+
 NOW = datetime(2026, 11, 23, 10, 15)
 WORKERS = 4
 DEALS_PER_WORKER = 40

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_only  # a writer killed mid-write: SQLite's recovery from its log
+
 WORKER = Path(__file__).resolve().parent / "cli_worker.py"
 ROUNDS = 32
 ROWS = 3000  # deals per import: ~1 s, so random kills land early, late and in the commit

@@ -18,6 +18,8 @@ from funnelcli.schema import SCHEMA_VERSION
 from funnelcli.store.doctor import open_for_check
 from helpers import stage_id
 
+pytestmark = pytest.mark.sqlite_only  # doctor of a SQLite file, broken by hand through sqlite3
+
 NOW = "2026-11-23T10:15:00"
 
 IMPORT = (

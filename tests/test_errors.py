@@ -311,6 +311,7 @@ def test_bad_config_file(funnel, db, isolated):
 COMMANDS = [["list"], ["show", "1"], ["add", "X"], ["pipeline", "list"], ["move", "1", "demo"]]
 
 
+@pytest.mark.sqlite_only  # what SQLite makes of a file that is not (or not yet) funnelcli's
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(a) for a in COMMANDS])
 def test_file_that_is_not_sqlite(funnel, isolated, args):
     path = isolated / "funnel.db"
@@ -324,6 +325,7 @@ def test_file_that_is_not_sqlite(funnel, isolated, args):
     assert path.read_bytes() == garbage
 
 
+@pytest.mark.sqlite_only  # what SQLite makes of a file that is not (or not yet) funnelcli's
 def test_sqlite_file_of_another_program(funnel, isolated):
     path = isolated / "funnel.db"
     conn = sqlite3.connect(path)
@@ -339,6 +341,7 @@ def test_sqlite_file_of_another_program(funnel, isolated):
     assert dump(path) == before
 
 
+@pytest.mark.sqlite_only  # what SQLite makes of a file that is not (or not yet) funnelcli's
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(a) for a in COMMANDS])
 def test_newer_schema(funnel, db, args):
     conn = sqlite3.connect(db)
@@ -357,6 +360,7 @@ def test_newer_schema(funnel, db, args):
 WRITES = [args for args in COMMANDS if args[0] in ("add", "move")]
 
 
+@pytest.mark.sqlite_only  # SQLite's file lock held by another connection
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(a) for a in COMMANDS])
 def test_locked_database(funnel, db, monkeypatch, args):
     """Another process holds the write lock (and never lets go): a write waits
@@ -437,6 +441,7 @@ def test_reading_a_missing_database_creates_nothing(funnel, isolated):
     assert not (isolated / "funnel.db").exists()
 
 
+@pytest.mark.sqlite_only  # what SQLite makes of a file that is not (or not yet) funnelcli's
 def test_failed_first_write_leaves_only_an_empty_database(funnel, isolated):
     # Decided: the file a first write creates (schema + default pipeline) stays
     # when the write itself is refused. Removing it again could race a second

@@ -264,6 +264,7 @@ def test_a_failed_export_leaves_no_file(funnel, isolated):
 # -- backup and restore ----------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 def test_backup_and_restore(funnel, isolated):
     ok(funnel, "add", "Before")
     backup = isolated / "backup.db"
@@ -285,6 +286,7 @@ def test_backup_and_restore(funnel, isolated):
     conn.close()
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 def test_restore_refuses_what_is_not_a_funnelcli_database(funnel, isolated):
     ok(funnel, "add", "Mine")
     text = isolated / "notes.txt"
@@ -306,6 +308,7 @@ def test_restore_refuses_what_is_not_a_funnelcli_database(funnel, isolated):
     assert list(isolated.glob("funnel.db.before-restore-*")) == []
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 def test_backup_of_nothing(funnel, isolated):
     run = funnel("backup", str(isolated / "b.db"))
     assert run.exit_code == 1 and "nothing to back up" in run.stderr
@@ -340,6 +343,7 @@ def test_an_export_file_is_private_and_errors_are_one_line(funnel, isolated):
     assert len(run.stderr.splitlines()) == 1
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 def test_a_backup_never_replaces_a_directory_or_device(funnel, isolated):
     ok(funnel, "add", "A")
     run = funnel("backup", str(isolated), "--force")

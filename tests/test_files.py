@@ -49,6 +49,7 @@ def test_every_directory_it_creates_is_private(funnel, isolated, monkeypatch, um
     assert (mode(isolated / "a"), mode(db.parent), mode(db)) == (0o700, 0o700, 0o600)
 
 
+@pytest.mark.sqlite_only  # file modes and read-only files of the SQLite database
 def test_backups_and_the_copy_a_restore_keeps_are_private(funnel, isolated, umask0):
     assert funnel("add", "First").exit_code == 0
     backup = isolated / "backups" / "monday.db"
@@ -65,6 +66,7 @@ def test_backups_and_the_copy_a_restore_keeps_are_private(funnel, isolated, umas
     assert mode(isolated / "funnel.db") == 0o600
 
 
+@pytest.mark.sqlite_only  # file modes and read-only files of the SQLite database
 def test_a_restore_that_creates_the_database_makes_it_private(funnel, isolated, umask0):
     assert funnel("add", "First").exit_code == 0
     backup = isolated / "copy.db"
@@ -102,6 +104,7 @@ def unwritable(path: Path) -> Iterator[None]:
         subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
+@pytest.mark.sqlite_only  # file modes and read-only files of the SQLite database
 def test_a_read_only_database_file(funnel, isolated):
     db = isolated / "funnel.db"
     assert funnel("add", "First").exit_code == 0
@@ -140,6 +143,7 @@ def test_a_database_in_a_read_only_directory(funnel, isolated, monkeypatch):
     assert sorted(p.name for p in db.parent.iterdir()) == ["funnel.db"]
 
 
+@pytest.mark.sqlite_only  # file modes and read-only files of the SQLite database
 def test_a_read_only_file_left_mid_write(funnel, isolated):
     """A writer killed mid-write leaves uncommitted frames in the write-ahead
     log; a reader who may not write the file reads what was committed, or says

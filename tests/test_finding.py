@@ -4,7 +4,6 @@ and custom fields; `undo --dry-run` (in test_undo_dry_run.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -13,13 +12,13 @@ import pytest
 from funnelcli.config import Config
 from funnelcli.services import Context, DealMatch, find_deal
 from funnelcli.store import Store
-from helpers import ERROR, add, fails, ok, ok_json, show
+from helpers import ERROR, add, connect, fails, ok, ok_json, show
 
 NO_DEAL = "no deal '{}' (number, external id, uuid, or part of title/org)"
 
 
 def _changes(db: Path) -> int:
-    conn = sqlite3.connect(db)
+    conn = connect(db)
     try:
         return int(conn.execute("SELECT count(*) FROM changes").fetchone()[0])
     finally:

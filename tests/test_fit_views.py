@@ -155,6 +155,7 @@ def broken(deals: Any, isolated: Path) -> Any:
     return deals
 
 
+@pytest.mark.sqlite_only  # doctor of a SQLite file (broken by hand through sqlite3)
 @pytest.mark.parametrize("colour", COLOUR)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_doctor_problems_fit(broken: Any, width: int, colour: bool) -> None:
@@ -257,6 +258,7 @@ def on_a_terminal(width: int, *args: str) -> list[str]:
     return lines
 
 
+@pytest.mark.sqlite_only  # doctor of a SQLite file (broken by hand through sqlite3)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_doctors_notes_fit(deals: Any, width: int) -> None:
     # issue 13: "change log: … (`funnel changes --prune BEFORE` trims it)"

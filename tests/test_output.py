@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import uuid
@@ -21,7 +20,7 @@ import pytest
 
 import funnelcli
 from funnelcli.render.output import Column, Output
-from helpers import ok_json, run_on_a_terminal
+from helpers import ok_json, open_store, run_on_a_terminal
 
 # Control characters no table, view or message may print raw (newline aside).
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -279,11 +278,10 @@ def test_database_created_with_mode_0600(isolated):
 
 def _many_deals(path: Path, count: int) -> None:
     """`count` deals in one transaction, straight through the store."""
-    from funnelcli.store import Store
     from funnelcli.store.deals import DEAL_COLUMNS
 
     now = datetime(2026, 11, 23, 10, 15)
-    store = Store.open(path, for_write=True, now=now)
+    store = open_store(path, for_write=True, now=now)
     try:
         with store.write():
             stage = store.pipelines.all()[0].stages[0]
@@ -313,9 +311,9 @@ def _many_deals(path: Path, count: int) -> None:
                 )
     finally:
         store.close()
-    conn = sqlite3.connect(path)
-    assert conn.execute("SELECT count(*) FROM deals").fetchone()[0] == count
-    conn.close()
+    store = open_store(path, for_write=False, now=now)
+    assert store.conn.execute("SELECT count(*) FROM deals").fetchone()[0] == count
+    store.close()
 
 
 @pytest.fixture
@@ -361,19 +359,17 @@ def test_whole_list_of_two_thousand(two_thousand_deals):
 def test_fast_json_rows_match_deal_records(funnel):
     """`list --format json` builds records straight from rows; they must equal
     the records made through Deal (one JSON contract, two code paths)."""
-    import os
     from datetime import datetime
-    from pathlib import Path
 
     from funnelcli.models import Deal
     from funnelcli.render.records import deal_record, deal_row_record
-    from funnelcli.store import DealFilter, Store
+    from funnelcli.store import DealFilter
 
     funnel("add", "A", "--value", "4,800.50", "--tag", "x", "--tag", "y", "--field", "k=v")
     funnel("add", "B", "--value", "¥500", "--probability", "33", "--org", "Org")
     funnel("add", "C", "--email", "c@example.com", "--external-id", "EXT-1")
     funnel("won", "1")
-    store = Store.open(Path(os.environ["FUNNEL_DB"]), for_write=False, now=datetime(2026, 11, 23))
+    store = open_store(for_write=False, now=datetime(2026, 11, 23))
     rows = list(store.deals.rows(DealFilter(status=None)))
     assert len(rows) == 3
     for row in rows:

@@ -5,14 +5,15 @@ the schema version. Each holds what the code before it did."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
-from helpers import add, fails, ok, ok_json, show, stage_id
+import pytest
+
+from helpers import add, connect, fails, ok, ok_json, show, stage_id
 
 
 def _furthest(db: Path) -> dict[int, int | None]:
-    conn = sqlite3.connect(db)
+    conn = connect(db)
     try:
         return dict(conn.execute("SELECT id, furthest_stage_id FROM deals").fetchall())
     finally:
@@ -20,7 +21,7 @@ def _furthest(db: Path) -> dict[int, int | None]:
 
 
 def _stage_id(db: Path, pipeline: str, stage: str) -> int:
-    conn = sqlite3.connect(db)
+    conn = connect(db)
     try:
         return stage_id(conn, pipeline, stage)
     finally:
@@ -80,17 +81,18 @@ def test_a_deal_ref_is_a_number_else_an_external_id_else_a_uuid(funnel):
 
 
 def _mode(db: Path) -> str:
-    conn = sqlite3.connect(db)
+    conn = connect(db)
     try:
         return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
     finally:
         conn.close()
 
 
+@pytest.mark.sqlite_only  # the SQLite file's journal mode
 def test_a_rollback_journal_file_turns_wal_on_its_first_write_only(funnel, isolated):
     db = isolated / "funnel.db"
     add(funnel, "A")
-    conn = sqlite3.connect(db)
+    conn = connect(db)
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()
     ok(funnel, "list")
@@ -99,9 +101,10 @@ def test_a_rollback_journal_file_turns_wal_on_its_first_write_only(funnel, isola
     assert _mode(db) == "wal"
 
 
+@pytest.mark.sqlite_only  # the SQLite file's journal mode
 def test_a_foreign_sqlite_file_is_left_in_its_journal_mode(funnel, isolated):
     db = isolated / "funnel.db"
-    conn = sqlite3.connect(db)
+    conn = connect(db)
     conn.execute("CREATE TABLE t (x)")
     conn.commit()
     conn.close()

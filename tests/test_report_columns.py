@@ -4,11 +4,13 @@ stay's length in days. Checked against the history, by hand."""
 from __future__ import annotations
 
 import os
-import sqlite3
+from typing import Any
+
+from helpers import connect
 
 
-def _db() -> sqlite3.Connection:
-    return sqlite3.connect(os.environ["FUNNEL_DB"])
+def _db() -> Any:
+    return connect(os.environ["FUNNEL_DB"])
 
 
 def _furthest(deal: int) -> str | None:

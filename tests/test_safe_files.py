@@ -18,17 +18,25 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import ok, one_error_line
+from helpers import ok, one_error_line, open_store, team_url
 
 STAMP = "20261123T101500"  # FUNNEL_NOW of every test, as a restore names its copy
 
 
 def titles(db: Path) -> list[str]:
+    """The deals' titles in the file `db` (or the team database it stands for)."""
+    if team_url(db) is not None:
+        store = open_store(db, for_write=False, now=datetime(2026, 11, 23))
+        try:
+            return [r[0] for r in store.conn.execute("SELECT title FROM deals ORDER BY id")]
+        finally:
+            store.close()
     conn = sqlite3.connect(db)
     try:
         return [r[0] for r in conn.execute("SELECT title FROM deals ORDER BY id")]
@@ -72,6 +80,7 @@ def leftovers(directory: Path) -> list[str]:
 # -- 6: a kept copy is never overwritten ---------------------------------------------
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 def test_two_restores_in_the_same_second_keep_both_copies(funnel, isolated):
     ok(funnel, "add", "Original")
     backup = isolated / "backup.db"
@@ -91,6 +100,7 @@ def test_two_restores_in_the_same_second_keep_both_copies(funnel, isolated):
     assert titles(kept1) == ["Original", "Later"]
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 def test_a_kept_copy_is_never_written_through_a_planted_symlink(funnel, isolated, victim):
     ok(funnel, "add", "Original")
     backup = isolated / "backup.db"
@@ -126,6 +136,7 @@ def test_export_never_writes_through_a_symlink_at_its_temporary_name(funnel, iso
     assert leftovers(isolated) == [".deals.csv.part"]  # only the planted one
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 def test_backup_never_writes_through_a_symlink_planted_in_a_race(
     funnel, isolated, victim, monkeypatch
 ):
@@ -151,6 +162,7 @@ def test_backup_never_writes_through_a_symlink_planted_in_a_race(
     assert leftovers(isolated) == [".b.db.part"]
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 def test_a_copy_is_one_self_contained_file_whatever_the_journal_mode(funnel, isolated):
     """A backup, and the copy a restore keeps, of a WAL database: in the
     rollback-journal mode, so reading it leaves no -wal or -shm beside it."""
@@ -337,6 +349,7 @@ def obeying_file_modes(args: list[str]) -> list[str]:
     return [*drop, *args]
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 @pytest.mark.parametrize("mode", [0o555, 0o000])
 def test_a_backup_into_an_unwritable_directory_is_one_line(funnel, isolated, mode):
     ok(funnel, "add", "A")
@@ -368,6 +381,7 @@ def test_a_backup_into_an_unwritable_directory_is_one_line(funnel, isolated, mod
     assert one_error_line(restored.stderr) == expected
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 def test_a_backup_path_too_long_is_one_line(funnel, isolated):
     ok(funnel, "add", "A")
     run = funnel("backup", str(isolated / ("x" * 300 + ".db")))
@@ -388,7 +402,9 @@ def test_backup_and_restore_of_a_database_path_too_long_are_one_line(funnel, tmp
     assert run.stderr.endswith("File name too long\n")
 
 
-@pytest.mark.parametrize("command", ["export", "backup"])
+@pytest.mark.parametrize(
+    "command", ["export", pytest.param("backup", marks=pytest.mark.sqlite_only)]
+)
 def test_a_target_name_of_any_legal_length_can_be_written(funnel, tmp_path, command):
     """The temporary file beside the target must fit in 255 bytes too."""
     assert funnel("add", "X").exit_code == 0

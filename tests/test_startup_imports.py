@@ -12,6 +12,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_only  # the modules the SQLite path loads
+
 # Modules a deal command never needs: sqlite_utils (~115 ms) only migrates,
 # rich only draws tables at a terminal, the rarer store modules are imported by the
 # services of their commands only.

@@ -8,7 +8,6 @@ tests/test_timezones_maven.py."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpers import add, ok, ok_json, one_error, show
+from helpers import add, connect, ok, ok_json, one_error, show, team_url
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -29,7 +28,7 @@ def in_tz(monkeypatch: pytest.MonkeyPatch, tz: str) -> None:
 
 
 def stays(db: Path) -> list[tuple[str, str, float]]:
-    with sqlite3.connect(db) as conn:
+    with connect(db) as conn:
         rows = conn.execute(
             "SELECT entered_at, left_at, days FROM stage_stays "
             "WHERE left_at IS NOT NULL ORDER BY id"
@@ -39,7 +38,7 @@ def stays(db: Path) -> list[tuple[str, str, float]]:
 
 
 def zone_in(db: Path) -> str:
-    conn = sqlite3.connect(db)
+    conn = connect(db)
     try:
         return str(conn.execute("SELECT value FROM settings WHERE key = 'timezone'").fetchone()[0])
     finally:
@@ -49,6 +48,8 @@ def zone_in(db: Path) -> str:
 @pytest.mark.parametrize("tz", ["America/New_York", "Europe/Warsaw", "Pacific/Kiritimati"])
 def test_a_stay_across_a_clock_change_is_whole_days(funnel, monkeypatch, isolated, tz):
     in_tz(monkeypatch, tz)  # a database made here takes the machine's zone
+    if team_url(isolated / "funnel.db") is not None:  # a team database: team init's
+        ok(funnel, "config", "set", "timezone", tz)
     add(funnel, "Across", "--at", "2026-03-01")
     ok(funnel, "move", "1", "demo", "--at", "2026-04-15")  # over both clock changes
     ok(funnel, "won", "1", "--at", "2026-11-20")  # and over the autumn ones
@@ -117,6 +118,7 @@ def test_stale_counts_days_in_the_databases_zone(funnel, monkeypatch):
     assert [(d["title"], d["idle_days"]) for d in ok_json(funnel, "stale")] == [("s1", 7)]
 
 
+@pytest.mark.sqlite_only  # no database file yet: the machine's zone; a first write makes it
 def test_config_get_and_set_timezone(funnel, isolated, monkeypatch):
     db = isolated / "funnel.db"
     in_tz(monkeypatch, "America/New_York")
@@ -165,7 +167,7 @@ def test_an_older_database_gets_the_machines_zone_and_whole_days(isolated, monke
     shutil.copyfile(FIXTURES / "schema-v7.sqlite", db)
     # one stay from midnight to midnight in New York over its clock change (1
     # Nov 2026), as a v7 funnelcli there stored it: 21 days and an hour of UTC
-    with sqlite3.connect(db) as conn:
+    with connect(db) as conn:
         conn.execute(
             "UPDATE stage_stays SET entered_at = '2026-10-20T04:00:00Z', "
             "left_at = '2026-11-10T05:00:00Z', days = 21 + 1 / 24.0 "
@@ -206,7 +208,7 @@ def test_funnel_now_with_an_offset_is_read_in_the_databases_zone(funnel, monkeyp
 
 def test_a_zone_this_system_has_no_data_for_is_one_clear_error(funnel, isolated):
     add(funnel, "x")
-    with sqlite3.connect(isolated / "funnel.db") as conn:
+    with connect(isolated / "funnel.db") as conn:
         conn.execute("UPDATE settings SET value = 'Mars/Olympus_Mons' WHERE key = 'timezone'")
     conn.close()
     one_error(funnel("list"), 1, "time zone 'Mars/Olympus_Mons' is unknown on this system")

@@ -5,14 +5,13 @@ reused, values come back exactly, and the change log can be pruned."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from helpers import dump, ok, refused
+from helpers import connect, dump, ok, open_store, refused, team_url
 
 
 def history(funnel, deal: str) -> list[tuple[str | None, str]]:  # type: ignore[no-untyped-def]
@@ -125,23 +124,22 @@ def test_an_undo_that_finds_nothing_to_revert_keeps_the_log_consistent(funnel, i
     ok(funnel, "add", "A")  # 1
     ok(funnel, "edit", "1", "--org", "X")  # 2
     # what an older funnelcli could leave behind: the notes of change 2 lost
-    with sqlite3.connect(isolated / "funnel.db") as conn:
+    with connect(isolated / "funnel.db") as conn:
         conn.execute("DELETE FROM change_rows WHERE change_id = 2")
     ok(funnel, "undo", "2")  # 3: nothing to revert, but recorded
     ok(funnel, "undo")  # the next plain undo still works (the add)
     assert ok(funnel, "list", "--format", "json").json() == []
-    with sqlite3.connect(isolated / "funnel.db") as conn:
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    if team_url(isolated / "funnel.db") is None:  # (PostgreSQL checks every reference)
+        with connect(isolated / "funnel.db") as conn:
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
 def test_rows_an_undo_would_delete_by_cascade_count_as_touched(funnel, isolated):
     from datetime import datetime
 
-    from funnelcli.store import Store
-
     ok(funnel, "add", "A")  # 1
     # a later change that adds a touch to deal 1 without touching the deal's row
-    store = Store.open(isolated / "funnel.db", for_write=True, now=datetime(2026, 11, 23))
+    store = open_store(isolated / "funnel.db", for_write=True, now=datetime(2026, 11, 23))
     with store.write():
         store.conn.execute(
             "INSERT INTO activities (deal_id, kind, at, recorded_at) "
@@ -190,7 +188,7 @@ def test_undo_and_redo_keep_a_stays_length_exactly(funnel, isolated):
     db = isolated / "funnel.db"
 
     def stays() -> list[tuple[object, ...]]:
-        with sqlite3.connect(db) as conn:
+        with connect(db) as conn:
             return conn.execute("SELECT id, days, left_at FROM stage_stays ORDER BY id").fetchall()
 
     before = stays()
@@ -233,7 +231,7 @@ def test_prune_drops_old_notes_and_keeps_the_rest_undoable(funnel, isolated):
     assert listed[1]["pruned"] and listed[2]["pruned"]
     assert not listed[3]["pruned"] and not listed[4]["pruned"]
     assert "pruned" in ok(funnel, "changes").stdout
-    with sqlite3.connect(isolated / "funnel.db") as conn:
+    with connect(isolated / "funnel.db") as conn:
         assert conn.execute("SELECT count(*) FROM change_rows WHERE change_id < 3").fetchone() == (
             0,
         )
@@ -302,6 +300,7 @@ def test_prune_refuses_a_change_number_past_the_newest(funnel, isolated, number)
     ok(funnel, "changes", "--prune", "4")  # the one after the newest (the undo, #3): all
 
 
+@pytest.mark.sqlite_only  # doctor of a SQLite file
 def test_doctor_reports_the_change_log_size(funnel):
     ok(funnel, "add", "D")
     run = ok(funnel, "doctor", "--format", "json")
@@ -311,6 +310,7 @@ def test_doctor_reports_the_change_log_size(funnel):
     assert "change log: 1 change, 4 undo notes (" in text
 
 
+@pytest.mark.sqlite_only  # an upgraded SQLite file (schema v5 fixture)
 def test_an_upgraded_database_never_reuses_an_id_the_change_log_holds(funnel, isolated):
     # the v5 fixture's newest touch (#7 on deal 7) was logged and undone: the row
     # is gone, its id is only in the change log
@@ -323,7 +323,7 @@ def test_an_upgraded_database_never_reuses_an_id_the_change_log_holds(funnel, is
     ok(funnel, "undo", "37")  # redo the old one: it comes back under its own id
     ids = [a["id"] for a in ok(funnel, "show", "7", "--format", "json").json()["activities"]]
     assert 7 in ids and 8 not in ids
-    with sqlite3.connect(isolated / "funnel.db") as conn:
+    with connect(isolated / "funnel.db") as conn:
         for table in ("pipelines", "stages", "stage_events", "stage_stays", "activities"):
             sql = conn.execute(
                 "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
@@ -549,10 +549,11 @@ def test_an_import_into_an_emptied_database_gives_no_deal_an_old_number(funnel, 
     doctor_clean(funnel)
 
 
+@pytest.mark.sqlite_only  # doctor of a SQLite file
 def test_doctor_names_a_deal_in_a_removed_stage(funnel, isolated):
     ok(funnel, "add", "A")
     ok(funnel, "stage", "remove", "demo")
-    with sqlite3.connect(isolated / "funnel.db") as conn:
+    with connect(isolated / "funnel.db") as conn:
         conn.execute("UPDATE deals SET stage_id = (SELECT id FROM stages WHERE key = 'demo')")
     run = funnel("doctor")
     assert run.exit_code == 1

@@ -26,6 +26,8 @@ from conftest import DIE_MID_WRITE
 from funnelcli.store import Store
 from helpers import mode, ok, without_root_powers
 
+pytestmark = pytest.mark.sqlite_only  # the write-ahead log and its files beside the SQLite file
+
 NOW = datetime(2026, 11, 23, 10, 15)
 PATIENCE_S = 5.0  # the busy timeout in these tests: a blocked writer fails after it
 PROMPT_S = 1.5  # what "promptly" means, well under PATIENCE_S
