@@ -421,3 +421,24 @@ def test_the_team_sets_its_time_zone(funnel, team):
     assert funnel("config", "get", "timezone").stdout == "Asia/Tokyo\n"
     assert funnel("undo").exit_code == 0
     assert funnel("config", "get", "timezone").stdout == "UTC\n"
+
+
+@pg
+def test_doctor_checks_a_team_database(funnel, team):
+    import psycopg
+
+    assert funnel("team", "init").exit_code == 0
+    assert funnel("add", "Acme").exit_code == 0
+    assert funnel("move", "1", "demo").exit_code == 0
+    r = funnel("doctor", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    report = r.json()
+    assert (report["ok"], report["deals"], report["events"]) == (True, 1, 2)
+    assert report["postgresql_version"].startswith("15")
+    # a summary column that no longer says what the history says is named
+    with psycopg.connect(team, autocommit=True) as c:
+        c.execute("UPDATE deals SET stage_id = (SELECT id FROM stages WHERE key = 'lead')")
+    r = funnel("doctor")
+    assert r.exit_code == 1
+    assert "deal 1: current:" in r.stdout
+    assert "PostgreSQL 15" in r.stderr

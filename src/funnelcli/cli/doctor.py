@@ -35,10 +35,14 @@ def doctor(
 
     Example: funnel doctor --format json
     """
-    from funnelcli.services.doctor import diagnose
+    from funnelcli.services.doctor import diagnose, diagnose_team
 
     out = single_output(fmt)
-    result = diagnose(state(ctx).db_path(), quick=quick)
+    st = state(ctx)
+    if st.db_url() is not None:
+        result = diagnose_team(st.context(write=False))
+    else:
+        result = diagnose(st.db_path(), quick=quick)
     if out.fmt == "json":
         record: dict[str, Any] = {
             "ok": result.ok,
@@ -51,6 +55,8 @@ def doctor(
             "journal_mode": result.journal_mode,
             "change_log": dict(zip(("changes", "notes", "bytes"), result.change_log, strict=True)),
         }
+        if result.server_version:
+            record["postgresql_version"] = result.server_version
         out.out.write(dumps(record, indent=2) + "\n")
     else:
         # one line a problem; at a terminal wrapped under its message
@@ -64,7 +70,9 @@ def doctor(
             ]
         )
     out.out.flush()
-    if out.fmt != "json":  # JSON has them as keys
+    if out.fmt != "json" and result.server_version:
+        out.message(f"PostgreSQL {result.server_version} (its own checks are its own)")
+    elif out.fmt != "json":  # JSON has them as keys
         out.message(f"SQLite {result.sqlite_version}, journal mode {result.journal_mode}")
         changes, notes, size = result.change_log
         out.message(

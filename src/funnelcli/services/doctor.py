@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from funnelcli.errors import NotFound, StorageError
 from funnelcli.schema import SCHEMA_VERSION
+from funnelcli.services import Context
 from funnelcli.services import doctor_checks as checks
 from funnelcli.services.doctor_checks import Problem, Violation
 from funnelcli.services.doctor_history import replay
@@ -36,6 +37,7 @@ class Diagnosis:
     journal_mode: str = ""  # the file's: "wal", or "delete" (the rollback journal)
     # the change log: (changes, undo notes, bytes the notes hold)
     change_log: tuple[int, int, int] = (0, 0, 0)
+    server_version: str = ""  # a team database's PostgreSQL (empty for a file)
 
     @property
     def ok(self) -> bool:
@@ -62,6 +64,18 @@ def diagnose(path: Path, *, quick: bool = False) -> Diagnosis:
     return found
 
 
+def diagnose_team(ctx: Context) -> Diagnosis:
+    """Check a team database (PostgreSQL) in one read snapshot: funnelcli's
+    own checks. The engine's own (integrity, references) are PostgreSQL's
+    business: it keeps its pages checked and every reference enforced."""
+    with ctx.store.read():
+        doctor = DoctorStore(ctx.store.conn)
+        found = _diagnose(doctor, quick=True, engine_checks=False)
+        found.server_version = doctor.server_version()
+    found.journal_mode = ""
+    return found
+
+
 def _check_schema(store: DoctorStore, name: str) -> None:
     version, tables = store.schema_version()
     if version == 0:
@@ -79,7 +93,7 @@ def _check_schema(store: DoctorStore, name: str) -> None:
         )
 
 
-def _diagnose(store: DoctorStore, quick: bool) -> Diagnosis:
+def _diagnose(store: DoctorStore, quick: bool, *, engine_checks: bool = True) -> Diagnosis:
     problems: list[Problem] = []
 
     def run(check: str, fn: Callable[[], Iterable[Problem]]) -> None:
@@ -97,12 +111,13 @@ def _diagnose(store: DoctorStore, quick: bool) -> Diagnosis:
 
     deals, events = read(store.doctor_counts, (0, 0))
     names: dict[int, str] = read(store.stage_labels, {})
-    run("integrity", lambda: checks.integrity(store, quick))
     violations: list[Violation] = []
-    try:
-        violations = store.foreign_key_violations()
-    except CHECK_ERRORS as exc:
-        problems.append(Problem(None, "foreign_key", f"the check could not run: {exc}"))
+    if engine_checks:
+        run("integrity", lambda: checks.integrity(store, quick))
+        try:
+            violations = store.foreign_key_violations()
+        except CHECK_ERRORS as exc:
+            problems.append(Problem(None, "foreign_key", f"the check could not run: {exc}"))
     orphans: set[int] = set()  # deals that are gone; the orphan check names their rows
     run("foreign_key", lambda: checks.foreign_keys(violations))
     run("orphan", lambda: checks.orphans(store, violations, names, orphans))

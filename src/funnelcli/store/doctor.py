@@ -10,6 +10,7 @@ same work several times slower. Nothing here writes: the connection from
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from funnelcli.store.connection import (
     storage_error,
     wal_waiting,
 )
+from funnelcli.store.dialect import Connection, stream
 
 # The SQLite library linked in, which `funnel doctor` names.
 ENGINE_VERSION = sqlite3.sqlite_version
@@ -103,7 +105,7 @@ def _quote(name: str) -> str:
 
 
 class DoctorStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def schema_version(self) -> tuple[int, int]:
@@ -113,6 +115,10 @@ class DoctorStore:
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         ).fetchone()[0]
         return version, int(tables)
+
+    def server_version(self) -> str:
+        """A team database's PostgreSQL version ("15.18")."""
+        return str(self.conn.execute("SHOW server_version").fetchone()[0]).split()[0]
 
     def doctor_counts(self) -> tuple[int, int]:
         """(deals, stage events)."""
@@ -209,18 +215,25 @@ class DoctorStore:
                ORDER BY d.id"""
         ).fetchall()
 
-    def events_in_deal_order(self) -> sqlite3.Cursor:
+    def events_in_deal_order(self) -> Iterator[Any]:
         """(deal, from stage, from status, to stage, to status, at, id) of every
-        event, in each deal's order (at, id)."""
-        return self.conn.execute(
-            "SELECT deal_id, from_stage_id, from_status, to_stage_id, to_status, at, id "
-            "FROM stage_events ORDER BY deal_id, at, id"
+        event, in each deal's order (at, id), read as they are iterated."""
+        return iter(
+            stream(
+                self.conn,
+                "SELECT deal_id, from_stage_id, from_status, to_stage_id, to_status, at, id "
+                "FROM stage_events ORDER BY deal_id, at, id",
+            )
         )
 
-    def stays_in_deal_order(self) -> sqlite3.Cursor:
+    def stays_in_deal_order(self) -> Iterator[Any]:
         """(deal, stage, entered, left) of every stay, by deal, oldest first."""
-        return self.conn.execute(
-            "SELECT deal_id, stage_id, entered_at, left_at FROM stage_stays ORDER BY deal_id, id"
+        return iter(
+            stream(
+                self.conn,
+                "SELECT deal_id, stage_id, entered_at, left_at FROM stage_stays "
+                "ORDER BY deal_id, id",
+            )
         )
 
     def open_stay_problems(self) -> list[tuple[int, str, int]]:
