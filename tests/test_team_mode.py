@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from itertools import pairwise
 
 import pytest
@@ -442,3 +443,23 @@ def test_doctor_checks_a_team_database(funnel, team):
     assert r.exit_code == 1
     assert "deal 1: current:" in r.stdout
     assert "PostgreSQL 15" in r.stderr
+
+
+@pg
+def test_big_reads_stream_from_the_server(funnel, team):
+    """export and doctor read through a server-side cursor: rows arrive as
+    they are iterated, never the whole result in memory at once."""
+    import psycopg
+
+    from funnelcli.store import Store
+    from funnelcli.store.dialect import stream
+
+    assert funnel("team", "init").exit_code == 0
+    store = Store.open_team(team, for_write=False, now=datetime(2026, 11, 23, 10, 15))
+    try:
+        with store.read():
+            cur = stream(store.conn, "SELECT n FROM generate_series(1, :n) AS n", {"n": 5000})
+            assert isinstance(cur, psycopg.ServerCursor)
+            assert sum(row[0] for row in cur) == 5000 * 5001 // 2
+    finally:
+        store.close()

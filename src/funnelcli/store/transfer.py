@@ -12,7 +12,7 @@ from funnelcli.store import dialect
 from funnelcli.store.changes import ChangeStore
 from funnelcli.store.deal_row import DEAL_SELECT, deal_values
 from funnelcli.store.deals import DEAL_COLUMNS
-from funnelcli.store.dialect import Connection, Cursor, is_postgres
+from funnelcli.store.dialect import Connection, Cursor, is_postgres, stream
 from funnelcli.templates import StageSpec
 
 # a new deal's furthest stage comes with it (the writer knows its stays)
@@ -289,14 +289,15 @@ class TransferStore:
         """The deals in scope as deal_values() dicts, by number."""
         where, params = _scope(status, pipeline_id)
         return map(
-            deal_values, self.conn.execute(f"{DEAL_SELECT} WHERE {where} ORDER BY d.id", params)
+            deal_values, stream(self.conn, f"{DEAL_SELECT} WHERE {where} ORDER BY d.id", params)
         )
 
     def export_events(self, status: str | None, pipeline_id: int | None) -> Cursor:
         """Every event of the deals in scope, by deal: (deal, from stage, its
         pipeline, from status, to stage, its pipeline, to status, at, note, recorded)."""
         where, params = _scope(status, pipeline_id)
-        return self.conn.execute(
+        return stream(
+            self.conn,
             f"""SELECT e.deal_id, fs.name, fp.name, e.from_status, ts.name, tp.name,
                        e.to_status, e.at, e.note, e.recorded_at
                 FROM stage_events e JOIN deals d ON d.id = e.deal_id
@@ -310,7 +311,8 @@ class TransferStore:
 
     def export_activities(self, status: str | None, pipeline_id: int | None) -> Cursor:
         where, params = _scope(status, pipeline_id)
-        return self.conn.execute(
+        return stream(
+            self.conn,
             f"""SELECT a.deal_id, a.kind, a.note, a.at, a.recorded_at, a.id
                 FROM activities a JOIN deals d ON d.id = a.deal_id
                 WHERE {where} ORDER BY a.deal_id, a.at, a.id""",
