@@ -31,6 +31,11 @@ HEAVY = [
     "funnelcli.cli.completion_install",
     "funnelcli.services.names",
     "funnelcli.store.names",
+    # team mode: only for a postgresql:// database
+    "psycopg",
+    "funnelcli.store.pg",
+    "funnelcli.store.pg_schema",
+    "funnelcli.store.pg_copy",
 ]
 
 PROBE = """
@@ -159,3 +164,11 @@ def test_the_default_config_and_database_need_no_platformdirs(args, monkeypatch,
     loaded(["add", "Acme"])
     assert (tmp_path / "xdg-data" / "funnelcli" / "funnel.db").exists()
     assert "platformdirs" not in loaded(args)
+
+
+@pytest.mark.postgres
+def test_the_probe_sees_psycopg_on_a_team_database(funnel, pg_url, monkeypatch):
+    monkeypatch.setenv("FUNNEL_DB", pg_url)
+    assert funnel("team", "init").exit_code == 0
+    mods = loaded(["list", "--format", "json"])
+    assert {"psycopg", "funnelcli.store.pg"} <= mods
