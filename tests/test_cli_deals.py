@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from funnelcli.dates import FORMS
-from helpers import NO_DATABASE_YET, add, fails, follow_up, ok_json, one_error, show
+from helpers import NO_DATABASE_YET, add, fails, follow_up, ok_json, one_error, show, team_url
 
 NOW_UTC = "2026-11-23T10:15:00Z"
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -1143,6 +1143,8 @@ def test_a_local_time_skipped_by_dst_is_refused(funnel, monkeypatch):
     monkeypatch.setenv("TZ", "Europe/Warsaw")
     monkeypatch.setenv("FUNNEL_NOW", "2026-03-29T12:00")
     time.tzset()
+    if team_url() is not None:  # a team database's zone is team init's, not the machine's
+        assert funnel("config", "set", "timezone", "Europe/Warsaw").exit_code == 0
     assert funnel("add", "w", "--at", "2026-03-29T01:45").exit_code == 0
     one_error(funnel("move", "1", "demo", "--at", "2026-03-29T02:30"), 1, "doesn't exist")
     assert funnel("move", "1", "demo", "--at", "2026-03-29T03:30").exit_code == 0

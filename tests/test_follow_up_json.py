@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from helpers import add, ok, ok_json, show
+from helpers import add, ok, ok_json, show, team_url
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -24,6 +24,8 @@ def test_next_follow_up_is_a_day_and_the_time_a_timestamp(
     monkeypatch.setenv("TZ", tz)
     time.tzset()
     offset = {"UTC": "+00:00", "Europe/Warsaw": "+01:00", "America/New_York": "-05:00"}[tz]
+    if team_url() is not None:  # a team database's zone is team init's, not the machine's
+        ok(funnel, "config", "set", "timezone", tz)
     add(funnel, "Timed", "--follow-up", "fri 10:00")
     add(funnel, "Day", "--follow-up", "fri")
     add(funnel, "None")

@@ -598,8 +598,8 @@ def test_times_at_the_ends_of_the_calendar(funnel, isolated, monkeypatch, tz):
     [
         ["--db", "~nosuchuser/f.db", "list"],
         ["--db", "~nosuchuser/f.db", "add", "X"],
-        ["backup", "~nosuchuser/b.db"],
-        ["restore", "~nosuchuser/b.db"],
+        pytest.param(["backup", "~nosuchuser/b.db"], marks=pytest.mark.sqlite_only),
+        pytest.param(["restore", "~nosuchuser/b.db"], marks=pytest.mark.sqlite_only),
         ["export", "--output", "~nosuchuser/out.jsonl"],
         ["import", "~nosuchuser/in.csv"],
     ],

@@ -115,6 +115,7 @@ def test_a_fresh_install_reads_as_empty_and_says_so(funnel: Any, fresh: Path) ->
     assert run.exit_code == 0 and run.stderr == "" and "Acme" in run.stdout
 
 
+@pytest.mark.sqlite_only  # a SQLite file that isn't there yet
 def test_commands_that_say_their_own_word_keep_it(funnel: Any, isolated: Path) -> None:
     db = isolated / "funnel.db"
     run = funnel("backup", str(isolated / "copy.db"))
