@@ -4,12 +4,11 @@ history from stage dates, closing, updates, and all-or-nothing errors."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from helpers import ok
+from helpers import connect, ok
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -447,7 +446,7 @@ def test_an_export_read_back_keeps_spaces_around_text(funnel, isolated, fmt):
     'updated' the deal, trimming title, org, contact and source). add trims
     now; a database an older funnelcli wrote may still hold such spaces."""
     assert funnel("add", "padded title").exit_code == 0
-    with sqlite3.connect(isolated / "funnel.db") as conn:
+    with connect(isolated / "funnel.db") as conn:
         conn.execute(
             "UPDATE deals SET title = '  padded title  ', org = ' org', "
             "contact = 'contact ', source = ' src ' WHERE id = 1"

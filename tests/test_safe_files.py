@@ -389,6 +389,7 @@ def test_a_backup_path_too_long_is_one_line(funnel, isolated):
     assert one_error_line(run.stderr).endswith(": File name too long")
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 @pytest.mark.parametrize("command", ["backup", "restore"])
 def test_backup_and_restore_of_a_database_path_too_long_are_one_line(funnel, tmp_path, command):
     assert funnel("add", "X").exit_code == 0
@@ -417,6 +418,7 @@ def test_a_target_name_of_any_legal_length_can_be_written(funnel, tmp_path, comm
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file
 def test_a_backup_of_another_page_size_is_refused_before_anything_is_kept(funnel, isolated):
     import sqlite3
 

@@ -12,8 +12,6 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.sqlite_only  # the modules the SQLite path loads
-
 # Modules a deal command never needs: sqlite_utils (~115 ms) only migrates,
 # rich only draws tables at a terminal, the rarer store modules are imported by the
 # services of their commands only.
@@ -83,6 +81,7 @@ def seeded(funnel):
     ],
     ids=["add", "move", "list", "version"],
 )
+@pytest.mark.sqlite_only  # the modules the SQLite path loads
 def test_everyday_commands_stay_light(args):
     mods = loaded(args)
     assert "funnelcli.store" in mods or args == ["--version"]
@@ -105,6 +104,7 @@ DEAL_INPUT = "funnelcli.services.deal_input"
     ],
     ids=["move", "list", "show", "won"],
 )
+@pytest.mark.sqlite_only  # the modules the SQLite path loads
 def test_deal_verbs_other_than_add_and_edit_skip_deal_input(args):
     assert DEAL_INPUT not in loaded(args)
 
@@ -123,6 +123,7 @@ EVERYDAY = [
 ]
 
 
+@pytest.mark.sqlite_only  # the modules the SQLite path loads
 @pytest.mark.usefixtures("seeded")
 @pytest.mark.parametrize("args", EVERYDAY, ids=[a[0] for a in EVERYDAY])
 def test_everyday_commands_make_no_dataclass(args, funnel):
@@ -130,16 +131,19 @@ def test_everyday_commands_make_no_dataclass(args, funnel):
     assert "dataclasses" not in loaded(args)
 
 
+@pytest.mark.sqlite_only  # the modules the SQLite path loads
 @pytest.mark.usefixtures("seeded")
 def test_the_probe_sees_dataclasses_where_a_report_makes_them():
     assert "dataclasses" in loaded(["report", "funnel", "--format", "json"])
 
 
+@pytest.mark.sqlite_only  # the modules the SQLite path loads
 @pytest.mark.usefixtures("seeded")
 def test_the_probe_sees_deal_input_for_add():
     assert DEAL_INPUT in loaded(["add", "Globex", "--value", "4800"])
 
 
+@pytest.mark.sqlite_only  # the modules the SQLite path loads
 @pytest.mark.usefixtures("seeded")
 def test_the_probe_sees_completion_when_asked(monkeypatch):
     monkeypatch.setenv("_FUNNEL_COMPLETE", "complete_bash")
@@ -148,12 +152,14 @@ def test_the_probe_sees_completion_when_asked(monkeypatch):
     assert "funnelcli.store.names" in loaded([])
 
 
+@pytest.mark.sqlite_only  # the modules the SQLite path loads
 @pytest.mark.usefixtures("seeded")
 def test_the_probe_sees_lazy_modules():
     mods = loaded(["report", "metrics", "--format", "json"])
     assert "funnelcli.store.reports" in mods
 
 
+@pytest.mark.sqlite_only  # the modules the SQLite path loads
 @pytest.mark.skipif(sys.platform != "linux", reason="funnelcli.dirs' shortcut is for Linux only")
 @pytest.mark.parametrize("args", [["add", "Globex"], ["due", "--check"]], ids=["add", "due"])
 def test_the_default_config_and_database_need_no_platformdirs(args, monkeypatch, tmp_path):

@@ -300,7 +300,6 @@ def test_prune_refuses_a_change_number_past_the_newest(funnel, isolated, number)
     ok(funnel, "changes", "--prune", "4")  # the one after the newest (the undo, #3): all
 
 
-@pytest.mark.sqlite_only  # doctor of a SQLite file
 def test_doctor_reports_the_change_log_size(funnel):
     ok(funnel, "add", "D")
     run = ok(funnel, "doctor", "--format", "json")
@@ -549,7 +548,6 @@ def test_an_import_into_an_emptied_database_gives_no_deal_an_old_number(funnel, 
     doctor_clean(funnel)
 
 
-@pytest.mark.sqlite_only  # doctor of a SQLite file
 def test_doctor_names_a_deal_in_a_removed_stage(funnel, isolated):
     ok(funnel, "add", "A")
     ok(funnel, "stage", "remove", "demo")
