@@ -35,8 +35,11 @@ pytest_plugins = ["maven_csv"]
 def isolated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> Iterator[Path]:
+    monkeypatch.delenv("FUNNEL_USER", raising=False)
     if ENGINE == "postgres" and "sqlite_only" not in request.keywords:
         monkeypatch.setenv("FUNNEL_DB", request.getfixturevalue("pg_team_db"))
+        # a team database's new deals are their user's: "me", as a file's are
+        monkeypatch.setenv("FUNNEL_USER", "me")
     else:
         monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "funnel.db"))
     monkeypatch.setenv("FUNNEL_CONFIG", str(tmp_path / "config.toml"))

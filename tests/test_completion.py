@@ -126,6 +126,7 @@ def test_setting_names():
 
 
 @pytest.mark.usefixtures("deals")
+@pytest.mark.sqlite_only  # copies the SQLite file to another path
 def test_db_option_is_followed(isolated: Path, monkeypatch: pytest.MonkeyPatch):
     other = isolated / "other.db"
     assert bash(f"funnel --db {other} list --owner ") == []
@@ -144,6 +145,7 @@ def test_no_database_offers_nothing_and_creates_nothing(isolated: Path, fresh: P
     assert bash("funnel log 1 ") == KINDS  # no database needed
 
 
+@pytest.mark.sqlite_only  # a broken file (test_team_mode: a server that isn't there)
 def test_failures_offer_nothing_silently(isolated: Path):
     (isolated / "funnel.db").write_bytes(b"not a database at all, " * 100)
     assert bash("funnel move 1 ", code=1) == []

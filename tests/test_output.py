@@ -65,6 +65,7 @@ def test_rich_markup_is_literal_in_a_terminal_table():
     assert "Acme [/]" in text
 
 
+@pytest.mark.sqlite_only  # NUL among them: a team database refuses it (test_team_mode)
 def test_control_characters_are_stored_exactly_and_shown_escaped(funnel):
     r = funnel(
         "add",

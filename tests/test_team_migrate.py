@@ -97,7 +97,9 @@ def migrate(funnel, monkeypatch, url: str, path: Path):  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def solo(funnel, isolated) -> Path:  # type: ignore[no-untyped-def]
+def solo(funnel, isolated, monkeypatch) -> Path:  # type: ignore[no-untyped-def]
+    """The solo SQLite file (also when the suite runs on PostgreSQL)."""
+    monkeypatch.setenv("FUNNEL_DB", str(isolated / "funnel.db"))
     run_all(funnel, SOLO)
     return isolated / "funnel.db"
 

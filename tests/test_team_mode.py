@@ -135,7 +135,8 @@ def test_a_foreign_database_is_left_alone(funnel, team):
 
 
 @pg
-def test_init_wants_a_postgresql_database(funnel):
+def test_init_wants_a_postgresql_database(funnel, tmp_path, monkeypatch):
+    monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "funnel.db"))
     r = funnel("team", "init")
     assert r.exit_code != 0
     assert "--db postgresql://" in r.stderr
@@ -259,7 +260,9 @@ def test_team_init_output_is_inert(funnel, pg_url, monkeypatch):
 # -- people -------------------------------------------------------------------
 
 
-def test_config_user_names_who_made_each_change(funnel):
+def test_config_user_names_who_made_each_change(funnel, tmp_path, monkeypatch):
+    monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "funnel.db"))
+    monkeypatch.delenv("FUNNEL_USER", raising=False)
     assert funnel("config", "set", "user", "anna").exit_code == 0
     assert funnel("add", "Acme").exit_code == 0
     change = funnel("changes", "--format", "json").json()[0]
@@ -273,6 +276,7 @@ def test_on_a_team_database_what_you_add_is_yours(funnel, team, monkeypatch):
     import getpass
 
     monkeypatch.setattr(getpass, "getuser", lambda: "bob")
+    monkeypatch.delenv("FUNNEL_USER", raising=False)
     assert funnel("team", "init").exit_code == 0
     assert funnel("add", "Bob deal").exit_code == 0
     assert funnel("config", "set", "user", "anna").exit_code == 0
@@ -463,3 +467,48 @@ def test_big_reads_stream_from_the_server(funnel, team):
             assert sum(row[0] for row in cur) == 5000 * 5001 // 2
     finally:
         store.close()
+
+
+def test_funnel_user_overrides_config_user(funnel, monkeypatch):
+    """A cron job or a shared account says who it is without a config file."""
+    assert funnel("config", "set", "user", "anna").exit_code == 0
+    monkeypatch.setenv("FUNNEL_USER", "nightly-import")
+    assert funnel("add", "Acme").exit_code == 0
+    assert funnel("changes", "--format", "json").json()[0]["who"] == "nightly-import"
+
+
+@pg
+def test_completion_offers_a_team_databases_names(funnel, team, monkeypatch):
+    from funnelcli.cli.root import app
+
+    assert funnel("team", "init").exit_code == 0
+    assert funnel("add", "Acme", "--owner", "jane").exit_code == 0
+
+    def complete(line: str) -> list[str]:
+        monkeypatch.setenv("_FUNNEL_COMPLETE", "complete_bash")
+        monkeypatch.setenv("COMP_WORDS", line)
+        monkeypatch.setenv("COMP_CWORD", str(len(line.split()) - (0 if line.endswith(" ") else 1)))
+        from typer.testing import CliRunner
+
+        r = CliRunner().invoke(app, [])
+        monkeypatch.delenv("_FUNNEL_COMPLETE")
+        return r.stdout.split()
+
+    assert complete("funnel list --owner ") == ["jane"]
+    assert complete("funnel move 1 ")[:3] == ["lead", "qualified", "contacted"]
+    # a server that isn't there: nothing offered, quietly, within the 2 s limit
+    monkeypatch.setenv("FUNNEL_DB", "postgresql://postgres@127.0.0.1:1/none")
+    assert complete("funnel list --owner ") == []
+
+
+@pg
+def test_a_nul_character_is_refused_in_one_line(funnel, team):
+    """PostgreSQL's text can't hold NUL (a file keeps it): the write is
+    refused, saying why, and nothing is written."""
+    assert funnel("team", "init").exit_code == 0
+    r = funnel("add", "Acme\x00corp")
+    assert r.exit_code == 1
+    assert r.stderr.count("\n") == 1
+    assert "NUL character (\\x00) can't be stored in a team database" in r.stderr
+    assert funnel("list", "--format", "json").json() == []
+    assert funnel("changes", "--format", "json").json() == []

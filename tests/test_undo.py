@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -159,7 +160,7 @@ def test_changes_lists_who_ran_what_and_when(base):
     assert got[0] == {
         "id": 5,
         "at": "2026-11-23T10:15:00Z",
-        "who": getpass.getuser(),
+        "who": os.environ.get("FUNNEL_USER") or getpass.getuser(),
         "command": "funnel undo",
         "undoes": 4,
         "redoes": None,

@@ -71,8 +71,8 @@ class Config:
 
     @property
     def user(self) -> str:
-        """Who this person is: config `user`, else the login name."""
-        configured = str(self["user"]).strip()
+        """Who this person is: FUNNEL_USER, else config `user`, else the login name."""
+        configured = os.environ.get("FUNNEL_USER", "").strip() or str(self["user"]).strip()
         if configured:
             return configured
         import getpass

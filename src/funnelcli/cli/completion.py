@@ -194,7 +194,7 @@ def _names(what: str, ctx: Context) -> list[str]:
     deal = ctx.params.get("deal")
     pipeline = ctx.params.get("pipeline")
     return known_names(
-        st.db_path(),
+        st.db_url() or st.db_path(),
         what,
         pipeline=pipeline if isinstance(pipeline, str) else None,
         deal=deal if isinstance(deal, str) else None,

@@ -70,10 +70,11 @@ def doctor(
             ]
         )
     out.out.flush()
-    if out.fmt != "json" and result.server_version:
-        out.message(f"PostgreSQL {result.server_version} (its own checks are its own)")
-    elif out.fmt != "json":  # JSON has them as keys
-        out.message(f"SQLite {result.sqlite_version}, journal mode {result.journal_mode}")
+    if out.fmt != "json":  # JSON has them as keys
+        if result.server_version:
+            out.message(f"PostgreSQL {result.server_version} (its own checks are its own)")
+        else:
+            out.message(f"SQLite {result.sqlite_version}, journal mode {result.journal_mode}")
         changes, notes, size = result.change_log
         out.message(
             f"change log: {changes} change{'s' if changes != 1 else ''}, "

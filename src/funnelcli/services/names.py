@@ -15,14 +15,15 @@ WHAT = ("pipeline", "stage", *DEAL_FIELDS)
 
 
 def known_names(
-    path: Path,
+    path: Path | str,
     what: str,
     *,
     pipeline: str | None = None,
     deal: str | None = None,
     default_pipeline: str = "",
 ) -> list[str]:
-    """The names of `what` (one of WHAT) in the database at `path`. Stages:
+    """The names of `what` (one of WHAT) in the database at `path` (a team
+    database's URL too). Stages:
     of the pipeline named (a unique prefix will do), else of the deal's
     (a deal number), else the default pipeline's first, then the others'."""
     names = Names.open(path)

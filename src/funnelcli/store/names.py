@@ -29,9 +29,12 @@ class Names:
         self.conn = conn
 
     @classmethod
-    def open(cls, path: Path) -> Names | None:
+    def open(cls, path: Path | str) -> Names | None:
         """The file at `path` opened for reading only; None when there is no
-        file, or it is not a funnelcli database of this schema."""
+        file, or it is not a funnelcli database of this schema. A team
+        database's URL: a connection that gives up after 2 s, never migrating."""
+        if isinstance(path, str):
+            return cls._open_team(path)
         if not database_exists(path):
             return None
         uri = path.resolve().as_uri()
@@ -44,6 +47,17 @@ class Names:
             conn.close()
             raise
         if version != SCHEMA_VERSION:
+            conn.close()
+            return None
+        return cls(conn)
+
+    @classmethod
+    def _open_team(cls, url: str) -> Names | None:
+        from funnelcli.store.pg import connect, schema_version
+        from funnelcli.store.pg_schema import PG_SCHEMA_VERSION
+
+        conn = connect(url, busy_timeout_s=LOCK_WAIT_S, connect_timeout_s=2)
+        if schema_version(conn) != PG_SCHEMA_VERSION:
             conn.close()
             return None
         return cls(conn)

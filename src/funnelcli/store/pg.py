@@ -137,6 +137,11 @@ def _error(exc: Exception, sql: str = "") -> sqlite3.Error:
     diag = getattr(exc, "diag", None)
     text = (getattr(diag, "message_primary", None) or str(exc)).strip().splitlines()[0]
     state = getattr(exc, "sqlstate", None) or ""
+    if isinstance(exc, psycopg.DataError) and "NUL" in text:
+        return sqlite3.DataError(
+            "text with a NUL character (\\x00) can't be stored in a team database "
+            "(PostgreSQL's text can't hold one)"
+        )
     if state in ("55P03", "57014"):  # lock_not_available, query_canceled (lock_timeout)
         return sqlite3.OperationalError(f"database is locked ({text})")
     if state == "23505":  # unique_violation: SQLite's words, its names
@@ -216,7 +221,7 @@ class PgConnection:
         self.raw.close()
 
 
-def connect(url: str, *, busy_timeout_s: float) -> PgConnection:
+def connect(url: str, *, busy_timeout_s: float, connect_timeout_s: int = 10) -> PgConnection:
     """A connection to the database at `url` (libpq reads PG* variables and
     ~/.pgpass as ever); one clear StorageError when psycopg is missing or the
     server can't be reached."""
@@ -232,7 +237,7 @@ def connect(url: str, *, busy_timeout_s: float) -> PgConnection:
         raw = psycopg.connect(
             url,
             autocommit=True,
-            connect_timeout=10,
+            connect_timeout=connect_timeout_s,
             application_name="funnelcli",
             options=f"-c lock_timeout={int(busy_timeout_s * 1000)}",
         )
