@@ -112,7 +112,8 @@ def _pg_schema(conn: Any) -> dict[str, Any]:
         r[0]
         for r in conn.execute(
             "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = current_schema() AND table_name <> 'funnel_schema'"
+            "WHERE table_schema = current_schema() "
+            "AND table_name NOT IN ('funnel_schema', 'funnel_ids')"
         )
     }
     columns = {}
@@ -146,7 +147,7 @@ def _pg_schema(conn: Any) -> dict[str, Any]:
                   c.confdeltype
            FROM pg_constraint c
            WHERE c.connamespace = current_schema()::regnamespace AND c.contype IN ('p', 'u', 'f')
-           AND c.conrelid <> 'funnel_schema'::regclass"""
+           AND c.conrelid NOT IN ('funnel_schema'::regclass, 'funnel_ids'::regclass)"""
     ).fetchall()
     uniques = {(t, kind, tuple(cols)) for t, kind, _, cols, *_ in cons if kind in "pu"}
     deltype = {"a": "NO ACTION", "c": "CASCADE"}
@@ -165,7 +166,7 @@ def _pg_schema(conn: Any) -> dict[str, Any]:
                         ORDER BY k.o)
            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
            WHERE c.relnamespace = current_schema()::regnamespace
-           AND i.indrelid <> 'funnel_schema'::regclass"""
+           AND i.indrelid NOT IN ('funnel_schema'::regclass, 'funnel_ids'::regclass)"""
     ):
         if indid not in backing:
             indexes.add((t, name, tuple(cols), unique, partial))
@@ -193,8 +194,13 @@ def test_same_schema_as_sqlite(pg_url: str, tmp_path: Path) -> None:
         want, got = _sqlite_schema(lite), _pg_schema(pg)
         for part in ("tables", "columns", "uniques", "indexes", "fks"):
             assert got[part] == want[part], part
-        # and one more: a deal's rows go (and are noted) before it, see test 2
-        assert got["triggers"] == want["triggers"] | {"deals_rows_first"}
+        # and more: a deal's rows go (and are noted) before it, see test 2;
+        # deal and change numbers counted in funnel_ids (SQLite's sqlite_sequence)
+        assert got["triggers"] == want["triggers"] | {
+            "deals_rows_first",
+            "deals_next_id",
+            "changes_next_id",
+        }
         # every CHECK (SQLite keeps them only in its CREATE text)
         checks = sum(
             sql.count("CHECK (")

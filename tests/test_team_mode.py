@@ -512,3 +512,26 @@ def test_a_nul_character_is_refused_in_one_line(funnel, team):
     assert "NUL character (\\x00) can't be stored in a team database" in r.stderr
     assert funnel("list", "--format", "json").json() == []
     assert funnel("changes", "--format", "json").json() == []
+
+
+@pg
+def test_numbers_people_type_are_not_used_up_by_what_rolls_back(funnel, team):
+    """Deal and change numbers as on a file: one more than the highest ever
+    given, whatever rolled back in between (a sequence would leave gaps)."""
+    import psycopg
+
+    assert funnel("team", "init").exit_code == 0
+    assert funnel("add", "Acme").exit_code == 0
+    assert funnel("undo", "--dry-run").exit_code == 0  # a trial: rolled back
+    with psycopg.connect(team) as c:  # a write that fails half-way
+        c.execute(
+            "INSERT INTO deals (uuid, title, currency, owner, pipeline_id, stage_id, "
+            "stage_entered_at, created_at, updated_at) SELECT 'u-x', 'X', 'USD', 'me', "
+            "pipeline_id, id, 'a', 'a', 'a' FROM stages LIMIT 1"
+        )
+        c.rollback()
+    assert funnel("add", "Globex").exit_code == 0
+    assert funnel("delete", "2", "--yes").exit_code == 0
+    assert funnel("add", "Initech").exit_code == 0
+    assert [d["id"] for d in funnel("list", "--format", "json").json()] == [1, 3]
+    assert [c["id"] for c in funnel("changes", "--format", "json").json()] == [4, 3, 2, 1]

@@ -122,10 +122,11 @@ def create_temp_keys(conn: Any, table: str) -> None:
 def last_id(conn: Any, table: str) -> int:
     """The highest id `table` ever gave (or holds): SQLite's AUTOINCREMENT
     sqlite_sequence, PostgreSQL's identity sequence; 0 when none."""
-    if is_postgres(conn):
+    if is_postgres(conn):  # deals and changes count in funnel_ids (store/pg_m001.py)
         sql = (
             "SELECT greatest(coalesce(pg_sequence_last_value("
             f"pg_get_serial_sequence('{table}', 'id')::regclass), 0), "
+            f"coalesce((SELECT last FROM funnel_ids WHERE tbl = '{table}'), 0), "
             f"coalesce((SELECT max(id) FROM {table}), 0))"
         )
     else:
@@ -138,7 +139,8 @@ def last_id(conn: Any, table: str) -> int:
 
 def ids_given(conn: Any, table: str) -> None:
     """Rows went into `table` with ids of their own: PostgreSQL's identity
-    sequence moves past them (SQLite's AUTOINCREMENT does so by itself)."""
+    sequence moves past them (SQLite's AUTOINCREMENT does so by itself, and
+    so does funnel_ids for deals and changes)."""
     if is_postgres(conn):
         conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), m) "

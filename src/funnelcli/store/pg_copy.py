@@ -60,13 +60,13 @@ TABLES = (
 IDENTITY = (
     "pipelines",
     "stages",
-    "deals",
     "stage_events",
     "stage_stays",
     "activities",
-    "changes",
     "change_rows",
 )
+# The numbers people type: counted in funnel_ids (store/pg_m001.py).
+COUNTED = ("deals", "changes")
 # What a target `funnel team init` set up holds that the file replaces.
 SEEDED = ("stages", "pipelines", "settings")
 
@@ -216,12 +216,17 @@ def _move_sequences(raw: psycopg.Connection[Any], given: dict[str, int]) -> None
     """Each identity sequence past every id its table has, SQLite gave, or
     the change log names (a deleted row undo may bring back, an import's
     range of deals)."""
-    for table in IDENTITY:
+    for table in (*IDENTITY, *COUNTED):
         top = max(
             int(_fetch(raw, f"SELECT coalesce(max(id), 0) FROM {table}")[0]),
             given.get(table, 0),
             _noted_top(raw, table),
         )
+        if table in COUNTED:
+            raw.execute(
+                "UPDATE funnel_ids SET last = greatest(last, %s) WHERE tbl = %s", (top, table)
+            )
+            continue
         raw.execute(
             "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)",
             (table, max(top, 1), top > 0),
