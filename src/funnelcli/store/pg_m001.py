@@ -8,27 +8,6 @@ is set up or migrated.
 from __future__ import annotations
 
 TABLES: tuple[str, ...] = (
-    # The numbers people type, deals' and changes', as SQLite's AUTOINCREMENT
-    # gives them: one more than the highest ever given, never again after a
-    # delete, and not used up by a transaction that rolls back (a sequence's
-    # would be: a refused command or a failed import would leave gaps).
-    # Writers take turns (store/pg.py's write lock), so the row is no queue.
-    """CREATE TABLE funnel_ids (
-        tbl TEXT COLLATE "C" PRIMARY KEY,
-        last BIGINT NOT NULL
-    )""",
-    "INSERT INTO funnel_ids (tbl, last) VALUES ('deals', 0), ('changes', 0)",
-    """CREATE FUNCTION funnel_next_id() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF NEW.id IS NULL THEN
-            UPDATE funnel_ids SET last = last + 1 WHERE tbl = TG_TABLE_NAME
-                RETURNING last INTO NEW.id;
-        ELSE
-            UPDATE funnel_ids SET last = NEW.id WHERE tbl = TG_TABLE_NAME AND last < NEW.id;
-        END IF;
-        RETURN NEW;
-    END
-    $$""",
     """CREATE TABLE funnel_schema (
         version INTEGER NOT NULL
     )""",
@@ -54,7 +33,7 @@ TABLES: tuple[str, ...] = (
     )""",
     "CREATE UNIQUE INDEX stages_key ON stages (pipeline_id, key) WHERE removed_at IS NULL",
     """CREATE TABLE deals (
-        id BIGINT PRIMARY KEY,  -- from funnel_ids (funnel_next_id)
+        id BIGINT PRIMARY KEY,  -- from funnel_ids (store/pg_numbers.py)
         uuid TEXT COLLATE "C" NOT NULL UNIQUE,
         external_id TEXT COLLATE "C" UNIQUE,
         title TEXT COLLATE "C" NOT NULL,
@@ -179,7 +158,7 @@ TABLES: tuple[str, ...] = (
     """CREATE TRIGGER deals_rows_first BEFORE DELETE ON deals
         FOR EACH ROW EXECUTE FUNCTION funnel_deal_rows_first()""",
     """CREATE TABLE changes (
-        id BIGINT PRIMARY KEY,  -- from funnel_ids (funnel_next_id)
+        id BIGINT PRIMARY KEY,  -- from funnel_ids (store/pg_numbers.py)
         at TEXT COLLATE "C" NOT NULL,
         who TEXT COLLATE "C" NOT NULL,
         command TEXT COLLATE "C" NOT NULL,
@@ -338,11 +317,6 @@ TABLES: tuple[str, ...] = (
 # AFTER INSERT/UPDATE/DELETE of every table in schema.UNDO_TABLES (as of SQLite's
 # m008), its key columns as the arguments; named as SQLite's undo triggers.
 TRIGGERS: tuple[str, ...] = (
-    # deal and change numbers (funnel_ids)
-    "CREATE TRIGGER deals_next_id BEFORE INSERT ON deals FOR EACH ROW "
-    "EXECUTE FUNCTION funnel_next_id()",
-    "CREATE TRIGGER changes_next_id BEFORE INSERT ON changes FOR EACH ROW "
-    "EXECUTE FUNCTION funnel_next_id()",
     # pipelines
     "CREATE TRIGGER pipelines_undo_insert AFTER INSERT ON pipelines FOR EACH ROW "
     "EXECUTE FUNCTION funnel_note_change('id')",

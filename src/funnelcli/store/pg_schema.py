@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any
 from funnelcli.errors import StorageError
 from funnelcli.store import pg_m001 as m001
 from funnelcli.store.pg_compat import COMPAT
+from funnelcli.store.pg_numbers import NUMBERS
 
 if TYPE_CHECKING:
     import psycopg
@@ -70,7 +71,7 @@ PG_SCHEMA_VERSION = 1
 # distinct from store/pg.py's WRITE_LOCK ("funnel").
 MIGRATION_LOCK = 0x666E6C6D696772
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = ((*m001.TABLES, *COMPAT, *m001.TRIGGERS),)
+MIGRATIONS: tuple[tuple[str, ...], ...] = ((*m001.TABLES, *COMPAT, *NUMBERS, *m001.TRIGGERS),)
 
 
 def migrate(conn: psycopg.Connection[Any], *, name: str | None = None) -> tuple[int, int]:
