@@ -45,16 +45,21 @@ def _cant_write(path: Path, exc: OSError) -> StorageError:
     return StorageError(f"can't write backup {path}: {exc.strerror or exc}")
 
 
-def check_database(path: Path) -> tuple[int, int]:
-    """(schema version, page size) of a funnelcli database at `path`; else StorageError."""
-    from funnelcli.schema import SCHEMA_VERSION
-
+def require_file(path: Path) -> None:
+    """A regular file is at `path`; else one line saying what is there."""
     try:
         regular = path.is_file()
     except OSError as exc:  # a directory we may not search, a name too long
         raise StorageError(f"can't read {path}: {exc.strerror or exc}") from None
     if not regular:
         raise NotFound(f"no file {path}")
+
+
+def check_database(path: Path) -> tuple[int, int]:
+    """(schema version, page size) of a funnelcli database at `path`; else StorageError."""
+    from funnelcli.schema import SCHEMA_VERSION
+
+    require_file(path)
     facts = read_facts(path)
     version = facts.user_version
     if not facts.tables >= TABLES or version < 1:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from funnelcli.errors import NotFound, StorageError
+from funnelcli.errors import StorageError
 
 
 def init_team(url: str, timezone: str | None, now: datetime) -> tuple[str, str]:
@@ -30,12 +30,13 @@ def migrate_from(url: str, path: Path) -> tuple[str, dict[str, int]]:
     it upgrades it, keeping a copy beside it. Returns the database as
     messages name it, and each table's row count."""
     from funnelcli.config import expand_home
+    from funnelcli.services.backup import require_file
     from funnelcli.store.connection import BUSY_TIMEOUT_S
     from funnelcli.store.pg import connect
     from funnelcli.store.pg_copy import copy_database, open_source
 
     path = expand_home(path)
-    _check_file(path)
+    require_file(path)
     with open_source(path) as (source, version, tables):
         _check_source(path, version, tables)
         conn = connect(url, busy_timeout_s=BUSY_TIMEOUT_S)
@@ -44,15 +45,6 @@ def migrate_from(url: str, path: Path) -> tuple[str, dict[str, int]]:
         finally:
             conn.close()
     return conn.name, counts
-
-
-def _check_file(path: Path) -> None:
-    try:
-        regular = path.is_file()
-    except OSError as exc:  # a directory we may not search, a name too long
-        raise StorageError(f"can't read {path}: {exc.strerror or exc}") from None
-    if not regular:
-        raise NotFound(f"no file {path}")
 
 
 def _check_source(path: Path, version: int, tables: frozenset[str]) -> None:

@@ -120,33 +120,9 @@ def copy_database(target: PgConnection, source: sqlite3.Connection, path: Path) 
 def _prepare(raw: psycopg.Connection[Any], name: str) -> None:
     """Give a database without a funnelcli schema the team schema; empty one
     `team init` set up (its seeded pipeline and zone); refuse anything else."""
-    from funnelcli.store.pg_schema import MIGRATIONS, PG_SCHEMA_VERSION
+    from funnelcli.store.pg_schema import apply_pending
 
-    has_schema, has_tables = _fetch(
-        raw,
-        """SELECT to_regclass('funnel_schema') IS NOT NULL,
-                  EXISTS (SELECT 1 FROM pg_class c
-                          WHERE c.relnamespace = current_schema()::regnamespace
-                          AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))""",
-    )
-    if not has_schema:
-        if has_tables:
-            raise StorageError(f"{name} is a PostgreSQL database, but not a funnelcli one")
-        old = 0
-    else:
-        old = int(_fetch(raw, "SELECT max(version) FROM funnel_schema")[0] or 0)
-        if old > PG_SCHEMA_VERSION:
-            raise StorageError(
-                f"{name} has team schema version {old}, newer than this funnelcli's "
-                f"({PG_SCHEMA_VERSION}): upgrade funnelcli"
-            )
-    for statements in MIGRATIONS[old:]:
-        for sql in statements:
-            raw.execute(sql)
-    if old == 0:
-        raw.execute("INSERT INTO funnel_schema (version) VALUES (%s)", (PG_SCHEMA_VERSION,))
-    elif old < PG_SCHEMA_VERSION:
-        raw.execute("UPDATE funnel_schema SET version = %s", (PG_SCHEMA_VERSION,))
+    apply_pending(raw, name)
     deals, changes = _fetch(
         raw, "SELECT EXISTS (SELECT 1 FROM deals), EXISTS (SELECT 1 FROM changes)"
     )

@@ -92,25 +92,30 @@ def migrate(conn: psycopg.Connection[Any], *, name: str | None = None) -> tuple[
         # waiting on the lock then sees what the first committed.
         conn.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         conn.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-        old = _version(conn, shown)
-        if old > PG_SCHEMA_VERSION:
-            raise StorageError(
-                f"{shown} has team schema version {old}, newer than this funnelcli's "
-                f"({PG_SCHEMA_VERSION}): upgrade funnelcli"
-            )
-        for statements in MIGRATIONS[old:]:
-            for sql in statements:
-                conn.execute(sql)
-        if old < PG_SCHEMA_VERSION:
-            if old == 0:
-                conn.execute(
-                    "INSERT INTO funnel_schema (version) VALUES (%s)", (PG_SCHEMA_VERSION,)
-                )
-            else:
-                conn.execute("UPDATE funnel_schema SET version = %s", (PG_SCHEMA_VERSION,))
+        old = apply_pending(conn, shown)
     if not conn.autocommit:
         conn.commit()
     return old, PG_SCHEMA_VERSION
+
+
+def apply_pending(conn: psycopg.Connection[Any], shown: str) -> int:
+    """Inside the caller's transaction, under its lock: every pending
+    migration, then the version; returns the version before (refusing a
+    newer one and a database that isn't funnelcli's, StorageError)."""
+    old = _version(conn, shown)
+    if old > PG_SCHEMA_VERSION:
+        raise StorageError(
+            f"{shown} has team schema version {old}, newer than this funnelcli's "
+            f"({PG_SCHEMA_VERSION}): upgrade funnelcli"
+        )
+    for statements in MIGRATIONS[old:]:
+        for sql in statements:
+            conn.execute(sql)
+    if old == 0:
+        conn.execute("INSERT INTO funnel_schema (version) VALUES (%s)", (PG_SCHEMA_VERSION,))
+    elif old < PG_SCHEMA_VERSION:
+        conn.execute("UPDATE funnel_schema SET version = %s", (PG_SCHEMA_VERSION,))
+    return old
 
 
 def _version(conn: psycopg.Connection[Any], shown: str) -> int:
