@@ -294,6 +294,7 @@ def examples(default: int) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only  # each example starts from a copy of the playground's file
 @settings(
     max_examples=examples(250),
     deadline=None,

@@ -45,8 +45,9 @@ def schema(path: Path) -> list[tuple[Any, ...]]:
 
 
 def content(path: Path) -> dict[str, Any]:
-    """Every row of every table but the change log and sqlite_sequence (an
-    undo is itself a change, and ids are never given twice), and the schema
+    """Every row of every table but the change log and sqlite_sequence (a
+    team database's funnel_ids) (an undo is itself a change, and ids are
+    never given twice), and the schema
     (a team database: the rows, as the store reads them)."""
     if team_url(path) is not None:
         conn = connect(path)
@@ -56,7 +57,8 @@ def content(path: Path) -> dict[str, Any]:
                 for r in conn.execute(
                     "SELECT table_name FROM information_schema.tables WHERE table_schema = "
                     "current_schema() AND table_type = 'BASE TABLE' AND table_name NOT IN "
-                    "('changes', 'change_rows', 'funnel_schema') ORDER BY table_name"
+                    "('changes', 'change_rows', 'funnel_schema', 'funnel_ids') "
+                    "ORDER BY table_name"
                 )
             ]
             rows = {

@@ -21,6 +21,7 @@ READERS = 2
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only  # one file (test_team_mode: writers and readers on PostgreSQL)
 def test_writers_and_readers_on_one_file(funnel, isolated: Path) -> None:
     db = isolated / "funnel.db"  # FUNNEL_DB; the first writer creates it
     stop = isolated / "stop"

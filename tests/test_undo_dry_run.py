@@ -37,6 +37,7 @@ def db(isolated: Path) -> Path:
 
 def test_it_shows_the_change_its_age_and_deals_and_reverts_nothing(funnel, db, monkeypatch):
     monkeypatch.setenv("LOGNAME", "anna")  # who made the changes
+    monkeypatch.delenv("FUNNEL_USER", raising=False)
     add(funnel, "Acme renewal", "--org", "Acme")
     add(funnel, "Globex pilot")
     ok(funnel, "move", "1", "demo")
