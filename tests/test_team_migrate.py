@@ -286,6 +286,7 @@ def test_the_real_data_set_moves_as_it_was(funnel, isolated, pg_url, monkeypatch
         "--map", "owner=sales_agent", "--map", "value=close_value",
         "--map", "closed_at=close_date", "--stage-date", "Engaging=engage_date",
     )  # fmt: skip
+    monkeypatch.setenv("FUNNEL_DB", str(isolated / "funnel.db"))  # the solo file
     run_all(funnel, [("pipeline", "create", "maven", "--stages", "Prospecting,Engaging")])
     run = funnel("import", str(MAVEN / "sales_pipeline.csv"), *mapping)
     assert run.exit_code == 0, run.stderr[-2000:]
