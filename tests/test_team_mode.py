@@ -535,3 +535,14 @@ def test_numbers_people_type_are_not_used_up_by_what_rolls_back(funnel, team):
     assert funnel("add", "Initech").exit_code == 0
     assert [d["id"] for d in funnel("list", "--format", "json").json()] == [1, 3]
     assert [c["id"] for c in funnel("changes", "--format", "json").json()] == [4, 3, 2, 1]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("", "give a database file's path or a postgresql:// URL"), (".", ". is a directory")],
+)
+def test_db_that_names_no_file_is_a_usage_error(funnel, tmp_path, value, message):
+    r = funnel("--db", value, "add", "Acme")
+    assert r.exit_code == 2
+    assert message in r.stderr and r.stderr.count("\n") == 1
+    assert r.stdout == "" and not (tmp_path / "funnel.db").exists()

@@ -68,13 +68,8 @@ class AppState:
     def set_db_option(self, value: str | None) -> None:
         """--db as given; a PostgreSQL URL with a password in it is refused
         (anyone on the machine can read a command line)."""
-        if value is not None and is_url(value) and has_password(value):
-            from funnelcli.errors import UsageError
-
-            raise UsageError(
-                "--db: never put a password on the command line (others can read it); "
-                "keep it in ~/.pgpass or PGPASSWORD"
-            )
+        if value is not None:
+            _check_db_option(value)
         self.db_option = value
 
     def db_target(self) -> tuple[str | None, str | None]:
@@ -205,6 +200,23 @@ class AppState:
         for store in self._stores:
             store.close()
         self._stores.clear()
+
+
+def _check_db_option(value: str) -> None:
+    """--db names a file or a postgresql:// URL without a password (anyone on
+    the machine can read a command line); else one usage error (exit 2)."""
+    from funnelcli.errors import UsageError
+
+    if is_url(value):
+        if has_password(value):
+            raise UsageError(
+                "--db: never put a password on the command line (others can read it); "
+                "keep it in ~/.pgpass or PGPASSWORD"
+            )
+    elif not value.strip():
+        raise UsageError("--db: give a database file's path or a postgresql:// URL")
+    elif os.path.isdir(os.path.expanduser(value)):
+        raise UsageError(f"--db: {value} is a directory, not a database file")
 
 
 def state(ctx: typer.Context) -> AppState:
