@@ -439,14 +439,16 @@ def test_doctor_checks_a_team_database(funnel, team):
     assert r.exit_code == 0, r.stderr
     report = r.json()
     assert (report["ok"], report["deals"], report["events"]) == (True, 1, 2)
-    assert report["postgresql_version"].startswith("15")
+    with psycopg.connect(team) as c:
+        server = str(c.execute("SHOW server_version").fetchone()[0]).split()[0]
+    assert report["postgresql_version"] == server
     # a summary column that no longer says what the history says is named
     with psycopg.connect(team, autocommit=True) as c:
         c.execute("UPDATE deals SET stage_id = (SELECT id FROM stages WHERE key = 'lead')")
     r = funnel("doctor")
     assert r.exit_code == 1
     assert "deal 1: current:" in r.stdout
-    assert "PostgreSQL 15" in r.stderr
+    assert f"PostgreSQL {server}" in r.stderr
 
 
 @pg
