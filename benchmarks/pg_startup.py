@@ -327,12 +327,14 @@ class Result:
     trace: Trace | None = None
     far: dict[str, float] = field(default_factory=dict)  # medians through the delaying proxy
     cpu: dict[str, float] = field(default_factory=dict)  # median user + system time
+    far_trips: dict[str, list[int]] = field(default_factory=dict)  # as the far proxy saw them
 
 
 class PgBench:
     """run.py's Bench (its deals, its environment) pointed at a PostgreSQL copy."""
 
-    far_url: str | None = None  # through a proxy adding --emulate-rtt-ms to each trip
+    far_url: str | None = None  # through a proxy adding --rtt-ms to each trip
+    far_proxy: Proxy | None = None
     far_runs = 5
 
     def __init__(self, source: Path, tmp: Path, url: str, proxy_url: str) -> None:
@@ -473,14 +475,19 @@ def timing(pg: PgBench, cmd: str, runs: int) -> Result:
     if pg.far_url is not None:
         far_env = dict(bench.env, FUNNEL_DB=pg.far_url)
         far: dict[str, list[float]] = {"funnel": [], "floor": []}
+        far_trips: dict[str, list[int]] = {"funnel": [], "floor": []}
         for i in range(pg.far_runs):
             for who in ("funnel", "floor") if i % 2 == 0 else ("floor", "funnel"):
                 argv = makers[who]()
+                assert pg.far_proxy is not None
+                pg.far_proxy.reset()
                 started = time.perf_counter()
                 proc = subprocess.run(
                     argv, env=far_env, stdin=subprocess.DEVNULL, capture_output=True
                 )
                 far[who].append(time.perf_counter() - started)
+                connections, turns = pg.far_proxy.reset()
+                far_trips[who].append(connections + turns)
                 if proc.returncode != status:
                     raise SystemExit(f"{' '.join(argv)} exited {proc.returncode} via the far proxy")
     after = pg.trace(pg.funnel(cmd), status)
@@ -492,6 +499,7 @@ def timing(pg: PgBench, cmd: str, runs: int) -> Result:
     result.psycopg_trips = trace.waits + trace.connect_polls
     if pg.far_url is not None:
         result.far = {who: statistics.median(t) for who, t in far.items()}
+        result.far_trips = {who: sorted(set(t)) for who, t in far_trips.items()}
     result.med = {who: statistics.median(t) for who, t in times.items()}
     result.low = {who: min(t) for who, t in times.items()}
     result.cpu = {who: statistics.median(t) for who, t in cpu.items()}
@@ -517,18 +525,38 @@ def server_info(url: str) -> str:
     )
 
 
+def source_state() -> str:
+    """The commit funnelcli runs from, and whether src/ differs from it."""
+
+    def git(*args: str) -> str:
+        proc = subprocess.run(["git", *args], cwd=HERE.parent, capture_output=True, text=True)
+        return proc.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD")
+    diff = git("diff", "HEAD", "--", "src/")
+    if not diff:
+        return f"source {head}"
+    import hashlib
+
+    files = len(git("diff", "HEAD", "--name-only", "--", "src/").splitlines())
+    digest = hashlib.sha1(diff.encode()).hexdigest()[:10]
+    return f"source {head} + uncommitted changes to {files} files in src/ (diff sha1 {digest})"
+
+
 def judge(ratio: float, bare: float) -> str:
     missed = [n for n, r in (("floor", ratio), ("bare", bare)) if r > TARGET]
     return "PASS" if not missed else f"FAIL ({', '.join(missed)})"
 
 
-def report(results: list[Result], info: str, runs: int, rtt_ms: float, loads: list[str]) -> None:
+def report(
+    results: list[Result], info: str, runs: int, rtt_ms: float, loads: list[str], source: str
+) -> None:
     import typer
 
     print(
         f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs "
         f"({platform.machine()}), Python {platform.python_version()}, {info}, typer "
-        f"{typer.__version__}; load average {' -> '.join(loads)}; median of {runs} runs "
+        f"{typer.__version__}; {source}; load average {' -> '.join(loads)}; median of {runs} runs "
         f"each, interleaved; target {TARGET}x of both floors.\n"
     )
     print(
@@ -553,12 +581,17 @@ def report(results: list[Result], info: str, runs: int, rtt_ms: float, loads: li
             "round trip; the TCP handshake, to the proxy, isn't delayed), median of "
             f"{PgBench.far_runs} runs each:\n"
         )
-        print("| command | round trips | funnel ms | floor ms | ratio |")
-        print("|---|---:|---:|---:|---:|")
+        print(
+            "| command | round trips | at that distance, funnel / floor | funnel ms | floor ms "
+            "| ratio |"
+        )
+        print("|---|---:|---:|---:|---:|---:|")
         for r in results:
+            seen = " / ".join(",".join(str(n) for n in r.far_trips[w]) for w in ("funnel", "floor"))
             print(
-                f"| `funnel {LABELS[r.cmd]}` | {r.trips[0]} | {r.far['funnel'] * 1e3:.0f} | "
-                f"{r.far['floor'] * 1e3:.0f} | {r.far['funnel'] / r.far['floor']:.2f}x |"
+                f"| `funnel {LABELS[r.cmd]}` | {r.trips[0]} | {seen} | "
+                f"{r.far['funnel'] * 1e3:.0f} | {r.far['floor'] * 1e3:.0f} | "
+                f"{r.far['funnel'] / r.far['floor']:.2f}x |"
             )
     print("\nStatements each command sends (first traced run, normalized):\n")
     for r in results:
@@ -636,15 +669,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         url = args.url
     loads = [load_average()]
+    state = source_state()
     try:
         results = []
-        cmds_ = commands
         suites = [
             (
                 args.db or cached(Spec(deals=100_000, now=NOW)),
-                [c for c in cmds_ if c != "due-check"],
+                [c for c in commands if c != "due-check"],
             ),
-            (args.due_db or cached(DUE_SPEC), [c for c in cmds_ if c == "due-check"]),
+            (args.due_db or cached(DUE_SPEC), [c for c in commands if c == "due-check"]),
         ]
         for source, cmds in suites:
             if not cmds:
@@ -660,6 +693,8 @@ def main(argv: list[str] | None = None) -> int:
                     pg.proxy = proxy
                     if args.emulate_rtt:
                         far = Proxy((host, int(port)), rtt=args.rtt_ms / 1000)
+                        pg.far_proxy = far
+                        PgBench.far_runs = max(5, args.runs // 4)
                         pg.far_url = db.replace(f"{host}:{port}", f"127.0.0.1:{far.port}")
                     print(f"\n## {source.name} on {db}", file=sys.stderr)
                     for cmd in cmds:
@@ -667,7 +702,7 @@ def main(argv: list[str] | None = None) -> int:
         loads.append(load_average())
         order = {c: i for i, c in enumerate(EVERYDAY)}
         results.sort(key=lambda r: order[r.cmd])
-        report(results, server_info(url), args.runs, args.rtt_ms, loads)
+        report(results, server_info(url), args.runs, args.rtt_ms, loads, state)
         importtime(max(5, args.runs // 3))
     finally:
         if server is not None:
