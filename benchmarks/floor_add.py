@@ -4,10 +4,10 @@ funnelcli runs, in one Typer command.
 Connect (timeout 30, autocommit; foreign_keys ON, synchronous FULL; the
 schema version and journal mode in one SELECT, and journal_mode = WAL only
 if it isn't yet), BEGIN IMMEDIATE, open a change (m004's `changes`), read
-pipelines and stages, pick the default pipeline's first stage, INSERT the
+pipelines with their stages (one query), pick the default pipeline's first stage, INSERT the
 deal (RETURNING id), INSERT its first stage event and stay, refresh its
 furthest stage, SELECT the deal back with DEAL_SELECT, close the change (one
-UPDATE), COMMIT, and write "added #ID TITLE (STAGE, VALUE)" to stderr. 14
+UPDATE), COMMIT, and write "added #ID TITLE (STAGE, VALUE)" to stderr. 13
 statements.
 """
 
@@ -18,7 +18,14 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from floor_sql import DEAL_SELECT, REFRESH_FURTHEST, begin_change, connect, end_change
+from floor_sql import (
+    ALL_PIPELINES,
+    DEAL_SELECT,
+    REFRESH_FURTHEST,
+    begin_change,
+    connect,
+    end_change,
+)
 
 # In the order funnel's INSERT names them.
 COLS = [
@@ -68,13 +75,9 @@ def add(
     conn = connect(os.environ["FUNNEL_DB"], write=True)
     conn.execute("BEGIN IMMEDIATE")
     change = begin_change(conn, stamp)
-    pipelines = conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()
-    stages = conn.execute(
-        "SELECT id, pipeline_id, name, position, probability, rot_days, cadence_days "
-        "FROM stages WHERE removed_at IS NULL ORDER BY pipeline_id, position"
-    ).fetchall()
-    pipeline_id = next(p[0] for p in pipelines if p[2].casefold() == "sales")
-    stage_id = next(s[0] for s in stages if s[1] == pipeline_id)
+    rows = conn.execute(ALL_PIPELINES).fetchall()
+    # rows in position order: the first of the pipeline's is its first stage
+    pipeline_id, stage_id = next((r[0], r[3]) for r in rows if r[2].casefold() == "sales")
     values = dict.fromkeys(COLS)
     values.update(
         uuid=str(uuid.uuid4()),

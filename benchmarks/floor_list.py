@@ -2,12 +2,12 @@
 statements funnelcli runs, and the same JSON.
 
 Connect (timeout 30, autocommit; a read sets no pragmas; the schema version
-and journal mode in one SELECT), BEGIN, with --stage read pipelines and
-stages to find the stage in every pipeline that has it, run DEAL_SELECT with
+and journal mode in one SELECT), BEGIN, with --stage read pipelines with
+their stages (one query) to find the stage in every pipeline that has it, run DEAL_SELECT with
 the same WHERE/ORDER BY (and LIMIT; `d.status || ''` keeps SQLite off the status
 index, so rows come in rowid order), and for each row build the deal's JSON
 object (same keys, tags and fields decoded, value in major units) and write
-it with json.dumps, streamed; COMMIT. 4 statements (6 with --stage).
+it with json.dumps, streamed; COMMIT. 4 statements (5 with --stage).
 """
 
 import json
@@ -15,7 +15,7 @@ import os
 import sys
 
 import typer
-from floor_sql import DEAL_SELECT, connect, deal_record
+from floor_sql import ALL_PIPELINES, DEAL_SELECT, connect, deal_record
 
 app = typer.Typer(add_completion=False)
 
@@ -36,12 +36,8 @@ def list_(
     where = "d.status || '' = :status"
     params: dict[str, object] = {"status": "open"}
     if stage is not None:
-        conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()
-        stages = conn.execute(
-            "SELECT id, pipeline_id, name, position, probability, rot_days, cadence_days "
-            "FROM stages WHERE removed_at IS NULL ORDER BY pipeline_id, position"
-        ).fetchall()
-        ids = [s[0] for s in stages if s[2].casefold() == stage.casefold()]
+        rows = conn.execute(ALL_PIPELINES).fetchall()
+        ids = [r[3] for r in rows if r[5] is not None and r[5].casefold() == stage.casefold()]
         names = [f":stage{i}" for i in range(len(ids))]
         params.update({n[1:]: sid for n, sid in zip(names, ids, strict=True)})
         where += f" AND d.stage_id IN ({', '.join(names)})"

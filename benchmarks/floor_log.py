@@ -5,7 +5,7 @@ schema version and journal mode in one SELECT, and journal_mode = WAL only
 if it isn't yet), BEGIN IMMEDIATE, open a change (m004's `changes`), find
 the deal (one DEAL_SELECT by number, external id or uuid), read its pipeline
 with its stages (one query) for the stage's cadence (not for a note), INSERT
-the activity (RETURNING id), move the deal's last touch forward (not for a
+the activity, move the deal's last touch forward (not for a
 note: no touch), UPDATE its next follow-up (the day of the touch plus the
 cadence, on to a working day, Monday to Friday: funnel's default `workdays`;
 a note keeps it), SELECT it back, close the change (one UPDATE), COMMIT,
@@ -59,9 +59,9 @@ def log(deal: str, kind: str, note: str | None = typer.Argument(None)) -> None:
         follow_up = day.isoformat() if day else None
     conn.execute(
         "INSERT INTO activities (deal_id, kind, note, at, recorded_at) "
-        "VALUES (:d, :k, :n, :at, :rec) RETURNING id",
+        "VALUES (:d, :k, :n, :at, :rec)",
         {"d": deal_id, "k": kind, "n": note, "at": stamp, "rec": stamp},
-    ).fetchone()
+    )
     if kind != "note":  # the last touch
         conn.execute(
             "UPDATE deals SET last_activity_at = :at WHERE id = :d "

@@ -60,13 +60,15 @@ def find_deal(conn: sqlite3.Connection, ref: str) -> tuple:  # type: ignore[type
     return next(r for r in rows if r[0] == int(ref))
 
 
-# store/pipelines.py by_id(): a pipeline and its stages in one query.
-PIPELINE_STAGES = (
+# store/pipelines.py: pipelines with their stages in one query, a row per
+# stage; by_id() of one (PIPELINE_STAGES), all() of every one (ALL_PIPELINES).
+_PIPELINES = (
     "SELECT p.id, p.uuid, p.name, s.id, s.pipeline_id, s.name, s.position, "
     "s.probability, s.rot_days, s.cadence_days FROM pipelines p "
     "LEFT JOIN stages s ON s.pipeline_id = p.id AND s.removed_at IS NULL "
-    "WHERE p.id = :id ORDER BY s.position"
 )
+PIPELINE_STAGES = _PIPELINES + "WHERE p.id = :id ORDER BY s.position"
+ALL_PIPELINES = _PIPELINES + "ORDER BY p.id, s.position"
 
 
 def connect(path: str, *, write: bool) -> sqlite3.Connection:

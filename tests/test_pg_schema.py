@@ -6,6 +6,7 @@ to run twice, or twice at once."""
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import threading
 from datetime import datetime
@@ -200,6 +201,8 @@ def test_same_schema_as_sqlite(pg_url: str, tmp_path: Path) -> None:
             "deals_rows_first",
             "deals_next_id",
             "changes_next_id",
+            "deals_ids_given",
+            "changes_ids_given",
         }
         # every CHECK (SQLite keeps them only in its CREATE text)
         checks = sum(
@@ -453,6 +456,32 @@ def test_calendar_functions_as_zone_py(pg_url: str, zone: str) -> None:
         assert days == julianday("2025-03-09T07:00:00Z") - julianday("2025-03-08T07:00:00Z")
 
 
+@pytest.mark.parametrize("zone", ZONES)
+def test_calendar_reads_the_stores_own_forms_as_zone_py(pg_url: str, zone: str) -> None:
+    """Schema 2 reads `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DD` by position:
+    thousands of them, possible and impossible dates, as Python does."""
+    rng = random.Random(zone)
+    values = []
+    for _ in range(2000):
+        y = rng.choice([1, 2, 1999, 2016, 2024, 2026, 9999])
+        mo, d = rng.randint(0, 13), rng.randint(0, 32)
+        h, mi, sec = rng.randint(0, 24), rng.randint(0, 60), rng.randint(0, 60)
+        values += [
+            f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{sec:02d}Z",
+            f"{y:04d}-{mo:02d}-{d:02d}",
+        ]
+    julianday, zone_date = _julianday(tz_for(zone)), _zone_date(tz_for(zone))
+    with _migrated(pg_url) as pg:
+        pg.execute(f"SET TIME ZONE '{zone}'")
+        rows = pg.execute(
+            "SELECT v, julianday(v), zone_date(v) FROM unnest(%s::text[]) AS v", (values,)
+        ).fetchall()
+    assert {v: (jd, day) for v, jd, day in rows} == {
+        v: (julianday(v), zone_date(v)) for v in values
+    }
+    assert sum(jd is not None for _, jd, _ in rows) > len(values) / 4
+
+
 def test_calendar_reads_a_subset_of_python_and_never_differs(pg_url: str) -> None:
     """Python's fromisoformat reads more forms (basic YYYYMMDD and HHMM, any
     separator, offsets with seconds): those are NULL there, never another
@@ -518,22 +547,22 @@ def _tables(pg: Any) -> list[str]:
 
 
 def test_migrate_sets_the_version_and_is_idempotent(pg_url: str) -> None:
-    assert PG_SCHEMA_VERSION == len(MIGRATIONS) == 1
+    assert PG_SCHEMA_VERSION == len(MIGRATIONS) == 2
     with _pg(pg_url) as pg:
         assert _tables(pg) == []
-        assert migrate(pg) == (0, 1)
-        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(1,)]
+        assert migrate(pg) == (0, 2)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(2,)]
         tables = _tables(pg)
-        assert migrate(pg) == (1, 1)
-        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(1,)]
+        assert migrate(pg) == (2, 2)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(2,)]
         assert _tables(pg) == tables
         assert not pg.info.transaction_status  # committed, idle
         # nothing seeded: the caller does that
         assert pg.execute("SELECT count(*) FROM pipelines").fetchone() == (0,)
         with pytest.raises(psycopg.errors.UniqueViolation):
-            pg.execute("INSERT INTO funnel_schema (version) VALUES (1)")
+            pg.execute("INSERT INTO funnel_schema (version) VALUES (2)")
     with psycopg.connect(pg_url) as other:  # not autocommit: migrate commits
-        assert migrate(other) == (1, 1)
+        assert migrate(other) == (2, 2)
 
 
 def test_migrate_commits_in_a_non_autocommit_connection(pg_url: str) -> None:
@@ -542,10 +571,10 @@ def test_migrate_commits_in_a_non_autocommit_connection(pg_url: str) -> None:
         with pytest.raises(ValueError, match="outside any transaction"):
             migrate(pg)
         pg.rollback()
-        assert migrate(pg) == (0, 1)
+        assert migrate(pg) == (0, 2)
         assert not pg.info.transaction_status  # committed, idle
     with _pg(pg_url) as pg:
-        assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (1,)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (2,)
 
 
 def test_migrate_refuses_a_newer_schema(pg_url: str) -> None:
@@ -579,6 +608,32 @@ def test_a_failed_migration_leaves_nothing(pg_url: str, monkeypatch: pytest.Monk
         assert _tables(pg) == []
 
 
+def test_a_schema_1_database_is_brought_to_2(pg_url: str) -> None:
+    """A team database made before schema 2 gets its functions' new bodies;
+    its numbers and its calendar go on as they were."""
+    from funnelcli.store import pg_schema
+
+    with _pg(pg_url) as pg:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(pg_schema, "MIGRATIONS", MIGRATIONS[:1])
+            mp.setattr(pg_schema, "PG_SCHEMA_VERSION", 1)
+            assert migrate(pg) == (0, 1)
+        pg.execute("INSERT INTO changes (at, who, command) VALUES ('t', 'w', 'c')")
+        assert migrate(pg) == (1, 2)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (2,)
+        pg.execute("INSERT INTO changes (id, at, who, command) VALUES (7, 't', 'w', 'c')")
+        row = pg.execute(
+            "INSERT INTO changes (at, who, command) VALUES ('t', 'w', 'c') RETURNING id"
+        ).fetchone()
+        assert row == (8,)  # past the one given its number
+        pg.execute("SET TIME ZONE 'America/New_York'")
+        got = pg.execute(
+            "SELECT julianday('2025-03-10T04:00:00Z') - julianday('2025-03-09T05:00:00Z'), "
+            "funnel_wall_time_any('2026-01-01T10:00:00+02:00')::text"
+        ).fetchone()
+        assert got == (1.0, "2026-01-01 03:00:00")
+
+
 def test_concurrent_migrations_make_one_schema(pg_url: str) -> None:
     conns = [_pg(pg_url) for _ in range(4)]
     start = threading.Barrier(len(conns))
@@ -597,9 +652,9 @@ def test_concurrent_migrations_make_one_schema(pg_url: str) -> None:
     for t in threads:
         t.join(60)
     try:
-        assert sorted(results) == [(0, 1), (1, 1), (1, 1), (1, 1)], results
+        assert sorted(results) == [(0, 2), (2, 2), (2, 2), (2, 2)], results
         pg = conns[0]
-        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(1,)]
+        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(2,)]
         assert pg.execute(
             "SELECT count(*) FROM pg_proc WHERE proname = 'julianday'"
         ).fetchone() == (2,)

@@ -18,7 +18,7 @@ from itertools import pairwise
 import pytest
 
 from funnelcli.dburl import has_password, is_url, shown
-from funnelcli.store.pg import translate
+from funnelcli.store.pg_sql import translate
 
 # -- the URL and the dialect (no server needed) -------------------------------
 

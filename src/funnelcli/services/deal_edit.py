@@ -63,18 +63,19 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
         ):
             values.setdefault(name, None)
         deal_id = store.deals.insert(str(uuid.uuid4()), values)
-        store.deals.append_event(
-            deal_id,
-            from_stage=None,
-            to_stage=(stage.id, "open"),
-            at=created,
-            note=None,
-            recorded_at=ctx.now_utc,
-        )
-        apply_tags_fields(ctx, deal_id, ch, allow_remove=False)
-        if ch.note:
-            store.deals.insert_activity(deal_id, "note", ch.note, created, ctx.now_utc)
-        deal = store.deals.get(deal_id)
+        with store.batch():
+            store.deals.append_event(
+                deal_id,
+                from_stage=None,
+                to_stage=(stage.id, "open"),
+                at=created,
+                note=None,
+                recorded_at=ctx.now_utc,
+            )
+            apply_tags_fields(ctx, deal_id, ch, allow_remove=False)
+            if ch.note:
+                store.deals.insert_activity(deal_id, "note", ch.note, created, ctx.now_utc)
+            deal = store.deals.get(deal_id)
     assert deal is not None
     return deal
 
@@ -128,4 +129,4 @@ def _move_within_edit(ctx: Context, deal: Deal, ch: DealChanges) -> None:
     else:
         raise Invalid(f"pipeline {pipeline.name} has no stages")
     if stage.id != deal.stage_id:
-        record_move(ctx, deal, pipeline, stage, ctx.now, None)
+        record_move(ctx, deal, pipeline, stage, ctx.now, None, read_back=False)

@@ -86,9 +86,13 @@ def record_move(
     at: datetime,
     note: str | None,
     at_text: str | None = None,
-) -> None:
+    *,
+    read_back: bool = True,
+) -> Deal | None:
+    """Move `deal` to `stage` of `pipeline`; returns the deal as it is then
+    (None when not `read_back`)."""
     stamp = _check_order(ctx, deal, at, at_text)
-    ctx.store.deals.append_event(
+    return ctx.store.deals.append_event(
         deal.id,
         from_stage=(deal.stage_id, "open"),
         to_stage=(stage.id, "open"),
@@ -101,6 +105,7 @@ def record_move(
             "stage_entered_at": stamp,
             "updated_at": ctx.now_utc,
         },
+        read_back=read_back,
     )
 
 
@@ -115,8 +120,7 @@ def move_deal(
         stage = resolve_stage(pipeline, stage_name)
         if stage.id == deal.stage_id:
             raise Conflict(f"deal {deal.id} is already in {stage.name}")
-        record_move(ctx, deal, pipeline, stage, parse_past(ctx, at), note, at)
-        moved = ctx.store.deals.get(deal.id)
+        moved = record_move(ctx, deal, pipeline, stage, parse_past(ctx, at), note, at)
     assert moved is not None
     return moved
 
@@ -154,7 +158,7 @@ def close_deal(
         # A closed deal needs no follow-up, and a snooze must not outlive it.
         values.update(snoozed_until=None, snooze_reason=None)
         values.update(status=outcome, closed_at=stamp, next_follow_up=None, updated_at=ctx.now_utc)
-        ctx.store.deals.append_event(
+        closed = ctx.store.deals.append_event(
             deal.id,
             from_stage=(deal.stage_id, "open"),
             to_stage=(deal.stage_id, outcome),
@@ -162,8 +166,8 @@ def close_deal(
             note=reason,
             recorded_at=ctx.now_utc,
             set_deal=values,
+            read_back=True,
         )
-        closed = ctx.store.deals.get(deal.id)
     assert closed is not None
     return closed
 
@@ -182,7 +186,7 @@ def reopen_deal(
             if stage is None:
                 raise Invalid(f"deal {deal.id}'s stage was removed; give --stage")
         stamp = _check_order(ctx, deal, parse_past(ctx, at), at)
-        ctx.store.deals.append_event(
+        reopened = ctx.store.deals.append_event(
             deal.id,
             from_stage=(deal.stage_id, deal.status),
             to_stage=(stage.id, "open"),
@@ -197,8 +201,8 @@ def reopen_deal(
                 "lost_reason": None,
                 "updated_at": ctx.now_utc,
             },
+            read_back=True,
         )
-        reopened = ctx.store.deals.get(deal.id)
     assert reopened is not None
     return reopened
 

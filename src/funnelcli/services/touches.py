@@ -105,9 +105,12 @@ def log_activity(
                     "year 9999: give --next or --no-next"
                 ) from None
             follow_up = next_day.isoformat() if next_day else None
-        ctx.store.deals.insert_activity(deal.id, kind, note, utc_text(moment), ctx.now_utc)
-        ctx.store.deals.update(deal.id, {"next_follow_up": follow_up, "updated_at": ctx.now_utc})
-        updated = ctx.store.deals.get(deal.id)
+        with ctx.store.batch():
+            ctx.store.deals.insert_activity(deal.id, kind, note, utc_text(moment), ctx.now_utc)
+            ctx.store.deals.update(
+                deal.id, {"next_follow_up": follow_up, "updated_at": ctx.now_utc}
+            )
+            updated = ctx.store.deals.get(deal.id)
     assert updated is not None
     return updated, kind
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -162,6 +162,13 @@ class Store:
                 "use pg_dump for a copy of it, `funnel export` for its data"
             )
         return self.conn
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Statements that may go to the server together (store/dialect.py
+        batch): what is written in the block is read back by its end."""
+        from funnelcli.store.dialect import batch
+
+        return batch(self.conn)
 
     @contextmanager
     def read(self) -> Iterator[None]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from funnelcli.store.dialect import Connection
+from funnelcli.store.dialect import Connection, is_postgres
 
 
 class ChangeStore:
@@ -39,7 +39,9 @@ class ChangeStore:
                 ).fetchone()[0]
             )
         except sqlite3.OperationalError:
-            if self.tracked():
+            # only an old SQLite schema has no change log; the error may be
+            # the transaction's own (a lock waited for too long on PostgreSQL)
+            if is_postgres(self.conn) or self.tracked():
                 raise
             return None
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from funnelcli.models import Deal, Record
 from funnelcli.schema import FURTHEST_STAGE
 from funnelcli.store.deal_row import DEAL_SELECT, deal_values
-from funnelcli.store.dialect import Connection, Cursor, sqlite_function
+from funnelcli.store.dialect import Connection, Cursor, batch, sqlite_function
 from funnelcli.store.filters import one_of
 
 if TYPE_CHECKING:
@@ -271,14 +271,31 @@ class DealStore:
         note: str | None,
         recorded_at: str,
         set_deal: dict[str, Any] | None = None,
-    ) -> None:
+        read_back: bool = False,
+    ) -> Deal | None:
         """Append one stage event and keep stage_stays in step with it, then
         set the deal's columns `set_deal` (where the event puts it) and its
-        furthest stage, in one UPDATE.
+        furthest stage, in one UPDATE. With `read_back`, returns the deal as
+        it is then.
 
         A stay ends when the deal leaves the stage or closes in it; reopening
-        starts a new stay.
+        starts a new stay. The statements (and the read back) go together
+        (dialect.batch).
         """
+        with batch(self.conn):
+            self._append_event(deal_id, from_stage, to_stage, at, note, recorded_at, set_deal)
+            return self.get(deal_id) if read_back else None
+
+    def _append_event(
+        self,
+        deal_id: int,
+        from_stage: tuple[int, str] | None,
+        to_stage: tuple[int, str],
+        at: str,
+        note: str | None,
+        recorded_at: str,
+        set_deal: dict[str, Any] | None,
+    ) -> None:
         self.conn.execute(
             "INSERT INTO stage_events (deal_id, from_stage_id, from_status, to_stage_id, "
             "to_status, at, note, recorded_at) VALUES (:deal, :fs, :fst, :ts, :tst, :at, "
@@ -348,13 +365,13 @@ class DealStore:
 
     def insert_activity(
         self, deal_id: int, kind: str, note: str | None, at: str, recorded_at: str
-    ) -> int:
-        activity_id = int(
-            self.conn.execute(
-                "INSERT INTO activities (deal_id, kind, note, at, recorded_at) "
-                "VALUES (:d, :k, :n, :at, :rec) RETURNING id",
-                {"d": deal_id, "k": kind, "n": note, "at": at, "rec": recorded_at},
-            ).fetchone()[0]
+    ) -> None:
+        """A touch (or note) on the deal, and its last touch moved on; nothing
+        read back, so it can go in a batch."""
+        self.conn.execute(
+            "INSERT INTO activities (deal_id, kind, note, at, recorded_at) "
+            "VALUES (:d, :k, :n, :at, :rec)",
+            {"d": deal_id, "k": kind, "n": note, "at": at, "rec": recorded_at},
         )
         if kind != "note":  # the last touch: an internal note is no contact
             self.conn.execute(
@@ -362,7 +379,6 @@ class DealStore:
                 "AND (last_activity_at IS NULL OR last_activity_at < :at)",
                 {"d": deal_id, "at": at},
             )
-        return activity_id
 
     def activities(self, deal_id: int) -> list[Activity]:
         from funnelcli.details import Activity

@@ -6,6 +6,7 @@ are the PostgreSQL connection's own business (store/pg.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol
 
 POSTGRES = "postgres"
@@ -157,3 +158,13 @@ def stream(conn: Any, sql: str, params: Any = ()) -> Cursor:
     if is_postgres(conn):
         return conn.stream(sql, params)  # type: ignore[no-any-return]
     return conn.execute(sql, params)  # type: ignore[no-any-return]
+
+
+def batch(conn: Any) -> AbstractContextManager[None]:
+    """Statements whose results nobody reads until the block ends, sent
+    together: on PostgreSQL one round trip instead of one each (pipeline
+    mode; an error any of them meets is raised by the block's end at the
+    latest); SQLite runs each in process anyway."""
+    if is_postgres(conn):
+        return conn.batch()  # type: ignore[no-any-return]
+    return nullcontext()

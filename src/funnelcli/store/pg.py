@@ -25,16 +25,17 @@ missing psycopg is one clear line saying what to install.
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from funnelcli.dburl import shown
 from funnelcli.errors import StorageError
 from funnelcli.store.dialect import POSTGRES
+from funnelcli.store.pg_sql import error as _error
+from funnelcli.store.pg_sql import numbered, reorder, translate
 
 if TYPE_CHECKING:
     import psycopg
@@ -42,117 +43,11 @@ if TYPE_CHECKING:
 WRITE_LOCK = 0x66756E6E656C  # "funnel": the advisory lock every write takes first
 
 
-_TOKEN = re.compile(
-    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|:[A-Za-z_]\w*|\?\d*|%"
-    r"|\bIS NOT (?!NULL\b)|\bIS (?!NOT |NULL\b|DISTINCT\b|TRUE\b|FALSE\b)"
-)
-
-
-@lru_cache(maxsize=1024)
-def translate(sql: str) -> str:
-    """SQLite's parameters in psycopg's style: `:name` -> `%(name)s`, `?` and
-    `?N` -> `%s` (`numbered` says which parameter each is), a literal `%` ->
-    `%%`; SQLite's `a IS NOT b` and `a IS b` of two values, which are
-    PostgreSQL's `a IS DISTINCT FROM b` and `a IS NOT DISTINCT FROM b`.
-    Quoted text and `::` casts are left as they are."""
-
-    def one(m: re.Match[str]) -> str:
-        token = m.group()
-        if token.startswith("?"):
-            return "%s"
-        if token == "%":
-            return "%%"
-        if token.startswith("IS NOT"):
-            return "IS DISTINCT FROM "
-        if token.startswith("IS "):
-            return "IS NOT DISTINCT FROM "
-        if token.startswith(":") and token != "::":
-            return f"%({token[1:]})s"
-        if token.startswith("'"):  # psycopg reads a % in quoted text too
-            return token.replace("%", "%%")
-        return token
-
-    return _TOKEN.sub(one, sql)
-
-
-@lru_cache(maxsize=1024)
-def numbered(sql: str) -> tuple[int, ...] | None:
-    """For a statement with SQLite's numbered parameters (`?1`, `?2`, …): the
-    index of the parameter each `%s` of translate(sql) stands for, in order
-    (a number may come twice); None for a statement without them."""
-    marks = [m.group() for m in _TOKEN.finditer(sql) if m.group().startswith("?")]
-    if not any(len(mark) > 1 for mark in marks):
-        return None
-    order: list[int] = []
-    for mark in marks:
-        order.append(int(mark[1:]) - 1 if len(mark) > 1 else (order[-1] + 1 if order else 0))
-    return tuple(order)
-
-
-def _reorder(order: tuple[int, ...], params: Sequence[Any]) -> list[Any]:
-    return [params[i] for i in order]
-
-
 # Whole statements that differ (transaction control), as the store writes them.
 _STATEMENTS: dict[str, tuple[str, ...]] = {
     "BEGIN IMMEDIATE": ("BEGIN", f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"),
     "BEGIN": ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",),
 }
-
-
-# The team schema's unique constraints and indexes (PostgreSQL's names) as
-# SQLite names what they protect: "UNIQUE constraint failed: <this>", the text
-# the store reads (store/changelog.py) on both engines.
-_UNIQUE = {
-    "pipelines_pkey": "pipelines.id",
-    "pipelines_uuid_key": "pipelines.uuid",
-    "pipelines_key_key": "pipelines.key",
-    "stages_pkey": "stages.id",
-    "stages_key": "stages.pipeline_id, stages.key",
-    "deals_pkey": "deals.id",
-    "deals_uuid_key": "deals.uuid",
-    "deals_external_id_key": "deals.external_id",
-    "deal_tags_pkey": "deal_tags.deal_id, deal_tags.tag",
-    "deal_fields_pkey": "deal_fields.deal_id, deal_fields.key",
-    "stage_events_pkey": "stage_events.id",
-    "stage_stays_pkey": "stage_stays.id",
-    "activities_pkey": "activities.id",
-    "changes_pkey": "changes.id",
-    "change_rows_pkey": "change_rows.id",
-    "settings_pkey": "settings.key",
-}
-
-
-def _error(exc: Exception, sql: str = "") -> sqlite3.Error:
-    """psycopg's error as the sqlite3 module's DB-API class, one line of text
-    (FUNNEL_DEBUG=1 also prints the statement)."""
-    import os
-
-    import psycopg
-
-    if sql and os.environ.get("FUNNEL_DEBUG"):
-        import sys
-
-        print(f"funnel: debug: PostgreSQL refused: {sql}", file=sys.stderr)
-    diag = getattr(exc, "diag", None)
-    text = (getattr(diag, "message_primary", None) or str(exc)).strip().splitlines()[0]
-    state = getattr(exc, "sqlstate", None) or ""
-    if isinstance(exc, psycopg.DataError) and "NUL" in text:
-        return sqlite3.DataError(
-            "text with a NUL character (\\x00) can't be stored in a team database "
-            "(PostgreSQL's text can't hold one)"
-        )
-    if state in ("55P03", "57014"):  # lock_not_available, query_canceled (lock_timeout)
-        return sqlite3.OperationalError(f"database is locked ({text})")
-    if state == "23505":  # unique_violation: SQLite's words, its names
-        named = _UNIQUE.get(getattr(diag, "constraint_name", None) or "")
-        if named is not None:
-            return sqlite3.IntegrityError(f"UNIQUE constraint failed: {named}")
-    if isinstance(exc, psycopg.IntegrityError):
-        return sqlite3.IntegrityError(text)
-    if isinstance(exc, psycopg.OperationalError):
-        return sqlite3.OperationalError(text)
-    return sqlite3.DatabaseError(text)
 
 
 class PgConnection:
@@ -163,26 +58,96 @@ class PgConnection:
     dialect = POSTGRES
 
     def __init__(self, raw: psycopg.Connection[Any], name: str) -> None:
-        self.raw = raw
+        self._raw = raw
         self.name = name
         self._streams = 0
+        # Transaction control not sent yet: it goes to the server with the
+        # next statement, in the same round trip (a write's BEGIN and lock go
+        # with its first statement; a read's COMMIT with the next command's
+        # first, or nowhere when the connection closes first: the server ends
+        # a read-only transaction so anyway).
+        self._queued: list[str] = []
+        self._begun = 0  # statements of a queued BEGIN: a transaction is open for the store
+        self._reading = False  # a read-only transaction is open on the server
+        self._batches = 0  # batch() blocks open (an inner one is part of the outer)
+
+    @property
+    def raw(self) -> psycopg.Connection[Any]:
+        """The psycopg connection, with what is queued sent (for code that
+        talks to it directly: migrations, COPY)."""
+        self._send_queued()
+        return self._raw
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         import psycopg
 
+        special = _STATEMENTS.get(sql)
+        if special is not None:
+            self._queued.extend(special)
+            self._begun = len(special)
+            self._reading = sql == "BEGIN"
+            return self._raw.cursor()
+        if sql in ("COMMIT", "ROLLBACK") and self._begun:
+            # nothing was done in it: nothing to end
+            del self._queued[-self._begun :]
+            self._begun = 0
+            self._reading = False
+            return self._raw.cursor()
+        if sql == "COMMIT" and self._reading:
+            self._queued.append(sql)
+            self._reading = False
+            return self._raw.cursor()
+        order = numbered(sql)
+        if order is not None:
+            params = reorder(order, params)  # type: ignore[arg-type]
+        queued, self._queued, self._begun = self._queued, [], 0
+        if sql in ("COMMIT", "ROLLBACK"):
+            self._reading = False
         try:
-            special = _STATEMENTS.get(sql)
-            if special is not None:
-                cur = None
-                for statement in special:
-                    cur = self.raw.execute(statement)
-                return cur
-            order = numbered(sql)
-            if order is not None:
-                params = _reorder(order, params)  # type: ignore[arg-type]
-            return self.raw.execute(translate(sql), params or None)
+            if not queued:
+                return self._raw.execute(translate(sql), params or None)
+            with self._raw.pipeline():
+                for statement in queued:
+                    self._raw.execute(statement)
+                return self._raw.execute(translate(sql), params or None)
         except psycopg.Error as exc:
             raise _error(exc, sql) from None
+
+    def _send_queued(self) -> None:
+        """Send what is queued now (before what doesn't go through execute)."""
+        import psycopg
+
+        queued, self._queued, self._begun = self._queued, [], 0
+        if not queued:
+            return
+        try:
+            with self._raw.pipeline():
+                for statement in queued:
+                    self._raw.execute(statement)
+        except psycopg.Error as exc:
+            raise _error(exc, queued[0]) from None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Statements in the block go to the server without waiting for each
+        other's results (psycopg's pipeline mode): one round trip for writes
+        whose results nobody reads, until a statement whose rows are fetched
+        or the block's end. An error any of them meets is raised by then, as
+        execute() raises it. A batch inside a batch is part of it."""
+        import psycopg
+
+        if self._batches:
+            yield
+            return
+        self._send_queued()
+        self._batches += 1
+        try:
+            with self._raw.pipeline():
+                yield
+        except psycopg.Error as exc:
+            raise _error(exc) from None
+        finally:
+            self._batches -= 1
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> Any:
         import psycopg
@@ -190,12 +155,23 @@ class PgConnection:
         cur = self.raw.cursor()
         order = numbered(sql)
         if order is not None:
-            rows = (_reorder(order, row) for row in rows)  # type: ignore[arg-type]
+            rows = (reorder(order, row) for row in rows)  # type: ignore[arg-type]
         try:
             cur.executemany(translate(sql), rows)
         except psycopg.Error as exc:
             raise _error(exc, sql) from None
         return cur
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Rows into `table` by COPY … FROM STDIN: one statement, streamed."""
+        import psycopg
+
+        try:
+            with self.raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:
+            raise _error(exc, f"COPY {table}") from None
 
     def stream(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         """A big result read as it is iterated, not fetched whole first (a
@@ -215,10 +191,14 @@ class PgConnection:
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
 
-        return self.raw.info.transaction_status != TransactionStatus.IDLE
+        if self._begun:
+            return True
+        if self._queued and self._queued[-1] == "COMMIT":
+            return False
+        return self._raw.info.transaction_status != TransactionStatus.IDLE
 
     def close(self) -> None:
-        self.raw.close()
+        self._raw.close()
 
 
 def connect(url: str, *, busy_timeout_s: float, connect_timeout_s: int = 10) -> PgConnection:
@@ -270,31 +250,58 @@ def open_database(
     """Connect to a team database made by `funnel team init`, migrating an
     older schema forward (under the migration lock, in one transaction).
     `on_zone(name)` is told the database's `timezone` setting."""
+    from funnelcli.clock import tz_for
     from funnelcli.store.pg_schema import PG_SCHEMA_VERSION, migrate
     from funnelcli.store.zone import read_zone, use_calendar
 
     conn = connect(url, busy_timeout_s=busy_timeout_s)
     try:
-        version = schema_version(conn)
-        if version == 0:
-            raise StorageError(
-                f"{conn.name} has no funnelcli pipeline yet: "
-                "`funnel team init` sets one up in an empty database"
-            )
-        if version < PG_SCHEMA_VERSION:
-            try:
-                migrate(conn.raw)
-            except psycopg_error() as exc:
-                raise _error(exc) from None
-        zone = read_zone(conn)
-        if zone is not None:
-            use_calendar(conn, zone)
+        opened = _open_at_once(conn)
+        if opened is not None and opened[0] == PG_SCHEMA_VERSION:
+            zone = opened[1]
+            if zone is not None:
+                tz_for(zone)  # a zone this system has no data for fails here, as on SQLite
+        else:
+            version = schema_version(conn)
+            if version == 0:
+                raise StorageError(
+                    f"{conn.name} has no funnelcli pipeline yet: "
+                    "`funnel team init` sets one up in an empty database"
+                )
+            if version != PG_SCHEMA_VERSION:  # migrate() refuses a newer one
+                try:
+                    migrate(conn.raw, name=conn.name)
+                except psycopg_error() as exc:
+                    raise _error(exc) from None
+            zone = read_zone(conn)
+            if zone is not None:
+                use_calendar(conn, zone)
     except BaseException:
         conn.close()
         raise
     if on_zone is not None:
         on_zone(zone)
     return conn
+
+
+# Every command's first statement: the schema's version and the database's
+# zone, made the session's TimeZone (the calendar store/zone.py describes) in
+# the same round trip.
+_OPEN = (
+    "SELECT s.version, z.value, "
+    "set_config('TimeZone', coalesce(z.value, current_setting('TimeZone')), false) "
+    "FROM funnel_schema s LEFT JOIN settings z ON z.key = 'timezone'"
+)
+
+
+def _open_at_once(conn: PgConnection) -> tuple[int, str | None] | None:
+    """(schema version, zone) in one statement, the zone already in use; None
+    when that fails (no schema yet, an older one): the caller looks closer."""
+    try:
+        row = conn.execute(_OPEN).fetchone()
+    except sqlite3.Error:
+        return None
+    return (int(row[0]), None if row[1] is None else str(row[1])) if row else None
 
 
 def schema_version(conn: PgConnection) -> int:

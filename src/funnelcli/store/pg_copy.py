@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from funnelcli.errors import Conflict, StorageError
 from funnelcli.store.connection import read_only_uri
-from funnelcli.store.pg import WRITE_LOCK, PgConnection, _error, psycopg_error
+from funnelcli.store.pg import WRITE_LOCK, PgConnection, psycopg_error
+from funnelcli.store.pg_sql import error as _error
 
 if TYPE_CHECKING:
     import psycopg

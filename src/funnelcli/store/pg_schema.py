@@ -48,6 +48,9 @@ It also creates what the shared SQL expects of the database:
   them first, one by one in SQLite's order.
 - `stage_events_append_only`, as on SQLite.
 
+Migration 2 (store/pg_m002.py) makes the calendar's functions and the deal
+numbers fast enough for bulk loads: same results, new bodies.
+
 `migrate` applies the pending migrations, under an advisory lock, in one
 transaction. psycopg is not imported: this module only uses the connection
 it is given.
@@ -59,19 +62,23 @@ from typing import TYPE_CHECKING, Any
 
 from funnelcli.errors import StorageError
 from funnelcli.store import pg_m001 as m001
+from funnelcli.store import pg_m002 as m002
 from funnelcli.store.pg_compat import COMPAT
 from funnelcli.store.pg_numbers import NUMBERS
 
 if TYPE_CHECKING:
     import psycopg
 
-PG_SCHEMA_VERSION = 1
+PG_SCHEMA_VERSION = 2
 
 # pg_advisory_xact_lock key taken first by `migrate` ("fnlmigr" in ASCII),
 # distinct from store/pg.py's WRITE_LOCK ("funnel").
 MIGRATION_LOCK = 0x666E6C6D696772
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = ((*m001.TABLES, *COMPAT, *NUMBERS, *m001.TRIGGERS),)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (*m001.TABLES, *COMPAT, *NUMBERS, *m001.TRIGGERS),
+    m002.MIGRATION,
+)
 
 
 def migrate(conn: psycopg.Connection[Any], *, name: str | None = None) -> tuple[int, int]:

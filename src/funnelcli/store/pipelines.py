@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from funnelcli.clock import utc_text
 from funnelcli.models import Pipeline, Stage, stage_key
 from funnelcli.store.dialect import Connection
 from funnelcli.templates import StageSpec
-
-_STAGE_COLUMNS = "id, pipeline_id, name, position, probability, rot_days, cadence_days"
 
 
 def insert_pipeline(
@@ -49,20 +49,34 @@ def insert_pipeline(
     return pipeline_id
 
 
+# Pipelines with their live stages, a row per stage (one with NULLs for a
+# pipeline without any).
+_PIPELINES = (
+    "SELECT p.id, p.uuid, p.name, s.id, s.pipeline_id, s.name, s.position, "
+    "s.probability, s.rot_days, s.cadence_days FROM pipelines p "
+    "LEFT JOIN stages s ON s.pipeline_id = p.id AND s.removed_at IS NULL "
+)
+
+
+def _pipelines(rows: Iterable[Sequence[Any]]) -> list[Pipeline]:
+    """_PIPELINES' rows (ordered by pipeline, then position) as Pipelines."""
+    found: dict[int, Pipeline] = {}
+    for row in rows:
+        pipeline = found.get(row[0])
+        if pipeline is None:
+            pipeline = found[row[0]] = Pipeline(row[0], row[1], row[2], [])
+        if row[3] is not None:
+            pipeline.stages.append(Stage(*row[3:]))
+    return list(found.values())
+
+
 class PipelineStore:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def all(self) -> list[Pipeline]:
-        rows = self.conn.execute("SELECT id, uuid, name FROM pipelines ORDER BY id").fetchall()
-        stages = self.conn.execute(
-            f"SELECT {_STAGE_COLUMNS} FROM stages WHERE removed_at IS NULL "
-            "ORDER BY pipeline_id, position"
-        ).fetchall()
-        by_pipeline: dict[int, list[Stage]] = {}
-        for row in stages:
-            by_pipeline.setdefault(row[1], []).append(Stage(*row))
-        return [Pipeline(pid, puuid, name, by_pipeline.get(pid, [])) for pid, puuid, name in rows]
+        """Every pipeline with its stages in order, in one query."""
+        return _pipelines(self.conn.execute(_PIPELINES + "ORDER BY p.id, s.position"))
 
     def by_key(self, key: str) -> Pipeline | None:
         row = self.conn.execute(
@@ -73,15 +87,9 @@ class PipelineStore:
     def by_id(self, pipeline_id: int) -> Pipeline:
         """The pipeline and its stages in order, in one query."""
         rows = self.conn.execute(
-            "SELECT p.id, p.uuid, p.name, s.id, s.pipeline_id, s.name, s.position, "
-            "s.probability, s.rot_days, s.cadence_days FROM pipelines p "
-            "LEFT JOIN stages s ON s.pipeline_id = p.id AND s.removed_at IS NULL "
-            "WHERE p.id = :id ORDER BY s.position",
-            {"id": pipeline_id},
-        ).fetchall()
-        pid, puuid, name = rows[0][:3]
-        stages = [Stage(*row[3:]) for row in rows if row[3] is not None]
-        return Pipeline(pid, puuid, name, stages)
+            _PIPELINES + "WHERE p.id = :id ORDER BY s.position", {"id": pipeline_id}
+        )
+        return _pipelines(rows)[0]
 
     def stage_name(self, stage_id: int) -> str:
         row = self.conn.execute("SELECT name FROM stages WHERE id = :id", {"id": stage_id})

@@ -241,10 +241,29 @@ class TransferStore:
     ) -> None:
         """New deals with everything they hold, as plain executemany batches
         (rows in INSERT_COLUMNS order, their furthest stage included; each stay as
-        (deal, stage, entered, left); an activity's id may be None)."""
+        (deal, stage, entered, left); an activity's id may be None). On
+        PostgreSQL each table's rows are one COPY (_copy_all)."""
         c = self.conn
         # one note for the whole batch instead of one per row (see store/changes.py)
         self._changes.quiet(True)
+        if is_postgres(c):
+            self._copy_all(deals, events, stays, tags, fields, activities)
+        else:
+            self._insert_all(deals, events, stays, tags, fields, activities)
+        lo, hi = id_range
+        self._changes.note_insert_range("deals", lo, hi)
+        self._changes.quiet(False)
+
+    def _insert_all(
+        self,
+        deals: Iterable[list[Any]],
+        events: Iterable[tuple[Any, ...]],
+        stays: Iterable[tuple[Any, ...]],
+        tags: Iterable[tuple[Any, ...]],
+        fields: Iterable[tuple[Any, ...]],
+        activities: Iterable[tuple[Any, ...]],
+    ) -> None:
+        c = self.conn
         c.executemany(
             f"INSERT INTO deals ({', '.join(INSERT_COLUMNS)}) "
             f"VALUES ({', '.join('?' for _ in INSERT_COLUMNS)})",
@@ -260,20 +279,48 @@ class TransferStore:
         )
         c.executemany("INSERT INTO deal_tags (deal_id, tag) VALUES (?, ?)", tags)
         c.executemany("INSERT INTO deal_fields (deal_id, key, value) VALUES (?, ?, ?)", fields)
-        postgres = is_postgres(c)
-        if postgres:  # an identity column takes no NULL: the ids AUTOINCREMENT would give
-            activities = _numbered(activities, self.next_row_id("activities") - 1)
         c.executemany(
             "INSERT INTO activities (id, deal_id, kind, note, at, recorded_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             activities,
         )
-        if postgres:
-            dialect.ids_given(c, "deals")
-            dialect.ids_given(c, "activities")
-        lo, hi = id_range
-        self._changes.note_insert_range("deals", lo, hi)
-        self._changes.quiet(False)
+
+    def _copy_all(
+        self,
+        deals: Iterable[list[Any]],
+        events: Iterable[tuple[Any, ...]],
+        stays: Iterable[tuple[Any, ...]],
+        tags: Iterable[tuple[Any, ...]],
+        fields: Iterable[tuple[Any, ...]],
+        activities: Iterable[tuple[Any, ...]],
+    ) -> None:
+        """_insert_all on PostgreSQL: a COPY a table (the stays through a
+        temporary table, so that their days are the schema's julianday's)."""
+        c = self.conn
+        copy = c.copy_rows  # type: ignore[attr-defined]
+        copy("deals", INSERT_COLUMNS, deals)
+        copy("stage_events", _EVENT_COLUMNS.split(", "), events)
+        c.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS funnel_load_stays (deal_id BIGINT, "
+            'stage_id BIGINT, entered_at TEXT COLLATE "C", left_at TEXT COLLATE "C")'
+        )
+        copy("funnel_load_stays", ["deal_id", "stage_id", "entered_at", "left_at"], stays)
+        c.execute(
+            "INSERT INTO stage_stays (deal_id, stage_id, entered_at, left_at, days) "
+            "SELECT deal_id, stage_id, entered_at, left_at, "
+            "julianday(left_at) - julianday(entered_at) FROM funnel_load_stays"
+        )
+        c.execute("TRUNCATE funnel_load_stays")
+        copy("deal_tags", ["deal_id", "tag"], tags)
+        copy("deal_fields", ["deal_id", "key", "value"], fields)
+        # an identity column takes no NULL: the ids AUTOINCREMENT would give
+        top = self.next_row_id("activities") - 1
+        copy(
+            "activities",
+            ["id", "deal_id", "kind", "note", "at", "recorded_at"],
+            _numbered(activities, top),
+        )
+        dialect.ids_given(c, "activities")
 
     # -- export --------------------------------------------------------
 
