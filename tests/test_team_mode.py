@@ -297,6 +297,57 @@ def test_on_a_team_database_what_you_add_is_yours(funnel, team, monkeypatch):
     assert funnel("show", "3", "--format", "json").json()["owner"] == "sales-team"
 
 
+@pg
+def test_undo_takes_back_your_own_newest_change(funnel, team, monkeypatch):
+    """Several people, one change log: a bare `funnel undo` takes back what
+    you did last, never a teammate's newer change; `funnel undo N` names any."""
+
+    def as_(who: str, *args: str):
+        monkeypatch.setenv("FUNNEL_USER", who)
+        return funnel(*args)
+
+    assert as_("anna", "team", "init").exit_code == 0
+    assert as_("anna", "add", "Anna deal").exit_code == 0  # change 2 (init is 1)
+    assert as_("ben", "add", "Ben deal").exit_code == 0
+    assert as_("anna", "move", "1", "qualified").exit_code == 0
+    assert as_("ben", "log", "2", "call").exit_code == 0
+    preview = as_("anna", "undo", "--dry-run", "--format", "json")
+    assert preview.exit_code == 0, preview.stderr
+    undone = as_("anna", "undo")
+    assert undone.exit_code == 0, undone.stderr
+    deals = {d["title"]: d for d in funnel("list", "--format", "json").json()}
+    assert deals["Anna deal"]["stage"] == "lead"  # anna's move taken back
+    assert deals["Ben deal"]["last_activity_at"] is not None  # ben's newer touch stays
+    assert preview.json()["target"]["who"] == "anna"
+    assert as_("anna", "undo").exit_code == 0  # then anna's add
+    assert [d["title"] for d in funnel("list", "--format", "json").json()] == ["Ben deal"]
+    nothing = as_("anna", "undo")
+    assert nothing.exit_code != 0
+    assert nothing.stderr == (
+        "funnel: error: nothing of yours to undo (anna): no change of yours is in effect; "
+        "`funnel changes` lists everyone's, `funnel undo N` takes back one\n"
+    )
+    # ben's newest is his touch; anna may still take back a change of his by number
+    ben_add = next(
+        c["id"]
+        for c in funnel("changes", "--format", "json").json()
+        if c["who"] == "ben" and c["command"].startswith("funnel add")
+    )
+    refused = as_("anna", "undo", str(ben_add))
+    assert refused.exit_code != 0 and "changed the same deals" in refused.stderr
+    assert as_("ben", "undo").exit_code == 0
+    assert as_("anna", "undo", str(ben_add)).exit_code == 0
+    assert funnel("list", "--format", "json").json() == []
+    # a teammate's later touch on the same deal holds your move until it is undone
+    assert as_("anna", "add", "Carol deal").exit_code == 0
+    assert as_("anna", "move", "3", "qualified").exit_code == 0
+    assert as_("ben", "log", "3", "call").exit_code == 0
+    held = as_("anna", "undo")
+    assert held.exit_code != 0
+    assert "since then changed the same deals; undo it first" in held.stderr
+    assert funnel("show", "3", "--format", "json").json()["stage"] == "qualified"
+
+
 # -- writers, readers and a killed client --------------------------------------
 
 WRITERS, READERS, DEALS_EACH = 8, 2, 6

@@ -146,7 +146,8 @@ def undo_cmd(
     change: Annotated[
         str | None,
         typer.Argument(
-            help="A change number from `funnel changes` (default: the newest in effect).",
+            help="A change number from `funnel changes` (default: the newest in effect; "
+            "on a team database, your newest).",
             metavar="CHANGE",
             show_default=False,
         ),
@@ -162,7 +163,8 @@ def undo_cmd(
     """Revert the last change (or CHANGE); undoing an undo redoes it.
 
     A change is what one command did: an add, edit, move, close, log, delete
-    or a whole import.
+    or a whole import. On a team database a bare `funnel undo` takes back
+    your own last change, never a teammate's.
 
     Example: funnel undo
     """

@@ -140,6 +140,7 @@ class AppState:
             store.now_utc = utc_text(now)
         if write:
             store.change_command = self.command_text()
+        if write or store.team:  # a team's undo --dry-run looks for the person's own
             store.change_who = config.user
         self._stores.append(store)
         return Context(store, now, config, on_text_match=self.took)

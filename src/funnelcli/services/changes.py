@@ -102,7 +102,7 @@ def undo(ctx: Context, ref: str | None = None) -> UndoResult:
     store = ctx.store
     log = ChangeLogStore(store.conn)
     with store.write():
-        return _revert(store, log, _find(log, ref))
+        return _revert(store, log, _find(log, ref, _mine(store)))
 
 
 @dataclass
@@ -126,7 +126,7 @@ def undo_preview(ctx: Context, ref: str | None = None) -> UndoPreview:
     store = ctx.store
     log = ChangeLogStore(store.conn)
     with store.trial():
-        change = _find(log, ref)
+        change = _find(log, ref, _mine(store))
         deals = log.deals_touched(change.id)
         original = log.changes(change_id=change.undoes) if change.undoes else []
         try:
@@ -145,10 +145,22 @@ def undo_preview(ctx: Context, ref: str | None = None) -> UndoPreview:
     )
 
 
-def _find(log: ChangeLogStore, ref: str | None) -> Change:
-    """The change `funnel undo [REF]` names: REF, or the newest in effect."""
+def _mine(store: Store) -> str | None:
+    """Whose changes a bare `funnel undo` takes back: on a team database the
+    person's own (a teammate's newest is theirs to undo), on a file any."""
+    return store.who() if store.team else None
+
+
+def _find(log: ChangeLogStore, ref: str | None, who: str | None = None) -> Change:
+    """The change `funnel undo [REF]` names: REF, or the newest in effect
+    (made by `who`, when given)."""
     if ref is None:
-        target = log.latest_effective_change()
+        target = log.latest_effective_change(who)
+        if target is None and who is not None:
+            raise NotFound(
+                f"nothing of yours to undo ({who}): no change of yours is in effect; "
+                "`funnel changes` lists everyone's, `funnel undo N` takes back one"
+            )
         if target is None:
             raise NotFound("nothing to undo: no change is in effect")
     else:

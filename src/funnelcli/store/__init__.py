@@ -88,6 +88,10 @@ class Store:
         use_zone(name)
         return recounted
 
+    def who(self) -> str:
+        """Who the changes this store makes are recorded as made by."""
+        return self.change_who or _who()
+
     @contextmanager
     def write(self) -> Iterator[None]:
         """One write transaction, and one change in `funnel changes` (nested
@@ -99,9 +103,7 @@ class Store:
                 yield
             return
         with transaction(self.conn, self.name, write=True):
-            change = self.changes.begin(
-                self.now_utc or _utc_now(), self.change_who or _who(), self.change_command
-            )
+            change = self.changes.begin(self.now_utc or _utc_now(), self.who(), self.change_command)
             yield
             kept = change is None or self.changes.end(change)
         if kept:
@@ -128,9 +130,7 @@ class Store:
                 conn.execute("PRAGMA cache_spill = OFF")
         try:
             conn.execute("BEGIN IMMEDIATE")
-            self.changes.begin(
-                self.now_utc or _utc_now(), self.change_who or _who(), self.change_command
-            )
+            self.changes.begin(self.now_utc or _utc_now(), self.who(), self.change_command)
             yield
         except sqlite3.Error as exc:
             raise storage_error(exc, self.name) from None

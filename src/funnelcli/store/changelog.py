@@ -141,10 +141,13 @@ class ChangeLogStore:
             return str(exc)
         return None
 
-    def latest_effective_change(self) -> int | None:
-        """The newest change that is neither undone nor itself an undo."""
+    def latest_effective_change(self, who: str | None = None) -> int | None:
+        """The newest change that is neither undone nor itself an undo (made
+        by `who`, when given)."""
         row = self.conn.execute(
             "SELECT max(id) FROM changes WHERE open = 0 AND undoes IS NULL AND undone_by IS NULL"
+            + ("" if who is None else " AND who = :who"),
+            {"who": who},
         ).fetchone()
         return None if row[0] is None else int(row[0])
 
