@@ -123,7 +123,7 @@ def _prune(ctx: typer.Context, before: str, fmt: str) -> None:
     mb = 1024 * 1024
     text = (
         f"pruned the notes of {r.pruned} change{'' if r.pruned == 1 else 's'} before "
-        f"#{r.before} ({r.freed / mb:.1f} MB); the file is {r.file_after / mb:.1f} MB "
+        f"#{r.before} ({r.freed / mb:.1f} MB); the {r.what} is {r.file_after / mb:.1f} MB "
         f"(was {r.file_before / mb:.1f} MB)"
     )
     if r.vacuum_error is not None:

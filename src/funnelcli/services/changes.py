@@ -44,6 +44,7 @@ class PruneResult:
     file_before: int
     file_after: int
     vacuum_error: str | None
+    what: str = "file"  # what file_* measure: the SQLite file, or a team's "database"
 
 
 def prune(ctx: Context, before: str) -> PruneResult:
@@ -91,7 +92,10 @@ def prune(ctx: Context, before: str) -> PruneResult:
         count = log.prune_notes(cut, ctx.now_utc)
         _, _, size_after = log.change_log_size()
     error = log.vacuum() if count else None
-    return PruneResult(cut, count, size_before - size_after, file_before, log.file_size(), error)
+    what = "database" if ctx.store.team else "file"
+    return PruneResult(
+        cut, count, size_before - size_after, file_before, log.file_size(), error, what
+    )
 
 
 def _tracked(ctx: Context) -> bool:
