@@ -275,11 +275,12 @@ def with_database(url: str, name: str) -> str:
 
 @contextlib.contextmanager
 def scratch_database(
-    url: str, prefix: str = "funnel_t_", template: str | None = None
+    url: str, prefix: str = "funnel_t_", template: str | None = None, options: str = ""
 ) -> Iterator[str]:
     """A fresh empty database on the server at `url` (whose user may CREATE
     DATABASE), named `prefix` + random hex; yields its URL, then drops it, even
-    with connections still open (WITH (FORCE))."""
+    with connections still open (WITH (FORCE)). `options`: more of CREATE
+    DATABASE (a locale, say), as SQL text."""
     import secrets
 
     import psycopg
@@ -289,6 +290,8 @@ def scratch_database(
     create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
     if template is not None:  # a copy of that database (nobody may be connected to it)
         create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    if options:
+        create += sql.SQL(" ") + sql.SQL(options)  # type: ignore[arg-type]
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(create)
     try:

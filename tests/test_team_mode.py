@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -346,6 +347,59 @@ def test_undo_takes_back_your_own_newest_change(funnel, team, monkeypatch):
     assert held.exit_code != 0
     assert "since then changed the same deals; undo it first" in held.stderr
     assert funnel("show", "3", "--format", "json").json()["stage"] == "qualified"
+
+
+@pg
+def test_a_database_sorting_text_its_own_way_gives_the_same_answers(funnel, pg_server, monkeypatch):
+    """funnelcli's text columns compare bytewise (COLLATE "C") whatever the
+    database's default: one made with ICU's en-US order, where 'a' < 'B',
+    prints what one made in C does, byte for byte."""
+    import psycopg
+
+    from pgserver import scratch_database
+
+    icu = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+    uuids = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    steps = [
+        ("team", "init", "--timezone", "Europe/Warsaw"),
+        ("add", "zeta", "--owner", "Émile", "--tag", "b", "--tag", "A", "--source", "Web"),
+        ("add", "Alpha", "--owner", "émile", "--tag", "a", "--source", "web", "--value", "10"),
+        ("add", "beta", "--owner", "Zoë", "--org", "acme", "--value", "20"),
+        ("add", "Beta", "--owner", "anna", "--org", "Acme", "--value", "30"),
+        ("move", "1", "qualified"),
+        ("won", "2"),
+        ("lost", "3", "--reason", "Budget"),
+    ]
+    reads = [
+        ("list", "--sort", "title", "--status", "all"),
+        ("list", "--sort", "owner", "--status", "all", "--format", "json"),
+        ("list", "--owner", "ÉMILE"),
+        ("list", "--tag", "a", "--format", "json"),
+        ("list", "--search", "ACME"),
+        ("report", "owners"),
+        ("report", "funnel", "--format", "json"),
+        ("report", "metrics", "--format", "json"),
+        ("due",),
+        ("changes", "--format", "json"),
+    ]
+    seen = []
+    for options in ("", icu):
+        try:
+            database = scratch_database(pg_server, options=options)
+            url = database.__enter__()
+        except psycopg.Error as exc:
+            pytest.skip(f"this PostgreSQL can't make an ICU database: {exc}")
+        try:
+            monkeypatch.setenv("FUNNEL_DB", url)
+            for args in steps:
+                assert funnel(*args).exit_code == 0, args
+            seen.append([uuids.sub("UUID", funnel(*args).stdout) for args in reads])
+        finally:
+            database.__exit__(None, None, None)
+    assert seen[0] == seen[1]
+    assert [line.split()[1] for line in seen[0][0].splitlines()[1:5]] == [
+        "Alpha", "Beta", "beta", "zeta"
+    ]  # fmt: skip
 
 
 # -- writers, readers and a killed client --------------------------------------
