@@ -619,7 +619,20 @@ def test_a_schema_1_database_is_brought_to_2(pg_url: str) -> None:
             mp.setattr(pg_schema, "PG_SCHEMA_VERSION", 1)
             assert migrate(pg) == (0, 1)
         pg.execute("INSERT INTO changes (at, who, command) VALUES ('t', 'w', 'c')")
-        assert migrate(pg) == (1, 2)
+        pg.execute("INSERT INTO settings (key, value) VALUES ('timezone', 'Asia/Tokyo')")
+    # the first command that opens it migrates it, and reads its zone
+    from funnelcli.store.pg import open_database
+
+    zones: list[str | None] = []
+    conn = open_database(pg_url, busy_timeout_s=5, on_zone=zones.append)
+    try:
+        assert conn.execute("SELECT version FROM funnel_schema").fetchone() == (2,)
+        assert conn.execute("SELECT current_setting('TimeZone')").fetchone() == ("Asia/Tokyo",)
+        assert zones == ["Asia/Tokyo"]
+    finally:
+        conn.close()
+    with _pg(pg_url) as pg:
+        assert migrate(pg) == (2, 2)
         assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (2,)
         pg.execute("INSERT INTO changes (id, at, who, command) VALUES (7, 't', 'w', 'c')")
         row = pg.execute(
