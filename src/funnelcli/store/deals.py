@@ -283,58 +283,46 @@ class DealStore:
         (dialect.batch).
         """
         with batch(self.conn):
-            self._append_event(deal_id, from_stage, to_stage, at, note, recorded_at, set_deal)
+            self.conn.execute(
+                "INSERT INTO stage_events (deal_id, from_stage_id, from_status, to_stage_id, "
+                "to_status, at, note, recorded_at) VALUES (:deal, :fs, :fst, :ts, :tst, :at, "
+                ":note, :rec)",
+                {
+                    "deal": deal_id,
+                    "fs": from_stage[0] if from_stage else None,
+                    "fst": from_stage[1] if from_stage else None,
+                    "ts": to_stage[0],
+                    "tst": to_stage[1],
+                    "at": at,
+                    "note": note,
+                    "rec": recorded_at,
+                },
+            )
+            was_open = from_stage is not None and from_stage[1] == "open"
+            now_open = to_stage[1] == "open"
+            if was_open and (not now_open or from_stage[0] != to_stage[0]):  # type: ignore[index]
+                self.conn.execute(
+                    "UPDATE stage_stays SET left_at = :at, "
+                    "days = julianday(:at) - julianday(entered_at) "
+                    "WHERE deal_id = :deal AND left_at IS NULL",
+                    {"at": at, "deal": deal_id},
+                )
+            if now_open and not (was_open and from_stage[0] == to_stage[0]):  # type: ignore[index]
+                self.conn.execute(
+                    "INSERT INTO stage_stays (deal_id, stage_id, entered_at) VALUES (:d, :s, :at)",
+                    {"d": deal_id, "s": to_stage[0], "at": at},
+                )
+            values = set_deal or {}
+            _check_columns(values)
+            sets = "".join(f"{col} = :{col}, " for col in values)
+            # SET sees the row as it was: the furthest stage is of the pipeline it is now in
+            pipeline = ":pipeline_id" if "pipeline_id" in values else "deals.pipeline_id"
+            furthest = FURTHEST_STAGE.replace("deals.pipeline_id", pipeline)
+            self.conn.execute(
+                f"UPDATE deals SET {sets}furthest_stage_id = {furthest} WHERE id = :id",
+                {**values, "id": deal_id},
+            )
             return self.get(deal_id) if read_back else None
-
-    def _append_event(
-        self,
-        deal_id: int,
-        from_stage: tuple[int, str] | None,
-        to_stage: tuple[int, str],
-        at: str,
-        note: str | None,
-        recorded_at: str,
-        set_deal: dict[str, Any] | None,
-    ) -> None:
-        self.conn.execute(
-            "INSERT INTO stage_events (deal_id, from_stage_id, from_status, to_stage_id, "
-            "to_status, at, note, recorded_at) VALUES (:deal, :fs, :fst, :ts, :tst, :at, "
-            ":note, :rec)",
-            {
-                "deal": deal_id,
-                "fs": from_stage[0] if from_stage else None,
-                "fst": from_stage[1] if from_stage else None,
-                "ts": to_stage[0],
-                "tst": to_stage[1],
-                "at": at,
-                "note": note,
-                "rec": recorded_at,
-            },
-        )
-        was_open = from_stage is not None and from_stage[1] == "open"
-        now_open = to_stage[1] == "open"
-        if was_open and (not now_open or from_stage[0] != to_stage[0]):  # type: ignore[index]
-            self.conn.execute(
-                "UPDATE stage_stays SET left_at = :at, "
-                "days = julianday(:at) - julianday(entered_at) "
-                "WHERE deal_id = :deal AND left_at IS NULL",
-                {"at": at, "deal": deal_id},
-            )
-        if now_open and not (was_open and from_stage[0] == to_stage[0]):  # type: ignore[index]
-            self.conn.execute(
-                "INSERT INTO stage_stays (deal_id, stage_id, entered_at) VALUES (:d, :s, :at)",
-                {"d": deal_id, "s": to_stage[0], "at": at},
-            )
-        values = set_deal or {}
-        _check_columns(values)
-        sets = "".join(f"{col} = :{col}, " for col in values)
-        # SET sees the row as it was: the furthest stage is of the pipeline it is now in
-        pipeline = ":pipeline_id" if "pipeline_id" in values else "deals.pipeline_id"
-        furthest = FURTHEST_STAGE.replace("deals.pipeline_id", pipeline)
-        self.conn.execute(
-            f"UPDATE deals SET {sets}furthest_stage_id = {furthest} WHERE id = :id",
-            {**values, "id": deal_id},
-        )
 
     def refresh_furthest(self, where: str, params: dict[str, Any]) -> None:
         """Recompute deals.furthest_stage_id for the deals matching `where`."""

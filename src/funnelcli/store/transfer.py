@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from funnelcli.clock import utc_text
 from funnelcli.models import Pipeline, stage_key
@@ -37,7 +37,7 @@ def _scope(status: str | None, pipeline_id: int | None) -> tuple[str, dict[str, 
     return " AND ".join(where), params
 
 
-def _numbered(rows: Iterable[tuple[Any, ...]], top: int) -> Iterator[tuple[Any, ...]]:
+def _numbered(rows: Iterable[Sequence[Any]], top: int) -> Iterator[Sequence[Any]]:
     """Rows whose first value, an id, may be None: that one gets the next id
     past every id so far (`top` and the rows' own), as SQLite's AUTOINCREMENT."""
     for row in rows:
@@ -47,6 +47,19 @@ def _numbered(rows: Iterable[tuple[Any, ...]], top: int) -> Iterator[tuple[Any, 
         else:
             top = max(top, row[0])
             yield row
+
+
+class LoadRows(NamedTuple):
+    """What TransferStore.bulk_insert writes: new deals (INSERT_COLUMNS order,
+    their furthest stage included), their events, stays (deal, stage, entered,
+    left), tags, fields and activities (whose id may be None)."""
+
+    deals: Iterable[Sequence[Any]]
+    events: Iterable[Sequence[Any]]
+    stays: Iterable[Sequence[Any]]
+    tags: Iterable[Sequence[Any]]
+    fields: Iterable[Sequence[Any]]
+    activities: Iterable[Sequence[Any]]
 
 
 class TransferStore:
@@ -229,40 +242,23 @@ class TransferStore:
             )
         }
 
-    def bulk_insert(
-        self,
-        deals: Iterable[list[Any]],
-        events: Iterable[tuple[Any, ...]],
-        stays: Iterable[tuple[Any, ...]],
-        tags: Iterable[tuple[Any, ...]],
-        fields: Iterable[tuple[Any, ...]],
-        activities: Iterable[tuple[Any, ...]],
-        id_range: tuple[int, int],
-    ) -> None:
-        """New deals with everything they hold, as plain executemany batches
-        (rows in INSERT_COLUMNS order, their furthest stage included; each stay as
-        (deal, stage, entered, left); an activity's id may be None). On
-        PostgreSQL each table's rows are one COPY (_copy_all)."""
+    def bulk_insert(self, rows: LoadRows, id_range: tuple[int, int]) -> None:
+        """New deals with everything they hold (LoadRows), as plain
+        executemany batches; on PostgreSQL each table's rows are one COPY
+        (_copy_all)."""
         c = self.conn
         # one note for the whole batch instead of one per row (see store/changes.py)
         self._changes.quiet(True)
         if is_postgres(c):
-            self._copy_all(deals, events, stays, tags, fields, activities)
+            self._copy_all(*rows)
         else:
-            self._insert_all(deals, events, stays, tags, fields, activities)
+            self._insert_all(*rows)
         lo, hi = id_range
         self._changes.note_insert_range("deals", lo, hi)
         self._changes.quiet(False)
 
-    def _insert_all(
-        self,
-        deals: Iterable[list[Any]],
-        events: Iterable[tuple[Any, ...]],
-        stays: Iterable[tuple[Any, ...]],
-        tags: Iterable[tuple[Any, ...]],
-        fields: Iterable[tuple[Any, ...]],
-        activities: Iterable[tuple[Any, ...]],
-    ) -> None:
+    def _insert_all(self, *rows: Iterable[Sequence[Any]]) -> None:
+        deals, events, stays, tags, fields, activities = rows
         c = self.conn
         c.executemany(
             f"INSERT INTO deals ({', '.join(INSERT_COLUMNS)}) "
@@ -285,17 +281,10 @@ class TransferStore:
             activities,
         )
 
-    def _copy_all(
-        self,
-        deals: Iterable[list[Any]],
-        events: Iterable[tuple[Any, ...]],
-        stays: Iterable[tuple[Any, ...]],
-        tags: Iterable[tuple[Any, ...]],
-        fields: Iterable[tuple[Any, ...]],
-        activities: Iterable[tuple[Any, ...]],
-    ) -> None:
+    def _copy_all(self, *rows: Iterable[Sequence[Any]]) -> None:
         """_insert_all on PostgreSQL: a COPY a table (the stays through a
         temporary table, so that their days are the schema's julianday's)."""
+        deals, events, stays, tags, fields, activities = rows
         c = self.conn
         copy = c.copy_rows  # type: ignore[attr-defined]
         copy("deals", INSERT_COLUMNS, deals)

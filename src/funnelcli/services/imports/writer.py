@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from funnelcli.services import Context
 from funnelcli.services.imports.model import Draft, Event
-from funnelcli.store.transfer import INSERT_COLUMNS, TransferStore
+from funnelcli.store.transfer import INSERT_COLUMNS, LoadRows, TransferStore
 
 BULK_MIN = 2000  # new deals written before an import drops and rebuilds (one batch)
 
@@ -76,7 +76,7 @@ class Writer:
         columns = INSERT_COLUMNS[2:-1]
         held = [list(stays(d.events)) for d in drafts]
         places = self.transfer.stage_places()
-        self.transfer.bulk_insert(
+        rows = LoadRows(
             deals=(
                 [d.id, d.uuid, *map(d.values.get, columns), furthest(d, kept, places)]
                 for d, kept in zip(drafts, held, strict=True)
@@ -90,8 +90,8 @@ class Writer:
             tags=((d.id, t) for d in drafts for t in d.tags),
             fields=((d.id, k, v) for d in drafts for k, v in d.fields.items()),
             activities=((a[0], d.id, *a[1:]) for d in drafts for a in d.activities),
-            id_range=(min(ids), max(ids)),
         )
+        self.transfer.bulk_insert(rows, id_range=(min(ids), max(ids)))
 
     def _bulk(self) -> None:
         """Start a bulk load once it pays (see the module's docstring)."""
