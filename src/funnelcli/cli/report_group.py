@@ -3,7 +3,7 @@
 import typer
 
 from funnelcli.cli.group import FunnelCommand
-from funnelcli.cli.report_team import forecast_cmd, owners_cmd
+from funnelcli.cli.report_team import calibration_cmd, forecast_cmd, owners_cmd
 from funnelcli.cli.reports import funnel_cmd, metrics_cmd
 
 report_app = typer.Typer(
@@ -13,3 +13,4 @@ report_app.command("metrics", cls=FunnelCommand)(metrics_cmd)
 report_app.command("funnel", cls=FunnelCommand)(funnel_cmd)
 report_app.command("owners", cls=FunnelCommand)(owners_cmd)
 report_app.command("forecast", cls=FunnelCommand)(forecast_cmd)
+report_app.command("calibration", cls=FunnelCommand)(calibration_cmd)

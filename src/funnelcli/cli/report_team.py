@@ -1,4 +1,5 @@
-"""`funnel report owners` and `funnel report forecast`: across people and time."""
+"""`funnel report owners`, `forecast` and `calibration`: across people and
+time, and how far the forecast's probabilities can be trusted."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,6 +13,7 @@ from funnelcli.cli.state import state
 from funnelcli.render.output import Column, Output, single_output
 
 if TYPE_CHECKING:
+    from funnelcli.services.calibration import CalibrationRow
     from funnelcli.services.team import ForecastRow, OwnerRow
 
 
@@ -195,6 +197,58 @@ def forecast_cmd(
         f"{_show(goal_record['pipeline_needed'], 'money', cur)} more in open deals",
     ]
     out.lines([[(line, "bold")] for line in lines])
+
+
+def calibration_cmd(
+    ctx: typer.Context,
+    pipeline: PipelineOpt = None,
+    owner: OwnerFilter = None,
+    since: Since = None,
+    until: Until = None,
+    fmt: Format = "table",
+) -> None:
+    """Per stage: its probability against the share won of deals that got there.
+
+    Of the deals closed in the period whose furthest stage was the stage or a
+    later one, the share won, beside the probability the stage is configured
+    with (which weights the forecast), the gap in points, and the counts
+    behind it: a small count says little.
+
+    Example: funnel report calibration --since 365d
+    """
+    from funnelcli.services.calibration import calibration_report
+
+    out = Output(fmt)
+    name, rows, period = calibration_report(
+        state(ctx).context(write=False),
+        since=since,
+        until=until,
+        pipeline=pipeline,
+        owner=owner,
+    )
+
+    def record(r: "CalibrationRow") -> dict[str, Any]:
+        return {
+            "pipeline": name,
+            "stage": r.stage,
+            "probability": r.probability,
+            "observed_win_rate": r.observed,
+            "gap": r.gap,
+            "won": r.won,
+            "lost": r.lost,
+            "closed": r.closed,
+            **_period(period),
+        }
+
+    columns: list[Column[Any]] = [
+        Column("Stage", lambda r: r.stage, style="magenta", cut=True, least=8),
+        Column("Probability", lambda r: f"{r.probability}%", "right"),
+        Column("Won there", lambda r: _show(r.observed, "%", ""), "right", "bold"),
+        Column("Gap", lambda r: "–" if r.gap is None else f"{r.gap:+.1f}", "right"),
+        Column("Won", lambda r: str(r.won), "right", "green"),
+        Column("Lost", lambda r: str(r.lost), "right", "red"),
+    ]
+    out.emit_list(rows, record, columns)
 
 
 def _matrix_cell(

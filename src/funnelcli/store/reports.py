@@ -190,6 +190,20 @@ class ReportStore:
                 lost += count
         return stages, won, lost
 
+    def closed_by_furthest(self, w: Window) -> dict[int, tuple[int, int]]:
+        """Deals closed in the window (of its pipeline), by the position of
+        their furthest stage: position -> (won, lost). report calibration."""
+        rows = self.conn.execute(
+            f"""SELECT f.position,
+                       count(*) FILTER (WHERE d.status = 'won'),
+                       count(*) FILTER (WHERE d.status = 'lost')
+                FROM deals d JOIN stages f ON f.id = d.furthest_stage_id
+                WHERE d.status IN ('won', 'lost') AND {w.within("d.closed_at")} {w.scope()}
+                GROUP BY f.position""",
+            w.params(),
+        ).fetchall()
+        return {int(pos): (int(won), int(lost)) for pos, won, lost in rows}
+
     def stage_days(self, stage_id: int, w: Window) -> tuple[float | None, float | None, int]:
         """Mean and median length (days) of the stage's stays that ended in the
         window, and how many; the median is read through stage_stays_days."""
