@@ -190,6 +190,27 @@ class ReportStore:
                 lost += count
         return stages, won, lost
 
+    def lost_rows(self, w: Window, by: str) -> list[tuple[Any, ...]]:
+        """Deals lost in the window, counted by (key, the stage they were lost
+        in, currency): (key, stage id, stage name, currency, count, value in
+        minor units). The key is the lost reason, the owner (ASCII case
+        ignored: its first spelling by name order) or the stage id, as `by`
+        says. report lost."""
+        key = {
+            "reason": "d.lost_reason",
+            "owner": "min(d.owner)",
+            "stage": "d.stage_id",
+        }[by]
+        group = "lower(d.owner)" if by == "owner" else key
+        return self.conn.execute(
+            f"""SELECT {key}, d.stage_id, min(s.name), d.currency, count(*),
+                       sum(coalesce(d.value, 0))
+                FROM deals d JOIN stages s ON s.id = d.stage_id
+                WHERE d.status = 'lost' AND {w.within("d.closed_at")} {w.scope()}
+                GROUP BY {group}, d.stage_id, d.currency""",
+            w.params(),
+        ).fetchall()
+
     def closed_by_furthest(self, w: Window) -> dict[int, tuple[int, int]]:
         """Deals closed in the window (of its pipeline), by the position of
         their furthest stage: position -> (won, lost). report calibration."""
