@@ -26,11 +26,27 @@ a count and sum, then the median through ORDER BY days LIMIT/OFFSET, per
 stage) as they are, without their JOIN to deals, and with an index on
 stage_stays(stage_id, days, left_at), on a copy of the database in
 benchmarks/data/ that is deleted afterwards (~4 min).
+
+`--engine postgres` (issue 15) times the same on a team database: a
+throwaway server (tests/pgserver.py: fsync off, shared_buffers
+`--shared-buffers`, 128MB by default) into which the file is loaded with
+`funnel team migrate-from` (timed: wall and peak RSS), then VACUUM ANALYZE,
+or `--pg-url`, a team database already loaded from that file. The naive
+query is naive_report_pg.py (the same replay in PostgreSQL's SQL), and
+`--queries` also prints EXPLAIN (ANALYZE, BUFFERS) of each statement over
+100 ms. Before the load the database is set up by `funnel team init` and
+its deal counter (funnel_ids) is moved to the file's highest deal number:
+otherwise migrate-from's COPY of the deals updates that one row once per
+deal in one transaction, which is quadratic (hours at 1M deals);
+`--load-as-is` leaves it out; `--keep-server` leaves the server running
+afterwards (its URL is printed) for later `--pg-url` runs. Peak RSS is funnel's own process: the
+server's memory is not in it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -40,6 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -50,6 +67,8 @@ HERE = Path(__file__).resolve().parent
 REPORTS_SPEC = Spec(deals=1_000_000, events=5, now=NOW)
 RATIO = 0.2  # funnel's report under one fifth of the naive query
 RSS_MB = 150
+TESTS = HERE.parent / "tests"  # pgserver.py: the throwaway PostgreSQL server
+SLOW_MS = 100  # --queries on PostgreSQL: EXPLAIN ANALYZE of the statements slower than this
 
 
 def measure(argv: list[str], env: dict[str, str], tmp: Path) -> tuple[float, float]:
@@ -73,16 +92,27 @@ def naive_argv(db: Path, since: str | None) -> list[str]:
     return argv + (["--since", since] if since else [])
 
 
-def check(bench: Bench, db: Path, since_args: list[str], since_utc: str | None) -> str:
-    """Funnel's days in stage against the naive replay's, stage by stage."""
+def naive_pg_argv(url: str, since: str | None) -> list[str]:
+    argv = [sys.executable, str(HERE / "naive_report_pg.py"), url]
+    return argv + (["--since", since] if since else [])
+
+
+def check(
+    bench: Bench,
+    db: Path,
+    since_args: list[str],
+    since_utc: str | None,
+    naive_cmd: list[str] | None = None,
+) -> str:
+    """Funnel's days in stage against the naive replay's (`naive_cmd`, else
+    naive_report.py on `db`), stage by stage."""
     out = bench.run(
         [*funnel_argv(), "report", "funnel", "--format", "json", *since_args], capture=True
     )
     record = json.loads(out.stdout)
-    naive = [
-        json.loads(line)
-        for line in bench.run(naive_argv(db, since_utc), capture=True).stdout.splitlines()
-    ]
+    if naive_cmd is None:
+        naive_cmd = naive_argv(db, since_utc)
+    naive = [json.loads(line) for line in bench.run(naive_cmd, capture=True).stdout.splitlines()]
     if since_utc is not None and not since_utc.startswith(str(record.get("since"))[:16]):
         return f"window differs: funnel since {record.get('since')!r} vs {since_utc!r}"
     stages = record["stages"]
@@ -201,6 +231,134 @@ def what_if(db: Path, windows: list[tuple[str, list[str], str | None]]) -> None:
         copy.unlink(missing_ok=True)
 
 
+def pg_queries(bench: Bench, args: list[str]) -> list[tuple[float, str, str]]:
+    """(ms, statement, plan) for each statement funnel sends to PostgreSQL for
+    `args`, in this process (psycopg's Connection.execute wrapped): the time from
+    one statement's start to the next's, as queries() on SQLite. Each statement
+    over SLOW_MS is then run again under EXPLAIN (ANALYZE, BUFFERS), with its
+    parameters, on a connection of its own opened with funnel's options and
+    given funnel's SETs: its plan (else "")."""
+    code = f"""
+import json, os, sys, time
+import psycopg
+marks = []
+options = []
+real = psycopg.Connection.execute
+real_connect = psycopg.connect
+def execute(self, query, params=None, **kw):
+    marks.append((time.perf_counter(), str(query), params))
+    return real(self, query, params, **kw)
+def connect(*a, **kw):
+    options.append(kw.get("options", ""))
+    return real_connect(*a, **kw)
+psycopg.Connection.execute = execute
+psycopg.connect = connect
+from funnelcli.__main__ import main
+sys.argv = ["funnel", *{args!r}]
+try:
+    main()
+except SystemExit:
+    pass
+marks.append((time.perf_counter(), "(end)", None))
+psycopg.Connection.execute = real
+rows = []
+# funnel's own connection options (lock_timeout, jit, …), as its session had them
+with real_connect(os.environ["FUNNEL_DB"], autocommit=True, options=options[-1]) as conn:
+    for a, b in zip(marks, marks[1:]):
+        ms, sql, params = (b[0] - a[0]) * 1e3, a[1], a[2]
+        if sql.lstrip().upper().startswith("SET "):
+            conn.execute(sql, params)  # the session funnel had (time zone)
+        plan = ""
+        if ms > {SLOW_MS} and sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            found = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plan = "\\n".join(r[0] for r in found)
+        rows.append((ms, sql, plan))
+sys.stderr.write(json.dumps(rows))
+"""
+    out = bench.run([sys.executable, "-c", code], capture=True)
+    return [tuple(r) for r in json.loads(out.stderr)]
+
+
+@contextlib.contextmanager
+def pg_team(db: Path, args: argparse.Namespace, tmp: Path) -> Iterator[tuple[str, list[str]]]:
+    """A team database loaded from the SQLite file `db`: `--pg-url` as it is,
+    else a throwaway server's (stopped afterwards), loaded by `funnel team
+    migrate-from` and VACUUM ANALYZEd. Yields its URL and lines saying how."""
+    import psycopg
+
+    if args.pg_url:
+        with psycopg.connect(args.pg_url) as conn:
+            version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+        yield args.pg_url, [f"PostgreSQL {version}, the team database given by --pg-url"]
+        return
+    sys.path.insert(0, str(TESTS))
+    import pgserver  # type: ignore[import-not-found]  # tests/, put on sys.path above
+
+    # tests/pgserver.py's settings (fsync off: nothing of it is kept) but a
+    # server's usual shared_buffers, not the test suite's 32MB
+    pgserver.SETTINGS = {**pgserver.SETTINGS, "shared_buffers": args.shared_buffers}
+    server = pgserver.Server().start()
+    try:
+        url = pgserver.with_database(server.url, "funnel_reports")
+        with psycopg.connect(server.url, autocommit=True) as admin:
+            admin.execute("CREATE DATABASE funnel_reports")
+            version = admin.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+            shown = {
+                key: admin.execute(f"SHOW {key}").fetchone()[0]  # type: ignore[index]
+                for key in (
+                    "shared_buffers",
+                    "work_mem",
+                    "fsync",
+                    "synchronous_commit",
+                    "max_parallel_workers_per_gather",
+                )
+            }
+        notes = [
+            f"PostgreSQL {version} (tests/pgserver.py's throwaway server, "
+            + ", ".join(f"{k}={v}" for k, v in shown.items())
+            + ")"
+        ]
+        env = {**os.environ, "FUNNEL_CONFIG": str(tmp / "none" / "config.toml"), "TZ": "UTC"}
+        env.pop("FUNNEL_DB", None)
+        if not args.load_as_is:
+            init = [*funnel_argv(), "--db", url, "team", "init", "--timezone", "UTC"]
+            subprocess.run(init, env=env, check=True, capture_output=True)
+            top = sqlite3.connect(db).execute("SELECT max(id) FROM deals").fetchone()[0]
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("UPDATE funnel_ids SET last = %s WHERE tbl = 'deals'", (top,))
+            notes.append(
+                f"set up by `funnel team init`, its deal counter moved to {top:,} "
+                "(the file's highest deal number) before migrate-from"
+            )
+        print(f"loading {db.name} into PostgreSQL…", file=sys.stderr)
+        load = [*funnel_argv(), "--db", url, "team", "migrate-from", str(db)]
+        took, peak = measure(load, env, tmp)
+        notes.append(f"`funnel team migrate-from`: {took:.1f} s, peak RSS {peak:.0f} MB")
+        print(f"  {notes[-1]}", file=sys.stderr)
+        started = time.perf_counter()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+            size = conn.execute(
+                "SELECT pg_size_pretty(pg_database_size(current_database()))"
+            ).fetchone()[0]  # type: ignore[index]
+        notes.append(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s; database {size}")
+        print(f"  {notes[-1]}", file=sys.stderr)
+        yield url, notes
+    finally:
+        if args.keep_server:  # for --pg-url runs after this one
+            import atexit
+
+            atexit.unregister(server._at_exit)
+            print(
+                f"server kept: {server.url} (data {server.data}); stop it with "
+                f"pg_ctl stop -m immediate -D {server.data} (as postgres), "
+                f"then remove {server.dir}",
+                file=sys.stderr,
+            )
+        else:
+            server.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5, help="timed runs of each program (5)")
@@ -214,7 +372,31 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only time report funnel's days-in-stage SQL as is and changed (on a copy)",
     )
+    ap.add_argument(
+        "--engine",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="sqlite: the file itself; postgres: a team database loaded from it (issue 15)",
+    )
+    ap.add_argument(
+        "--pg-url", help="postgres: a team database already loaded from the file (else a server)"
+    )
+    ap.add_argument(
+        "--shared-buffers", default="128MB", help="postgres: the server's shared_buffers (128MB)"
+    )
+    ap.add_argument(
+        "--load-as-is",
+        action="store_true",
+        help="postgres: migrate-from into an empty database, deal counter not moved first",
+    )
+    ap.add_argument(
+        "--keep-server",
+        action="store_true",
+        help="postgres: leave the server running afterwards (for --pg-url runs)",
+    )
     args = ap.parse_args(argv)
+    if args.engine == "postgres" and args.what_if:
+        ap.error("--what-if is SQLite only")
     db = args.db or cached(REPORTS_SPEC)
     since_day = date.fromisoformat(NOW[:10]) - timedelta(days=args.since_days)
     windows = [
@@ -230,17 +412,23 @@ def main(argv: list[str] | None = None) -> int:
         what_if(db, windows)
         return 0
     rows = []
-    with tempfile.TemporaryDirectory(prefix="funnel-reports-") as tmp_name:
-        tmp = Path(tmp_name)
+    pg_notes: list[str] = []
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="funnel-reports-")))
         bench = Bench(db, tmp, copy=False)
         events = sqlite3.connect(db).execute("SELECT count(*) FROM stage_events").fetchone()[0]
+        url = None
+        if args.engine == "postgres":
+            url, pg_notes = stack.enter_context(pg_team(db, args, tmp))
+            bench.env["FUNNEL_DB"] = url  # every funnel command on the team database
         for label, since_args, since_utc in windows:
+            naive_cmd = naive_argv(db, since_utc) if url is None else naive_pg_argv(url, since_utc)
             programs = {
-                "naive": naive_argv(db, since_utc),
+                "naive": naive_cmd,
                 "report funnel": [*funnel_argv(), "report", "funnel", *since_args],
                 "report metrics": [*funnel_argv(), "report", "metrics", *since_args],
             }
-            verdict = check(bench, db, since_args, since_utc)
+            verdict = check(bench, db, since_args, since_utc, naive_cmd)
             print(f"  {label}: {verdict}", file=sys.stderr)
             for argv in programs.values():  # warm-up: page cache, .pyc files
                 measure(argv, bench.env, tmp)
@@ -268,23 +456,33 @@ def main(argv: list[str] | None = None) -> int:
                 for report in ("funnel", "metrics"):
                     cmd = ["report", report, *since_args]
                     print(f"\nSQL of `funnel {' '.join(cmd)}` (ms from start to the next):\n")
+                    if url is not None:
+                        for ms, sql, plan in pg_queries(bench, cmd):
+                            text = " ".join(sql.split())
+                            print(f"  {ms:8.1f}  {text[:150]}")
+                            if plan:
+                                print("\n    " + plan.replace("\n", "\n    ") + "\n")
+                        continue
                     for ms, sql in queries(bench, cmd):
                         text = " ".join(sql.split())
                         print(f"  {ms:8.1f}  {text[:150]}")
 
+    engine = f"SQLite {sqlite3.sqlite_version}"
+    if url is not None:
+        engine = f"psycopg {_version('psycopg')}; {'; '.join(pg_notes)}"
     print(
         f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs ({platform.machine()}), "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"Python {platform.python_version()}, {engine}, "
         f"typer {_version('typer')}; {bench.deals:,} deals ({bench.open_deals:,} open), "
         f"{events:,} stage events, {bench.touches:,} activities; median of {args.runs} runs "
         f"each, interleaved; target: under {RATIO:.2f} of the naive query, peak RSS under "
-        f"{RSS_MB} MB.\n"
+        f"{RSS_MB} MB; load average {os.getloadavg()[0]:.2f} at the end.\n"
     )
     print("| window | command | s (min) | naive s | ratio | result | peak RSS MB | check |")
     print("|---|---|---:|---:|---:|:---:|---:|---|")
     for label, name, med, low, naive, peak, since_args, verdict in rows:
         if name == "naive":
-            cmd = "`naive_report.py` (replay)"
+            cmd = "`naive_report.py` (replay)" if url is None else "`naive_report_pg.py` (replay)"
             result, ratio, note = "", "1.00", ""
         else:
             cmd = f"`funnel {' '.join([name, *since_args])}`"
