@@ -152,6 +152,8 @@ EUR_ALL_TIME = {
     "weighted_value": 240.1,  # 1,200.50 × 20 % (qualified)
     "won": 0,
     "lost": 0,
+    "won_value": 0,
+    "lost_value": 0,
     "win_rate": None,  # nothing closed
     "conversion_rate": 0.0,  # 0 won of 1 created
     "avg_deal_size": None,
@@ -176,6 +178,8 @@ def test_metrics_all_time_one_object_per_currency(history):
             "weighted_value": 1980,
             "won": 4,  # 1, 2, 5, 10 (10 in renewals: metrics span every pipeline)
             "lost": 2,  # 3, 4 (8 is open again)
+            "won_value": 4100,  # 1,000 + 2,500 + 5's none + 600
+            "lost_value": 3500,  # 3,000 + 500 (8's 800: open again)
             "win_rate": 66.67,  # 4 / (4 + 2)
             "conversion_rate": 44.44,  # USD deals created: 1-5, 7-10 = 9; won 4: 4 / 9
             # won with a value: 1,000 + 2,500 (2's value at the win) + 600; 5 has
@@ -291,6 +295,8 @@ def test_metrics_in_a_period(history):
             "weighted_value": 1980,  # as all time
             "won": 2,  # 1, 2
             "lost": 1,  # 3
+            "won_value": 3500,  # 1,000 + 2,500
+            "lost_value": 3000,  # 3
             "win_rate": 66.67,  # 2 / (2 + 1)
             # created in the period: 4, 5, 7, 8, 10 = 5; won so far (even after
             # the period): 5 (11-10), 10 (11-09) → 2 / 5
@@ -313,6 +319,8 @@ def test_a_period_with_nothing_in_it(history):
     nothing = {
         "won": 0,
         "lost": 0,
+        "won_value": 0,
+        "lost_value": 0,
         "win_rate": None,
         "conversion_rate": None,  # no deal created: nothing to divide by
         "avg_deal_size": None,
@@ -348,6 +356,8 @@ def test_owner(history):
             "weighted_value": 0,
             "won": 1,
             "lost": 1,
+            "won_value": 2500,  # 2
+            "lost_value": 500,  # 4
             "win_rate": 50.0,  # 1 / (1 + 1)
             "conversion_rate": 50.0,  # created 2, won 1
             "avg_deal_size": 2500,
@@ -414,6 +424,8 @@ def test_pipeline(history):
             "weighted_value": 0,
             "won": 1,
             "lost": 0,
+            "won_value": 600,  # 10
+            "lost_value": 0,
             "win_rate": 100.0,  # 1 / (1 + 0)
             "conversion_rate": 100.0,  # 1 / 1
             "avg_deal_size": 600,
@@ -435,6 +447,8 @@ def test_pipeline(history):
         "weighted_value": 1980,
         "won": 3,  # 1, 2, 5
         "lost": 2,  # 3, 4
+        "won_value": 3500,  # 1,000 + 2,500 (5 has no value)
+        "lost_value": 3500,  # 3,000 + 500
         "win_rate": 60.0,  # 3 / 5
         "conversion_rate": 37.5,  # created 8 (1-5, 7-9), won 3: 3 / 8
         "avg_deal_size": 1750,  # (1,000 + 2,500) / 2
@@ -461,6 +475,8 @@ def test_empty_database(funnel, fresh):
             "weighted_value": 0,
             "won": 0,
             "lost": 0,
+            "won_value": 0,
+            "lost_value": 0,
             "win_rate": None,
             "conversion_rate": None,
             "avg_deal_size": None,

@@ -70,6 +70,8 @@ METRICS_CHANGE = [
     "weighted_value",
     "won",
     "lost",
+    "won_value",
+    "lost_value",
     "win_rate",
     "conversion_rate",
     "avg_deal_size",

@@ -48,6 +48,8 @@ def expected_metrics(rows: list[Row], closed_in=lambda r: True, created_in=lambd
         "weighted_value": 0,
         "won": len(won),
         "lost": len(lost),
+        "won_value": sum(r.value for r in won),  # type: ignore[misc]
+        "lost_value": sum(r.value or 0 for r in lost),  # the CSV's close_value of Lost rows: 0
         "win_rate": approx(pct(len(won), len(won) + len(lost))),
         "conversion_rate": approx(pct(sum(r.stage == "Won" for r in created), len(created))),
         "avg_deal_size": approx(round(size, 2)),

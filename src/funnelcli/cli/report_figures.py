@@ -27,6 +27,8 @@ METRIC_FIGURES = {
     "weighted_value": "money",
     "won": "",
     "lost": "",
+    "won_value": "money",
+    "lost_value": "money",
     "win_rate": "",
     "conversion_rate": "",
     "avg_deal_size": "money",

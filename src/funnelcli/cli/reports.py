@@ -66,6 +66,8 @@ def metrics_record(m: svc.Metrics, period: svc.Period) -> dict[str, Any]:
         "weighted_value": _major(m.weighted_value, cur),
         "won": m.won,
         "lost": m.lost,
+        "won_value": _major(m.won_value, cur),
+        "lost_value": _major(m.lost_value, cur),
         "win_rate": m.win_rate,
         "conversion_rate": m.conversion_rate,
         "avg_deal_size": _major(m.avg_deal_size, cur),
@@ -90,8 +92,9 @@ def metrics_cmd(
 ) -> None:
     """Headline figures: value, win rate, deal size, cycle, velocity.
 
-    Open deals and value, weighted value, won, lost, win rate, conversion,
-    average deal size, sales cycle and velocity (one set per currency).
+    Open deals and value, weighted value, won, lost, won and lost value, win
+    rate, conversion, average deal size, sales cycle and velocity (one set
+    per currency).
 
     With --compare previous, each figure also for the period of equal length
     just before, and the change (open deals and values are today's in both).
@@ -138,6 +141,8 @@ def metrics_cmd(
         ("weighted value", "weighted_value", "money"),
         ("won", "won", ""),
         ("lost", "lost", ""),
+        ("won value", "won_value", "money"),
+        ("lost value", "lost_value", "money"),
         ("win rate", "win_rate", "%"),
         ("conversion rate", "conversion_rate", "%"),
         ("avg deal size", "avg_deal_size", "money"),

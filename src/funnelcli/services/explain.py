@@ -42,6 +42,8 @@ def explain_metrics(
         Explanation("weighted_value", "Σ value × probability of the open deals", open_ids),
         Explanation("won", "deals closed as won in the period", won),
         Explanation("lost", "deals closed as lost in the period", lost),
+        Explanation("won_value", "Σ value of the deals won in the period", won),
+        Explanation("lost_value", "Σ value of the deals lost in the period", lost),
         Explanation("win_rate", "won ÷ (won + lost) × 100", sorted(won + lost)),
         Explanation(
             "conversion_rate",

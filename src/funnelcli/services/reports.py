@@ -118,6 +118,8 @@ class Metrics:
     sales_velocity: float | None  # minor units per day
     sales_cycle_median_days: float | None = None
     avg_touches_per_won_deal: float | None = None
+    won_value: int = 0  # minor units
+    lost_value: int = 0
 
 
 def metrics_from_counts(c: MetricCounts, cycle_median: float | None = None) -> Metrics:
@@ -142,6 +144,8 @@ def metrics_from_counts(c: MetricCounts, cycle_median: float | None = None) -> M
         ),
         sales_cycle_median_days=cycle_median,
         avg_touches_per_won_deal=metrics.mean(c.won_touches, c.won),
+        won_value=c.won_value,
+        lost_value=c.lost_value,
     )
 
 

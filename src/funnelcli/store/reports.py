@@ -58,6 +58,7 @@ class MetricCounts:
     won_with_value: int
     won_days: float
     won_touches: int
+    lost_value: int
 
 
 @dataclass
@@ -126,7 +127,8 @@ class ReportStore:
                    FILTER (WHERE {won_in}), 0),
           coalesce(sum((SELECT count(*) FROM activities a
                         WHERE a.deal_id = d.id AND a.kind <> 'note' AND a.at <= d.closed_at))
-                   FILTER (WHERE {won_in}), 0)
+                   FILTER (WHERE {won_in}), 0),
+          coalesce(sum(coalesce(d.value, 0)) FILTER (WHERE {lost_in}), 0)
         FROM deals d JOIN stages s ON s.id = d.stage_id
         WHERE 1 = 1 {w.scope()}
         GROUP BY {"lower(d.owner), " if by_owner else ""}d.currency
