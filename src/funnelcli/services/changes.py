@@ -160,7 +160,7 @@ def _find(log: ChangeLogStore, ref: str | None, who: str | None = None) -> Chang
     (made by `who`, when given)."""
     if ref is None:
         target = log.latest_effective_change(who)
-        if target is None and who is not None:
+        if target is None and who is not None and log.latest_effective_change() is not None:
             raise NotFound(
                 f"nothing of yours to undo ({who}): no change of yours is in effect; "
                 "`funnel changes` lists everyone's, `funnel undo N` takes back one"
