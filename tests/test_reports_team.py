@@ -601,6 +601,28 @@ def test_forecast_narrowed(history):
     assert forecast(history, "--owner", "cara") == [period(None, 1, 300, 75)]
 
 
+def test_forecast_counts_slipped_deals_apart(history, at):
+    # on 15 December 14 (expected 2026-11-30) and 5 (2026-12-10) should have
+    # closed and haven't: slipped, apart from the periods; 11 (12-20) is due
+    at("2026-12-15T09:00")
+    slipped = period("slipped", 2, 6000, 2500)  # 1,000 + 5,000; 500 + 2,000
+    assert forecast(history) == [BY_MONTH[1], BY_MONTH[3], BY_MONTH[4], slipped, BY_MONTH[5]]
+    assert forecast(history, "--by", "quarter") == [
+        period("2026-Q4", 1, 1500.5, 300.1, "EUR"),  # 11
+        period("2027-Q1", 2, 2500, 2000),  # 9 + 13
+        slipped,
+        period(None, 2, 700, 115),
+    ]
+    # the day itself is not past: 5 on 10 December is due, not slipped
+    at("2026-12-10T09:00")
+    assert forecast(history)[:2] == [BY_MONTH[1], BY_MONTH[2]]
+    assert period("slipped", 1, 1000, 500) in forecast(history)  # 14 alone
+    run = history("report", "forecast")
+    assert ["slipped", "1", "1,000.00", "USD", "500.00", "USD"] in [
+        line.split() for line in run.stdout.splitlines()
+    ]
+
+
 def test_forecast_table_piped(history):
     run = history("report", "forecast", "--by", "quarter")
     assert run.exit_code == 0, run.stderr

@@ -134,8 +134,8 @@ def forecast_cmd(
     """Open deals by expected close month or quarter, with their value.
 
     Per period: count, value and weighted value (value × the stage's
-    probability). Deals with no expected close date are counted apart
-    (period null).
+    probability). Open deals whose expected close date has passed are
+    counted apart (period slipped), as are deals with none (period null).
 
     Example: funnel report forecast --by quarter --goal 50000
     """

@@ -76,7 +76,9 @@ def owners_report(
 
 @dataclass
 class ForecastRow:
-    period: str | None  # "2026-12", "2026-Q4", or None: no expected close date
+    # "2026-12", "2026-Q4"; "slipped": expected to close before today, still
+    # open; None: no expected close date
+    period: str | None
     currency: str
     deals: int
     value: int  # minor units
@@ -119,7 +121,8 @@ def forecast_report(
             w.until = _day(ctx, until, "--until")
         if w.since is not None and w.until is not None and w.since >= w.until:
             raise Invalid("--since must be before --until")
-        rows = [ForecastRow(*r) for r in ReportStore(ctx.store.conn).forecast_rows(w, by)]
+        today = ctx.now.date().isoformat()
+        rows = [ForecastRow(*r) for r in ReportStore(ctx.store.conn).forecast_rows(w, by, today)]
         target = None
         if goal is not None:
             from funnelcli.money import parse_amount

@@ -252,10 +252,13 @@ class ReportStore:
         median = sum(r[0] for r in middle) / len(middle)
         return total / count, median, count
 
-    def forecast_rows(self, w: Window, by: str) -> list[tuple[str | None, str, int, int, float]]:
+    def forecast_rows(
+        self, w: Window, by: str, today: str
+    ) -> list[tuple[str | None, str, int, int, float]]:
         """Open deals by expected close period: (period or None, currency, deals,
-        value, weighted value), value in minor units. `w.since/until` here are
-        local dates bounding expected_close."""
+        value, weighted value), value in minor units; a deal whose expected
+        close is before `today` (a local date) is counted apart, in period
+        'slipped'. `w.since/until` here are local dates bounding expected_close."""
         period = (
             "substr(d.expected_close, 1, 7)"
             if by == "month"
@@ -271,14 +274,15 @@ class ReportStore:
         # in PostgreSQL
         sql = f"""
         SELECT * FROM (
-        SELECT CASE WHEN d.expected_close IS NULL THEN NULL ELSE {period} END AS period,
+        SELECT CASE WHEN d.expected_close IS NULL THEN NULL
+                    WHEN d.expected_close < :today THEN 'slipped' ELSE {period} END AS period,
                d.currency AS currency, count(*), sum(coalesce(d.value, 0)),
                sum(coalesce(d.value, 0) * coalesce(d.probability, s.probability) / 100.0)
         FROM deals d JOIN stages s ON s.id = d.stage_id
         WHERE d.status = 'open' {where} {w.scope()}
         GROUP BY period, d.currency) AS f
-        ORDER BY period IS NULL, period, currency"""
-        return [tuple(r) for r in self.conn.execute(sql, w.params())]
+        ORDER BY period IS NULL, period = 'slipped', period, currency"""
+        return [tuple(r) for r in self.conn.execute(sql, {**w.params(), "today": today})]
 
     def _deal_ids(self, w: Window, where: str, params: dict[str, Any]) -> list[int]:
         sql = (
