@@ -161,7 +161,7 @@ def test_metrics_compare_three_currencies_stacked(pipeline, width):
     piped = pipeline(*METRICS).stdout.splitlines()
     side_by_side = [name for r in records for name in (r["currency"], "before", "change")]
     assert piped[0].split() == ["Metric", *side_by_side]
-    assert len(piped) == 13
+    assert len(piped) == 15  # a header and 14 figures
 
 
 @pytest.mark.parametrize("width", WIDTHS)
