@@ -75,7 +75,8 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
             apply_tags_fields(ctx, deal_id, ch, allow_remove=False)
             if ch.note:
                 store.deals.insert_activity(deal_id, "note", ch.note, created, ctx.now_utc)
-            deal = store.deals.get(deal_id)
+            read = store.deals.get_later(deal_id)
+        deal = read()
     assert deal is not None
     return deal
 

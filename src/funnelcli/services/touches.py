@@ -110,7 +110,8 @@ def log_activity(
             ctx.store.deals.update(
                 deal.id, {"next_follow_up": follow_up, "updated_at": ctx.now_utc}
             )
-            updated = ctx.store.deals.get(deal.id)
+            read = ctx.store.deals.get_later(deal.id)
+        updated = read()
     assert updated is not None
     return updated, kind
 
