@@ -122,6 +122,17 @@ def test_a_solo_database_moves_to_postgresql_as_it_was(funnel, solo, pg_url, mon
     after = snapshot(funnel)
     assert after == before
     assert funnel("config", "get", "timezone").stdout.strip() == "Europe/Warsaw"
+    # and a clean doctor on both sides, counting the same deals and events
+    checked = []
+    for where in (pg_url, str(solo)):
+        monkeypatch.setenv("FUNNEL_DB", where)
+        doctor = funnel("doctor", "--format", "json")
+        assert doctor.exit_code == 0, doctor.stdout
+        report = doctor.json()
+        assert (report["ok"], report["problems"]) == (True, [])
+        checked.append((report["deals"], report["events"]))
+    assert checked[0] == checked[1] == (n["deals"], n["stage_events"])
+    monkeypatch.setenv("FUNNEL_DB", pg_url)
 
     # The same next steps on both: a new deal gets the number after the
     # deleted one; undo reverts it, then (the file's last change) the delete.

@@ -5,9 +5,9 @@ statements sent one by one cost half a second). A round trip is one wait
 for the server: in libpq's own trace of the conversation, each time the
 server's messages follow the client's (a statement, or a pipeline of
 several; a result read inside a pipeline costs one more). Connecting
-(TCP, TLS, start-up) is libpq's and not counted here. benchmarks/README.md has the statements and round
-trips of each command; these pin the budget (issue 15: at most 8 for an
-everyday write)."""
+(TCP, TLS, start-up) is libpq's and not counted here. benchmarks/README.md
+has the statements and round trips of each command; these pin the budget
+(issue 15: at most 8 for an everyday write)."""
 
 from __future__ import annotations
 
