@@ -122,11 +122,12 @@ class Metrics:
     lost_value: int = 0
 
 
-def metrics_from_counts(c: MetricCounts, cycle_median: float | None = None) -> Metrics:
-    """PRODUCT.md's metrics from one currency's counted figures."""
+def metrics_from_counts(c: MetricCounts, cycle_days: tuple[float, float] | None = None) -> Metrics:
+    """PRODUCT.md's metrics from one currency's counted figures and its won
+    deals' cycles (ReportStore.cycle_days: their sum and median)."""
     rate = metrics.win_rate(c.won, c.lost)
     size = metrics.mean(c.won_value, c.won_with_value)
-    cycle = metrics.mean(c.won_days, c.won)
+    cycle = None if cycle_days is None else metrics.mean(cycle_days[0], c.won)
     return Metrics(
         currency=c.currency,
         open_deals=c.open_deals,
@@ -142,7 +143,7 @@ def metrics_from_counts(c: MetricCounts, cycle_median: float | None = None) -> M
         sales_velocity=metrics.sales_velocity(
             c.open_deals, size, metrics.win_rate(c.won, c.lost, None), cycle
         ),
-        sales_cycle_median_days=cycle_median,
+        sales_cycle_median_days=None if cycle_days is None else cycle_days[1],
         avg_touches_per_won_deal=metrics.mean(c.won_touches, c.won),
         won_value=c.won_value,
         lost_value=c.lost_value,
@@ -161,11 +162,11 @@ def metrics_report(
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
         w, period = window(ctx, since, until, pid, owner)
         counts = ReportStore(ctx.store.conn).metric_counts(w)
-        medians = ReportStore(ctx.store.conn).cycle_medians(w)
+        cycles = ReportStore(ctx.store.conn).cycle_days(w)
     if not counts:
         empty = Metrics(ctx.config.currency, 0, 0, 0.0, 0, 0, None, None, None, None, None)
         return [empty], period
-    return [metrics_from_counts(c, medians.get(c.currency)) for c in counts], period
+    return [metrics_from_counts(c, cycles.get(c.currency)) for c in counts], period
 
 
 @dataclass

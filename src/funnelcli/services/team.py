@@ -56,11 +56,11 @@ def owners_report(
         scope_pid = None if pipeline is None else p.id
         w, period = window(ctx, since, until, scope_pid, owner)
         rows = []
-        medians = ReportStore(ctx.store.conn).cycle_medians(w, by_owner=True)
+        cycles = ReportStore(ctx.store.conn).cycle_days(w, by_owner=True)
         for c in ReportStore(ctx.store.conn).metric_counts(w, by_owner=True):
             name, _, c.currency = c.currency.rpartition(OWNER_CURRENCY)
-            median = medians.get(owner_key(name, c.currency))
-            rows.append(OwnerRow(name, metrics_from_counts(c, median), c.won_value))
+            cycle = cycles.get(owner_key(name, c.currency))
+            rows.append(OwnerRow(name, metrics_from_counts(c, cycle), c.won_value))
         stage_ids = [s.id for s in p.stages]
         # the team is everyone, also when --owner picks whose rows to show
         team, _ = window(ctx, since, until, p.id, None)
