@@ -156,8 +156,7 @@ class ReportStore:
         WHERE n IN ((total + 1) / 2, (total + 2) / 2)
         GROUP BY grp"""
         return {
-            grp: (total or 0.0, median)
-            for grp, total, median in self.conn.execute(sql, w.params())
+            grp: (total or 0.0, median) for grp, total, median in self.conn.execute(sql, w.params())
         }
 
     def stage_counts(self, w: Window) -> tuple[dict[int, StageCounts], int, int]:
