@@ -256,6 +256,7 @@ def test_python_m_funnelcli_version():
 
 
 @pytest.mark.slow
+@pytest.mark.db
 def test_python_m_funnelcli_is_the_same_program(isolated):
     r = run([sys.executable, "-m", "funnelcli", "add", "Acme", "--format", "json"])
     assert (r.returncode, r.stderr) == (0, "")
@@ -324,6 +325,7 @@ def two_thousand_deals(isolated: Path) -> Path:
     return path
 
 
+@pytest.mark.db
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("fmt", "first"),
@@ -347,6 +349,7 @@ def test_closed_pipe_is_quiet(two_thousand_deals, fmt, first, program):
 
 
 @pytest.mark.slow
+@pytest.mark.db
 def test_whole_list_of_two_thousand(two_thousand_deals):
     r = run([FUNNEL, "list", "--format", "jsonl"])
     assert (r.returncode, r.stderr) == (0, "")

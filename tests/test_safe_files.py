@@ -301,6 +301,7 @@ def test_a_saved_change_whose_output_fails_says_it_was_saved(funnel, isolated):
 
 
 @pytest.mark.slow
+@pytest.mark.db
 @needs_dev_full
 def test_a_saved_change_says_so_by_its_exit_code_when_nothing_can_be_printed(isolated):
     with open("/dev/full", "w") as full:
