@@ -235,10 +235,24 @@ def pg_team_template(pg_server: str) -> Iterator[str]:
         yield url.rsplit("/", 1)[1].split("?", 1)[0]
 
 
-@pytest.fixture
-def pg_team_db(pg_server: str, pg_team_template: str) -> Iterator[str]:
-    """The URL of a fresh team database of this test's own, as `team init` leaves it."""
-    from pgserver import scratch_database
+@pytest.fixture(scope="session")
+def pg_team_copies(pg_server: str, pg_team_template: str) -> Iterator[Any]:
+    """Copies of the template, made ahead and dropped behind by a thread
+    (pgserver.Copies), so a test waits for neither."""
+    from pgserver import Copies
 
-    with scratch_database(pg_server, template=pg_team_template) as url:
+    copies = Copies(pg_server, pg_team_template)
+    try:
+        yield copies
+    finally:
+        copies.close()
+
+
+@pytest.fixture
+def pg_team_db(pg_team_copies: Any) -> Iterator[str]:
+    """The URL of a fresh team database of this test's own, as `team init` leaves it."""
+    url = pg_team_copies.take()
+    try:
         yield url
+    finally:
+        pg_team_copies.give_back(url)

@@ -303,6 +303,70 @@ def scratch_database(
             )
 
 
+class Copies:
+    """Copies of the database `template` on the server at `url`, made ahead by a
+    thread of their own while a test runs, and dropped by it afterwards, so a
+    test waits for neither (a copy is ~50 ms of the server's, a drop ~20 ms).
+    `take()` gives a fresh copy's URL; `give_back(url)` drops it; `close()`
+    drops whatever is left. At most `ahead` copies wait unused."""
+
+    def __init__(self, url: str, template: str, ahead: int = 2) -> None:
+        import queue
+        import threading
+
+        self.url, self.template = url, template
+        self._ready: queue.Queue[str | BaseException] = queue.Queue()
+        self._work: queue.Queue[str | None] = queue.Queue()  # "" make one, a name drop it
+        for _ in range(ahead):
+            self._work.put("")
+        self._thread = threading.Thread(target=self._run, name="pg-copies", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import secrets
+
+        import psycopg
+        from psycopg import sql
+
+        try:
+            with psycopg.connect(self.url, autocommit=True) as admin:
+                while (job := self._work.get()) is not None:
+                    if job:
+                        admin.execute(
+                            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                                sql.Identifier(job)
+                            )
+                        )
+                        continue
+                    name = "funnel_t_" + secrets.token_hex(6)
+                    admin.execute(
+                        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                            sql.Identifier(name), sql.Identifier(self.template)
+                        )
+                    )
+                    self._ready.put(with_database(self.url, name))
+        except BaseException as e:  # the waiting test fails with it, not hangs
+            self._ready.put(e)
+
+    def take(self) -> str:
+        got = self._ready.get(timeout=120)
+        if isinstance(got, BaseException):
+            raise got
+        self._work.put("")  # the next test's, made while this one runs
+        return got
+
+    def give_back(self, url: str) -> None:
+        self._work.put(urlsplit(url).path.lstrip("/"))
+
+    def close(self) -> None:
+        while not self._ready.empty():
+            got = self._ready.get()
+            if isinstance(got, str):
+                self.give_back(got)
+        self._work.put(None)
+        self._thread.join(timeout=60)
+
+
 if __name__ == "__main__":
     try:
         print(find_bindir())
