@@ -133,6 +133,19 @@ class RootGroup(FunnelGroup):
             code = 1
         sys.exit(code)
 
+    # Any: Click's own return type (a command returns whatever its callback does)
+    def invoke(self, ctx: Context) -> Any:
+        """The command, then the hooks of what it committed (cli/hooks.py),
+        whatever became of its output: a change that committed stands."""
+        try:
+            return super().invoke(ctx)
+        finally:
+            obj = ctx.obj
+            if obj is not None and obj.has_events():
+                from funnelcli.cli.hooks import run_hooks
+
+                run_hooks(obj)
+
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         return self.load(cmd_name)
 
@@ -212,6 +225,13 @@ def main(
             show_default=False,
         ),
     ] = None,
+    no_hooks: Annotated[
+        bool,
+        typer.Option(
+            "--no-hooks",
+            help="Run no hooks after this command's change (else FUNNEL_HOOKS, config `hooks`).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -240,4 +260,6 @@ def main(
     """A sales pipeline in your terminal: deals, stages, follow-ups and the funnel."""
     from funnelcli.cli.state import state
 
-    state(ctx).set_db_option(db)
+    run = state(ctx)
+    run.set_db_option(db)
+    run.no_hooks = no_hooks
