@@ -139,6 +139,7 @@ def test_the_db_a_hook_is_told(funnel: Any, hooks: Path, isolated: Path) -> None
         assert event["db"] == str(isolated / "funnel.db")
 
 
+@pytest.mark.sqlite_only  # no database involved
 def test_without_password() -> None:
     from funnelcli.dburl import without_password
 
@@ -253,6 +254,7 @@ def test_hooks_turned_off(funnel: Any, hooks: Path, monkeypatch: pytest.MonkeyPa
     assert received(hooks)[1]["to_stage"] == "demo"
 
 
+@pytest.mark.sqlite_only  # no database involved
 def test_the_hook_settings_are_checked(funnel: Any, isolated: Path) -> None:
     fails(funnel, 1, "hooks must be true or false, not 'maybe'", "config", "set", "hooks", "maybe")
     message = "hook_timeout must be seconds above 0 and at most 600, not '{}'"
