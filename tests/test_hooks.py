@@ -166,6 +166,9 @@ def test_a_failing_hook_is_one_warning_and_the_change_stands(funnel: Any, hooks:
     assert json.loads(run.stdout)["stage"] == "demo"
     assert run.stderr == f"no mail server\n{WARNING}hook on-move exited 3\n"
     assert ok_json(funnel, "show", "1")["stage"] == "demo"
+    hook(hooks, "move", "#!/bin/sh\nkill -TERM $$\n")
+    run = ok(funnel, "move", "1", "lead")
+    assert run.stderr == f"moved #1 Acme (lead)\n{WARNING}hook on-move was killed by SIGTERM\n"
 
 
 def test_a_hook_that_cannot_start_or_is_no_program(funnel: Any, hooks: Path) -> None:

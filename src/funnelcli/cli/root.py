@@ -136,15 +136,17 @@ class RootGroup(FunnelGroup):
     # Any: Click's own return type (a command returns whatever its callback does)
     def invoke(self, ctx: Context) -> Any:
         """The command, then the hooks of what it committed (cli/hooks.py),
-        whatever became of its output: a change that committed stands."""
+        whatever became of its output (a change that committed stands); not
+        after a Ctrl-C."""
         try:
-            return super().invoke(ctx)
-        finally:
-            obj = ctx.obj
-            if obj is not None and obj.has_events():
-                from funnelcli.cli.hooks import run_hooks
-
-                run_hooks(obj)
+            rv = super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise
+        except BaseException:
+            _run_hooks(ctx)
+            raise
+        _run_hooks(ctx)
+        return rv
 
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         return self.load(cmd_name)
@@ -155,6 +157,14 @@ class RootGroup(FunnelGroup):
         if name not in self._built:
             self._built[name] = build(name, COMMANDS[name])
         return self._built[name]
+
+
+def _run_hooks(ctx: Context) -> None:
+    obj = ctx.obj
+    if obj is not None and obj.has_events():
+        from funnelcli.cli.hooks import run_hooks
+
+        run_hooks(obj)
 
 
 class _Commands(Mapping[str, Command]):
