@@ -363,3 +363,12 @@ def test_error_lines_stay_one(funnel: Any, hooks: Path) -> None:
     recording(hooks, "move")
     run = funnel("move", "7", "demo")
     assert run.exit_code == 1 and run.stderr.startswith(ERROR) and run.stderr.count("\n") == 1
+
+
+@pytest.mark.sqlite_only  # the demo makes a SQLite file of its own
+def test_the_demo_runs_no_hooks(funnel: Any, hooks: Path) -> None:
+    """Its deals are written in one transaction of nested writes: a sample,
+    not changes anyone made."""
+    recording(hooks, "add", "move", "close")
+    ok(funnel, "demo", "--deals", "6")
+    assert received(hooks) == []
