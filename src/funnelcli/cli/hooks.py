@@ -8,9 +8,9 @@ run_hooks. Each event's hook, when it is an executable regular file, gets
 the event as one JSON object on stdin (docs/json.md, "Hooks"). What it
 writes goes to funnel's stderr (stdout is data); one that fails, can't
 start or runs past `hook_timeout` is one warning line, and the change stands
-whatever a hook does. Until a hook file is there, this costs a stat per
-event: the runner (funnelcli.hooks: subprocess, json) is imported only to
-run one.
+whatever a hook does. Without a hooks directory, RootGroup doesn't import
+this module (one stat); without a hook file, it costs a stat per event: the
+runner (funnelcli.hooks) and the JSON encoder are imported only to run one.
 """
 
 from __future__ import annotations
@@ -27,14 +27,6 @@ if TYPE_CHECKING:
     from funnelcli.cli.state import AppState
     from funnelcli.models import Event
 
-HOOKS_DIR = "hooks"  # beside the config file
-
-
-def hooks_dir(run: AppState) -> Path:
-    """`hooks/` beside the config file: ~/.config/funnelcli/hooks, or beside
-    the file FUNNEL_CONFIG names."""
-    return run.config.path.parent / HOOKS_DIR
-
 
 def warn(text: str) -> None:
     say(f"funnel: warning: {safe(text)}\n")
@@ -49,7 +41,7 @@ def run_hooks(run: AppState) -> None:
     try:
         if not events or not _enabled(run):
             return
-        where = hooks_dir(run)
+        where = run.hooks_dir()
         timeout = float(run.config["hook_timeout"])
         for event in events:
             _run_one(run, where / f"on-{event.name}", event, timeout)

@@ -160,8 +160,10 @@ class RootGroup(FunnelGroup):
 
 
 def _run_hooks(ctx: Context) -> None:
+    """The hooks of what the command committed; with no hooks directory (the
+    usual case) one stat, and nothing of the hooks imported."""
     obj = ctx.obj
-    if obj is not None and obj.has_events():
+    if obj is not None and obj.has_events() and os.path.isdir(obj.hooks_dir()):
         from funnelcli.cli.hooks import run_hooks
 
         run_hooks(obj)

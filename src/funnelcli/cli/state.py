@@ -149,6 +149,11 @@ class AppState:
         self.contexts.append(context)
         return context
 
+    def hooks_dir(self) -> Path:
+        """`hooks/` beside the config file (~/.config/funnelcli/hooks, or
+        beside the file FUNNEL_CONFIG names): where the hooks are."""
+        return self.config.path.parent / "hooks"
+
     def has_events(self) -> bool:
         """Did a service note a committed change for the hooks?"""
         return any(c.events for c in self.contexts)
