@@ -75,6 +75,7 @@ def test_option_names():
     assert bash("funnel list --st") == ["--stage", "--status"]
     assert bash("funnel --") == [
         "--db",
+        "--no-hooks",
         "--version",
         "--install-completion",
         "--show-completion",

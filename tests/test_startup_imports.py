@@ -34,6 +34,8 @@ HEAVY = [
     "funnelcli.store.pg",
     "funnelcli.store.pg_schema",
     "funnelcli.store.pg_copy",
+    # hooks: the runner only when a hook file is there
+    "funnelcli.hooks",
 ]
 
 PROBE = """
@@ -178,3 +180,21 @@ def test_the_probe_sees_psycopg_on_a_team_database(funnel, pg_url, monkeypatch):
     assert funnel("team", "init").exit_code == 0
     mods = loaded(["list", "--format", "json"])
     assert {"psycopg", "funnelcli.store.pg"} <= mods
+
+
+@pytest.mark.sqlite_only  # the modules the SQLite path loads
+@pytest.mark.usefixtures("seeded")
+def test_hooks_cost_a_stat_until_a_hook_is_there(isolated):
+    """A move notes its event: with no hooks directory nothing of the hooks
+    is loaded; with no hook file the runner is not; with one it is (the
+    probe sees it)."""
+    runner = {"funnelcli.hooks"}
+    assert {"funnelcli.cli.hooks", *runner} & loaded(["move", "1", "demo"]) == set()
+    (isolated / "hooks").mkdir()
+    mods = loaded(["move", "1", "lead"])
+    assert "funnelcli.cli.hooks" in mods
+    assert runner & mods == set()
+    hook = isolated / "hooks" / "on-move"
+    hook.write_text("#!/bin/sh\ncat > /dev/null\n")
+    hook.chmod(0o755)
+    assert runner <= loaded(["move", "1", "demo"])

@@ -30,7 +30,12 @@ DEFAULTS: dict[str, Any] = {
     "activity_kinds": [],
     "workdays": "mon-fri",
     "user": "",
+    "hooks": True,
+    "hook_timeout": 5.0,
 }
+
+# The most a hook may run, in seconds (config `hook_timeout`).
+HOOK_TIMEOUT_MAX = 600.0
 
 DESCRIPTIONS: dict[str, str] = {
     "config_version": "format of this file (set by funnelcli)",
@@ -44,6 +49,9 @@ DESCRIPTIONS: dict[str, str] = {
     "workdays": "days a follow-up cadence and +Nbd count: mon-fri, sun-thu, mon,wed,fri",
     "user": "who you are in `funnel changes` and, on a team database, the owner of what "
     "you add (empty: your login name)",
+    "hooks": "run the hooks in the config directory's hooks/ after a change: true or false "
+    "(FUNNEL_HOOKS and --no-hooks override it)",
+    "hook_timeout": "seconds a hook may run before it is stopped (default 5)",
 }
 
 
@@ -166,6 +174,8 @@ def load_config(path: Path | None = None) -> Config:
             continue
         raw = data[key]
         text = ",".join(map(str, raw)) if isinstance(raw, list) else raw
+        if key in ("hooks", "hook_timeout") and isinstance(raw, bool | int | float):
+            text = str(raw).lower()  # TOML's own true/false and numbers
         if not isinstance(text, str):
             raise Invalid(f"config file {path}: {key} must be text, not {raw!r}")
         try:
@@ -197,9 +207,36 @@ def validate_setting(key: str, value: str) -> Any:
         if any(" " in k for k in kinds):
             raise Invalid("activity kinds are single words, comma-separated: call,email,meeting")
         return kinds
+    if key == "hooks":
+        return read_switch(value, "hooks")
+    if key == "hook_timeout":
+        return read_timeout(value)
     if key in ("owner", "default_pipeline") and not value.strip():
         raise Invalid(f"{key} can't be empty")
     return value.strip() if key != "db" else value
+
+
+def read_switch(value: str, what: str) -> bool:
+    """true/false (also yes/no, on/off, 1/0), as config `hooks` and FUNNEL_HOOKS take it."""
+    word = value.strip().lower()
+    if word in ("true", "yes", "on", "1"):
+        return True
+    if word in ("false", "no", "off", "0"):
+        return False
+    raise Invalid(f"{what} must be true or false, not '{value}'")
+
+
+def read_timeout(value: str) -> float:
+    """Seconds, more than 0 and at most HOOK_TIMEOUT_MAX."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= HOOK_TIMEOUT_MAX:  # also NaN
+        raise Invalid(
+            f"hook_timeout must be seconds above 0 and at most {HOOK_TIMEOUT_MAX:g}, not '{value}'"
+        )
+    return seconds
 
 
 def save_setting(config: Config, key: str, value: str) -> Any:

@@ -22,3 +22,12 @@ def shown(url: str) -> str:
 def has_password(url: str) -> bool:
     """Does the URL carry a password (`user:secret@` or `password=`)?"""
     return shown(url) != url
+
+
+def without_password(url: str) -> str:
+    """The URL with any password taken out (`user:secret@` -> `user@`, no
+    `password=`): what a hook may be told (the password stays in ~/.pgpass
+    or PGPASSWORD)."""
+    url = re.sub(r"^(\w+://[^/@:]*):[^/]*@", r"\1@", url)
+    url = re.sub(r"([?&])password=[^&]*(&|$)", r"\1", url, flags=re.IGNORECASE)
+    return url.rstrip("?&")

@@ -207,3 +207,28 @@ class Deal(Record):
         if self.probability_override is not None:
             return self.probability_override
         return self.stage_probability
+
+
+class Event(Record):
+    """A change that committed, for the hooks (cli/hooks.py): `name` is the
+    hook's (`add` runs `on-add`), `deal` the deal as it is after it,
+    `change` its number in `funnel changes` (None without a change log),
+    `extra` what the event adds (a move's from_stage and to_stage …)."""
+
+    __slots__ = ("name", "deal", "change", "who", "at", "extra")  # noqa: RUF023 (field order)
+
+    def __init__(
+        self,
+        name: str,
+        deal: Deal,
+        change: int | None,
+        who: str,
+        at: str,
+        extra: dict[str, object],
+    ) -> None:
+        self.name = name
+        self.deal = deal
+        self.change = change
+        self.who = who
+        self.at = at
+        self.extra = extra

@@ -19,6 +19,8 @@ config_app = typer.Typer(
 
 
 def _shown(value: object) -> str:
+    if isinstance(value, bool):  # as TOML writes it
+        return "true" if value else "false"
     return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 

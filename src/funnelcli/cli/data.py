@@ -118,6 +118,10 @@ def import_cmd(
         str,
         typer.Option("--report", help="table or json: how to print the summary.", metavar="FORMAT"),
     ] = "table",
+    hooks: Annotated[
+        bool,
+        typer.Option("--hooks", help="Run the on-add hook for each new deal (else none runs)."),
+    ] = False,
 ) -> None:
     """Import deals from CSV, JSON or JSONL: all or nothing.
 
@@ -149,6 +153,7 @@ def import_cmd(
         stage_maps=stage_maps or [],
         excel_dates=excel_dates,
         lenient=lenient,
+        hooks=hooks,
     )
     c = state(ctx).context(write=True)
     out = Output("table")

@@ -133,6 +133,21 @@ class RootGroup(FunnelGroup):
             code = 1
         sys.exit(code)
 
+    # Any: Click's own return type (a command returns whatever its callback does)
+    def invoke(self, ctx: Context) -> Any:
+        """The command, then the hooks of what it committed (cli/hooks.py),
+        whatever became of its output (a change that committed stands); not
+        after a Ctrl-C."""
+        try:
+            rv = super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise
+        except BaseException:
+            _run_hooks(ctx)
+            raise
+        _run_hooks(ctx)
+        return rv
+
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         return self.load(cmd_name)
 
@@ -142,6 +157,16 @@ class RootGroup(FunnelGroup):
         if name not in self._built:
             self._built[name] = build(name, COMMANDS[name])
         return self._built[name]
+
+
+def _run_hooks(ctx: Context) -> None:
+    """The hooks of what the command committed; with no hooks directory (the
+    usual case) one stat, and nothing of the hooks imported."""
+    obj = ctx.obj
+    if obj is not None and obj.has_events() and os.path.isdir(obj.hooks_dir()):
+        from funnelcli.cli.hooks import run_hooks
+
+        run_hooks(obj)
 
 
 class _Commands(Mapping[str, Command]):
@@ -212,6 +237,13 @@ def main(
             show_default=False,
         ),
     ] = None,
+    no_hooks: Annotated[
+        bool,
+        typer.Option(
+            "--no-hooks",
+            help="Run no hooks after this command's change (else FUNNEL_HOOKS, config `hooks`).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -240,4 +272,6 @@ def main(
     """A sales pipeline in your terminal: deals, stages, follow-ups and the funnel."""
     from funnelcli.cli.state import state
 
-    state(ctx).set_db_option(db)
+    run = state(ctx)
+    run.set_db_option(db)
+    run.no_hooks = no_hooks

@@ -37,6 +37,8 @@ class AppState:
         self._now: datetime | None = None
         self._now_zone = ""  # the zone `now` was read in
         self._stores: list[Store] = []
+        self.contexts: list[Context] = []  # what services noted (events for the hooks)
+        self.no_hooks = False  # --no-hooks
         self._told: set[tuple[str, int]] = set()
         self._told_empty = False
 
@@ -143,7 +145,18 @@ class AppState:
         if write or store.team:  # a team's undo --dry-run looks for the person's own
             store.change_who = config.user
         self._stores.append(store)
-        return Context(store, now, config, on_text_match=self.took)
+        context = Context(store, now, config, on_text_match=self.took)
+        self.contexts.append(context)
+        return context
+
+    def hooks_dir(self) -> Path:
+        """`hooks/` beside the config file (~/.config/funnelcli/hooks, or
+        beside the file FUNNEL_CONFIG names): where the hooks are."""
+        return self.config.path.parent / "hooks"
+
+    def has_events(self) -> bool:
+        """Did a service note a committed change for the hooks?"""
+        return any(c.events for c in self.contexts)
 
     def _check_exists(self, path: Path, named_by: str | None) -> None:
         from funnelcli.store.connection import database_exists

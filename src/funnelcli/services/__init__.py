@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
+from typing import Protocol
 
 from funnelcli.clock import start_of_day, utc_text
 from funnelcli.config import Config
 from funnelcli.errors import Invalid, NotFound
-from funnelcli.models import Deal, Pipeline, Stage, stage_key
+from funnelcli.models import Deal, Event, Pipeline, Stage, stage_key
 from funnelcli.store import Store
 
 OUTCOMES = ("won", "lost")
@@ -47,6 +48,20 @@ class Context:
         # what the person should know that is no error (a new owner that looks
         # like a typo): the CLI says each on stderr after the command's own line
         self.notes: list[str] = []
+        # the changes that committed, for the hooks the CLI runs once the
+        # command is done (cli/hooks.py): noted after the write, never inside it
+        self.events: list[Event] = []
+
+    def happened(self, name: str, deal: Deal, **extra: object) -> None:
+        """Note that the last write committed event `name` about `deal` (the
+        deal as it is now), with what the event adds (docs/json.md, hooks).
+        A write nested in a larger one (the demo's) has committed nothing yet:
+        not noted."""
+        if self.store.conn.in_transaction:
+            return
+        saved = self.store.saved
+        change = saved[-1] if saved else None
+        self.events.append(Event(name, deal, change, self.store.who(), self.store.now_utc, extra))
 
     @property
     def now_utc(self) -> str:
@@ -227,3 +242,28 @@ def check_filter(ctx: Context, field: str, values: Sequence[str]) -> None:
             f"no deal has {field} '{missing[0]}' "
             f"({did_you_mean(missing[0], known)}{field}s: {listed(known)})"
         )
+
+
+class HandOff(Protocol):
+    """A move into a stage with an owner handed the deal over (the conveyor)."""
+
+    deal_id: int
+    from_owner: str | None
+    to_owner: str
+    from_stage: str | None
+    to_stage: str
+    by: str
+
+
+def note_handoff(ctx: Context, deal: Deal, handoff: HandOff) -> None:
+    """The hand-off a committed move made, for the `on-handoff` hook: call it
+    after the move's write, after the move's own event (on-move runs first)."""
+    ctx.happened(
+        "handoff",
+        deal,
+        from_owner=handoff.from_owner,
+        to_owner=handoff.to_owner,
+        from_stage=handoff.from_stage,
+        to_stage=handoff.to_stage,
+        by=handoff.by,
+    )

@@ -78,6 +78,7 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
             read = store.deals.get_later(deal_id)
         deal = read()
     assert deal is not None
+    ctx.happened("add", deal, imported=False)
     return deal
 
 
@@ -111,6 +112,8 @@ def edit_deal(ctx: Context, ref: str, ch: DealChanges) -> Deal:
         store.deals.update(deal.id, values)
         updated = store.deals.get(deal.id)
     assert updated is not None
+    if updated.stage_id != deal.stage_id:  # --stage or --pipeline moved it
+        ctx.happened("move", updated, from_stage=deal.stage, to_stage=updated.stage)
     return updated
 
 

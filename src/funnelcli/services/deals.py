@@ -122,6 +122,7 @@ def move_deal(
             raise Conflict(f"deal {deal.id} is already in {stage.name}")
         moved = record_move(ctx, deal, pipeline, stage, parse_past(ctx, at), note, at)
     assert moved is not None
+    ctx.happened("move", moved, from_stage=deal.stage, to_stage=moved.stage)
     return moved
 
 
@@ -169,6 +170,7 @@ def close_deal(
             read_back=True,
         )
     assert closed is not None
+    ctx.happened("close", closed, outcome=outcome)
     return closed
 
 

@@ -66,11 +66,12 @@ def import_file(
     ctx: Context, path: Path, opts: Options, progress: Progress | None = None
 ) -> ImportReport:
     report = ImportReport(str(path), dry_run=opts.dry_run)
+    new_ids: list[int] = []  # the new deals' numbers (--hooks)
     try:
         src = open_source(path, opts.fmt, progress)
         TransferStore(ctx.store.conn).prepare_bulk()
         with ctx.store.write():
-            _run(ctx, src, opts, report)
+            _run(ctx, src, opts, report, new_ids if opts.hooks else None)
             if report.errors:
                 raise ImportFailed(report)
             if opts.dry_run:
@@ -80,10 +81,24 @@ def import_file(
     except SourceError as exc:
         report.errors.append(LineError(exc.line or 0, exc.detail))
         raise ImportFailed(report) from None
+    if opts.hooks and not opts.dry_run:
+        _note_new_deals(ctx, new_ids)
     return report
 
 
-def _run(ctx: Context, src: Source, opts: Options, report: ImportReport) -> None:
+def _note_new_deals(ctx: Context, ids: list[int]) -> None:
+    """Each new deal, for its `on-add` hook (`--hooks`): read once the import
+    committed."""
+    with ctx.store.read():
+        deals = [ctx.store.deals.get(i) for i in ids]
+    for deal in deals:
+        if deal is not None:
+            ctx.happened("add", deal, imported=True)
+
+
+def _run(
+    ctx: Context, src: Source, opts: Options, report: ImportReport, new_ids: list[int] | None
+) -> None:
     own = src.meta is not None or {"uuid", "history"} <= set(src.columns)
     if own and src.meta is None and "pipelines" in src.columns:
         _pipelines_cell(src)
@@ -105,17 +120,24 @@ def _run(ctx: Context, src: Source, opts: Options, report: ImportReport) -> None
             continue
         batch.append(draft)
         if len(batch) >= BATCH:
-            writer.insert(batch)
-            report.imported += len(batch)
+            _insert(writer, batch, report, new_ids)
             batch = []
     if batch and not report.errors:
-        writer.insert(batch)
-        report.imported += len(batch)
+        _insert(writer, batch, report, new_ids)
     if not report.errors:
         writer.finish()
     seen.close()
     report.created_stages = reader.created_stages
     report.created_pipelines = reader.created_pipelines
+
+
+def _insert(
+    writer: Writer, batch: list[Draft], report: ImportReport, new_ids: list[int] | None
+) -> None:
+    writer.insert(batch)  # gives each draft its number
+    report.imported += len(batch)
+    if new_ids is not None:
+        new_ids.extend(d.id for d in batch if d.id is not None)
 
 
 def _checked(

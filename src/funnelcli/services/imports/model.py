@@ -112,6 +112,7 @@ class Options:
     stage_maps: list[str] = field(default_factory=list)  # SOURCE=STAGE (or won/lost)
     excel_dates: bool = False  # a number in a date column is an Excel serial date
     lenient: bool = False  # drop a stage date out of order instead of failing
+    hooks: bool = False  # note each new deal for its on-add hook
 
 
 @dataclass
