@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
+from funnelcli.cli.options import FieldFilter, Format, OwnerFilter, PipelineOpt, TagFilter
 from funnelcli.cli.report_figures import (
     FUNNEL_FIGURES,
     METRIC_FIGURES,
@@ -19,6 +19,7 @@ from funnelcli.cli.state import state
 from funnelcli.errors import UsageError
 from funnelcli.render.output import Column, Output
 from funnelcli.services import reports as svc
+from funnelcli.services.report_scope import DealScope
 
 if TYPE_CHECKING:
     from funnelcli.services.explain import Explanation
@@ -84,6 +85,8 @@ def metrics_cmd(
     ctx: typer.Context,
     pipeline: PipelineOpt = None,
     owner: OwnerFilter = None,
+    tag: TagFilter = None,
+    field: FieldFilter = None,
     since: Since = None,
     until: Until = None,
     compare: Compare = None,
@@ -105,14 +108,20 @@ def metrics_cmd(
     out = Output(fmt)
     _check_compare(compare)
     c = state(ctx).context(write=False)
+    scope = DealScope.of(tag, field)
     results, period = svc.metrics_report(
-        c, since=since, until=until, pipeline=pipeline, owner=owner
+        c, since=since, until=until, pipeline=pipeline, owner=owner, scope=scope
     )
     records = [metrics_record(m, period) for m in results]
     if compare:
         before = svc.previous_period(c, since, until)
         prev, _ = svc.metrics_report(
-            c, since=before.since, until=before.until, pipeline=pipeline, owner=owner
+            c,
+            since=before.since,
+            until=before.until,
+            pipeline=pipeline,
+            owner=owner,
+            scope=scope,
         )
         by_currency = {m.currency: metrics_record(m, before) for m in prev}
         for rec in records:
@@ -125,7 +134,13 @@ def metrics_cmd(
         for rec in records:
             rec["explain"] = _explained(
                 explain_metrics(
-                    c, rec["currency"], since=since, until=until, pipeline=pipeline, owner=owner
+                    c,
+                    rec["currency"],
+                    since=since,
+                    until=until,
+                    pipeline=pipeline,
+                    owner=owner,
+                    scope=scope,
                 )
             )
     if out.fmt == "json":
@@ -241,6 +256,8 @@ def funnel_cmd(
     ctx: typer.Context,
     pipeline: PipelineOpt = None,
     owner: OwnerFilter = None,
+    tag: TagFilter = None,
+    field: FieldFilter = None,
     since: Since = None,
     until: Until = None,
     compare: Compare = None,
@@ -262,12 +279,20 @@ def funnel_cmd(
     out = Output(fmt)
     _check_compare(compare)
     c = state(ctx).context(write=False)
-    funnel, period = svc.funnel_report(c, since=since, until=until, pipeline=pipeline, owner=owner)
+    scope = DealScope.of(tag, field)
+    funnel, period = svc.funnel_report(
+        c, since=since, until=until, pipeline=pipeline, owner=owner, scope=scope
+    )
     record = funnel_record(funnel, period)
     if compare:
         before = svc.previous_period(c, since, until)
         prev_funnel, _ = svc.funnel_report(
-            c, since=before.since, until=before.until, pipeline=pipeline, owner=owner
+            c,
+            since=before.since,
+            until=before.until,
+            pipeline=pipeline,
+            owner=owner,
+            scope=scope,
         )
         prev = funnel_record(prev_funnel, before)
         record["previous"] = prev
@@ -276,7 +301,14 @@ def funnel_cmd(
     if explain:
         from funnelcli.services.explain import explain_funnel
 
-        per_stage = explain_funnel(c, since=since, until=until, pipeline=pipeline, owner=owner)
+        per_stage = explain_funnel(
+            c,
+            since=since,
+            until=until,
+            pipeline=pipeline,
+            owner=owner,
+            scope=scope,
+        )
         for stage_record, (_, items) in zip(record["stages"], per_stage, strict=True):
             stage_record["explain"] = _explained(items)
     if out.fmt == "json":

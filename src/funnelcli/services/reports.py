@@ -17,6 +17,7 @@ from funnelcli.services import (
     parse_date,
     resolve_pipeline,
 )
+from funnelcli.services.report_scope import DealScope, check_scope, field_filters
 from funnelcli.store.reports import MetricCounts, ReportStore, Window
 
 
@@ -86,11 +87,15 @@ def window(
     until: Bound,
     pipeline_id: int | None,
     owner: Owners,
+    scope: DealScope | None = None,
 ) -> tuple[Window, Period]:
-    """The window [since, until) and the deals in scope; an owner no deal has
-    is refused (an empty report would hide the typo)."""
+    """The window [since, until) and the deals in scope; an owner, tag or
+    field value no deal has is refused (an empty report would hide the typo)."""
     owners = owner_names(owner)
     check_filter(ctx, "owner", owners)
+    scope = scope or DealScope()
+    fields = field_filters(scope.fields)
+    check_scope(ctx, scope.tags, fields)
     start, end = _bound(ctx, since, "--since"), _bound(ctx, until, "--until")
     if start is not None and end is not None and start >= end:
         raise Invalid("--since must be before --until")
@@ -99,6 +104,8 @@ def window(
         until=None if end is None else utc_text(end),
         pipeline_id=pipeline_id,
         owners=owners,
+        tags=scope.tags,
+        fields=fields,
     )
     return w, Period(start, end)
 
@@ -157,10 +164,11 @@ def metrics_report(
     until: Bound = None,
     pipeline: str | None = None,
     owner: Owners = None,
+    scope: DealScope | None = None,
 ) -> tuple[list[Metrics], Period]:
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
-        w, period = window(ctx, since, until, pid, owner)
+        w, period = window(ctx, since, until, pid, owner, scope)
         counts = ReportStore(ctx.store.conn).metric_counts(w)
         cycles = ReportStore(ctx.store.conn).cycle_days(w)
     if not counts:
@@ -197,13 +205,14 @@ def funnel_report(
     until: Bound = None,
     pipeline: str | None = None,
     owner: Owners = None,
+    scope: DealScope | None = None,
 ) -> tuple[Funnel, Period]:
     """Per stage of one pipeline, over the deals created in the period: open
     deals, how many reached the stage, conversion to the next, drop-off; and
     the length of the stays in the stage that ended in the period."""
     with ctx.store.read():
         p = resolve_pipeline(ctx, pipeline)
-        w, period = window(ctx, since, until, p.id, owner)
+        w, period = window(ctx, since, until, p.id, owner, scope)
         counts, won, lost = ReportStore(ctx.store.conn).stage_counts(w)
         furthest = [counts[s.id].furthest_not_won if s.id in counts else 0 for s in p.stages]
         reached = metrics.reached_by_stage(furthest, won)

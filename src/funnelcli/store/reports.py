@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from funnelcli.store.dialect import Connection
-from funnelcli.store.filters import one_of
+from funnelcli.store.filters import FieldFilter, all_fields, all_tags, one_of
 
 
 @dataclass
@@ -18,6 +18,8 @@ class Window:
     until: str | None = None
     pipeline_id: int | None = None
     owners: tuple[str, ...] = ()  # any of them, case ignored
+    tags: tuple[str, ...] = ()  # all of them, exact
+    fields: tuple[FieldFilter, ...] = ()  # each name with any of its values, case ignored
 
     def within(self, column: str) -> str:
         """SQL: `column` falls in the window."""
@@ -34,12 +36,26 @@ class Window:
             sql += " AND d.pipeline_id = :pipeline"
         if self.owners:
             sql += " AND " + one_of("d.owner", self.owners, {}, "owner")
+        if self.tags:
+            sql += " AND " + all_tags(self.tags, {})
+        if self.fields:
+            sql += " AND " + all_fields(self.fields, {})
         return sql
 
     def params(self) -> dict[str, Any]:
         params = {"since": self.since, "until": self.until, "pipeline": self.pipeline_id}
-        one_of("d.owner", self.owners, params, "owner")  # the values scope() names
+        # the values scope() names
+        one_of("d.owner", self.owners, params, "owner")
+        all_tags(self.tags, params)
+        all_fields(self.fields, params)
         return params
+
+    def deal_filters(self) -> Window | None:
+        """The filters on the deals themselves (owner, tag, field), without
+        the pipeline or the window; None when there are none."""
+        if not (self.owners or self.tags or self.fields):
+            return None
+        return Window(owners=self.owners, tags=self.tags, fields=self.fields)
 
 
 @dataclass
@@ -234,11 +250,12 @@ class ReportStore:
         window, and how many; the median is read through stage_stays_days."""
         ended_in = w.within("st.left_at")
         # The stage names its pipeline: a deal since moved to another pipeline
-        # still spent this stay here, so only the owner narrows the deals, and
-        # without one the stays alone answer, from the stage_stays_days index.
+        # still spent this stay here, so only the deal filters (owner, tag,
+        # field) narrow the deals, and without one the stays alone answer,
+        # from the stage_stays_days index.
         join = ""
-        if w.owners:
-            join = f"JOIN deals d ON d.id = st.deal_id {Window(owners=w.owners).scope()} "
+        if (deals := w.deal_filters()) is not None:
+            join = f"JOIN deals d ON d.id = st.deal_id {deals.scope()} "
         base = (
             f"FROM stage_stays st {join}"
             f"WHERE st.stage_id = :stage AND st.days IS NOT NULL AND {ended_in}"
@@ -332,6 +349,6 @@ class ReportStore:
         sql = (
             "SELECT DISTINCT st.deal_id FROM stage_stays st JOIN deals d ON d.id = st.deal_id "
             f"WHERE st.stage_id = :stage AND st.days IS NOT NULL AND {ended_in} "
-            f"{Window(owners=w.owners).scope()} ORDER BY st.deal_id"
+            f"{(w.deal_filters() or Window()).scope()} ORDER BY st.deal_id"
         )
         return [r[0] for r in self.conn.execute(sql, {**w.params(), "stage": stage_id})]
