@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from funnelcli import metrics
 from funnelcli.clock import start_of_day, utc_text
 from funnelcli.dates import parse_span
 from funnelcli.errors import Invalid
+from funnelcli.models import Pipeline
 from funnelcli.services import (
     Context,
     Owners,
@@ -18,7 +20,7 @@ from funnelcli.services import (
     resolve_pipeline,
 )
 from funnelcli.services.report_scope import DealScope, check_scope, field_filters
-from funnelcli.store.reports import MetricCounts, ReportStore, Window
+from funnelcli.store.reports import MetricCounts, ReportStore, StageCounts, Window
 
 
 @dataclass
@@ -213,25 +215,40 @@ def funnel_report(
     with ctx.store.read():
         p = resolve_pipeline(ctx, pipeline)
         w, period = window(ctx, since, until, p.id, owner, scope)
-        counts, won, lost = ReportStore(ctx.store.conn).stage_counts(w)
-        furthest = [counts[s.id].furthest_not_won if s.id in counts else 0 for s in p.stages]
-        reached = metrics.reached_by_stage(furthest, won)
-        conversions = metrics.stage_conversions(reached, won)
-        rows = []
-        for i, s in enumerate(p.stages):
-            c = counts.get(s.id)
-            avg, median, n = ReportStore(ctx.store.conn).stage_days(s.id, w)
-            rows.append(
-                StageRow(
-                    stage=s.name,
-                    open_count=c.open_count if c else 0,
-                    open_value=dict(c.open_value_by_currency) if c else {},
-                    reached=reached[i],
-                    conversion_to_next=conversions[i],
-                    dropped=c.dropped if c else 0,
-                    avg_days_in_stage=avg,
-                    median_days_in_stage=median,
-                    stays_counted=n,
-                )
+        store = ReportStore(ctx.store.conn)
+        funnel = funnel_of(p, store.stage_counts(w), lambda stage_id: store.stage_days(stage_id, w))
+    return funnel, period
+
+
+StageDays = tuple[float | None, float | None, int]  # mean, median, stays counted
+
+
+def funnel_of(
+    p: Pipeline,
+    counted: tuple[dict[int, StageCounts], int, int],
+    days: Callable[[int], StageDays],
+) -> Funnel:
+    """The funnel of pipeline `p` from ReportStore.stage_counts' figures and
+    each stage's days (`days(stage id)`: ReportStore.stage_days')."""
+    counts, won, lost = counted
+    furthest = [counts[s.id].furthest_not_won if s.id in counts else 0 for s in p.stages]
+    reached = metrics.reached_by_stage(furthest, won)
+    conversions = metrics.stage_conversions(reached, won)
+    rows = []
+    for i, s in enumerate(p.stages):
+        c = counts.get(s.id)
+        avg, median, n = days(s.id)
+        rows.append(
+            StageRow(
+                stage=s.name,
+                open_count=c.open_count if c else 0,
+                open_value=dict(c.open_value_by_currency) if c else {},
+                reached=reached[i],
+                conversion_to_next=conversions[i],
+                dropped=c.dropped if c else 0,
+                avg_days_in_stage=avg,
+                median_days_in_stage=median,
+                stays_counted=n,
             )
-    return Funnel(p.name, rows, won, lost), period
+        )
+    return Funnel(p.name, rows, won, lost)
