@@ -120,16 +120,17 @@ class GroupedReports:
         deals = w.deal_filters() or Window()
         stages = ", ".join(f":st{i}" for i in range(len(stage_ids))) or "NULL"
         # The stays in table order, each joined to its deal (CROSS JOIN keeps
-        # SQLite's order; `+` keeps it off stage_stays_days): a deal's stays
-        # lie together, so its row is read once and in order, where the
-        # index's order (by days) reads a deal at random for each stay. Each
-        # group's days are then counted here: SQLite's sort of every stay by
-        # (stage, group, days) for a median took 4 times as long (100k
-        # deals, 300 owners: ~1.2 s of CPU against ~0.3 s).
+        # SQLite's order, PostgreSQL plans its own; `+` keeps SQLite off
+        # stage_stays_days): a deal's stays lie together, so its row is read
+        # once and in order, where the index's order (by days) reads a deal
+        # at random for each stay. Each group's days are then counted here:
+        # SQLite's sort of every stay by (stage, group, days) for a median
+        # took 4 times as long (100k deals, 300 owners: ~1.2 s of CPU
+        # against ~0.3 s).
         sql = f"""
         SELECT st.stage_id, {g.key}, {g.raw}, st.days
-        FROM stage_stays st CROSS JOIN deals d ON d.id = st.deal_id {g.join}
-        WHERE +st.stage_id IN ({stages}) AND +st.days IS NOT NULL
+        FROM stage_stays st CROSS JOIN deals d {g.join}
+        WHERE d.id = st.deal_id AND +st.stage_id IN ({stages}) AND +st.days IS NOT NULL
           AND {w.within("st.left_at")} {deals.scope()}"""
         params = {  # w.params() has the values of deals.scope() too
             **w.params(),
