@@ -308,3 +308,41 @@ def test_explain_lists_the_filtered_deals(five: Any) -> None:
     assert stages[0]["explain"]["reached"]["deal_ids"] == [1, 3]
     assert stages[0]["explain"]["avg_days_in_stage"]["deal_ids"] == [1, 3]
     assert stages[3]["explain"]["reached"]["deal_ids"] == [1, 3]  # demo: 3, and 1 won
+
+
+def test_at_an_80_column_terminal_a_block_per_group(five: Any) -> None:
+    import os
+    import shutil
+    import sys
+    from pathlib import Path
+
+    from helpers import run_on_a_terminal
+
+    funnel_bin = shutil.which("funnel") or str(Path(sys.executable).with_name("funnel"))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env.update(TERM="xterm-256color", NO_COLOR="1")
+    for kind, by, heads in [
+        (
+            "funnel",
+            "field:office",
+            ["field:office: East", "field:office: West", "field:office: (none)"],
+        ),
+        ("metrics", "tag", ["tag: vip", "tag: web", "tag: (none)"]),
+    ]:
+        argv = [funnel_bin, "report", kind, "--by", by, "--since", "2026-10-01"]
+        code, text, err = run_on_a_terminal(argv, env, width=80)
+        assert code == 0, err
+        lines = text.splitlines()
+        assert max(len(line) for line in lines) <= 80
+        assert [line for line in lines if line.startswith(by.split(":")[0] + ":")] == heads
+
+
+def test_group_names_stay_inert(funnel: Any) -> None:
+    """A hostile tag or owner is text in the table, formula-safe in CSV."""
+    add(funnel, "X", "--tag", "=HYPERLINK(1)", "--owner", "ev\x1b[31mil", "--value", "5")
+    table = ok(funnel, "report", "metrics", "--by", "owner").stdout
+    assert "\x1b" not in table and "owner: ev" in table
+    csv = ok(funnel, "report", "metrics", "--by", "tag", "--format", "csv").stdout
+    assert csv.splitlines()[1].startswith("tag,'=HYPERLINK(1),")
+    [record] = report(funnel, "funnel", "--by", "tag")
+    assert record["group"] == "=HYPERLINK(1)"
