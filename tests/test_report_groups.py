@@ -156,18 +156,26 @@ def test_funnel_by_owner_hand_computed(five: Any) -> None:
 
 
 def test_funnel_by_pipeline_is_each_pipelines_own(funnel: Any) -> None:
-    ok(funnel, "pipeline", "create", "renewals", "--stages", "ask,quote")
+    ok(funnel, "pipeline", "create", "renewals", "--stages", "lead,quote")
     add(funnel, "S1", "--at", "2026-11-01")
     add(funnel, "R1", "--pipeline", "renewals", "--at", "2026-11-10")
     ok(funnel, "move", "R1", "quote", "--at", "2026-11-12")
+    add(funnel, "R2", "--pipeline", "renewals", "--at", "2026-11-13")
+    # by stage: pipeline order; a stage name two pipelines' groups share names its pipeline
+    by_stage = report(funnel, "metrics", "--by", "stage")
+    assert [(r["group"], r["open_deals"]) for r in by_stage] == [
+        ("sales: lead", 1),
+        ("renewals: lead", 1),
+        ("quote", 1),
+    ]
     funnels = report(funnel, "funnel", "--by", "pipeline")
     assert [(f["group"], f["pipeline"]) for f in funnels] == [
         ("sales", "sales"),
         ("renewals", "renewals"),
     ]
-    assert [s["stage"] for s in funnels[1]["stages"]] == ["ask", "quote"]
-    ask, quote = funnels[1]["stages"]
-    assert (ask["reached"], ask["avg_days_in_stage"], quote["open_count"]) == (1, 2.0, 1)
+    assert [s["stage"] for s in funnels[1]["stages"]] == ["lead", "quote"]
+    lead, quote = funnels[1]["stages"]
+    assert (lead["reached"], lead["avg_days_in_stage"], quote["open_count"]) == (2, 2.0, 1)
     assert without_group(funnels[:1]) == [report(funnel, "funnel")]
     assert without_group(funnels[1:]) == [report(funnel, "funnel", "--pipeline", "renewals")]
 
