@@ -7,11 +7,15 @@ and returns its exit code, stdout and stderr.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
 import stat
 import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -317,3 +321,60 @@ def run_on_a_terminal(
     _, err = proc.communicate(timeout=30)
     err = err or b""
     return proc.returncode, b"".join(chunks).decode().replace("\r\n", "\n"), err
+
+
+@contextlib.contextmanager
+def module_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database a whole test module reads (built once with `build`, not once
+    per test): a file, or under FUNNEL_TEST_ENGINE=postgres a team database
+    of its own (as `team init` leaves it), dropped at the end. Yields its
+    FUNNEL_DB; a test points FUNNEL_DB at it and only reads."""
+    from conftest import ENGINE
+
+    if ENGINE != "postgres":
+        tmp = request.getfixturevalue("tmp_path_factory").mktemp("module-db")
+        yield str(tmp / "funnel.db")
+        return
+    from pgserver import scratch_database
+
+    server = request.getfixturevalue("pg_server")
+    template = request.getfixturevalue("pg_team_template")
+    with scratch_database(server, template=template) as url:
+        yield url
+
+
+def build(db: str, commands: list[tuple[str, ...]]) -> None:
+    """Run `funnel` commands (each must succeed) on `db` outside any test's
+    environment (a module fixture's), with a test's clock, zone and an empty
+    config, then put the environment back."""
+    from typer.testing import CliRunner
+
+    from conftest import NOW
+    from funnelcli import clock
+    from funnelcli.cli import app
+
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+        for name, value in {
+            "FUNNEL_DB": db,
+            "FUNNEL_CONFIG": str(Path(tmp) / "config.toml"),
+            "FUNNEL_NOW": NOW,
+            "TZ": "UTC",
+            "XDG_DATA_HOME": str(Path(tmp) / "xdg-data"),
+            "XDG_CONFIG_HOME": str(Path(tmp) / "xdg-config"),
+        }.items():
+            mp.setenv(name, value)
+        if db.startswith("postgresql://"):
+            mp.setenv("FUNNEL_USER", "me")  # as the tests' (conftest's `isolated`)
+        else:
+            mp.delenv("FUNNEL_USER", raising=False)
+        time.tzset()
+        clock.use_zone(None)
+        try:
+            runner = CliRunner()
+            for args in commands:
+                result = runner.invoke(app, list(args))
+                assert result.exit_code == 0, (args, result.stderr, result.exception)
+        finally:
+            mp.undo()
+            time.tzset()
+            clock.use_zone(None)

@@ -174,6 +174,11 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("report-metrics", ["report", "metrics"]),
     ("report-metrics", ["report", "metrics", "--since", "60d", "--compare", "previous"]),
     ("report-metrics", ["report", "metrics", "--explain"]),
+    ("report-metrics", ["report", "metrics", "--by", "owner"]),
+    (
+        "report-funnel",
+        ["report", "funnel", "--by", "owner", "--since", "60d", "--compare", "previous"],
+    ),
     ("report-owners", ["report", "owners"]),
     ("report-forecast", ["report", "forecast"]),
     ("report-forecast", ["report", "forecast", "--by", "quarter", "--goal", "1000"]),

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from funnelcli.cli.options import At, DealArg, Format, OwnerFilter, PipelineOpt
+from funnelcli.cli.options import At, DealArg, Format, OwnerFilter, PipelineOpt, TagFilter
 from funnelcli.cli.state import state
 from funnelcli.errors import ExitCode, Invalid
 from funnelcli.render.output import Output, single_output
@@ -27,12 +27,6 @@ from funnelcli.services.deals import (
 )
 
 Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
-TagFilter = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--tag", "-t", help="Only deals with this tag (repeat it for several: all of them)."
-    ),
-]
 Sources = Annotated[
     list[str] | None,
     typer.Option(

@@ -34,3 +34,18 @@ OwnerFilter = Annotated[
     list[str] | None,
     typer.Option("--owner", help="Only this owner's deals (repeat it for several: any of them)."),
 ]
+TagFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag", "-t", help="Only deals with this tag (repeat it for several: all of them)."
+    ),
+]
+FieldFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field",
+        help="Only deals whose custom field NAME is VALUE (case ignored; the same NAME "
+        "again: any of its values; other NAMEs: all of them).",
+        metavar="NAME=VALUE",
+    ),
+]

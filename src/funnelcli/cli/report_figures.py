@@ -4,6 +4,8 @@ major units, rounded figures, a figure shown with its unit, and what
 
 from typing import Any
 
+from funnelcli.render.output import Column, Output
+
 
 def _major(minor: float | None, currency: str) -> float | None:
     if minor is None:
@@ -99,3 +101,46 @@ def _show(value: float | None, unit: str, currency: str) -> str:
     if isinstance(value, float):
         return f"{value:.1f}"
     return str(value)
+
+
+def funnel_table(out: Output, record: dict[str, Any], compare: bool) -> None:
+    """A funnel record as a table, each stage drawn as a bar, and its won and lost."""
+    top = max([s["reached"] for s in record["stages"]] + [1])
+    bar = "█" if out.tty else "#"
+
+    def draw(s: dict[str, Any]) -> str:
+        width: int = max(round(24 * s["reached"] / top), 1 if s["reached"] else 0)
+        return bar * width
+
+    columns: list[Column[dict[str, Any]]] = [
+        Column("Stage", lambda s: s["stage"], style="magenta", cut=True),
+        Column("Reached", lambda s: str(s["reached"]), "right"),
+        Column("", draw, style="cyan", drop=1),
+        Column("→ next", lambda s: _show(s["conversion_to_next"], "%", ""), "right"),
+        *(
+            [
+                Column("before", lambda s: _show(_prev_conv(record, s), "%", ""), "right"),
+                Column(
+                    "change",
+                    lambda s: _signed(s["change"].get("conversion_to_next"), "%"),
+                    "right",
+                    "yellow",
+                ),
+            ]
+            if compare
+            else []
+        ),
+        Column("Dropped", lambda s: str(s["dropped"]), "right", "red"),
+        Column("Open", lambda s: str(s["open_count"]), "right"),
+        Column("Avg days", lambda s: _show(s["avg_days_in_stage"], "", ""), "right", drop=3),
+        Column("Median", lambda s: _show(s["median_days_in_stage"], "", ""), "right", drop=2),
+    ]
+    out.emit_list(record["stages"], lambda s: s, columns)
+    out.lines([[(f"won {record['won']}, lost {record['lost']}", "bold")]])
+
+
+def _prev_conv(record: dict[str, Any], stage: dict[str, Any]) -> Any:
+    for old in record["previous"]["stages"]:
+        if old["stage"] == stage["stage"]:
+            return old["conversion_to_next"]
+    return None

@@ -4,11 +4,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
+from funnelcli.cli.options import FieldFilter, Format, OwnerFilter, PipelineOpt, TagFilter
 from funnelcli.cli.report_figures import _major, _show
 from funnelcli.cli.reports import Since, Until, _period
 from funnelcli.cli.state import state
 from funnelcli.render.output import Column, Output
+from funnelcli.services.report_scope import DealScope
 
 if TYPE_CHECKING:
     from funnelcli.services.lost import LostGroup
@@ -36,6 +37,8 @@ def lost_cmd(
     ] = "reason",
     pipeline: PipelineOpt = None,
     owner: OwnerFilter = None,
+    tag: TagFilter = None,
+    field: FieldFilter = None,
     since: Since = None,
     until: Until = None,
     fmt: Format = "table",
@@ -58,6 +61,7 @@ def lost_cmd(
         until=until,
         pipeline=pipeline,
         owner=owner,
+        scope=DealScope.of(tag, field),
     )
 
     def record(g: "LostGroup") -> dict[str, Any]:

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
+from funnelcli.cli.options import FieldFilter, Format, OwnerFilter, PipelineOpt, TagFilter
 from funnelcli.cli.report_figures import _major, _r, _show
 from funnelcli.cli.reports import Since, Until, _period
 from funnelcli.cli.state import state
 from funnelcli.render.output import Column, Output, single_output
+from funnelcli.services.report_scope import DealScope
 
 if TYPE_CHECKING:
     from funnelcli.services.calibration import CalibrationRow
@@ -29,6 +30,8 @@ def owners_cmd(
     ctx: typer.Context,
     pipeline: PipelineOpt = None,
     owner: OwnerFilter = None,
+    tag: TagFilter = None,
+    field: FieldFilter = None,
     since: Since = None,
     until: Until = None,
     fmt: Format = "table",
@@ -50,6 +53,7 @@ def owners_cmd(
         until=until,
         pipeline=pipeline,
         owner=owner,
+        scope=DealScope.of(tag, field),
     )
 
     def record(row: "OwnerRow") -> dict[str, Any]:
@@ -127,6 +131,8 @@ def forecast_cmd(
     ] = None,
     pipeline: PipelineOpt = None,
     owner: OwnerFilter = None,
+    tag: TagFilter = None,
+    field: FieldFilter = None,
     since: Annotated[str | None, typer.Option("--since", help="Expected close from.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Expected close before.")] = None,
     fmt: Format = "table",
@@ -149,6 +155,7 @@ def forecast_cmd(
         until=until,
         pipeline=pipeline,
         owner=owner,
+        scope=DealScope.of(tag, field),
         goal=goal,
     )
 
@@ -203,6 +210,8 @@ def calibration_cmd(
     ctx: typer.Context,
     pipeline: PipelineOpt = None,
     owner: OwnerFilter = None,
+    tag: TagFilter = None,
+    field: FieldFilter = None,
     since: Since = None,
     until: Until = None,
     fmt: Format = "table",
@@ -225,6 +234,7 @@ def calibration_cmd(
         until=until,
         pipeline=pipeline,
         owner=owner,
+        scope=DealScope.of(tag, field),
     )
 
     def record(r: "CalibrationRow") -> dict[str, Any]:

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
+from funnelcli.cli.options import FieldFilter, Format, OwnerFilter, PipelineOpt, TagFilter
 from funnelcli.cli.report_figures import (
     FUNNEL_FIGURES,
     METRIC_FIGURES,
@@ -14,11 +14,14 @@ from funnelcli.cli.report_figures import (
     _r,
     _show,
     _signed,
+    funnel_table,
 )
+from funnelcli.cli.report_groups import By
 from funnelcli.cli.state import state
 from funnelcli.errors import UsageError
 from funnelcli.render.output import Column, Output
 from funnelcli.services import reports as svc
+from funnelcli.services.report_scope import DealScope
 
 if TYPE_CHECKING:
     from funnelcli.services.explain import Explanation
@@ -80,10 +83,32 @@ def metrics_record(m: svc.Metrics, period: svc.Period) -> dict[str, Any]:
     }
 
 
+Row = tuple[str, str, str]  # a metrics row: (label, key, kind)
+METRIC_LABELS: list[Row] = [  # the metrics table's rows
+    ("open deals", "open_deals", ""),
+    ("open value", "open_value", "money"),
+    ("weighted value", "weighted_value", "money"),
+    ("won", "won", ""),
+    ("lost", "lost", ""),
+    ("won value", "won_value", "money"),
+    ("lost value", "lost_value", "money"),
+    ("win rate", "win_rate", "%"),
+    ("conversion rate", "conversion_rate", "%"),
+    ("avg deal size", "avg_deal_size", "money"),
+    ("sales cycle", "sales_cycle_days", "days"),
+    ("sales cycle median", "sales_cycle_median_days", "days"),
+    ("sales velocity", "sales_velocity", "money/day"),
+    ("touches per win", "avg_touches_per_won_deal", ""),
+]
+
+
 def metrics_cmd(
     ctx: typer.Context,
+    by: By = None,
     pipeline: PipelineOpt = None,
     owner: OwnerFilter = None,
+    tag: TagFilter = None,
+    field: FieldFilter = None,
     since: Since = None,
     until: Until = None,
     compare: Compare = None,
@@ -105,14 +130,25 @@ def metrics_cmd(
     out = Output(fmt)
     _check_compare(compare)
     c = state(ctx).context(write=False)
+    scope = DealScope.of(tag, field)
+    if by is not None:
+        from funnelcli.cli.report_groups import Asked, metrics_by
+
+        metrics_by(out, c, by, Asked(since, until, pipeline, owner, scope), compare, explain)
+        return
     results, period = svc.metrics_report(
-        c, since=since, until=until, pipeline=pipeline, owner=owner
+        c, since=since, until=until, pipeline=pipeline, owner=owner, scope=scope
     )
     records = [metrics_record(m, period) for m in results]
     if compare:
         before = svc.previous_period(c, since, until)
         prev, _ = svc.metrics_report(
-            c, since=before.since, until=before.until, pipeline=pipeline, owner=owner
+            c,
+            since=before.since,
+            until=before.until,
+            pipeline=pipeline,
+            owner=owner,
+            scope=scope,
         )
         by_currency = {m.currency: metrics_record(m, before) for m in prev}
         for rec in records:
@@ -125,7 +161,13 @@ def metrics_cmd(
         for rec in records:
             rec["explain"] = _explained(
                 explain_metrics(
-                    c, rec["currency"], since=since, until=until, pipeline=pipeline, owner=owner
+                    c,
+                    rec["currency"],
+                    since=since,
+                    until=until,
+                    pipeline=pipeline,
+                    owner=owner,
+                    scope=scope,
                 )
             )
     if out.fmt == "json":
@@ -135,30 +177,14 @@ def metrics_cmd(
     if out.fmt in ("csv", "jsonl"):  # a row per currency, the JSON's records
         out.emit_list(records, lambda rec: rec, [])
         return
-    labels = [
-        ("open deals", "open_deals", ""),
-        ("open value", "open_value", "money"),
-        ("weighted value", "weighted_value", "money"),
-        ("won", "won", ""),
-        ("lost", "lost", ""),
-        ("won value", "won_value", "money"),
-        ("lost value", "lost_value", "money"),
-        ("win rate", "win_rate", "%"),
-        ("conversion rate", "conversion_rate", "%"),
-        ("avg deal size", "avg_deal_size", "money"),
-        ("sales cycle", "sales_cycle_days", "days"),
-        ("sales cycle median", "sales_cycle_median_days", "days"),
-        ("sales velocity", "sales_velocity", "money/day"),
-        ("touches per win", "avg_touches_per_won_deal", ""),
-    ]
     if out.tty and out.fmt == "table" and len(records) > 1:
         # At a terminal several currencies are stacked, one block each, not widened.
         for n, rec in enumerate(records):
             if n:
                 out.lines([[]])
-            out.emit_list(labels, lambda r: {}, _metric_columns([rec], bool(compare)))
+            out.emit_list(METRIC_LABELS, lambda r: {}, _metric_columns([rec], bool(compare)))
     else:
-        out.emit_list(labels, lambda r: {}, _metric_columns(records, bool(compare)))
+        out.emit_list(METRIC_LABELS, lambda r: {}, _metric_columns(records, bool(compare)))
     if explain:
         _explain_lines(out, records[0], [(rec["currency"], rec["explain"]) for rec in records])
 
@@ -239,8 +265,11 @@ def funnel_record(f: svc.Funnel, period: svc.Period) -> dict[str, Any]:
 
 def funnel_cmd(
     ctx: typer.Context,
+    by: By = None,
     pipeline: PipelineOpt = None,
     owner: OwnerFilter = None,
+    tag: TagFilter = None,
+    field: FieldFilter = None,
     since: Since = None,
     until: Until = None,
     compare: Compare = None,
@@ -262,12 +291,25 @@ def funnel_cmd(
     out = Output(fmt)
     _check_compare(compare)
     c = state(ctx).context(write=False)
-    funnel, period = svc.funnel_report(c, since=since, until=until, pipeline=pipeline, owner=owner)
+    scope = DealScope.of(tag, field)
+    if by is not None:
+        from funnelcli.cli.report_groups import Asked, funnel_by
+
+        funnel_by(out, c, by, Asked(since, until, pipeline, owner, scope), compare, explain)
+        return
+    funnel, period = svc.funnel_report(
+        c, since=since, until=until, pipeline=pipeline, owner=owner, scope=scope
+    )
     record = funnel_record(funnel, period)
     if compare:
         before = svc.previous_period(c, since, until)
         prev_funnel, _ = svc.funnel_report(
-            c, since=before.since, until=before.until, pipeline=pipeline, owner=owner
+            c,
+            since=before.since,
+            until=before.until,
+            pipeline=pipeline,
+            owner=owner,
+            scope=scope,
         )
         prev = funnel_record(prev_funnel, before)
         record["previous"] = prev
@@ -276,7 +318,14 @@ def funnel_cmd(
     if explain:
         from funnelcli.services.explain import explain_funnel
 
-        per_stage = explain_funnel(c, since=since, until=until, pipeline=pipeline, owner=owner)
+        per_stage = explain_funnel(
+            c,
+            since=since,
+            until=until,
+            pipeline=pipeline,
+            owner=owner,
+            scope=scope,
+        )
         for stage_record, (_, items) in zip(record["stages"], per_stage, strict=True):
             stage_record["explain"] = _explained(items)
     if out.fmt == "json":
@@ -289,54 +338,13 @@ def funnel_cmd(
 
         out.emit_list(record["stages"], row, [])
         return
-    top = max([s["reached"] for s in record["stages"]] + [1])
-    bar = "█" if out.tty else "#"
-
-    def draw(s: dict[str, Any]) -> str:
-        width: int = max(round(24 * s["reached"] / top), 1 if s["reached"] else 0)
-        return bar * width
-
-    columns: list[Column[dict[str, Any]]] = [
-        Column("Stage", lambda s: s["stage"], style="magenta", cut=True),
-        Column("Reached", lambda s: str(s["reached"]), "right"),
-        Column("", draw, style="cyan", drop=1),
-        Column("→ next", lambda s: _show(s["conversion_to_next"], "%", ""), "right"),
-        *(
-            [
-                Column("before", lambda s: _show(_prev_conv(record, s), "%", ""), "right"),
-                Column(
-                    "change",
-                    lambda s: _signed(s["change"].get("conversion_to_next"), "%"),
-                    "right",
-                    "yellow",
-                ),
-            ]
-            if compare
-            else []
-        ),
-        Column("Dropped", lambda s: str(s["dropped"]), "right", "red"),
-        Column("Open", lambda s: str(s["open_count"]), "right"),
-        Column("Avg days", lambda s: _show(s["avg_days_in_stage"], "", ""), "right", drop=3),
-        Column("Median", lambda s: _show(s["median_days_in_stage"], "", ""), "right", drop=2),
-    ]
-    out.emit_list(record["stages"], lambda s: s, columns)
-    out.lines([[(f"won {record['won']}, lost {record['lost']}", "bold")]])
+    funnel_table(out, record, bool(compare))
     if explain:
         _explain_lines(out, record, [(s["stage"], s["explain"]) for s in record["stages"]])
 
 
 def _period_of(record: dict[str, Any]) -> dict[str, Any]:
     return {"since": record["since"], "until": record["until"]}
-
-
-def _prev_conv(record: dict[str, Any], stage: dict[str, Any]) -> Any:
-    for old in record["previous"]["stages"]:
-        if old["stage"] == stage["stage"]:
-            return old["conversion_to_next"]
-    return None
-
-
-Row = tuple[str, str, str]  # a metrics row: (label, key, kind)
 
 
 def _cell(rec: dict[str, Any], value: Callable[[dict[str, Any], str], Any]) -> Callable[[Row], str]:

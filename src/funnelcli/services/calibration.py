@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from funnelcli import metrics
 from funnelcli.services import Context, Owners, resolve_pipeline
+from funnelcli.services.report_scope import DealScope
 from funnelcli.services.reports import Period, window
 from funnelcli.store.reports import ReportStore
 
@@ -36,13 +37,14 @@ def calibration_report(
     until: str | None = None,
     pipeline: str | None = None,
     owner: Owners = None,
+    scope: DealScope | None = None,
 ) -> tuple[str, list[CalibrationRow], Period]:
     """Per stage of the pipeline, in order: of the deals closed in the period
     whose furthest stage was that stage or a later one, the share won, beside
     the stage's probability. Returns (pipeline name, rows, period)."""
     with ctx.store.read():
         p = resolve_pipeline(ctx, pipeline)
-        w, period = window(ctx, since, until, p.id, owner)
+        w, period = window(ctx, since, until, p.id, owner, scope)
         closed = ReportStore(ctx.store.conn).closed_by_furthest(w)
     rows = []
     for stage in p.stages:

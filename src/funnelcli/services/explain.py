@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from funnelcli.services import Context, Owners, resolve_pipeline
+from funnelcli.services.report_scope import DealScope
 from funnelcli.services.reports import Bound, window
 from funnelcli.store.reports import ReportStore
 
@@ -24,10 +25,11 @@ def explain_metrics(
     until: Bound = None,
     pipeline: str | None = None,
     owner: Owners = None,
+    scope: DealScope | None = None,
 ) -> list[Explanation]:
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
-        w, _ = window(ctx, since, until, pid, owner)
+        w, _ = window(ctx, since, until, pid, owner, scope)
         ids = ReportStore(ctx.store.conn).metric_deal_ids(w, currency)
     open_ids, won, lost, born, valued = (
         ids["open"],
@@ -77,13 +79,14 @@ def explain_funnel(
     until: Bound = None,
     pipeline: str | None = None,
     owner: Owners = None,
+    scope: DealScope | None = None,
 ) -> list[tuple[str, list[Explanation]]]:
     """Per stage: the deals that reached it, dropped there, and whose stays in
     it were measured."""
     out = []
     with ctx.store.read():
         p = resolve_pipeline(ctx, pipeline)
-        w, _ = window(ctx, since, until, p.id, owner)
+        w, _ = window(ctx, since, until, p.id, owner, scope)
         store = ReportStore(ctx.store.conn)
         for stage in p.stages:
             reached, dropped = store.stage_deal_ids(w, stage.id, stage.position)

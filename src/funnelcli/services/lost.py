@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from funnelcli import metrics
 from funnelcli.errors import Invalid
 from funnelcli.services import Context, Owners, resolve_pipeline
+from funnelcli.services.report_scope import DealScope
 from funnelcli.services.reports import Period, window
 from funnelcli.store.reports import ReportStore, owner_key
 
@@ -32,6 +33,7 @@ def lost_report(
     until: str | None = None,
     pipeline: str | None = None,
     owner: Owners = None,
+    scope: DealScope | None = None,
 ) -> tuple[list[LostGroup], Period]:
     """One group per reason, stage or owner: how many deals were lost in the
     period, their value per currency and the stages they were lost in. By
@@ -41,7 +43,7 @@ def lost_report(
         raise Invalid(f"--by must be one of {', '.join(BY)}, not {by!r}")
     with ctx.store.read():
         p = resolve_pipeline(ctx, pipeline) if pipeline is not None or by == "stage" else None
-        w, period = window(ctx, since, until, None if p is None else p.id, owner)
+        w, period = window(ctx, since, until, None if p is None else p.id, owner, scope)
         rows = ReportStore(ctx.store.conn).lost_rows(w, by)
     groups: dict[object, LostGroup] = {}
     if p is not None and by == "stage":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from funnelcli import metrics
 from funnelcli.clock import start_of_day, utc_text
 from funnelcli.dates import parse_span
 from funnelcli.errors import Invalid
+from funnelcli.models import Pipeline
 from funnelcli.services import (
     Context,
     Owners,
@@ -17,7 +19,8 @@ from funnelcli.services import (
     parse_date,
     resolve_pipeline,
 )
-from funnelcli.store.reports import MetricCounts, ReportStore, Window
+from funnelcli.services.report_scope import DealScope, check_scope, field_filters
+from funnelcli.store.reports import MetricCounts, ReportStore, StageCounts, Window
 
 
 @dataclass
@@ -86,11 +89,15 @@ def window(
     until: Bound,
     pipeline_id: int | None,
     owner: Owners,
+    scope: DealScope | None = None,
 ) -> tuple[Window, Period]:
-    """The window [since, until) and the deals in scope; an owner no deal has
-    is refused (an empty report would hide the typo)."""
+    """The window [since, until) and the deals in scope; an owner, tag or
+    field value no deal has is refused (an empty report would hide the typo)."""
     owners = owner_names(owner)
     check_filter(ctx, "owner", owners)
+    scope = scope or DealScope()
+    fields = field_filters(scope.fields)
+    check_scope(ctx, scope.tags, fields)
     start, end = _bound(ctx, since, "--since"), _bound(ctx, until, "--until")
     if start is not None and end is not None and start >= end:
         raise Invalid("--since must be before --until")
@@ -99,6 +106,8 @@ def window(
         until=None if end is None else utc_text(end),
         pipeline_id=pipeline_id,
         owners=owners,
+        tags=scope.tags,
+        fields=fields,
     )
     return w, Period(start, end)
 
@@ -157,10 +166,11 @@ def metrics_report(
     until: Bound = None,
     pipeline: str | None = None,
     owner: Owners = None,
+    scope: DealScope | None = None,
 ) -> tuple[list[Metrics], Period]:
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
-        w, period = window(ctx, since, until, pid, owner)
+        w, period = window(ctx, since, until, pid, owner, scope)
         counts = ReportStore(ctx.store.conn).metric_counts(w)
         cycles = ReportStore(ctx.store.conn).cycle_days(w)
     if not counts:
@@ -197,32 +207,48 @@ def funnel_report(
     until: Bound = None,
     pipeline: str | None = None,
     owner: Owners = None,
+    scope: DealScope | None = None,
 ) -> tuple[Funnel, Period]:
     """Per stage of one pipeline, over the deals created in the period: open
     deals, how many reached the stage, conversion to the next, drop-off; and
     the length of the stays in the stage that ended in the period."""
     with ctx.store.read():
         p = resolve_pipeline(ctx, pipeline)
-        w, period = window(ctx, since, until, p.id, owner)
-        counts, won, lost = ReportStore(ctx.store.conn).stage_counts(w)
-        furthest = [counts[s.id].furthest_not_won if s.id in counts else 0 for s in p.stages]
-        reached = metrics.reached_by_stage(furthest, won)
-        conversions = metrics.stage_conversions(reached, won)
-        rows = []
-        for i, s in enumerate(p.stages):
-            c = counts.get(s.id)
-            avg, median, n = ReportStore(ctx.store.conn).stage_days(s.id, w)
-            rows.append(
-                StageRow(
-                    stage=s.name,
-                    open_count=c.open_count if c else 0,
-                    open_value=dict(c.open_value_by_currency) if c else {},
-                    reached=reached[i],
-                    conversion_to_next=conversions[i],
-                    dropped=c.dropped if c else 0,
-                    avg_days_in_stage=avg,
-                    median_days_in_stage=median,
-                    stays_counted=n,
-                )
+        w, period = window(ctx, since, until, p.id, owner, scope)
+        store = ReportStore(ctx.store.conn)
+        funnel = funnel_of(p, store.stage_counts(w), lambda stage_id: store.stage_days(stage_id, w))
+    return funnel, period
+
+
+StageDays = tuple[float | None, float | None, int]  # mean, median, stays counted
+
+
+def funnel_of(
+    p: Pipeline,
+    counted: tuple[dict[int, StageCounts], int, int],
+    days: Callable[[int], StageDays],
+) -> Funnel:
+    """The funnel of pipeline `p` from ReportStore.stage_counts' figures and
+    each stage's days (`days(stage id)`: ReportStore.stage_days')."""
+    counts, won, lost = counted
+    furthest = [counts[s.id].furthest_not_won if s.id in counts else 0 for s in p.stages]
+    reached = metrics.reached_by_stage(furthest, won)
+    conversions = metrics.stage_conversions(reached, won)
+    rows = []
+    for i, s in enumerate(p.stages):
+        c = counts.get(s.id)
+        avg, median, n = days(s.id)
+        rows.append(
+            StageRow(
+                stage=s.name,
+                open_count=c.open_count if c else 0,
+                open_value=dict(c.open_value_by_currency) if c else {},
+                reached=reached[i],
+                conversion_to_next=conversions[i],
+                dropped=c.dropped if c else 0,
+                avg_days_in_stage=avg,
+                median_days_in_stage=median,
+                stays_counted=n,
             )
-    return Funnel(p.name, rows, won, lost), period
+        )
+    return Funnel(p.name, rows, won, lost)

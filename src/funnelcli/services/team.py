@@ -15,6 +15,7 @@ from funnelcli.services import (
     parse_date,
     resolve_pipeline,
 )
+from funnelcli.services.report_scope import DealScope, check_scope, field_filters
 from funnelcli.services.reports import Metrics, Period, metrics_from_counts, window
 from funnelcli.store.reports import OWNER_CURRENCY, ReportStore, Window, owner_key
 
@@ -48,13 +49,14 @@ def owners_report(
     until: str | None = None,
     pipeline: str | None = None,
     owner: Owners = None,
+    scope: DealScope | None = None,
 ) -> tuple[OwnersReport, Period]:
     """The metrics per owner (and currency), plus each owner's stage-to-stage
     conversion in one pipeline beside the team's: who is strong where."""
     with ctx.store.read():
         p = resolve_pipeline(ctx, pipeline)
         scope_pid = None if pipeline is None else p.id
-        w, period = window(ctx, since, until, scope_pid, owner)
+        w, period = window(ctx, since, until, scope_pid, owner, scope)
         rows = []
         cycles = ReportStore(ctx.store.conn).cycle_days(w, by_owner=True)
         for c in ReportStore(ctx.store.conn).metric_counts(w, by_owner=True):
@@ -63,13 +65,13 @@ def owners_report(
             rows.append(OwnerRow(name, metrics_from_counts(c, cycle), c.won_value))
         stage_ids = [s.id for s in p.stages]
         # the team is everyone, also when --owner picks whose rows to show
-        team, _ = window(ctx, since, until, p.id, None)
-        fw, _ = window(ctx, since, until, p.id, owner)
+        team, _ = window(ctx, since, until, p.id, None, scope)
+        fw, _ = window(ctx, since, until, p.id, owner, scope)
         report = OwnersReport(
             p.name, rows, [s.name for s in p.stages], _conversions(ctx, team, stage_ids)
         )
         for name in ReportStore(ctx.store.conn).owners(fw):
-            ow, _ = window(ctx, since, until, p.id, name)
+            ow, _ = window(ctx, since, until, p.id, name, scope)
             report.by_owner[name] = _conversions(ctx, ow, stage_ids)
     return report, period
 
@@ -103,6 +105,7 @@ def forecast_report(
     until: str | None = None,
     pipeline: str | None = None,
     owner: Owners = None,
+    scope: DealScope | None = None,
     goal: str | None = None,
 ) -> tuple[list[ForecastRow], Goal | None]:
     """Open deals by expected close period, with value and weighted value;
@@ -114,7 +117,10 @@ def forecast_report(
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
         owners = owner_names(owner)
         check_filter(ctx, "owner", owners)
-        w = Window(pipeline_id=pid, owners=owners)
+        scope = scope or DealScope()
+        fields = field_filters(scope.fields)
+        check_scope(ctx, scope.tags, fields)
+        w = Window(pipeline_id=pid, owners=owners, tags=scope.tags, fields=fields)
         if since is not None:
             w.since = _day(ctx, since, "--since")
         if until is not None:
@@ -132,7 +138,7 @@ def forecast_report(
             totals = [
                 c
                 for c in ReportStore(ctx.store.conn).metric_counts(
-                    Window(pipeline_id=pid, owners=owners)
+                    Window(pipeline_id=pid, owners=owners, tags=w.tags, fields=w.fields)
                 )
                 if c.currency == currency
             ]

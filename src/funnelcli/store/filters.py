@@ -76,3 +76,59 @@ class FilterValues:
 
     def known(self, field: str) -> list[str]:
         return [str(row[0]) for row in self.conn.execute(_VALUES[field][2])]
+
+
+FieldFilter = tuple[str, tuple[str, ...]]  # a custom field's name and the values it may have
+
+
+def all_tags(tags: Sequence[str], params: dict[str, Any]) -> str:
+    """SQL: the deal `d` has every one of `tags` (exact, as `list --tag`);
+    `params` gets them as :tag0, :tag1, …"""
+    parts = []
+    for i, tag in enumerate(tags):
+        params[f"tag{i}"] = tag
+        parts.append(
+            f"EXISTS (SELECT 1 FROM deal_tags t WHERE t.deal_id = d.id AND t.tag = :tag{i})"
+        )
+    return " AND ".join(parts) or "1 = 1"
+
+
+def all_fields(fields: Sequence[FieldFilter], params: dict[str, Any]) -> str:
+    """SQL: for each (name, values), the deal `d` has the custom field `name`
+    with one of `values` (name and value ASCII case ignored, as `--owner`);
+    `params` gets them, folded, as :fk0, :fv0_0, :fv0_1, …"""
+    parts = []
+    for i, (name, values) in enumerate(fields):
+        params[f"fk{i}"] = fold(name)
+        listed = one_of("f.value", values, params, f"fv{i}_")
+        parts.append(
+            "EXISTS (SELECT 1 FROM deal_fields f WHERE f.deal_id = d.id "
+            f"AND lower(f.key) = :fk{i} AND {listed})"
+        )
+    return " AND ".join(parts) or "1 = 1"
+
+
+class FieldValues:
+    """Which custom fields the deals have, and which values (case ignored)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def has_name(self, name: str) -> bool:
+        sql = "SELECT 1 FROM deal_fields WHERE lower(key) = :k LIMIT 1"
+        return self.conn.execute(sql, {"k": fold(name)}).fetchone() is not None
+
+    def has_value(self, name: str, value: str) -> bool:
+        sql = "SELECT 1 FROM deal_fields WHERE lower(key) = :k AND lower(value) = :v LIMIT 1"
+        return self.conn.execute(sql, {"k": fold(name), "v": fold(value)}).fetchone() is not None
+
+    def names(self) -> list[str]:
+        sql = "SELECT min(key) FROM deal_fields GROUP BY lower(key) ORDER BY lower(min(key)), 1"
+        return [str(row[0]) for row in self.conn.execute(sql)]
+
+    def values(self, name: str) -> list[str]:
+        sql = (
+            "SELECT min(value) FROM deal_fields WHERE lower(key) = :k "
+            "GROUP BY lower(value) ORDER BY lower(min(value)), 1"
+        )
+        return [str(row[0]) for row in self.conn.execute(sql, {"k": fold(name)})]
