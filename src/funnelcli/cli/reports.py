@@ -15,12 +15,14 @@ from funnelcli.cli.report_figures import (
     _show,
     _signed,
 )
+from funnelcli.cli.report_trends import CompareYear, Per
 from funnelcli.cli.state import state
 from funnelcli.errors import UsageError
 from funnelcli.render.output import Column, Output
 from funnelcli.services import reports as svc
 
 if TYPE_CHECKING:
+    from funnelcli.services import Context
     from funnelcli.services.explain import Explanation
 
 Since = Annotated[
@@ -86,8 +88,9 @@ def metrics_cmd(
     owner: OwnerFilter = None,
     since: Since = None,
     until: Until = None,
-    compare: Compare = None,
+    compare: CompareYear = None,
     explain: Explain = False,
+    per: Per = None,
     fmt: Format = "table",
 ) -> None:
     """Headline figures: value, win rate, deal size, cycle, velocity.
@@ -98,19 +101,42 @@ def metrics_cmd(
 
     With --compare previous, each figure also for the period of equal length
     just before, and the change (open deals and values are today's in both).
-    CSV and JSONL: one row per currency.
+    CSV and JSONL: one row per currency. --compare last-year: the same
+    window a year before.
+
+    With --per week|month|quarter, a time series: each period's figures
+    (those --since/--until of that period give), drawn as a table and
+    sparklines; JSON, CSV and JSONL: one record per period (and currency).
 
     Example: funnel report metrics --since 30d --compare previous
+
+    Example: funnel report metrics --per month --compare last-year
     """
     out = Output(fmt)
-    _check_compare(compare)
+    _check_compare(compare, "previous", "last-year")
     c = state(ctx).context(write=False)
+    if per is not None:
+        from funnelcli.cli.report_trends import metrics_trend
+
+        metrics_trend(
+            c,
+            out,
+            metrics_record,
+            per=per,
+            since=since,
+            until=until,
+            pipeline=pipeline,
+            owner=owner,
+            compare=compare,
+            explain=explain,
+        )
+        return
     results, period = svc.metrics_report(
         c, since=since, until=until, pipeline=pipeline, owner=owner
     )
     records = [metrics_record(m, period) for m in results]
     if compare:
-        before = svc.previous_period(c, since, until)
+        before = _before(c, compare, since, until)
         prev, _ = svc.metrics_report(
             c, since=before.since, until=before.until, pipeline=pipeline, owner=owner
         )
@@ -203,9 +229,19 @@ def _explain_lines(out: Output, record: dict[str, Any], groups: list[tuple[str, 
     out.lines(lines)
 
 
-def _check_compare(compare: str | None) -> None:
-    if compare is not None and compare != "previous":
-        raise UsageError(f"--compare takes 'previous', not '{compare}'")
+def _check_compare(compare: str | None, *allowed: str) -> None:
+    if compare is not None and compare not in (allowed or ("previous",)):
+        takes = " or ".join(f"'{a}'" for a in allowed or ("previous",))
+        raise UsageError(f"--compare takes {takes}, not '{compare}'")
+
+
+def _before(c: "Context", compare: str, since: str | None, until: str | None) -> svc.Period:
+    """The period --compare sets beside [since, until)."""
+    if compare == "last-year":
+        from funnelcli.services.trends import last_year_period
+
+        return last_year_period(c, since, until)
+    return svc.previous_period(c, since, until)
 
 
 def funnel_record(f: svc.Funnel, period: svc.Period) -> dict[str, Any]:
