@@ -96,9 +96,8 @@ def _flat(rec: dict[str, Any]) -> dict[str, Any]:
 
 def _columns(report: Activity, by_owner: bool, currencies: list[str]) -> list[Column[ActivityRow]]:
     def kind_column(kind: str, rank: int) -> Column[ActivityRow]:
-        return Column(
-            kind.capitalize(), lambda r: str(r.touches.get(kind, 0)), "right", drop=2 + rank
-        )
+        # narrow: the least logged kinds leave first (their touches stay in Touches)
+        return Column(kind.capitalize(), lambda r: str(r.touches.get(kind, 0)), "right", drop=rank)
 
     def won_value(row: ActivityRow) -> str:
         return ", ".join(
@@ -111,8 +110,8 @@ def _columns(report: Activity, by_owner: bool, currencies: list[str]) -> list[Co
     shown = report.kinds[:KIND_COLUMNS]
     columns += [
         Column("Touches", lambda r: str(sum(r.touches.values())), "right", "cyan"),
-        *(kind_column(kind, KIND_COLUMNS - n) for n, kind in enumerate(shown)),
-        Column("Forward", lambda r: str(r.forward_moves), "right", drop=1),
+        *(kind_column(kind, len(shown) - n) for n, kind in enumerate(shown)),
+        Column("Forward", lambda r: str(r.forward_moves), "right", drop=len(shown) + 1),
         Column("Won", lambda r: str(r.won), "right", "green"),
         Column("Won value", won_value, "right"),
     ]
