@@ -31,7 +31,8 @@ def activity_cmd(
         ),
     ] = "week",
     by: Annotated[
-        str | None, typer.Option("--by", help="owner: a row per seller and period.")
+        str | None,
+        typer.Option("--by", help="owner: a row per seller and period.", metavar="owner"),
     ] = None,
     pipeline: PipelineOpt = None,
     owner: OwnerFilter = None,
