@@ -21,7 +21,7 @@ from funnelcli.services.reports import (
 )
 from funnelcli.services.series import Span, check_per, series_window, twin, year_before
 from funnelcli.store.report_series import SeriesStore
-from funnelcli.store.reports import MetricCounts, ReportStore, Window
+from funnelcli.store.reports import MetricCounts, Window
 
 TREND_PERS = ("week", "month", "quarter")
 # without --since: about a quarter of weeks, a year of months, two of quarters
@@ -68,10 +68,9 @@ def metrics_series(
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
         w, found = series_window(ctx, per, since, until, pid, owner, DEFAULT_PERIODS[per])
-        store = ReportStore(ctx.store.conn)
         # today's open deals (every period's, as in report metrics), and the
         # currencies in scope, which every period lists
-        base = {c.currency: c for c in store.metric_counts(w)}
+        base = {c.currency: c for c in SeriesStore(ctx.store.conn).open_counts(w)}
         points = _points(ctx, w, per, found, base)
         twins = None
         if last_year:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from funnelcli.store.dialect import Connection
-from funnelcli.store.reports import Window
+from funnelcli.store.reports import MetricCounts, Window
 
 PERS = ("day", "week", "month", "quarter")
 
@@ -49,6 +49,22 @@ class SeriesStore:
 
     def _rows(self, sql: str, w: Window) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.conn.execute(sql, w.params())]
+
+    def open_counts(self, w: Window) -> list[MetricCounts]:
+        """Per currency of the deals in scope: today's open deals, open and
+        weighted value (as ReportStore.metric_counts), the period figures 0."""
+        sql = f"""
+        SELECT d.currency, count(*) FILTER (WHERE d.status = 'open'),
+          coalesce(sum(coalesce(d.value, 0)) FILTER (WHERE d.status = 'open'), 0),
+          coalesce(sum(coalesce(d.value, 0) * coalesce(d.probability, s.probability) / 100.0)
+                   FILTER (WHERE d.status = 'open'), 0)
+        FROM deals d JOIN stages s ON s.id = d.stage_id
+        WHERE 1 = 1 {w.scope()}
+        GROUP BY d.currency ORDER BY d.currency"""
+        return [
+            MetricCounts(cur, n, value, weighted, *(0,) * 8)
+            for cur, n, value, weighted in self._rows(sql, w)
+        ]
 
     def closed(self, w: Window, per: str) -> list[tuple[Any, ...]]:
         """Deals closed in the window, per (period, currency): (key, currency,
