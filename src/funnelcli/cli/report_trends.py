@@ -50,6 +50,17 @@ def sparkline(values: list[float | None]) -> str:
     return "".join("·" if v is None else BLOCKS[max(0, min(7, round(v / top * 7)))] for v in values)
 
 
+def compared_period(c: Context, compare: str, since: str | None, until: str | None) -> Period:
+    """The period --compare sets beside [since, until) in a plain report metrics."""
+    from funnelcli.services.reports import previous_period
+
+    if compare == "last-year":
+        from funnelcli.services.trends import last_year_period
+
+        return last_year_period(c, since, until)
+    return previous_period(c, since, until)
+
+
 def metrics_trend(
     c: Context,
     out: Output,

@@ -15,14 +15,13 @@ from funnelcli.cli.report_figures import (
     _show,
     _signed,
 )
-from funnelcli.cli.report_trends import CompareYear, Per
+from funnelcli.cli.report_trends import CompareYear, Per, compared_period, metrics_trend
 from funnelcli.cli.state import state
 from funnelcli.errors import UsageError
 from funnelcli.render.output import Column, Output
 from funnelcli.services import reports as svc
 
 if TYPE_CHECKING:
-    from funnelcli.services import Context
     from funnelcli.services.explain import Explanation
 
 Since = Annotated[
@@ -102,11 +101,9 @@ def metrics_cmd(
     With --compare previous, each figure also for the period of equal length
     just before, and the change (open deals and values are today's in both).
     CSV and JSONL: one row per currency. --compare last-year: the same
-    window a year before.
-
-    With --per week|month|quarter, a time series: each period's figures
-    (those --since/--until of that period give), drawn as a table and
-    sparklines; JSON, CSV and JSONL: one record per period (and currency).
+    window a year before. --per week|month|quarter: a time series, each
+    period's figures, drawn as a table and sparklines; JSON, CSV and JSONL:
+    one record per period (and currency).
 
     Example: funnel report metrics --since 30d --compare previous
 
@@ -116,8 +113,6 @@ def metrics_cmd(
     _check_compare(compare, "previous", "last-year")
     c = state(ctx).context(write=False)
     if per is not None:
-        from funnelcli.cli.report_trends import metrics_trend
-
         metrics_trend(
             c,
             out,
@@ -136,7 +131,7 @@ def metrics_cmd(
     )
     records = [metrics_record(m, period) for m in results]
     if compare:
-        before = _before(c, compare, since, until)
+        before = compared_period(c, compare, since, until)
         prev, _ = svc.metrics_report(
             c, since=before.since, until=before.until, pipeline=pipeline, owner=owner
         )
@@ -233,15 +228,6 @@ def _check_compare(compare: str | None, *allowed: str) -> None:
     if compare is not None and compare not in (allowed or ("previous",)):
         takes = " or ".join(f"'{a}'" for a in allowed or ("previous",))
         raise UsageError(f"--compare takes {takes}, not '{compare}'")
-
-
-def _before(c: "Context", compare: str, since: str | None, until: str | None) -> svc.Period:
-    """The period --compare sets beside [since, until)."""
-    if compare == "last-year":
-        from funnelcli.services.trends import last_year_period
-
-        return last_year_period(c, since, until)
-    return svc.previous_period(c, since, until)
 
 
 def funnel_record(f: svc.Funnel, period: svc.Period) -> dict[str, Any]:
