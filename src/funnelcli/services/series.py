@@ -101,7 +101,7 @@ def spans(
     while start <= last:
         if len(found) == MAX_PERIODS:
             raise Invalid(
-                f"that is more than {MAX_PERIODS} periods of a {per}: "
+                f"--per {per} over that window is more than {MAX_PERIODS} periods: "
                 "a shorter window (--since/--until) or a longer --per"
             )
         after = next_start(start, per)
