@@ -108,9 +108,10 @@ def test_activity_by_hand(steps):
     assert [r["period"] for r in report(steps, "activity", "--per", "month")] == [
         "2026-09", "2026-10", "2026-11",
     ]  # fmt: skip
+    activity_outputs_and_undo(steps)  # one history for both
 
 
-def test_activity_outputs_and_undo(steps):
+def activity_outputs_and_undo(steps: Any) -> None:
     csv = ok(steps, "report", "activity", *WEEKS, "--format", "csv").stdout.splitlines()
     assert csv[0] == (
         "period,since,until,touches,forward_moves,won,won_value,currency,"
