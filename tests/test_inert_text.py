@@ -185,6 +185,11 @@ CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
         ["report", "metrics", "--explain", "--since", "-1m", "--compare", "previous"],
         OBJECTS,
     ),
+    "report metrics per": (
+        ["report", "metrics", "--per", "month", "--compare", "last-year"],
+        LISTS,
+    ),
+    "report activity": (["report", "activity", "--by", "owner", "--per", "month"], LISTS),
     "report owners": (["report", "owners"], LISTS),
     "report lost": (["report", "lost"], LISTS),
     "report lost stage": (["report", "lost", "--by", "stage", "--pipeline", PIPELINE], LISTS),

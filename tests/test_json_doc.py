@@ -179,6 +179,8 @@ COMMANDS: list[tuple[str, list[str]]] = [
         "report-funnel",
         ["report", "funnel", "--by", "owner", "--since", "60d", "--compare", "previous"],
     ),
+    ("report-metrics", ["report", "metrics", "--per", "month", "--compare", "last-year"]),
+    ("report-activity", ["report", "activity", "--by", "owner"]),
     ("report-owners", ["report", "owners"]),
     ("report-forecast", ["report", "forecast"]),
     ("report-forecast", ["report", "forecast", "--by", "quarter", "--goal", "1000"]),

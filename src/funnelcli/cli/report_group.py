@@ -3,6 +3,7 @@
 import typer
 
 from funnelcli.cli.group import FunnelCommand
+from funnelcli.cli.report_activity import activity_cmd
 from funnelcli.cli.report_lost import lost_cmd
 from funnelcli.cli.report_team import calibration_cmd, forecast_cmd, owners_cmd
 from funnelcli.cli.reports import funnel_cmd, metrics_cmd
@@ -16,3 +17,4 @@ report_app.command("owners", cls=FunnelCommand)(owners_cmd)
 report_app.command("forecast", cls=FunnelCommand)(forecast_cmd)
 report_app.command("calibration", cls=FunnelCommand)(calibration_cmd)
 report_app.command("lost", cls=FunnelCommand)(lost_cmd)
+report_app.command("activity", cls=FunnelCommand)(activity_cmd)

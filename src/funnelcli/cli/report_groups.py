@@ -65,7 +65,6 @@ def metrics_by(
 ) -> None:
     """report metrics --by: a record per group and currency."""
     from funnelcli.cli.reports import METRIC_LABELS, _metric_columns, metrics_record
-    from funnelcli.services import reports as svc
     from funnelcli.services.report_groups import metrics_by as report
 
     _check(explain)
@@ -82,7 +81,9 @@ def metrics_by(
         (g, [{**_head(g), **metrics_record(m, period)} for m in figures]) for g, figures in groups
     ]
     if compare:
-        before = svc.previous_period(c, asked.since, asked.until)
+        from funnelcli.cli.report_trends import compared_period
+
+        before = compared_period(c, compare, asked.since, asked.until)
         prev, _ = report(
             c,
             by,

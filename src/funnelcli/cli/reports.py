@@ -16,7 +16,8 @@ from funnelcli.cli.report_figures import (
     _signed,
     funnel_table,
 )
-from funnelcli.cli.report_groups import By
+from funnelcli.cli.report_groups import Asked, By
+from funnelcli.cli.report_trends import CompareYear, Per, compared_period, metrics_trend
 from funnelcli.cli.state import state
 from funnelcli.errors import UsageError
 from funnelcli.render.output import Column, Output
@@ -24,6 +25,7 @@ from funnelcli.services import reports as svc
 from funnelcli.services.report_scope import DealScope
 
 if TYPE_CHECKING:
+    from funnelcli.services import Context
     from funnelcli.services.explain import Explanation
 
 Since = Annotated[
@@ -111,8 +113,9 @@ def metrics_cmd(
     field: FieldFilter = None,
     since: Since = None,
     until: Until = None,
-    compare: Compare = None,
+    compare: CompareYear = None,
     explain: Explain = False,
+    per: Per = None,
     fmt: Format = "table",
 ) -> None:
     """Headline figures: value, win rate, deal size, cycle, velocity.
@@ -123,25 +126,28 @@ def metrics_cmd(
 
     With --compare previous, each figure also for the period of equal length
     just before, and the change (open deals and values are today's in both).
-    CSV and JSONL: one row per currency.
+    CSV and JSONL: one row per currency. --compare last-year: the same
+    window a year before. --per week|month|quarter: a time series, each
+    period's figures, drawn as a table and sparklines; JSON, CSV and JSONL:
+    one record per period (and currency).
 
     Example: funnel report metrics --since 30d --compare previous
+
+    Example: funnel report metrics --per month --compare last-year
     """
     out = Output(fmt)
-    _check_compare(compare)
+    _check_compare(compare, "previous", "last-year")
     c = state(ctx).context(write=False)
     scope = DealScope.of(tag, field)
-    if by is not None:
-        from funnelcli.cli.report_groups import Asked, metrics_by
-
-        metrics_by(out, c, by, Asked(since, until, pipeline, owner, scope), compare, explain)
+    asked = Asked(since, until, pipeline, owner, scope)
+    if _grouped_or_series(out, c, by, per, asked, compare, explain):
         return
     results, period = svc.metrics_report(
         c, since=since, until=until, pipeline=pipeline, owner=owner, scope=scope
     )
     records = [metrics_record(m, period) for m in results]
     if compare:
-        before = svc.previous_period(c, since, until)
+        before = compared_period(c, compare, since, until)
         prev, _ = svc.metrics_report(
             c,
             since=before.since,
@@ -189,6 +195,43 @@ def metrics_cmd(
         _explain_lines(out, records[0], [(rec["currency"], rec["explain"]) for rec in records])
 
 
+def _grouped_or_series(
+    out: Output,
+    c: "Context",
+    by: str | None,
+    per: str | None,
+    asked: Asked,
+    compare: str | None,
+    explain: bool,
+) -> bool:
+    """report metrics --by or --per, written by their modules: True if asked."""
+    if per is not None and (by is not None or asked.scope.tags or asked.scope.fields):
+        raise UsageError(
+            "--per with --by, --tag or --field: not yet; a series is for the whole "
+            "pipeline or --owner (narrow one period with --since/--until instead)"
+        )
+    if by is not None:
+        from funnelcli.cli.report_groups import metrics_by
+
+        metrics_by(out, c, by, asked, compare, explain)
+        return True
+    if per is not None:
+        metrics_trend(
+            c,
+            out,
+            metrics_record,
+            per=per,
+            since=asked.since,
+            until=asked.until,
+            pipeline=asked.pipeline,
+            owner=asked.owner,
+            compare=compare,
+            explain=explain,
+        )
+        return True
+    return False
+
+
 def _metric_columns(records: list[dict[str, Any]], compare: bool) -> "list[Column[Row]]":
     """The metrics table: a label, and per currency its figures (with the
     period before and the change). Narrow: "before" leaves first."""
@@ -229,9 +272,10 @@ def _explain_lines(out: Output, record: dict[str, Any], groups: list[tuple[str, 
     out.lines(lines)
 
 
-def _check_compare(compare: str | None) -> None:
-    if compare is not None and compare != "previous":
-        raise UsageError(f"--compare takes 'previous', not '{compare}'")
+def _check_compare(compare: str | None, *allowed: str) -> None:
+    if compare is not None and compare not in (allowed or ("previous",)):
+        takes = " or ".join(f"'{a}'" for a in allowed or ("previous",))
+        raise UsageError(f"--compare takes {takes}, not '{compare}'")
 
 
 def funnel_record(f: svc.Funnel, period: svc.Period) -> dict[str, Any]:

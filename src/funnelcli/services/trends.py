@@ -1,0 +1,119 @@
+"""`report metrics --per week|month|quarter`: the metrics as a time series,
+each period's figures exactly those `report metrics --since START --until
+END` gives for it, from four grouped queries over the whole window
+(store/report_series.py) rather than a report per period. And `--compare
+last-year`: the same window, or each period, a year before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from funnelcli.clock import utc_text
+from funnelcli.errors import Invalid
+from funnelcli.services import Context, Owners, resolve_pipeline
+from funnelcli.services.reports import (
+    Bound,
+    Metrics,
+    Period,
+    _bound,
+    metrics_from_counts,
+)
+from funnelcli.services.series import Span, check_per, series_window, twin, year_before
+from funnelcli.store.report_series import SeriesStore
+from funnelcli.store.reports import MetricCounts, Window
+
+TREND_PERS = ("week", "month", "quarter")
+# without --since: about a quarter of weeks, a year of months, two of quarters
+DEFAULT_PERIODS = {"week": 13, "month": 12, "quarter": 8}
+
+
+@dataclass
+class TrendPoint:
+    """One period of the series: its figures per currency (as report metrics
+    gives them for [since, until)) and the deals created in it per currency."""
+
+    label: str
+    period: Period
+    metrics: list[Metrics]
+    new_deals: dict[str, int]
+
+
+def last_year_period(ctx: Context, since: Bound, until: Bound) -> Period:
+    """[since, until) a year earlier (until: now), for --compare last-year."""
+    start = _bound(ctx, since, "--since")
+    if start is None:
+        raise Invalid("--compare last-year needs --since (the period to compare)")
+    end = _bound(ctx, until, "--until") or ctx.now
+    if start >= end:
+        raise Invalid("--since must be before --until")
+    if start.year == 1:
+        raise Invalid("--compare last-year: the year before the year 1 is not a date")
+    return Period(year_before(start), year_before(end))
+
+
+def metrics_series(
+    ctx: Context,
+    *,
+    per: str,
+    since: Bound = None,
+    until: Bound = None,
+    pipeline: str | None = None,
+    owner: Owners = None,
+    last_year: bool = False,
+) -> tuple[list[TrendPoint], list[TrendPoint] | None]:
+    """The series over the window (by default the last few periods up to
+    now's), and with `last_year` each period's last-year twin, in order."""
+    check_per(per, TREND_PERS)
+    with ctx.store.read():
+        pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
+        w, found = series_window(ctx, per, since, until, pid, owner, DEFAULT_PERIODS[per])
+        # today's open deals (every period's, as in report metrics), and the
+        # currencies in scope, which every period lists
+        base = {c.currency: c for c in SeriesStore(ctx.store.conn).open_counts(w)}
+        points = _points(ctx, w, per, found, base)
+        twins = None
+        if last_year:
+            before = [twin(s, per) for s in found]
+            w.since, w.until = utc_text(before[0].since), utc_text(before[-1].until)
+            twins = _points(ctx, w, per, before, base)
+    return points, twins
+
+
+def _points(
+    ctx: Context, w: Window, per: str, found: list[Span], base: dict[str, MetricCounts]
+) -> list[TrendPoint]:
+    series = SeriesStore(ctx.store.conn)
+    closed = {(r[0], r[1]): r[2:] for r in series.closed(w, per)}
+    created = {(r[0], r[1]): r[2:] for r in series.created(w, per)}
+    cycles = series.cycles(w, per)
+    currencies = sorted(base) or [ctx.config.currency]
+    points = []
+    for span in found:
+        figures = []
+        for cur in currencies:
+            counts = _counts(cur, base.get(cur), closed.get((span.key, cur)))
+            counts.created, counts.created_won = created.get((span.key, cur), (0, 0))
+            figures.append(metrics_from_counts(counts, cycles.get((span.key, cur))))
+        new = {cur: created.get((span.key, cur), (0, 0))[0] for cur in currencies}
+        points.append(TrendPoint(span.label, Period(span.since, span.until), figures, new))
+    return points
+
+
+def _counts(currency: str, base: MetricCounts | None, closed: Any) -> MetricCounts:
+    """One period's counts: today's open figures, that period's closed ones."""
+    won, lost, won_value, won_with_value, won_touches, lost_value = closed or (0, 0, 0, 0, 0, 0)
+    return MetricCounts(
+        currency=currency,
+        open_deals=base.open_deals if base else 0,
+        open_value=base.open_value if base else 0,
+        weighted_minor=base.weighted_minor if base else 0.0,
+        won=won,
+        lost=lost,
+        created=0,
+        created_won=0,
+        won_value=won_value,
+        won_with_value=won_with_value,
+        won_touches=won_touches,
+        lost_value=lost_value,
+    )
