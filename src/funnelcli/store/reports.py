@@ -122,15 +122,36 @@ class ReportStore:
           count(*) FILTER (WHERE {created_in} AND d.status = 'won'),
           coalesce(sum(coalesce(d.value, 0)) FILTER (WHERE {won_in}), 0),
           count(d.value) FILTER (WHERE {won_in}),
-          coalesce(sum((SELECT count(*) FROM activities a
-                        WHERE a.deal_id = d.id AND a.kind <> 'note' AND a.at <= d.closed_at))
-                   FILTER (WHERE {won_in}), 0),
+          0,
           coalesce(sum(coalesce(d.value, 0)) FILTER (WHERE {lost_in}), 0)
         FROM deals d JOIN stages s ON s.id = d.stage_id
         WHERE 1 = 1 {w.scope()}
         GROUP BY {"lower(d.owner), " if by_owner else ""}d.currency
         ORDER BY {"min(d.owner), " if by_owner else ""}d.currency"""
-        return [MetricCounts(*row) for row in self.conn.execute(sql, w.params())]
+        rows = [MetricCounts(*row) for row in self.conn.execute(sql, w.params())]
+        touches = self._won_touches(w, by_owner=by_owner)
+        for row in rows:
+            key = row.currency
+            if by_owner:
+                owner, _, currency = key.rpartition(OWNER_CURRENCY)
+                key = owner_key(owner, currency)
+            row.won_touches = touches.get(key, 0)
+        return rows
+
+    def _won_touches(self, w: Window, *, by_owner: bool) -> dict[str, int]:
+        """The touches (activities but notes) up to its win of each deal won in
+        the window, summed by currency (by owner and currency as cycle_days()
+        keys them). A statement of its own, not a subquery of metric_counts():
+        a correlated subquery keeps PostgreSQL from scanning the 1M deals of
+        that aggregate in parallel."""
+        group = "lower(d.owner) || '|' || d.currency" if by_owner else "d.currency"
+        sql = f"""
+        SELECT {group}, count(*)
+        FROM deals d JOIN activities a ON a.deal_id = d.id
+        WHERE d.status = 'won' AND {w.within("d.closed_at")} {w.scope()}
+          AND a.kind <> 'note' AND a.at <= d.closed_at
+        GROUP BY {group}"""
+        return {grp: int(n) for grp, n in self.conn.execute(sql, w.params())}
 
     def cycle_days(self, w: Window, *, by_owner: bool = False) -> dict[str, tuple[float, float]]:
         """The sales cycles (days) of the deals won in the window, (their sum,
