@@ -521,13 +521,18 @@ def test_owner_names_differing_in_case_are_one_owner(funnel):
     assert rows[0]["conversion_to_next"]["lead"] == 50.0
 
 
-def test_touches_per_win_are_counted_per_owner_and_currency(funnel):
+@pytest.mark.parametrize("apart", [False, True])
+def test_touches_per_win_are_counted_per_owner_and_currency(funnel, monkeypatch, apart):
     """The owners' metrics count each owner's and currency's touches up to the
-    win (their own statement since issue 15): the records the report is made
-    of, as the owners table shows no touches."""
+    win: the records the report is made of, as the owners table shows no
+    touches. Both ways of counting them, on either engine: a subquery of
+    metric_counts() (SQLite's) or a statement of their own (PostgreSQL's)."""
     from datetime import datetime
 
+    from funnelcli.store import reports as store_reports
     from funnelcli.store.reports import ReportStore, Window
+
+    monkeypatch.setattr(store_reports, "scans_in_parallel", lambda conn: apart)
 
     for args in (
         ("add", "X", "--owner", "Anna", "--value", "100", "--at", "2026-10-01"),
