@@ -24,6 +24,8 @@ from funnelcli.store.zone import _julianday, _zone_date
 
 psycopg = pytest.importorskip("psycopg")
 
+V = PG_SCHEMA_VERSION  # the version migrate() brings a database to
+
 pytestmark = pytest.mark.postgres
 
 NOW = datetime(2026, 11, 23, 10, 15)
@@ -547,22 +549,22 @@ def _tables(pg: Any) -> list[str]:
 
 
 def test_migrate_sets_the_version_and_is_idempotent(pg_url: str) -> None:
-    assert PG_SCHEMA_VERSION == len(MIGRATIONS) == 2
+    assert PG_SCHEMA_VERSION == len(MIGRATIONS) == 3
     with _pg(pg_url) as pg:
         assert _tables(pg) == []
-        assert migrate(pg) == (0, 2)
-        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(2,)]
+        assert migrate(pg) == (0, V)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(V,)]
         tables = _tables(pg)
-        assert migrate(pg) == (2, 2)
-        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(2,)]
+        assert migrate(pg) == (V, V)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(V,)]
         assert _tables(pg) == tables
         assert not pg.info.transaction_status  # committed, idle
         # nothing seeded: the caller does that
         assert pg.execute("SELECT count(*) FROM pipelines").fetchone() == (0,)
         with pytest.raises(psycopg.errors.UniqueViolation):
-            pg.execute("INSERT INTO funnel_schema (version) VALUES (2)")
+            pg.execute("INSERT INTO funnel_schema (version) VALUES (%s)", (V,))
     with psycopg.connect(pg_url) as other:  # not autocommit: migrate commits
-        assert migrate(other) == (2, 2)
+        assert migrate(other) == (V, V)
 
 
 def test_migrate_commits_in_a_non_autocommit_connection(pg_url: str) -> None:
@@ -571,10 +573,10 @@ def test_migrate_commits_in_a_non_autocommit_connection(pg_url: str) -> None:
         with pytest.raises(ValueError, match="outside any transaction"):
             migrate(pg)
         pg.rollback()
-        assert migrate(pg) == (0, 2)
+        assert migrate(pg) == (0, V)
         assert not pg.info.transaction_status  # committed, idle
     with _pg(pg_url) as pg:
-        assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (2,)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (V,)
 
 
 def test_migrate_refuses_a_newer_schema(pg_url: str) -> None:
@@ -609,8 +611,8 @@ def test_a_failed_migration_leaves_nothing(pg_url: str, monkeypatch: pytest.Monk
 
 
 def test_a_schema_1_database_is_brought_to_2(pg_url: str) -> None:
-    """A team database made before schema 2 gets its functions' new bodies;
-    its numbers and its calendar go on as they were."""
+    """A team database made before schema 2 gets its functions' new bodies
+    (schema 2's and 3's); its numbers and its calendar go on as they were."""
     from funnelcli.store import pg_schema
 
     with _pg(pg_url) as pg:
@@ -626,14 +628,14 @@ def test_a_schema_1_database_is_brought_to_2(pg_url: str) -> None:
     zones: list[str | None] = []
     conn = open_database(pg_url, busy_timeout_s=5, on_zone=zones.append)
     try:
-        assert conn.execute("SELECT version FROM funnel_schema").fetchone() == (2,)
+        assert conn.execute("SELECT version FROM funnel_schema").fetchone() == (V,)
         assert conn.execute("SELECT current_setting('TimeZone')").fetchone() == ("Asia/Tokyo",)
         assert zones == ["Asia/Tokyo"]
     finally:
         conn.close()
     with _pg(pg_url) as pg:
-        assert migrate(pg) == (2, 2)
-        assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (2,)
+        assert migrate(pg) == (V, V)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (V,)
         pg.execute("INSERT INTO changes (id, at, who, command) VALUES (7, 't', 'w', 'c')")
         row = pg.execute(
             "INSERT INTO changes (at, who, command) VALUES ('t', 'w', 'c') RETURNING id"
@@ -665,9 +667,9 @@ def test_concurrent_migrations_make_one_schema(pg_url: str) -> None:
     for t in threads:
         t.join(60)
     try:
-        assert sorted(results) == [(0, 2), (2, 2), (2, 2), (2, 2)], results
+        assert sorted(results) == [(0, V), (V, V), (V, V), (V, V)], results
         pg = conns[0]
-        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(2,)]
+        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(V,)]
         assert pg.execute(
             "SELECT count(*) FROM pg_proc WHERE proname = 'julianday'"
         ).fetchone() == (2,)

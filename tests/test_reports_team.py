@@ -46,7 +46,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import one_error, report, run_on_a_terminal
+from helpers import ok, one_error, open_store, report, run_on_a_terminal
 
 HISTORY: list[tuple[str, ...]] = [
     ("pipeline", "create", "renewals", "--stages", "ask,quote,signed"),
@@ -519,6 +519,68 @@ def test_owner_names_differing_in_case_are_one_owner(funnel):
     assert rows[0]["owner"] == "Anna"
     assert (rows[0]["won"], rows[0]["lost"]) == (1, 1)
     assert rows[0]["conversion_to_next"]["lead"] == 50.0
+
+
+def test_touches_per_win_are_counted_per_owner_and_currency(funnel, monkeypatch):
+    """The owners' metrics count each owner's and currency's touches up to the
+    win: the records the report is made of, as the owners table shows no
+    touches. Both ways of counting them, on either engine: a subquery of
+    metric_counts() (SQLite's) or a statement of their own (PostgreSQL's)."""
+    from datetime import datetime
+
+    from funnelcli.store import reports as store_reports
+    from funnelcli.store.reports import ReportStore, Window
+
+    for args in (
+        ("add", "X", "--owner", "Anna", "--value", "100", "--at", "2026-10-01"),
+        ("log", "1", "call", "--no-next", "--at", "2026-10-02"),
+        ("log", "1", "note", "internal", "--no-next", "--at", "2026-10-03"),
+        ("log", "1", "email", "--no-next", "--at", "2026-10-04"),
+        ("won", "1", "--at", "2026-10-05"),
+        ("add", "Y", "--owner", "anna", "--value", "100", "--at", "2026-10-01"),
+        ("won", "2", "--at", "2026-10-06"),
+        ("add", "Z", "--owner", "anna", "--currency", "EUR", "--at", "2026-10-01"),
+        ("log", "3", "meeting", "--no-next", "--at", "2026-10-02"),
+        ("won", "3", "--at", "2026-10-07"),
+        ("add", "P", "--owner", "a|b", "--at", "2026-10-01"),  # the key's separator
+        ("log", "4", "call", "--no-next", "--at", "2026-10-02"),
+        ("log", "4", "call", "--no-next", "--at", "2026-10-03"),
+        ("won", "4", "--at", "2026-10-08"),
+        ("add", "Q", "--owner", "ben", "--at", "2026-10-01"),
+        ("log", "5", "call", "--no-next", "--at", "2026-10-02"),
+        ("lost", "5", "--reason", "x", "--at", "2026-10-09"),  # not won: not counted
+    ):
+        ok(funnel, *args)
+    store = open_store(for_write=False, now=datetime(2026, 11, 23, 10, 15))
+    in_oct = Window(since="2026-10-06T00:00:00Z", until="2026-10-08T00:00:00Z")
+    counted = {}
+    try:
+        for apart in (False, True):
+            monkeypatch.setattr(store_reports, "scans_in_parallel", lambda conn, a=apart: a)
+            with store.read():
+                reports = ReportStore(store.conn)
+                counted[apart] = (
+                    reports.metric_counts(Window(), by_owner=True),
+                    reports.metric_counts(in_oct),
+                )
+    finally:
+        store.close()
+    assert counted[False] == counted[True]
+    by_owner, one_window = counted[True]
+    # Anna and anna are one owner: USD 1 (call, email; the note isn't a
+    # touch) and 2 (none); EUR 3 (meeting; spelt anna there); a|b USD 4 (two
+    # calls); ben none
+    assert sorted((c.currency, c.won, c.won_touches) for c in by_owner) == [
+        ("Anna|USD", 2, 2),
+        ("anna|EUR", 1, 1),
+        ("a|b|USD", 1, 2),
+        ("ben|USD", 0, 0),
+    ]
+    # won in [10-06, 10-08): 2 (USD, none) and 3 (EUR, a meeting)
+    assert [(c.currency, c.won, c.won_touches) for c in one_window] == [
+        ("EUR", 1, 1),
+        ("USD", 1, 0),
+    ]
 
 
 def test_owners_bad_input(history):

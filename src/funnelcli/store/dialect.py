@@ -38,6 +38,14 @@ def is_postgres(conn: Any) -> bool:
     return getattr(conn, "dialect", None) == POSTGRES
 
 
+def scans_in_parallel(conn: Any) -> bool:
+    """Does the engine scan a big table with parallel workers, which a
+    correlated subquery anywhere in the statement rules out? PostgreSQL does;
+    SQLite never does, and there a subquery of the row in hand is cheaper
+    than a statement of its own that has to look the rows up again."""
+    return is_postgres(conn)
+
+
 def has_table(conn: Any, name: str) -> bool:
     if is_postgres(conn):
         sql = "SELECT 1 WHERE to_regclass(:n) IS NOT NULL"
