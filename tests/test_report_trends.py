@@ -207,9 +207,8 @@ def test_series_errors(funnel, empty_db):
         2,
         "--compare last-year pairs each",
     )
-    # a series is for the whole pipeline or --owner: not (yet) per group or tag
-    for extra in (["--by", "owner"], ["--tag", "vip"], ["--field", "region=EU"]):
-        one_error(history("report", "metrics", "--per", "month", *extra), 2, "--per with --by")
+    # a series is not (yet) per group
+    one_error(history("report", "metrics", "--per", "month", "--by", "owner"), 2, "--per with --by")
     fails(
         history,
         2,
@@ -265,3 +264,52 @@ def test_an_empty_database_gives_zeros_in_every_period(funnel, empty_db):
         funnel, "report", "metrics", "--per", "quarter", "--format", "csv"
     ).stdout.splitlines()
     assert len(rows) == 1 + 8 and rows[0].startswith("period,open_deals,")
+
+
+def test_series_and_activity_take_the_report_filters(funnel):
+    """--tag and --field narrow report metrics --per and report activity as
+    they narrow every report: each period is what report metrics --tag
+    gives for it, and only the tagged deals' touches and wins count."""
+    for args in (
+        (
+            "add",
+            "Vip won",
+            "--value",
+            "1000",
+            "--tag",
+            "vip",
+            "--field",
+            "region=EU",
+            "--at",
+            "2026-10-01",
+        ),
+        ("add", "Plain won", "--value", "7000", "--field", "region=US", "--at", "2026-10-02"),
+        ("add", "Vip lost", "--value", "300", "--tag", "vip", "--at", "2026-10-03"),
+        ("log", "1", "call", "--at", "2026-10-06"),
+        ("log", "2", "call", "--at", "2026-10-06"),
+        ("log", "2", "email", "--at", "2026-10-07"),
+        ("won", "1", "--at", "2026-10-08"),
+        ("won", "2", "--at", "2026-11-09"),
+        ("lost", "3", "--reason", "price", "--at", "2026-11-10"),
+    ):
+        assert funnel(*args).exit_code == 0, args
+    window = ("--since", "2026-10-01", "--until", "2026-12-01")
+    for scope in (("--tag", "vip"), ("--field", "region=EU")):
+        recs = report(funnel, "metrics", "--per", "month", *window, *scope)
+        for rec in recs:
+            alone = report(
+                funnel, "metrics", "--since", rec["since"], "--until", rec["until"], *scope
+            )
+            assert [plain(rec)] == alone
+        assert [r["won"] for r in recs] == [1, 0]  # #2, won in November, has neither
+        assert [r["won_value"] for r in recs] == [1000.0, 0.0]
+    assert [
+        r["lost"] for r in report(funnel, "metrics", "--per", "month", *window, "--tag", "vip")
+    ] == [0, 1]
+    weeks = report(
+        funnel, "activity", "--since", "2026-10-05", "--until", "2026-10-12", "--tag", "vip"
+    )
+    assert [(w["touches"], w["won"]) for w in weeks] == [(1, 1)]  # #1's call and win only
+    everyone = report(funnel, "activity", "--since", "2026-10-05", "--until", "2026-10-12")
+    assert [(w["touches"], w["won"]) for w in everyone] == [(3, 1)]
+    one_error(funnel("report", "activity", "--tag", "vipp"), 1, "vipp")

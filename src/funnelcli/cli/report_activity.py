@@ -1,5 +1,5 @@
 """`funnel report activity`: touches by kind, forward moves, wins and won
-value per period (and per seller), the seeds' daily and weekly control."""
+value per period (and per seller): a team's daily and weekly control."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
+from funnelcli.cli.options import FieldFilter, Format, OwnerFilter, PipelineOpt, TagFilter
 from funnelcli.cli.report_figures import _major, _show
 from funnelcli.cli.reports import Since, Until, _period
 from funnelcli.cli.state import state
@@ -36,6 +36,8 @@ def activity_cmd(
     ] = None,
     pipeline: PipelineOpt = None,
     owner: OwnerFilter = None,
+    tag: TagFilter = None,
+    field: FieldFilter = None,
     since: Since = None,
     until: Until = None,
     fmt: Format = "table",
@@ -51,6 +53,7 @@ def activity_cmd(
     Example: funnel report activity --by owner --per week --since 8w
     """
     from funnelcli.services.activity import activity_report
+    from funnelcli.services.report_scope import DealScope
 
     out = Output(fmt)
     report = activity_report(
@@ -61,6 +64,7 @@ def activity_cmd(
         until=until,
         pipeline=pipeline,
         owner=owner,
+        scope=DealScope.of(tag, field),
     )
     currencies = report.currencies
 

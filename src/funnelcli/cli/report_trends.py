@@ -16,6 +16,7 @@ from funnelcli.render.output import Column, Line, Output
 
 if TYPE_CHECKING:
     from funnelcli.services import Context, Owners
+    from funnelcli.services.report_scope import DealScope
     from funnelcli.services.reports import Metrics, Period
     from funnelcli.services.trends import TrendPoint
 
@@ -71,6 +72,7 @@ def metrics_trend(
     until: str | None,
     pipeline: str | None,
     owner: Owners,
+    scope: DealScope,
     compare: str | None,
     explain: bool,
 ) -> None:
@@ -91,6 +93,7 @@ def metrics_trend(
         until=until,
         pipeline=pipeline,
         owner=owner,
+        scope=scope,
         last_year=compare == "last-year",
     )
 

@@ -205,10 +205,9 @@ def _grouped_or_series(
     explain: bool,
 ) -> bool:
     """report metrics --by or --per, written by their modules: True if asked."""
-    if per is not None and (by is not None or asked.scope.tags or asked.scope.fields):
+    if per is not None and by is not None:
         raise UsageError(
-            "--per with --by, --tag or --field: not yet; a series is for the whole "
-            "pipeline or --owner (narrow one period with --since/--until instead)"
+            "--per with --by: not yet; narrow the series with --owner, --tag or --field"
         )
     if by is not None:
         from funnelcli.cli.report_groups import metrics_by
@@ -225,6 +224,7 @@ def _grouped_or_series(
             until=asked.until,
             pipeline=asked.pipeline,
             owner=asked.owner,
+            scope=asked.scope,
             compare=compare,
             explain=explain,
         )

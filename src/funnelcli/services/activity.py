@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from funnelcli.errors import Invalid
 from funnelcli.services import Context, Owners, resolve_pipeline
+from funnelcli.services.report_scope import DealScope
 from funnelcli.services.reports import Bound, Period
 from funnelcli.services.series import check_per, series_window
 from funnelcli.store.report_series import SeriesStore
@@ -50,6 +51,7 @@ def activity_report(
     until: Bound = None,
     pipeline: str | None = None,
     owner: Owners = None,
+    scope: DealScope | None = None,
 ) -> Activity:
     """One row per period (per period and seller with by="owner"), oldest
     first; sellers by name. The sellers listed are those with an open deal
@@ -60,7 +62,7 @@ def activity_report(
     by_owner = by == "owner"
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
-        w, found = series_window(ctx, per, since, until, pid, owner, DEFAULT_PERIODS[per])
+        w, found = series_window(ctx, per, since, until, pid, owner, DEFAULT_PERIODS[per], scope)
         store = SeriesStore(ctx.store.conn)
         touches = store.touches(w, per, by_owner=by_owner)
         moves = store.forward_moves(w, per, by_owner=by_owner)

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from funnelcli.clock import start_of_day, utc_text
 from funnelcli.errors import Invalid
 from funnelcli.services import Context, Owners
+from funnelcli.services.report_scope import DealScope
 from funnelcli.services.reports import Bound, window
 from funnelcli.store.report_series import PERS
 from funnelcli.store.reports import Window
@@ -122,10 +123,11 @@ def series_window(
     pipeline_id: int | None,
     owner: Owners,
     default: int,
+    scope: DealScope | None = None,
 ) -> tuple[Window, list[Span]]:
     """The periods the report covers and one window over all of them (call
     inside a read). An owner no deal has is refused, as every report does."""
-    w, period = window(ctx, since, until, pipeline_id, owner)
+    w, period = window(ctx, since, until, pipeline_id, owner, scope)
     found = spans(per, period.since, period.until, ctx.now, default)
     w.since, w.until = utc_text(found[0].since), utc_text(found[-1].until)
     return w, found

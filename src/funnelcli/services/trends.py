@@ -12,6 +12,7 @@ from typing import Any
 from funnelcli.clock import utc_text
 from funnelcli.errors import Invalid
 from funnelcli.services import Context, Owners, resolve_pipeline
+from funnelcli.services.report_scope import DealScope
 from funnelcli.services.reports import (
     Bound,
     Metrics,
@@ -61,13 +62,14 @@ def metrics_series(
     pipeline: str | None = None,
     owner: Owners = None,
     last_year: bool = False,
+    scope: DealScope | None = None,
 ) -> tuple[list[TrendPoint], list[TrendPoint] | None]:
     """The series over the window (by default the last few periods up to
     now's), and with `last_year` each period's last-year twin, in order."""
     check_per(per, TREND_PERS)
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
-        w, found = series_window(ctx, per, since, until, pid, owner, DEFAULT_PERIODS[per])
+        w, found = series_window(ctx, per, since, until, pid, owner, DEFAULT_PERIODS[per], scope)
         # today's open deals (every period's, as in report metrics), and the
         # currencies in scope, which every period lists
         base = {c.currency: c for c in SeriesStore(ctx.store.conn).open_counts(w)}
