@@ -20,7 +20,7 @@ from funnelcli.services.deal_input import (
     note_new_names,
     rescale,
 )
-from funnelcli.services.deals import money_values, record_move
+from funnelcli.services.deals import hand_over, money_values, record_handoff, record_move
 
 
 def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -> Deal:
@@ -50,6 +50,9 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
             lost_reason=None,
         )
         values.setdefault("owner", ctx.config.new_deal_owner(ctx.store.team))
+        handoff = None
+        if ch.owner is None:  # into a stage with an owner: theirs (--owner names another)
+            values["owner"], handoff = hand_over(ctx, 0, values["owner"], None, stage, created)
         for name in (
             "org",
             "contact",
@@ -72,12 +75,16 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
                 note=None,
                 recorded_at=ctx.now_utc,
             )
+            if handoff is not None:
+                handoff.deal_id = deal_id
+                record_handoff(ctx, handoff, None, stage)
             apply_tags_fields(ctx, deal_id, ch, allow_remove=False)
             if ch.note:
                 store.deals.insert_activity(deal_id, "note", ch.note, created, ctx.now_utc)
             read = store.deals.get_later(deal_id)
         deal = read()
     assert deal is not None
+    deal.handoff = handoff
     return deal
 
 
@@ -130,4 +137,6 @@ def _move_within_edit(ctx: Context, deal: Deal, ch: DealChanges) -> None:
     else:
         raise Invalid(f"pipeline {pipeline.name} has no stages")
     if stage.id != deal.stage_id:
-        record_move(ctx, deal, pipeline, stage, ctx.now, None, read_back=False)
+        record_move(
+            ctx, deal, pipeline, stage, ctx.now, None, read_back=False, hand=ch.owner is None
+        )

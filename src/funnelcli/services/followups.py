@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from funnelcli.errors import Invalid
-from funnelcli.models import Deal, Record
+from funnelcli.models import Deal, Handoff, Record
 from funnelcli.services import (
     Context,
     Owners,
@@ -22,13 +22,15 @@ DUE_STATES = ("overdue", "today", "upcoming", "unscheduled")
 class DueItem(Record):
     """A deal on the due list: overdue (by how many days), due today, upcoming
     or unscheduled, and the day it is due (`effective_due`; None when
-    unscheduled)."""
+    unscheduled); and the hand-off that made it its owner's, while they have
+    not looked at it in `funnel inbox`."""
 
     __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
         "deal",
         "state",
         "days_overdue",
         "due_on",
+        "handoff",
     )
 
     def __init__(
@@ -37,11 +39,13 @@ class DueItem(Record):
         state: str,
         days_overdue: int | None,
         due_on: str | None = None,
+        handoff: Handoff | None = None,
     ) -> None:
         self.deal = deal
         self.state = state  # one of DUE_STATES
         self.days_overdue = days_overdue
         self.due_on = due_on
+        self.handoff = handoff
 
 
 class StaleItem(Record):
@@ -138,6 +142,7 @@ def due_list(
             else:
                 items.append(DueItem(deal, "upcoming", None, on))
         if unscheduled == 0:
+            _mark_handed(ctx, owners, items)
             return DueList(items, 0)
         listed = [
             DueItem(d, "unscheduled", None)
@@ -146,7 +151,20 @@ def due_list(
         total = len(listed)
         if unscheduled is not None and total == unscheduled:  # there may be more
             total = ctx.store.followups.unscheduled_count(today.isoformat(), owners, pid)
+        _mark_handed(ctx, owners, items + listed)
     return DueList(items + listed, total)
+
+
+def _mark_handed(ctx: Context, owners: tuple[str, ...], items: list[DueItem]) -> None:
+    """Give each listed deal its owner's hand-off not looked at yet: a query
+    of the hand-offs nobody has seen, not of the deals listed."""
+    if not items:
+        return
+    from funnelcli.store.handoffs import HandoffStore
+
+    handed = HandoffStore(ctx.store.conn).unseen_by_deal(owners)
+    for item in items:
+        item.handoff = handed.get(item.deal.id)
 
 
 def stale_list(ctx: Context, owner: Owners = None, pipeline: str | None = None) -> list[StaleItem]:

@@ -49,7 +49,8 @@ It also creates what the shared SQL expects of the database:
 - `stage_events_append_only`, as on SQLite.
 
 Migration 2 (store/pg_m002.py) makes the calendar's functions and the deal
-numbers fast enough for bulk loads: same results, new bodies.
+numbers fast enough for bulk loads: same results, new bodies. Migration
+store/pg_m004.py is SQLite's m010: stage owners and hand-offs.
 
 `migrate` applies the pending migrations, under an advisory lock, in one
 transaction. psycopg is not imported: this module only uses the connection
@@ -63,13 +64,14 @@ from typing import TYPE_CHECKING, Any
 from funnelcli.errors import StorageError
 from funnelcli.store import pg_m001 as m001
 from funnelcli.store import pg_m002 as m002
+from funnelcli.store import pg_m004 as m004
 from funnelcli.store.pg_compat import COMPAT
 from funnelcli.store.pg_numbers import NUMBERS
 
 if TYPE_CHECKING:
     import psycopg
 
-PG_SCHEMA_VERSION = 2
+PG_SCHEMA_VERSION = 3
 
 # pg_advisory_xact_lock key taken first by `migrate` ("fnlmigr" in ASCII),
 # distinct from store/pg.py's WRITE_LOCK ("funnel").
@@ -78,6 +80,7 @@ MIGRATION_LOCK = 0x666E6C6D696772
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (*m001.TABLES, *COMPAT, *NUMBERS, *m001.TRIGGERS),
     m002.MIGRATION,
+    m004.MIGRATION,  # numbered 4: migration 3 comes from work merged beside it
 )
 
 
