@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MAVEN
+from funnelcli.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.postgres
 
@@ -260,7 +261,8 @@ def test_an_older_file_is_refused_saying_how_to_upgrade_it(funnel, pg_url, monke
     run = migrate(funnel, monkeypatch, pg_url, path)
     assert (run.exit_code, run.stdout) == (1, "")
     assert run.stderr == (
-        f"funnel: error: {path} has funnelcli schema 7, older than this funnelcli's (8): "
+        f"funnel: error: {path} has funnelcli schema 7, older than this funnelcli's "
+        f"({SCHEMA_VERSION}): "
         f"upgrade it first by opening it once, e.g. `funnel --db {path} list` (a copy of "
         "it is kept beside it), then run this again\n"
     )
