@@ -191,7 +191,8 @@ def test_add_and_edit_into_an_owned_stage(conveyor: Any) -> None:
     assert show(funnel, "2")["owner"] == "dave"
     looked = inbox(funnel, "--owner", "bob")
     assert [(i["deal_id"], i["from_stage"]) for i in looked] == [(1, None), (3, "proposal")]
-    assert [line.split()[5] for line in ok(funnel, "inbox", "--owner", "bob", "--all").stdout.splitlines()[1:]] == ["new", "proposal"]  # fmt: skip
+    table = ok(funnel, "inbox", "--owner", "bob", "--all").stdout.splitlines()
+    assert [line.split()[5] for line in table[1:]] == ["new", "proposal"]  # From
 
 
 def test_undo_takes_back_the_move_and_its_hand_off_and_redo_both(conveyor: Any) -> None:
