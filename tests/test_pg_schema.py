@@ -190,7 +190,7 @@ def _pg_schema(conn: Any) -> dict[str, Any]:
 
 def test_same_schema_as_sqlite(pg_url: str, tmp_path: Path) -> None:
     lite = _sqlite(tmp_path)
-    assert lite.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert lite.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     with _migrated(pg_url) as pg:
         want, got = _sqlite_schema(lite), _pg_schema(pg)
         for part in ("tables", "columns", "uniques", "indexes", "fks"):
@@ -218,7 +218,7 @@ def test_same_schema_as_sqlite(pg_url: str, tmp_path: Path) -> None:
         # what a glance at the parts could miss
         assert ("stages", "stages_key", ("pipeline_id", "key"), True, True) in got["indexes"]
         assert ("deal_tags", ("deal_id",), "deals", ("id",), "CASCADE") in got["fks"]
-        assert len(got["tables"]) == 11
+        assert len(got["tables"]) == 13
         # ids by default from a sequence, as AUTOINCREMENT: never given again
         pg.execute(
             "INSERT INTO changes (at, who, command) VALUES ('x', 'me', 'a'), ('x', 'me', 'b')"
@@ -294,6 +294,19 @@ CHANGE_SQL: list[tuple[str, tuple[Any, ...]]] = [
         ),
     ),
     ("INSERT INTO settings (key, value) VALUES (?, ?)", ("test.key", "one")),
+    # m010 / team schema pg_m004: a stage's owner, a hand-off, a receiver's look
+    ("UPDATE stages SET owner = ? WHERE id = ?", ("bob ✓", 21)),
+    (
+        "INSERT INTO handoffs (id, deal_id, event_id, from_stage_id, to_stage_id, from_owner, "
+        "to_owner, handed_by, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            *(70, 30, 40, None, 20, "ann", "bob ✓", "me", T0),
+            *(71, 30, 40, 20, 21, "bob ✓", TITLE, "me", "2026-01-04T00:00:00Z"),
+        ),
+    ),
+    ("INSERT INTO inbox_seen (owner, last_seen) VALUES (?, ?)", ("bob ✓", 70)),
+    ("UPDATE inbox_seen SET last_seen = ? WHERE owner = ?", (71, "bob ✓")),
+    ("UPDATE handoffs SET handed_by = ? WHERE id = ?", ("you", 70)),
     ("UPDATE settings SET value = ? WHERE key = ?", ("two", "test.key")),
     (
         "UPDATE deals SET title = ?, value = ?, status = ?, snoozed_until = ? WHERE id = ?",
@@ -347,7 +360,9 @@ def test_same_change_notes_as_sqlite(pg_url: str, tmp_path: Path) -> None:
     ops = [(t, op) for _, t, op, *_ in got]
     assert set(t for t, _ in ops) == set(UNDO_TABLES)
     deal_delete = ops.index(("deals", "delete"))
-    assert ops[deal_delete - 9 : deal_delete + 1] == [
+    assert ops[deal_delete - 11 : deal_delete + 1] == [
+        ("handoffs", "delete"),
+        ("handoffs", "delete"),
         ("activities", "delete"),
         ("activities", "delete"),
         ("stage_stays", "delete"),
@@ -359,7 +374,7 @@ def test_same_change_notes_as_sqlite(pg_url: str, tmp_path: Path) -> None:
         ("deal_tags", "delete"),
         ("deals", "delete"),
     ]
-    assert len(got) == 32
+    assert len(got) == 40
     stay = next(o for _, t, op, k, o in got if t == "stage_stays" and '"id":51' in k and o)
     assert json.loads(stay)["days"] == float("0.333333333333333")
 
@@ -547,14 +562,14 @@ def _tables(pg: Any) -> list[str]:
 
 
 def test_migrate_sets_the_version_and_is_idempotent(pg_url: str) -> None:
-    assert PG_SCHEMA_VERSION == len(MIGRATIONS) == 2
+    assert PG_SCHEMA_VERSION == len(MIGRATIONS) == 3
     with _pg(pg_url) as pg:
         assert _tables(pg) == []
-        assert migrate(pg) == (0, 2)
-        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(2,)]
+        assert migrate(pg) == (0, PG_SCHEMA_VERSION)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(PG_SCHEMA_VERSION,)]
         tables = _tables(pg)
-        assert migrate(pg) == (2, 2)
-        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(2,)]
+        assert migrate(pg) == (PG_SCHEMA_VERSION, PG_SCHEMA_VERSION)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(PG_SCHEMA_VERSION,)]
         assert _tables(pg) == tables
         assert not pg.info.transaction_status  # committed, idle
         # nothing seeded: the caller does that
@@ -562,7 +577,7 @@ def test_migrate_sets_the_version_and_is_idempotent(pg_url: str) -> None:
         with pytest.raises(psycopg.errors.UniqueViolation):
             pg.execute("INSERT INTO funnel_schema (version) VALUES (2)")
     with psycopg.connect(pg_url) as other:  # not autocommit: migrate commits
-        assert migrate(other) == (2, 2)
+        assert migrate(other) == (PG_SCHEMA_VERSION, PG_SCHEMA_VERSION)
 
 
 def test_migrate_commits_in_a_non_autocommit_connection(pg_url: str) -> None:
@@ -571,10 +586,10 @@ def test_migrate_commits_in_a_non_autocommit_connection(pg_url: str) -> None:
         with pytest.raises(ValueError, match="outside any transaction"):
             migrate(pg)
         pg.rollback()
-        assert migrate(pg) == (0, 2)
+        assert migrate(pg) == (0, PG_SCHEMA_VERSION)
         assert not pg.info.transaction_status  # committed, idle
     with _pg(pg_url) as pg:
-        assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (2,)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (PG_SCHEMA_VERSION,)
 
 
 def test_migrate_refuses_a_newer_schema(pg_url: str) -> None:
@@ -626,14 +641,14 @@ def test_a_schema_1_database_is_brought_to_2(pg_url: str) -> None:
     zones: list[str | None] = []
     conn = open_database(pg_url, busy_timeout_s=5, on_zone=zones.append)
     try:
-        assert conn.execute("SELECT version FROM funnel_schema").fetchone() == (2,)
+        assert conn.execute("SELECT version FROM funnel_schema").fetchone() == (PG_SCHEMA_VERSION,)
         assert conn.execute("SELECT current_setting('TimeZone')").fetchone() == ("Asia/Tokyo",)
         assert zones == ["Asia/Tokyo"]
     finally:
         conn.close()
     with _pg(pg_url) as pg:
-        assert migrate(pg) == (2, 2)
-        assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (2,)
+        assert migrate(pg) == (PG_SCHEMA_VERSION, PG_SCHEMA_VERSION)
+        assert pg.execute("SELECT version FROM funnel_schema").fetchone() == (PG_SCHEMA_VERSION,)
         pg.execute("INSERT INTO changes (id, at, who, command) VALUES (7, 't', 'w', 'c')")
         row = pg.execute(
             "INSERT INTO changes (at, who, command) VALUES ('t', 'w', 'c') RETURNING id"
@@ -665,9 +680,10 @@ def test_concurrent_migrations_make_one_schema(pg_url: str) -> None:
     for t in threads:
         t.join(60)
     try:
-        assert sorted(results) == [(0, 2), (2, 2), (2, 2), (2, 2)], results
+        V = PG_SCHEMA_VERSION
+        assert sorted(results) == [(0, V), (V, V), (V, V), (V, V)], results
         pg = conns[0]
-        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(2,)]
+        assert pg.execute("SELECT version FROM funnel_schema").fetchall() == [(PG_SCHEMA_VERSION,)]
         assert pg.execute(
             "SELECT count(*) FROM pg_proc WHERE proname = 'julianday'"
         ).fetchone() == (2,)
