@@ -300,3 +300,27 @@ def test_inbox_is_yours_unless_told(funnel: Any, monkeypatch: pytest.MonkeyPatch
     assert [i["title"] for i in inbox(funnel)] == ["Acme"]
     monkeypatch.setenv("FUNNEL_USER", "  ")
     fails(funnel, 1, "--owner can't be empty", "inbox", "--owner", " ")
+
+
+def test_the_demo_hands_deals_to_its_second_seller(funnel: Any, isolated: Any) -> None:
+    """anna owns proposal in the demo: every deal that entered it is hers, and
+    her inbox holds the hand-off of each that was someone else's then."""
+    db = str(isolated / "demo.db")
+    ok(funnel, "--db", db, "demo", "--deals", "16")
+    stages = ok_json(funnel, "--db", db, "stage", "list")
+    assert [(s["name"], s["owner"]) for s in stages if s["owner"]] == [("proposal", "anna")]
+    entered: dict[int, str] = {}  # deal -> the stage it came into proposal from
+    handed_over: set[int] = set()
+    for deal in ok_json(funnel, "--db", db, "list", "--status", "all"):
+        history = ok_json(funnel, "--db", db, "show", str(deal["id"]))["history"]
+        into = [h for h in history if h["to_stage"] == "proposal"]
+        if into:
+            assert deal["owner"] == "anna", deal["id"]
+            entered[deal["id"]] = into[0]["from_stage"]
+            if into[0]["handoff"] is not None:
+                handed_over.add(deal["id"])
+    assert len(handed_over) >= 3, "the demo should show a few hand-offs"
+    run = funnel("--db", db, "inbox", "--owner", "anna", "--peek", "--format", "json")
+    handed = run.json()
+    assert {i["deal_id"] for i in handed} == handed_over
+    assert all(i["from_stage"] == entered[i["deal_id"]] for i in handed)
