@@ -324,3 +324,21 @@ def test_the_demo_hands_deals_to_its_second_seller(funnel: Any, isolated: Any) -
     handed = run.json()
     assert {i["deal_id"] for i in handed} == handed_over
     assert all(i["from_stage"] == entered[i["deal_id"]] for i in handed)
+
+
+def test_export_and_import_keep_the_stage_owners(conveyor: Any, isolated: Any) -> None:
+    """What export writes import reads back: the owners too, and the hand-offs
+    stay the first database's (import hands nothing over)."""
+    funnel = conveyor
+    add(funnel, "Acme", "--owner", "anna")
+    ok(funnel, "move", "1", "demo")
+    out = isolated / "all.jsonl"
+    ok(funnel, "export", "--output", str(out))
+    ok(funnel, "--db", str(isolated / "other.db"), "import", str(out))
+    other = ok_json(funnel, "--db", str(isolated / "other.db"), "stage", "list")
+    assert [(s["name"], s["owner"]) for s in other] == [
+        (s["name"], s["owner"]) for s in ok_json(funnel, "stage", "list")
+    ]
+    assert [s["owner"] for s in other][1:4] == ["anna", None, "bob"]
+    run = funnel("--db", str(isolated / "other.db"), "inbox", "--owner", "bob", "--all")
+    assert (run.exit_code, run.stdout) == (0, "")
