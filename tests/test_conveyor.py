@@ -304,26 +304,21 @@ def test_inbox_is_yours_unless_told(funnel: Any, monkeypatch: pytest.MonkeyPatch
 
 def test_the_demo_hands_deals_to_its_second_seller(funnel: Any, isolated: Any) -> None:
     """anna owns proposal in the demo: every deal that entered it is hers, and
-    her inbox holds the hand-off of each that was someone else's then."""
+    her inbox holds hand-offs of such deals only, each from where it came."""
     db = str(isolated / "demo.db")
     ok(funnel, "--db", db, "demo", "--deals", "16")
     stages = ok_json(funnel, "--db", db, "stage", "list")
     assert [(s["name"], s["owner"]) for s in stages if s["owner"]] == [("proposal", "anna")]
     entered: dict[int, str] = {}  # deal -> the stage it came into proposal from
-    handed_over: set[int] = set()
-    for deal in ok_json(funnel, "--db", db, "list", "--status", "all"):
-        history = ok_json(funnel, "--db", db, "show", str(deal["id"]))["history"]
-        into = [h for h in history if h["to_stage"] == "proposal"]
+    for deal in ok_json(funnel, "--db", db, "export", "--format", "json")["deals"]:
+        into = [h for h in deal["history"] if h["to_stage"] == "proposal"]
         if into:
             assert deal["owner"] == "anna", deal["id"]
             entered[deal["id"]] = into[0]["from_stage"]
-            if into[0]["handoff"] is not None:
-                handed_over.add(deal["id"])
-    assert len(handed_over) >= 3, "the demo should show a few hand-offs"
     run = funnel("--db", db, "inbox", "--owner", "anna", "--peek", "--format", "json")
-    handed = run.json()
-    assert {i["deal_id"] for i in handed} == handed_over
-    assert all(i["from_stage"] == entered[i["deal_id"]] for i in handed)
+    handed = {i["deal_id"]: i["from_stage"] for i in run.json()}
+    assert len(handed) >= 3, "the demo should show a few hand-offs"
+    assert handed.items() <= entered.items()
 
 
 def test_export_and_import_keep_the_stage_owners(conveyor: Any, isolated: Any) -> None:

@@ -208,7 +208,8 @@ class Deal(Record):
         self.last_activity_at = last_activity_at
         self.touches = touches
         # not stored: the hand-off the command that returned this deal made
-        # (move, add, reopen, edit --stage), for what runs after its commit
+        # (move, add, reopen), for what runs after its commit; on `due`'s
+        # deals, the one their owner hasn't looked at yet
         self.handoff = handoff
 
     @property

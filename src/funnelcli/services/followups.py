@@ -45,7 +45,7 @@ class DueItem(Record):
         self.state = state  # one of DUE_STATES
         self.days_overdue = days_overdue
         self.due_on = due_on
-        self.handoff = handoff
+        self.handoff = deal.handoff if handoff is None else handoff
 
 
 class StaleItem(Record):
@@ -142,7 +142,6 @@ def due_list(
             else:
                 items.append(DueItem(deal, "upcoming", None, on))
         if unscheduled == 0:
-            _mark_handed(ctx, owners, items)
             return DueList(items, 0)
         listed = [
             DueItem(d, "unscheduled", None)
@@ -151,20 +150,7 @@ def due_list(
         total = len(listed)
         if unscheduled is not None and total == unscheduled:  # there may be more
             total = ctx.store.followups.unscheduled_count(today.isoformat(), owners, pid)
-        _mark_handed(ctx, owners, items + listed)
     return DueList(items + listed, total)
-
-
-def _mark_handed(ctx: Context, owners: tuple[str, ...], items: list[DueItem]) -> None:
-    """Give each listed deal its owner's hand-off not looked at yet: a query
-    of the hand-offs nobody has seen, not of the deals listed."""
-    if not items:
-        return
-    from funnelcli.store.handoffs import HandoffStore
-
-    handed = HandoffStore(ctx.store.conn).unseen_by_deal(owners)
-    for item in items:
-        item.handoff = handed.get(item.deal.id)
 
 
 def stale_list(ctx: Context, owner: Owners = None, pipeline: str | None = None) -> list[StaleItem]:

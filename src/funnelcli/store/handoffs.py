@@ -1,6 +1,6 @@
 """SQL for hand-offs (issue 16's conveyor): a deal that enters a stage with an
 owner is handed to them; `funnel inbox` lists what each receiver was handed
-since they last looked, and `funnel due` marks those deals.
+since they last looked (`funnel due` marks those deals: store/followups.py).
 
 A receiver is named as deals' owners are matched by `--owner`: case ignored,
 ASCII only (store/filters.py folds the name; `lower()` of the column, as
@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from funnelcli.models import Handoff
 from funnelcli.store.dialect import Connection
-from funnelcli.store.filters import fold, one_of
+from funnelcli.store.filters import fold
 
 # A hand-off with the deal it went with: what `inbox` and `due` show.
 _SELECT = """SELECT h.id, h.deal_id, d.title, d.org, d.value, d.currency, p.name,
@@ -79,15 +78,3 @@ class HandoffStore:
             "WHERE inbox_seen.last_seen < excluded.last_seen",
             {"me": fold(owner), "last": last},
         )
-
-    def unseen_by_deal(self, owners: Sequence[str]) -> dict[int, Handoff]:
-        """Per open deal, its newest hand-off not yet looked at by the one it
-        went to, who still owns the deal (of `owners` only, when given)."""
-        params: dict[str, Any] = {}
-        scope = " AND " + one_of("h.to_owner", owners, params, "owner") if owners else ""
-        rows = self.conn.execute(
-            _SELECT + " WHERE h.id > coalesce(m.last_seen, 0) AND d.status = 'open' "
-            "AND lower(h.to_owner) = lower(d.owner)" + scope + " ORDER BY h.id",
-            params,
-        )
-        return {int(r[1]): Handoff(int(r[1]), r[9], r[10], r[7], r[8], r[11], r[12]) for r in rows}
