@@ -93,10 +93,17 @@ def test_add_with_every_option(funnel):
         "snoozed_until": None,
         "snooze_reason": None,
         "next_follow_up_at": None,  # +3d is a day, no time
+        "handoff": None,  # the first stage has no owner
     }
     detail = show(funnel, "1")
     assert detail["history"] == [
-        {"from_stage": None, "to_stage": "demo", "at": "2026-11-02T00:00:00Z", "note": None}
+        {
+            "from_stage": None,
+            "to_stage": "demo",
+            "at": "2026-11-02T00:00:00Z",
+            "note": None,
+            "handoff": None,
+        }
     ]
     assert detail["activities"] == [
         {"id": 1, "kind": "note", "note": "met at the fair", "at": "2026-11-02T00:00:00Z"}
@@ -113,7 +120,9 @@ def test_add_minimal_defaults(funnel):
         "value": None, "currency": "USD", "owner": "me", "pipeline": "sales", "stage": "lead",
         "status": "open", "probability": 10, "tags": [], "fields": {}, "org": None,
         "next_follow_up": None, "created_at": NOW_UTC,
-        "history": [{"from_stage": None, "to_stage": "lead", "at": NOW_UTC, "note": None}],
+        "history": [
+            {"from_stage": None, "to_stage": "lead", "at": NOW_UTC, "note": None, "handoff": None}
+        ],
         "activities": [],
     }  # fmt: skip
 
@@ -121,23 +130,31 @@ def test_add_minimal_defaults(funnel):
 def test_deal_json_keys_are_the_contract(funnel):
     """CLI.md's keys, in order, in every command that prints a deal."""
     add(funnel, "Acme", "--value", "10")
-    records = [
+    # add, move and reopen also say what they handed over (docs/json.md#move)
+    handing = [
         add(funnel, "Globex"),
+        ok_json(funnel, "move", "1", "demo"),
+    ]
+    records = [
         ok_json(funnel, "list")[0],
         json.loads(funnel("list", "--format", "jsonl").stdout.splitlines()[0]),
         ok_json(funnel, "edit", "1", "--org", "Acme"),
-        ok_json(funnel, "move", "1", "demo"),
         ok_json(funnel, "won", "1"),
-        ok_json(funnel, "reopen", "1"),
+    ]
+    handing.append(ok_json(funnel, "reopen", "1"))
+    records += [
         ok_json(funnel, "lost", "1", "--reason", "price"),
         ok_json(funnel, "delete", "2", "--yes"),
     ]
     for record in records:
         assert list(record) == DEAL_KEYS
         assert set(DOCUMENTED_KEYS) <= set(record)
+    for record in handing:
+        assert list(record) == [*DEAL_KEYS, "handoff"] and record["handoff"] is None
     detail = show(funnel, "1")
     assert list(detail) == [*DEAL_KEYS, "history", "activities"]
-    assert [list(h) for h in detail["history"]] == [["from_stage", "to_stage", "at", "note"]] * 5
+    keys = ["from_stage", "to_stage", "at", "note", "handoff"]
+    assert [list(h) for h in detail["history"]] == [keys] * 5
     ok_json(funnel, "edit", "1", "--note", "x")
     assert [list(a) for a in show(funnel, "1")["activities"]] == [["id", "kind", "note", "at"]]
     rows = list(csv.reader(io.StringIO(funnel("list", "--status", "all", "-f", "csv").stdout)))
@@ -976,6 +993,7 @@ def test_won_with_value(funnel):
         "to_stage": "won",
         "at": NOW_UTC,
         "note": None,
+        "handoff": None,
     }
     fails(funnel, 1, "deal 1 is already won", "won", "1")
     fails(funnel, 1, "deal 1 is already won", "lost", "1", "--reason", "x")
@@ -1027,6 +1045,7 @@ def test_lost_needs_a_reason(funnel):
         "to_stage": "lost",
         "at": "2026-11-23T09:00:00Z",
         "note": "went with a competitor",
+        "handoff": None,
     }
 
 

@@ -52,6 +52,7 @@ def test_default_pipeline_on_first_use_without_creating_the_file(funnel, fresh):
             "probability": p,
             "rot_days": r,
             "cadence_days": c,
+            "owner": None,
             "open_deals": 0,
         }
         for i, (n, p, r, c) in enumerate(SALES)
@@ -133,6 +134,7 @@ def test_create_with_stages(funnel):
             "probability": 25,
             "rot_days": 14,
             "cadence_days": 3,
+            "owner": None,
             "open_deals": 0,
         },
         {
@@ -141,6 +143,7 @@ def test_create_with_stages(funnel):
             "probability": 50,
             "rot_days": 14,
             "cadence_days": 3,
+            "owner": None,
             "open_deals": 0,
         },
         {
@@ -149,6 +152,7 @@ def test_create_with_stages(funnel):
             "probability": 75,
             "rot_days": 14,
             "cadence_days": 3,
+            "owner": None,
             "open_deals": 0,
         },
     ]
@@ -262,6 +266,7 @@ def test_stage_add_places(funnel):
         "probability": 58,
         "rot_days": 14,
         "cadence_days": 3,
+        "owner": None,
     }
     assert ok_json(funnel, "stage", "add", "research", "--before", "LEAD")["position"] == 1
     assert ok_json(funnel, "stage", "add", "signing", "--position", "10")["position"] == 10
@@ -285,6 +290,7 @@ def test_stage_add_places(funnel):
         "probability": 5,
         "rot_days": 7,
         "cadence_days": 0,
+        "owner": None,
     }
     assert stages(funnel) == [
         "research",
@@ -552,6 +558,7 @@ def test_stage_set(funnel):
         "probability": 60,
         "rot_days": 10,
         "cadence_days": 4,
+        "owner": None,
     }
     assert ok_json(funnel, "show", "1")["probability"] == 60
     assert ok_json(funnel, "show", "2")["probability"] == 5  # overridden
@@ -581,7 +588,7 @@ def test_stage_set(funnel):
             ["--cadence", "99999999999999999999"],
             "--cadence must be at most 3650 days, not 99999999999999999999",
         ),
-        ([], "nothing to set: give --probability, --rot-days or --cadence"),
+        ([], "nothing to set: give --probability, --rot-days, --cadence or --owner"),
         (["--probability", "60", "--cadence", "-2"], "--cadence can't be negative (-2)"),
     ],
 )
@@ -593,6 +600,7 @@ def test_stage_set_out_of_range(funnel, args, message):
         "probability": 50,
         "rot_days": 14,
         "cadence_days": 5,
+        "owner": None,
         "open_deals": 0,
     }
 

@@ -156,7 +156,13 @@ def test_jsonl_carries_pipelines_history_and_touches(rich_db):
     assert header["funnelcli_export"] == 1
     assert [p["name"] for p in header["pipelines"]] == ["sales", "renewals"]
     demo = header["pipelines"][0]["stages"][3]
-    assert demo == {"name": "demo", "probability": 55, "rot_days": 14, "cadence_days": 5}
+    assert demo == {
+        "name": "demo",
+        "probability": 55,
+        "rot_days": 14,
+        "cadence_days": 5,
+        "owner": None,
+    }
     assert len(header["pipelines"][0]["uuid"]) == 36
     deals = [json.loads(line) for line in lines[1:]]
     assert [d["id"] for d in deals] == list(range(1, 13))

@@ -302,39 +302,26 @@ def test_import_runs_hooks_only_when_asked(funnel: Any, hooks: Path, isolated: P
     assert got[0]["deal"] == ok_json(funnel, "list", "--search", "C")[0]
 
 
-def test_a_handoff_runs_on_handoff_after_the_move(funnel: Any, hooks: Path) -> None:
-    """note_handoff, the call the conveyor's move makes with its hand-off."""
-    from funnelcli.cli.hooks import run_hooks
-    from funnelcli.cli.state import AppState
-    from funnelcli.services import note_handoff
-    from funnelcli.services.deals import move_deal
-
-    class HandOff:
-        deal_id = 1
-        from_owner = "me"
-        to_owner = "bob"
-        from_stage = "lead"
-        to_stage = "demo"
-        by = "ann"
-
+def test_a_handoff_runs_on_handoff_after_the_move(
+    funnel: Any, hooks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A move into a stage with an owner hands the deal over: on-move, then
+    on-handoff, for the same change; a move into a stage nobody owns, none."""
+    monkeypatch.setenv("FUNNEL_USER", "ann")
     recording(hooks, "move", "handoff")
-    add(funnel, "Acme")
-    run = AppState(argv=["move", "1", "demo"])
-    try:
-        c = run.context(write=True)
-        moved = move_deal(c, "1", "demo")
-        note_handoff(c, moved, HandOff())
-        run_hooks(run)
-        run_hooks(run)  # once only
-    finally:
-        run.close()
-    move, handoff = received(hooks)
-    assert (move["event"], handoff["event"]) == ("move", "handoff")
+    ok(funnel, "stage", "set", "demo", "--owner", "bob")
+    add(funnel, "Acme", "--owner", "me")
+    ok(funnel, "move", "1", "qualified")
+    ok(funnel, "move", "1", "demo")
+    got = received(hooks)
+    assert [e["event"] for e in got] == ["move", "move", "handoff"]
+    move, handoff = got[1], got[2]
     assert handoff["change"] == move["change"] is not None
+    assert handoff["deal"]["owner"] == "bob"
     assert {k: v for k, v in handoff.items() if k not in COMMON} == {
         "from_owner": "me",
         "to_owner": "bob",
-        "from_stage": "lead",
+        "from_stage": "qualified",
         "to_stage": "demo",
         "by": "ann",
     }

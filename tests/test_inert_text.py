@@ -56,6 +56,7 @@ IMPORTED_STAGE = f"=Imp {H}"
 KIND = f"=kind{H}"  # only an import can bring an activity kind that is not one word
 TITLE = f"=T {H}"
 OWNER = f"@W {H}"
+RECEIVER = f"=Rcv {H}"
 
 _COMMAND = typer.main.get_command(app)
 
@@ -141,6 +142,11 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         own = where / "own.jsonl"
         own.write_text(json.dumps(_own_export_line()) + "\n", encoding="utf-8")
         ok("import", str(own))
+        # the conveyor: a deal handed to a receiver with hostile text in the name
+        ok("stage", "set", "--pipeline", PIPELINE, "--owner", RECEIVER, "--", STAGE3)
+        ok("add", f"=Handed {H}", "--pipeline", PIPELINE, "--stage", STAGE2)
+        ok("move", "--note", f"=HO {H}", "--", f"=Handed {H}", STAGE3)
+        ok("move", f"=Handed {H}", STAGE2)  # STAGE3 holds no deal (stage remove)
         ok("backup", str(where / "backup.db"))
     finally:
         monkeypatch.undo()
@@ -165,6 +171,7 @@ CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "demo": (["demo"], ()),
     "doctor": (["doctor"], OBJECTS),
     "due": (["due", "--within", "30"], LISTS),
+    "inbox": (["inbox", "--owner", RECEIVER, "--all"], LISTS),
     "edit": (["edit", "1", "--title", f"=Edited {H}"], OBJECTS),
     "export": (["export"], ("jsonl", "json", "csv")),
     "follow-up": (["follow-up", "1", "+2d"], OBJECTS),

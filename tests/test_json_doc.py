@@ -154,6 +154,8 @@ def small(funnel: Any, monkeypatch: pytest.MonkeyPatch, isolated: Path) -> Any:
     ok(funnel, "lost", "1", "--reason", "budget")
     ok(funnel, "reopen", "1")
     ok(funnel, "snooze", "4", "+3d", "--reason", "holiday")
+    ok(funnel, "stage", "set", "proposal", "--owner", "bob")
+    ok(funnel, "move", "1", "proposal")  # handed to bob: inbox, due and show say so
     ok(funnel, "pipeline", "create", "renewals", "--stages", "ask,quote")
     ok(funnel, "config", "set", "owner", "me")
     csv = isolated / "in.csv"
@@ -166,6 +168,7 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("show", ["show", "3"]),
     ("show", ["show", "1"]),
     ("due", ["due", "--within", "30"]),
+    ("inbox", ["inbox", "--owner", "bob", "--peek"]),
     ("stale", ["stale"]),
     ("board", ["board"]),
     ("report-funnel", ["report", "funnel"]),
@@ -184,14 +187,14 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("report-owners", ["report", "owners"]),
     ("report-forecast", ["report", "forecast"]),
     ("report-forecast", ["report", "forecast", "--by", "quarter", "--goal", "1000"]),
-    ("deal", ["add", "New", "--value", "5", "--field", "a=b"]),
+    ("move", ["add", "New", "--value", "5", "--field", "a=b"]),
     ("deal", ["edit", "3", "--contact", "Jo"]),
-    ("deal", ["move", "3", "proposal"]),
+    ("move", ["move", "3", "proposal"]),
     ("deal", ["log", "3", "email", "sent"]),
     ("deal", ["follow-up", "3", "tomorrow"]),
     ("deal", ["snooze", "1", "+1d"]),
     ("deal", ["won", "3"]),
-    ("deal", ["reopen", "3"]),
+    ("move", ["reopen", "3"]),
     ("deal", ["lost", "3", "--reason", "price"]),
     ("deal", ["delete", "6", "--yes"]),
     ("changes", ["changes", "-n", "50"]),

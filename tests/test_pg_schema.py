@@ -192,7 +192,7 @@ def _pg_schema(conn: Any) -> dict[str, Any]:
 
 def test_same_schema_as_sqlite(pg_url: str, tmp_path: Path) -> None:
     lite = _sqlite(tmp_path)
-    assert lite.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert lite.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     with _migrated(pg_url) as pg:
         want, got = _sqlite_schema(lite), _pg_schema(pg)
         for part in ("tables", "columns", "uniques", "indexes", "fks"):
@@ -220,7 +220,7 @@ def test_same_schema_as_sqlite(pg_url: str, tmp_path: Path) -> None:
         # what a glance at the parts could miss
         assert ("stages", "stages_key", ("pipeline_id", "key"), True, True) in got["indexes"]
         assert ("deal_tags", ("deal_id",), "deals", ("id",), "CASCADE") in got["fks"]
-        assert len(got["tables"]) == 11
+        assert len(got["tables"]) == 13
         # ids by default from a sequence, as AUTOINCREMENT: never given again
         pg.execute(
             "INSERT INTO changes (at, who, command) VALUES ('x', 'me', 'a'), ('x', 'me', 'b')"
@@ -296,6 +296,19 @@ CHANGE_SQL: list[tuple[str, tuple[Any, ...]]] = [
         ),
     ),
     ("INSERT INTO settings (key, value) VALUES (?, ?)", ("test.key", "one")),
+    # m009 / team schema pg_m004: a stage's owner, a hand-off, a receiver's look
+    ("UPDATE stages SET owner = ? WHERE id = ?", ("bob ✓", 21)),
+    (
+        "INSERT INTO handoffs (id, deal_id, event_id, from_stage_id, to_stage_id, from_owner, "
+        "to_owner, handed_by, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            *(70, 30, 40, None, 20, "ann", "bob ✓", "me", T0),
+            *(71, 30, 40, 20, 21, "bob ✓", TITLE, "me", "2026-01-04T00:00:00Z"),
+        ),
+    ),
+    ("INSERT INTO inbox_seen (owner, last_seen) VALUES (?, ?)", ("bob ✓", 70)),
+    ("UPDATE inbox_seen SET last_seen = ? WHERE owner = ?", (71, "bob ✓")),
+    ("UPDATE handoffs SET handed_by = ? WHERE id = ?", ("you", 70)),
     ("UPDATE settings SET value = ? WHERE key = ?", ("two", "test.key")),
     (
         "UPDATE deals SET title = ?, value = ?, status = ?, snoozed_until = ? WHERE id = ?",
@@ -349,7 +362,9 @@ def test_same_change_notes_as_sqlite(pg_url: str, tmp_path: Path) -> None:
     ops = [(t, op) for _, t, op, *_ in got]
     assert set(t for t, _ in ops) == set(UNDO_TABLES)
     deal_delete = ops.index(("deals", "delete"))
-    assert ops[deal_delete - 9 : deal_delete + 1] == [
+    assert ops[deal_delete - 11 : deal_delete + 1] == [
+        ("handoffs", "delete"),
+        ("handoffs", "delete"),
         ("activities", "delete"),
         ("activities", "delete"),
         ("stage_stays", "delete"),
@@ -361,7 +376,7 @@ def test_same_change_notes_as_sqlite(pg_url: str, tmp_path: Path) -> None:
         ("deal_tags", "delete"),
         ("deals", "delete"),
     ]
-    assert len(got) == 32
+    assert len(got) == 40
     stay = next(o for _, t, op, k, o in got if t == "stage_stays" and '"id":51' in k and o)
     assert json.loads(stay)["days"] == float("0.333333333333333")
 

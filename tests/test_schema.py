@@ -29,6 +29,7 @@ EXPECTED = {
         "rot_days": int,
         "cadence_days": int,
         "removed_at": str,
+        "owner": str,  # m009: who a deal entering the stage is handed to
     },
     "deals": {
         "id": int,
@@ -109,6 +110,19 @@ EXPECTED = {
     },
     "_sqlite_migrations": {"id": int, "migration_set": str, "name": str, "applied_at": str},
     "settings": {"key": str, "value": str},  # m008: the database's timezone
+    # m009: the conveyor's hand-offs, and how far each receiver has looked
+    "handoffs": {
+        "id": int,
+        "deal_id": int,
+        "event_id": int,
+        "from_stage_id": int,
+        "to_stage_id": int,
+        "from_owner": str,
+        "to_owner": str,
+        "handed_by": str,
+        "at": str,
+    },
+    "inbox_seen": {"owner": str, "last_seen": int},
 }
 
 
@@ -123,7 +137,15 @@ def test_schema_after_migrating_from_nothing(tmp_path: Path) -> None:
     assert tables == EXPECTED
     # Deal numbers are never reused, even after the newest deal is deleted;
     # nor are the ids of any other row undo may bring back.
-    for table in ("deals", "pipelines", "stages", "stage_events", "stage_stays", "activities"):
+    for table in (
+        "deals",
+        "pipelines",
+        "stages",
+        "stage_events",
+        "stage_stays",
+        "activities",
+        "handoffs",
+    ):
         assert "AUTOINCREMENT" in db[table].schema, table
 
 
@@ -240,12 +262,17 @@ def test_editing_the_trigger_helper_cannot_change_what_m004_creates(
     monkeypatch.setattr(funnelcli.migrations, "undo_trigger_sql", edited)
     db = _open(tmp_path / "f.db")
     # (m006 rebuilt five of the tables, so their triggers now come later;
-    # m008 added settings' own, frozen in migrations)
+    # m008 added settings' own, frozen in migrations; m009 made stages' again
+    # and added those of handoffs and inbox_seen, frozen in m009_handoffs)
+    from funnelcli.m009_handoffs import TRIGGERS as M010
+
+    later = ("settings_", "stages_", "handoffs_", "inbox_seen_")
     found = _undo_triggers_in(db.conn)
-    made = [sql for name, sql in found if not name.startswith("settings_")]
-    assert sorted(made) == sorted(TRIGGERS)
+    made = [sql for name, sql in found if not name.startswith(later)]
+    assert sorted(made) == sorted(t for t in TRIGGERS if " ON stages " not in t)
     settings = [sql for name, sql in found if name.startswith("settings_")]
     assert settings == funnelcli.migrations._M008_SETTINGS_TRIGGERS
+    assert sorted(sql for name, sql in found if name.startswith(later[1:])) == sorted(M010)
 
 
 def test_every_undoable_table_notes_each_of_its_current_columns(tmp_path: Path) -> None:

@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from conftest import MAVEN
+from funnelcli.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.postgres
 
 REPORTS = ("funnel", "metrics", "owners", "forecast")
 COPIED = ("pipelines", "stages", "deals", "deal_tags", "deal_fields", "stage_events",
-          "stage_stays", "activities", "settings", "changes", "change_rows")  # fmt: skip
+          "stage_stays", "activities", "settings", "handoffs", "inbox_seen", "changes",
+          "change_rows")  # fmt: skip
 
 # A solo pipeline with a bit of everything the copy must keep.
 SOLO: list[tuple[str, ...]] = [
@@ -45,6 +47,10 @@ SOLO: list[tuple[str, ...]] = [
     ("add", "Echo", "--value", "400", "--tag", "cold", "--at", "2026-11-10"),
     ("reopen", "3", "--at", "2026-11-12"),
     ("edit", "5", "--untag", "cold", "--tag", "warm", "--field", "region=south"),
+    # the conveyor: dana owns negotiation, Bravo is handed to her, she looks
+    ("stage", "set", "negotiation", "--owner", "dana"),
+    ("move", "2", "negotiation", "--at", "2026-10-20"),
+    ("inbox", "--owner", "dana"),
     ("edit", "2", "--title", "Bravo (typo)"),
     ("undo",),
     ("add", "Foxtrot", "--value", "900", "--at", "2026-11-20"),
@@ -79,6 +85,9 @@ def snapshot(funnel) -> dict[str, object]:  # type: ignore[no-untyped-def]
     run = funnel("changes", "-n", "1000", "--format", "json")
     assert run.exit_code == 0, run.stderr
     out["changes"] = run.json()
+    run = funnel("inbox", "--owner", "dana", "--all", "--peek", "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    out["inbox"] = run.json()
     return out
 
 
@@ -107,6 +116,7 @@ def solo(funnel, isolated, monkeypatch) -> Path:  # type: ignore[no-untyped-def]
 def test_a_solo_database_moves_to_postgresql_as_it_was(funnel, solo, pg_url, monkeypatch):
     before = snapshot(funnel)
     assert before["export"][1:]  # type: ignore[index]
+    assert [i["seen"] for i in before["inbox"]] == [True]  # type: ignore[attr-defined]
     data, beside = solo.read_bytes(), sorted(solo.parent.iterdir())
     run = migrate(funnel, monkeypatch, pg_url, solo)
     assert run.exit_code == 0, run.stderr
@@ -260,7 +270,8 @@ def test_an_older_file_is_refused_saying_how_to_upgrade_it(funnel, pg_url, monke
     run = migrate(funnel, monkeypatch, pg_url, path)
     assert (run.exit_code, run.stdout) == (1, "")
     assert run.stderr == (
-        f"funnel: error: {path} has funnelcli schema 7, older than this funnelcli's (8): "
+        f"funnel: error: {path} has funnelcli schema 7, older than this funnelcli's "
+        f"({SCHEMA_VERSION}): "
         f"upgrade it first by opening it once, e.g. `funnel --db {path} list` (a copy of "
         "it is kept beside it), then run this again\n"
     )

@@ -8,13 +8,17 @@ from funnelcli.models import Deal, Pipeline, Record
 
 
 class HistoryEntry(Record):
-    """One stage event of a deal: from where to where, when, and its note."""
+    """One stage event of a deal: from where to where, when, and its note;
+    and the hand-off it made, if any (from whom, to whom, by whom)."""
 
     __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
         "from_stage",
         "to_stage",
         "at",
         "note",
+        "from_owner",
+        "to_owner",
+        "by",
     )
 
     def __init__(
@@ -23,11 +27,17 @@ class HistoryEntry(Record):
         to_stage: str,
         at: str,
         note: str | None,
+        from_owner: str | None = None,
+        to_owner: str | None = None,
+        by: str | None = None,
     ) -> None:
         self.from_stage = from_stage
         self.to_stage = to_stage
         self.at = at
         self.note = note
+        self.from_owner = from_owner
+        self.to_owner = to_owner
+        self.by = by
 
 
 class Activity(Record):

@@ -380,3 +380,14 @@ def m008_timezone(db: Database) -> None:
         "UPDATE stage_stays SET days = julianday(left_at) - julianday(entered_at) "
         "WHERE left_at IS NOT NULL AND days IS NOT julianday(left_at) - julianday(entered_at)"
     )
+
+
+@migrations()
+def m009_stage_owners_and_handoffs(db: Database) -> None:
+    """Issue 16's conveyor: a stage may have an owner, and a deal that enters
+    it is handed to them; `handoffs` records each hand-off, `inbox_seen` how
+    far each receiver has looked (funnelcli.m009_handoffs, frozen text).
+    Applies after m008 whatever comes between: it touches only `stages`."""
+    from funnelcli.m009_handoffs import TABLES, TRIGGERS
+
+    _run(db, [*TABLES, *TRIGGERS])

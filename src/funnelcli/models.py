@@ -38,7 +38,8 @@ def stage_key(name: str) -> str:
 
 class Stage(Record):
     """A stage of a pipeline: its place, win probability (%), the days after
-    which an untouched deal rots, and the follow-up cadence in days."""
+    which an untouched deal rots, the follow-up cadence in days, and its
+    owner (who a deal entering it is handed to; None: nobody)."""
 
     __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
         "id",
@@ -48,6 +49,7 @@ class Stage(Record):
         "probability",
         "rot_days",
         "cadence_days",
+        "owner",
     )
 
     def __init__(
@@ -59,6 +61,7 @@ class Stage(Record):
         probability: int,
         rot_days: int,
         cadence_days: int,
+        owner: str | None = None,
     ) -> None:
         self.id = id
         self.pipeline_id = pipeline_id
@@ -67,6 +70,7 @@ class Stage(Record):
         self.probability = probability
         self.rot_days = rot_days
         self.cadence_days = cadence_days
+        self.owner = owner
 
 
 class Pipeline(Record):
@@ -130,6 +134,7 @@ class Deal(Record):
         "snooze_reason",
         "last_activity_at",
         "touches",
+        "handoff",
     )
 
     def __init__(
@@ -167,6 +172,7 @@ class Deal(Record):
         snooze_reason: str | None = None,
         last_activity_at: str | None = None,
         touches: int = 0,
+        handoff: Handoff | None = None,
     ) -> None:
         self.id = id
         self.uuid = uuid
@@ -201,6 +207,10 @@ class Deal(Record):
         self.snooze_reason = snooze_reason
         self.last_activity_at = last_activity_at
         self.touches = touches
+        # not stored: the hand-off the command that returned this deal made
+        # (move, add, reopen), for what runs after its commit; on `due`'s
+        # deals, the one their owner hasn't looked at yet
+        self.handoff = handoff
 
     @property
     def probability(self) -> int:
@@ -232,3 +242,37 @@ class Event(Record):
         self.who = who
         self.at = at
         self.extra = extra
+
+
+class Handoff(Record):
+    """A deal handed to a stage's owner by the move (or add) that made it
+    enter the stage: from whom, to whom, between which stages (from_stage
+    None: the deal was just added), who moved it, when (UTC text)."""
+
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "deal_id",
+        "from_owner",
+        "to_owner",
+        "from_stage",
+        "to_stage",
+        "by",
+        "at",
+    )
+
+    def __init__(
+        self,
+        deal_id: int,
+        from_owner: str,
+        to_owner: str,
+        from_stage: str | None,
+        to_stage: str,
+        by: str,
+        at: str,
+    ) -> None:
+        self.deal_id = deal_id
+        self.from_owner = from_owner
+        self.to_owner = to_owner
+        self.from_stage = from_stage
+        self.to_stage = to_stage
+        self.by = by
+        self.at = at

@@ -6,7 +6,7 @@ pending migration is applied, so every command can tell with one pragma
 whether migrations are pending without importing sqlite-utils (~115 ms).
 """
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Tables whose changes `funnel undo` can revert, with their key columns. Each
 # has undo triggers that note every one of its columns (m004's, frozen text);
@@ -21,6 +21,8 @@ UNDO_TABLES: dict[str, tuple[str, ...]] = {
     "stage_stays": ("id",),
     "activities": ("id",),
     "settings": ("key",),  # m008: the database's own settings (timezone)
+    "handoffs": ("id",),  # m009: a deal handed to a stage's owner
+    "inbox_seen": ("owner",),  # m009: the newest hand-off each receiver has looked at
 }
 
 # The furthest stage a deal reached in its current pipeline, by the stages'

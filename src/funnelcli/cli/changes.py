@@ -24,6 +24,8 @@ TABLE_NAMES = {
     "pipelines": ("pipeline", "pipelines"),
     "stages": ("stage", "stages"),
     "settings": ("setting", "settings"),
+    "handoffs": ("hand-off", "hand-offs"),
+    "inbox_seen": ("inbox mark", "inbox marks"),
 }
 VERBS = {"insert": "added", "insert_range": "imported", "update": "changed", "delete": "removed"}
 

@@ -5,16 +5,17 @@ checks (services/deal_input.py), so the verbs here don't import them.
 """
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from funnelcli.cli.options import At, DealArg, Format, OwnerFilter, PipelineOpt, TagFilter
 from funnelcli.cli.state import state
 from funnelcli.errors import ExitCode, Invalid
+from funnelcli.models import Deal
 from funnelcli.render.output import Output, single_output
-from funnelcli.render.records import deal_record, deal_row_record, detail_record
-from funnelcli.render.views import DEAL_COLUMNS, deal_lines, deal_summary
+from funnelcli.render.records import deal_record, deal_row_record, detail_record, handoff_record
+from funnelcli.render.views import DEAL_COLUMNS, deal_lines, deal_summary, handoff_line
 from funnelcli.services.deals import (
     close_deal,
     deal_detail,
@@ -39,12 +40,24 @@ def deal_output(fmt: str, *, single: bool = True) -> Output:
     return single_output(fmt) if single else Output(fmt)
 
 
-def report_deal(fmt: str, deal: object, verb: str) -> None:
+def report_deal(fmt: str, deal: Deal, verb: str) -> None:
+    """What add, edit, move, won, lost and reopen print: a line on stderr (and
+    whom the deal was handed to), or the deal object; the verbs that can hand
+    a deal over (add, move, reopen) add its `handoff` (null for none)."""
     out = deal_output(fmt)
     if out.fmt == "table":
-        out.message(f"{verb} {deal_summary(deal)}")  # type: ignore[arg-type]
-    else:
-        out.emit_object(lambda: deal_record(deal), list)  # type: ignore[arg-type]
+        out.message(f"{verb} {deal_summary(deal)}")
+        if deal.handoff is not None:
+            out.message(handoff_line(deal.handoff))
+        return
+
+    def record() -> dict[str, Any]:
+        found = deal_record(deal)
+        if verb in ("added", "moved", "reopened"):
+            found["handoff"] = handoff_record(deal.handoff)
+        return found
+
+    out.emit_object(record, list)
 
 
 def list_cmd(

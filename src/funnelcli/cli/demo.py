@@ -59,6 +59,16 @@ def demo(
         due_record,
         DUE_COLUMNS,
     )
+    from funnelcli.cli.inbox import inbox
+    from funnelcli.services.demo import HANDOFF_OWNER, HANDOFF_STAGE
+
+    out.lines(
+        [
+            [],
+            [(f"Handed to {HANDOFF_OWNER}, who owns {HANDOFF_STAGE} (funnel inbox)", "bold")],
+        ]
+    )
+    inbox(ctx, owner=HANDOFF_OWNER, peek=True, everything=False, fmt="table")
     from funnelcli.cli.reports import funnel_cmd, metrics_cmd
 
     out.lines([[], [("The funnel (funnel report funnel)", "bold")]])

@@ -1,6 +1,6 @@
 """`funnel pipeline …` and `funnel stage …`."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -8,11 +8,12 @@ from funnelcli.cli.group import FunnelCommand
 from funnelcli.cli.options import Format, PipelineOpt
 from funnelcli.cli.state import state
 from funnelcli.details import PipelineSummary
+from funnelcli.errors import UsageError
 from funnelcli.models import Stage
-from funnelcli.render.output import Output, single_output
+from funnelcli.render.output import Column, Output, single_output
 from funnelcli.render.records import pipeline_record, stage_record
 from funnelcli.render.text import safe
-from funnelcli.render.views import PIPELINE_COLUMNS
+from funnelcli.render.views import PIPELINE_COLUMNS, STAGE_OWNER_COLUMN
 from funnelcli.services import Context, resolve_pipeline
 from funnelcli.services import pipelines as svc
 from funnelcli.templates import TEMPLATES
@@ -30,6 +31,13 @@ Position = Annotated[int | None, typer.Option("--position", help="Place at N (1 
 Prob = Annotated[int | None, typer.Option("--probability", help="Win probability, 0-100.")]
 Rot = Annotated[int | None, typer.Option("--rot-days", help="Days idle before a deal is stale.")]
 Cadence = Annotated[int | None, typer.Option("--cadence", help="Days between follow-ups.")]
+StageOwner = Annotated[
+    str | None,
+    typer.Option("--owner", help='Hand deals entering the stage to NAME ("" for nobody).'),
+]
+NoOwner = Annotated[
+    bool, typer.Option("--no-owner", help="The stage has no owner: deals keep theirs.")
+]
 StageArg = Annotated[
     str, typer.Argument(help="Stage name (a unique prefix will do).", metavar="STAGE")
 ]
@@ -44,6 +52,13 @@ def _rows(summaries: list[PipelineSummary]) -> list[tuple[PipelineSummary, Stage
     return [(s, stage) for s in summaries for stage in s.pipeline.stages]
 
 
+def _columns(rows: list[tuple[PipelineSummary, Stage]]) -> list[Column[Any]]:
+    """The stage table's columns: Owner too when a stage listed has one."""
+    if any(stage.owner for _, stage in rows):
+        return [*PIPELINE_COLUMNS, STAGE_OWNER_COLUMN]
+    return list(PIPELINE_COLUMNS)
+
+
 @pipeline_app.command("list", cls=FunnelCommand)
 def list_pipelines(ctx: typer.Context, fmt: Format = "table") -> None:
     """List pipelines with their stages, settings and open deals (* = default).
@@ -53,7 +68,8 @@ def list_pipelines(ctx: typer.Context, fmt: Format = "table") -> None:
     out = Output(fmt)
     summaries = svc.list_pipelines(state(ctx).context(write=False))
     if out.fmt == "table":
-        out.emit_list(_rows(summaries), lambda r: {}, PIPELINE_COLUMNS)
+        rows = _rows(summaries)
+        out.emit_list(rows, lambda r: {}, _columns(rows))
     else:
         out.emit_list(summaries, pipeline_record, [])
 
@@ -69,16 +85,25 @@ def create(
         str | None,
         typer.Option("--template", help=f"Start from a template: {', '.join(TEMPLATES)}."),
     ] = None,
+    owners: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--owner",
+            help="STAGE=NAME: deals entering STAGE are handed to NAME (repeatable).",
+            metavar="STAGE=NAME",
+        ),
+    ] = None,
     fmt: Format = "table",
 ) -> None:
     """Create a pipeline from a list of stages or a template.
 
     Examples: funnel pipeline create renewals --stages "contacted,quote,signed"
               funnel pipeline create customers --template lifecycle
+              funnel pipeline create team --template default --owner demo=bob
     """
     out = single_output(fmt)
     c = state(ctx).context(write=True)
-    p = svc.create_pipeline(c, name, stages, template)
+    p = svc.create_pipeline(c, name, stages, template, owners or [])
     if out.fmt == "table":
         out.message(safe(f"created pipeline {p.name}: {', '.join(s.name for s in p.stages)}"))
     else:
@@ -91,8 +116,6 @@ def templates(fmt: Format = "table") -> None:
 
     Example: funnel pipeline templates
     """
-    from funnelcli.render.output import Column
-
     out = Output(fmt)
     items = list(TEMPLATES.items())
     out.emit_list(
@@ -127,7 +150,8 @@ def stage_list(ctx: typer.Context, pipeline: PipelineOpt = None, fmt: Format = "
         wanted = resolve_pipeline(c, pipeline).id
     chosen = [s for s in summaries if s.pipeline.id == wanted]
     if out.fmt == "table":
-        out.emit_list(_rows(chosen), lambda r: {}, PIPELINE_COLUMNS)
+        rows = _rows(chosen)
+        out.emit_list(rows, lambda r: {}, _columns(rows))
     else:
         out.emit_list(
             _rows(chosen), lambda r: stage_record(r[1], r[0].open_deals.get(r[1].id, 0)), []
@@ -235,13 +259,22 @@ def stage_set(
     probability: Prob = None,
     rot_days: Rot = None,
     cadence: Cadence = None,
+    owner: StageOwner = None,
+    no_owner: NoOwner = False,
     fmt: Format = "table",
 ) -> None:
-    """Set a stage's win probability, rot limit or follow-up cadence.
+    """Set a stage's win probability, rot limit, follow-up cadence or owner.
 
-    Example: funnel stage set demo --probability 60 --rot-days 10 --cadence 4
+    A deal that enters a stage with an owner (moved, added, reopened) is handed
+    to them: it becomes theirs and shows in their `funnel inbox`. Deals already
+    in the stage keep their owner.
+
+    Examples: funnel stage set demo --probability 60 --rot-days 10 --cadence 4
+              funnel stage set proposal --owner bob
     """
     single_output(fmt)
+    if no_owner and owner is not None:
+        raise UsageError("give --owner NAME or --no-owner, not both")
     changed = svc.set_stage(
         state(ctx).context(write=True),
         stage,
@@ -249,5 +282,6 @@ def stage_set(
         probability=probability,
         rot_days=rot_days,
         cadence=cadence,
+        owner="" if no_owner else owner,
     )
     _stage_out(fmt, changed, "set")

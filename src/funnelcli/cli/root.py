@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "snooze": "funnelcli.cli.touches:snooze",
     "due": "funnelcli.cli.followups:due",
     "stale": "funnelcli.cli.followups:stale",
+    "inbox": "funnelcli.cli.inbox:inbox",
     "import": "funnelcli.cli.data:import_cmd",
     "export": "funnelcli.cli.data:export_cmd",
     "backup": "funnelcli.cli.data:backup_cmd",

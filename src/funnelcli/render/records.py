@@ -8,7 +8,7 @@ from funnelcli.money import to_major
 
 if TYPE_CHECKING:
     from funnelcli.details import Activity, DealDetail, HistoryEntry, PipelineSummary
-    from funnelcli.models import Deal, Stage
+    from funnelcli.models import Deal, Handoff, Stage
     from funnelcli.services.followups import DueItem, StaleItem
 
 
@@ -87,12 +87,31 @@ def deal_row_record(v: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def handoff_record(h: Handoff | None) -> dict[str, Any] | None:
+    """The hand-off a move, add or reopen made (None: none)."""
+    if h is None:
+        return None
+    return {
+        "deal_id": h.deal_id,
+        "from_owner": h.from_owner,
+        "to_owner": h.to_owner,
+        "from_stage": h.from_stage,
+        "to_stage": h.to_stage,
+        "by": h.by,
+        "at": h.at,
+    }
+
+
 def history_record(entry: HistoryEntry) -> dict[str, Any]:
+    handoff = None
+    if entry.to_owner is not None:
+        handoff = {"from_owner": entry.from_owner, "to_owner": entry.to_owner, "by": entry.by}
     return {
         "from_stage": entry.from_stage,
         "to_stage": entry.to_stage,
         "at": entry.at,
         "note": entry.note,
+        "handoff": handoff,
     }
 
 
@@ -114,6 +133,7 @@ def stage_record(stage: Stage, open_deals: int | None = None) -> dict[str, Any]:
         "probability": stage.probability,
         "rot_days": stage.rot_days,
         "cadence_days": stage.cadence_days,
+        "owner": stage.owner,
     }
     if open_deals is not None:
         record["open_deals"] = open_deals
@@ -137,6 +157,7 @@ def due_record(item: DueItem) -> dict[str, Any]:
     record["due_state"] = item.state
     record["days_overdue"] = item.days_overdue
     record["due_on"] = item.due_on
+    record["handoff"] = handoff_record(item.handoff)
     return record
 
 

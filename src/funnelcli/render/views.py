@@ -9,7 +9,7 @@ from funnelcli.render.text import safe
 
 if TYPE_CHECKING:
     from funnelcli.details import DealDetail, PipelineSummary
-    from funnelcli.models import Deal, Stage
+    from funnelcli.models import Deal, Handoff, Stage
     from funnelcli.services.followups import DueItem
 
 
@@ -63,6 +63,11 @@ def deal_summary(deal: Deal) -> str:
     return safe(f"#{deal.id} {deal.title} ({state}{value})")
 
 
+def handoff_line(h: Handoff) -> str:
+    """The hand-off a command made, for a message on stderr."""
+    return safe(f"handed #{h.deal_id} to {h.to_owner} (from {h.from_owner})")
+
+
 def _snoozed(deal: Deal) -> str | None:
     """`2027-01-15 (budget opens in January)`, or None when never snoozed."""
     if not deal.snoozed_until:
@@ -111,6 +116,10 @@ def deal_lines(detail: DealDetail) -> list[Line]:
             line.append((f"created in {h.to_stage}", "magenta"))
         else:
             line.append((f"{h.from_stage} → {h.to_stage}", "magenta"))
+        if h.to_owner is not None:
+            line.append((f"  handed {h.from_owner} → {h.to_owner}", "cyan"))
+            if h.by is not None and h.by != h.from_owner:
+                line.append((f" by {h.by}", "dim"))
         first, *more = _note_lines(h.note)
         if first:
             line.append((f"  {first}", ""))
@@ -150,6 +159,12 @@ PIPELINE_COLUMNS: list[Column[tuple[PipelineSummary, Stage]]] = [
     Column("Open", lambda ps: str(ps[0].open_deals.get(ps[1].id, 0)), "right", "green"),
 ]
 
+# Shown only when some stage listed has an owner (the conveyor): the table of
+# a pipeline without any stays as it was.
+STAGE_OWNER_COLUMN: Column[tuple[PipelineSummary, Stage]] = Column(
+    "Owner", lambda ps: ps[1].owner or "", cut=True, drop=1
+)
+
 
 def due_label(item: DueItem) -> str:
     if item.state == "overdue":
@@ -175,8 +190,15 @@ DUE_COLUMNS: list[Column[Any]] = [
     Column("Org", lambda i: i.deal.org or "", cut=True, drop=2, least=8),
     Column("Stage", lambda i: i.deal.stage, style="magenta", cut=True, drop=3),
     Column("Value", lambda i: amount(i.deal), "right", "green"),
-    Column("Owner", lambda i: i.deal.owner, cut=True, drop=1, least=6),
+    Column("Owner", lambda i: _handed(i), cut=True, drop=1, least=6),
 ]
+
+
+def _handed(item: DueItem) -> str:
+    """The owner, and whom it came from while they haven't looked (`funnel inbox`)."""
+    h = item.handoff
+    return item.deal.owner if h is None else f"{item.deal.owner} ← {h.from_owner}"
+
 
 # Narrow: Owner, Org, Rot, Last touch, Stage leave in that order.
 STALE_COLUMNS: list[Column[Any]] = [

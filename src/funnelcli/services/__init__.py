@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Protocol
 
 from funnelcli.clock import start_of_day, utc_text
 from funnelcli.config import Config
 from funnelcli.errors import Invalid, NotFound
-from funnelcli.models import Deal, Event, Pipeline, Stage, stage_key
+from funnelcli.models import Deal, Event, Handoff, Pipeline, Stage, stage_key
 from funnelcli.store import Store
 
 OUTCOMES = ("won", "lost")
@@ -244,18 +243,7 @@ def check_filter(ctx: Context, field: str, values: Sequence[str]) -> None:
         )
 
 
-class HandOff(Protocol):
-    """A move into a stage with an owner handed the deal over (the conveyor)."""
-
-    deal_id: int
-    from_owner: str | None
-    to_owner: str
-    from_stage: str | None
-    to_stage: str
-    by: str
-
-
-def note_handoff(ctx: Context, deal: Deal, handoff: HandOff) -> None:
+def note_handoff(ctx: Context, deal: Deal, handoff: Handoff) -> None:
     """The hand-off a committed move made, for the `on-handoff` hook: call it
     after the move's write, after the move's own event (on-move runs first)."""
     ctx.happened(

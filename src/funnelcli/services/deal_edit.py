@@ -10,8 +10,15 @@ import uuid
 
 from funnelcli.clock import utc_text
 from funnelcli.errors import Conflict, Invalid, NotFound
-from funnelcli.models import Deal
-from funnelcli.services import Context, find_deal, parse_past, resolve_pipeline, resolve_stage
+from funnelcli.models import Deal, Handoff
+from funnelcli.services import (
+    Context,
+    find_deal,
+    note_handoff,
+    parse_past,
+    resolve_pipeline,
+    resolve_stage,
+)
 from funnelcli.services.deal_input import (
     DealChanges,
     apply_tags_fields,
@@ -20,7 +27,7 @@ from funnelcli.services.deal_input import (
     note_new_names,
     rescale,
 )
-from funnelcli.services.deals import money_values, record_move
+from funnelcli.services.deals import hand_over, money_values, record_handoff, record_move
 
 
 def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -> Deal:
@@ -50,6 +57,9 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
             lost_reason=None,
         )
         values.setdefault("owner", ctx.config.new_deal_owner(ctx.store.team))
+        handoff = None
+        if ch.owner is None:  # into a stage with an owner: theirs (--owner names another)
+            values["owner"], handoff = hand_over(ctx, 0, values["owner"], None, stage, created)
         for name in (
             "org",
             "contact",
@@ -72,13 +82,19 @@ def add_deal(ctx: Context, title: str, ch: DealChanges, at: str | None = None) -
                 note=None,
                 recorded_at=ctx.now_utc,
             )
+            if handoff is not None:
+                handoff.deal_id = deal_id
+                record_handoff(ctx, handoff, None, stage)
             apply_tags_fields(ctx, deal_id, ch, allow_remove=False)
             if ch.note:
                 store.deals.insert_activity(deal_id, "note", ch.note, created, ctx.now_utc)
             read = store.deals.get_later(deal_id)
         deal = read()
     assert deal is not None
+    deal.handoff = handoff
     ctx.happened("add", deal, imported=False)
+    if handoff is not None:  # on-handoff after on-add
+        note_handoff(ctx, deal, handoff)
     return deal
 
 
@@ -103,8 +119,9 @@ def edit_deal(ctx: Context, ref: str, ch: DealChanges) -> Deal:
         missing = [k for k in removed if k not in deal.fields]
         if missing:
             raise NotFound(f"deal {deal.id} has no field '{missing[0]}'")
+        handoff = None
         if ch.pipeline is not None or ch.stage is not None:
-            _move_within_edit(ctx, deal, ch)
+            handoff = _move_within_edit(ctx, deal, ch)
         apply_tags_fields(ctx, deal.id, ch, allow_remove=True)
         if ch.note:
             store.deals.insert_activity(deal.id, "note", ch.note, ctx.now_utc, ctx.now_utc)
@@ -114,10 +131,12 @@ def edit_deal(ctx: Context, ref: str, ch: DealChanges) -> Deal:
     assert updated is not None
     if updated.stage_id != deal.stage_id:  # --stage or --pipeline moved it
         ctx.happened("move", updated, from_stage=deal.stage, to_stage=updated.stage)
+        if handoff is not None:
+            note_handoff(ctx, updated, handoff)
     return updated
 
 
-def _move_within_edit(ctx: Context, deal: Deal, ch: DealChanges) -> None:
+def _move_within_edit(ctx: Context, deal: Deal, ch: DealChanges) -> Handoff | None:
     if deal.status != "open":
         raise Conflict(f"deal {deal.id} is {deal.status}; reopen it before changing its stage")
     if ch.pipeline is not None:
@@ -127,10 +146,14 @@ def _move_within_edit(ctx: Context, deal: Deal, ch: DealChanges) -> None:
     if ch.stage is not None:
         stage = resolve_stage(pipeline, ch.stage)
     elif pipeline.id == deal.pipeline_id:
-        return
+        return None
     elif pipeline.stages:
         stage = pipeline.stages[0]
     else:
         raise Invalid(f"pipeline {pipeline.name} has no stages")
-    if stage.id != deal.stage_id:
-        record_move(ctx, deal, pipeline, stage, ctx.now, None, read_back=False)
+    if stage.id == deal.stage_id:
+        return None
+    _, handoff = record_move(
+        ctx, deal, pipeline, stage, ctx.now, None, read_back=False, hand=ch.owner is None
+    )
+    return handoff

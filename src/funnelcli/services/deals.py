@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from funnelcli.clock import utc_text
 from funnelcli.errors import Conflict, Invalid, NotFound
-from funnelcli.models import Deal, Pipeline, Stage, stage_key
+from funnelcli.models import Deal, Handoff, Pipeline, Stage, stage_key
 from funnelcli.services import (
     OUTCOMES,
     Context,
     Owners,
     check_filter,
     find_deal,
+    note_handoff,
     owner_names,
     parse_past,
     resolve_pipeline,
@@ -78,6 +79,34 @@ def _within_slack(stamp: str, last: str) -> bool:
     return gap.total_seconds() <= _NOW_SLACK_S
 
 
+def hand_over(
+    ctx: Context, deal_id: int, owner: str, from_stage: str | None, stage: Stage, stamp: str
+) -> tuple[str, Handoff | None]:
+    """Who owns a deal of `owner` once it enters `stage` (the stage's owner,
+    if it has one), and the hand-off that is, if any: none when the deal is
+    already theirs, nor when they moved it themselves (they took it; nobody
+    needs telling). Names compare as --owner matches them (ASCII case)."""
+    from funnelcli.store.filters import fold
+
+    to = stage.owner
+    if to is None or fold(to) == fold(owner):
+        return owner, None
+    by = ctx.store.who()
+    if fold(by) == fold(to):
+        return to, None
+    return to, Handoff(deal_id, owner, to, from_stage, stage.name, by, stamp)
+
+
+def record_handoff(ctx: Context, handoff: Handoff, from_stage_id: int | None, stage: Stage) -> None:
+    """Write `handoff` beside the stage event just appended (its history row)."""
+    from funnelcli.store.handoffs import HandoffStore
+
+    h = handoff
+    HandoffStore(ctx.store.conn).record(
+        h.deal_id, from_stage_id, stage.id, h.from_owner, h.to_owner, h.by, h.at
+    )
+
+
 def record_move(
     ctx: Context,
     deal: Deal,
@@ -88,25 +117,43 @@ def record_move(
     at_text: str | None = None,
     *,
     read_back: bool = True,
-) -> Deal | None:
-    """Move `deal` to `stage` of `pipeline`; returns the deal as it is then
-    (None when not `read_back`)."""
+    hand: bool = True,
+) -> tuple[Deal | None, Handoff | None]:
+    """Move `deal` to `stage` of `pipeline`, handing it to the stage's owner
+    (hand_over); returns the deal as it is then (None when not `read_back`)
+    and the hand-off made (it is also the deal's `handoff`). Not `hand`: the
+    deal keeps its owner (`edit --stage S --owner NAME` names the owner)."""
     stamp = _check_order(ctx, deal, at, at_text)
-    return ctx.store.deals.append_event(
-        deal.id,
-        from_stage=(deal.stage_id, "open"),
-        to_stage=(stage.id, "open"),
-        at=stamp,
-        note=note,
-        recorded_at=ctx.now_utc,
-        set_deal={
-            "pipeline_id": pipeline.id,
-            "stage_id": stage.id,
-            "stage_entered_at": stamp,
-            "updated_at": ctx.now_utc,
-        },
-        read_back=read_back,
-    )
+    owner, handoff = deal.owner, None
+    if hand:
+        owner, handoff = hand_over(ctx, deal.id, deal.owner, deal.stage, stage, stamp)
+    values: dict[str, Any] = {
+        "pipeline_id": pipeline.id,
+        "stage_id": stage.id,
+        "stage_entered_at": stamp,
+        "updated_at": ctx.now_utc,
+    }
+    if owner != deal.owner:
+        values["owner"] = owner
+    read: Any = None
+    with ctx.store.batch():
+        ctx.store.deals.append_event(
+            deal.id,
+            from_stage=(deal.stage_id, "open"),
+            to_stage=(stage.id, "open"),
+            at=stamp,
+            note=note,
+            recorded_at=ctx.now_utc,
+            set_deal=values,
+        )
+        if handoff is not None:
+            record_handoff(ctx, handoff, deal.stage_id, stage)
+        if read_back:
+            read = ctx.store.deals.get_later(deal.id)
+    moved: Deal | None = read() if read is not None else None
+    if moved is not None:
+        moved.handoff = handoff
+    return moved, handoff
 
 
 def move_deal(
@@ -120,9 +167,11 @@ def move_deal(
         stage = resolve_stage(pipeline, stage_name)
         if stage.id == deal.stage_id:
             raise Conflict(f"deal {deal.id} is already in {stage.name}")
-        moved = record_move(ctx, deal, pipeline, stage, parse_past(ctx, at), note, at)
+        moved, _ = record_move(ctx, deal, pipeline, stage, parse_past(ctx, at), note, at)
     assert moved is not None
     ctx.happened("move", moved, from_stage=deal.stage, to_stage=moved.stage)
+    if moved.handoff is not None:  # on-handoff after on-move
+        note_handoff(ctx, moved, moved.handoff)
     return moved
 
 
@@ -188,24 +237,34 @@ def reopen_deal(
             if stage is None:
                 raise Invalid(f"deal {deal.id}'s stage was removed; give --stage")
         stamp = _check_order(ctx, deal, parse_past(ctx, at), at)
-        reopened = ctx.store.deals.append_event(
-            deal.id,
-            from_stage=(deal.stage_id, deal.status),
-            to_stage=(stage.id, "open"),
-            at=stamp,
-            note=None,
-            recorded_at=ctx.now_utc,
-            set_deal={
-                "status": "open",
-                "stage_id": stage.id,
-                "stage_entered_at": stamp,
-                "closed_at": None,
-                "lost_reason": None,
-                "updated_at": ctx.now_utc,
-            },
-            read_back=True,
-        )
+        # back in the conveyor: a stage with an owner hands it over as a move does
+        owner, handoff = hand_over(ctx, deal.id, deal.owner, deal.stage, stage, stamp)
+        with ctx.store.batch():
+            ctx.store.deals.append_event(
+                deal.id,
+                from_stage=(deal.stage_id, deal.status),
+                to_stage=(stage.id, "open"),
+                at=stamp,
+                note=None,
+                recorded_at=ctx.now_utc,
+                set_deal={
+                    "status": "open",
+                    "stage_id": stage.id,
+                    "stage_entered_at": stamp,
+                    "closed_at": None,
+                    "lost_reason": None,
+                    "updated_at": ctx.now_utc,
+                    "owner": owner,
+                },
+            )
+            if handoff is not None:
+                record_handoff(ctx, handoff, deal.stage_id, stage)
+            read = ctx.store.deals.get_later(deal.id)
+        reopened = read()
     assert reopened is not None
+    reopened.handoff = handoff
+    if handoff is not None:
+        note_handoff(ctx, reopened, handoff)
     return reopened
 
 

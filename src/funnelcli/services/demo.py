@@ -55,6 +55,11 @@ PRODUCTS = [
     "integration",
 ]
 OWNERS = ["me", "anna", "piotr"]
+# The conveyor: a second seller owns a later stage, so deals moved into it are
+# handed to her (`funnel inbox --owner anna`). Setting it draws nothing from
+# the generators: the deals, their stages, values and dates are as before;
+# only the owner of those that reached it changes.
+HANDOFF_STAGE, HANDOFF_OWNER = "proposal", "anna"
 SOURCES = ["website", "referral", "cold call", "event", "linkedin"]
 REASONS = [
     "went with a competitor",
@@ -96,7 +101,11 @@ def _build(ctx: Context, deals: int, seed: int) -> int:
     # Touches along the way come from their own generator, so adding them left
     # the deals (and the README's examples of them) as they were.
     touches = random.Random(seed + 1)
-    stages = [s.name for s in ctx.store.pipelines.all()[0].stages]
+    pipeline = ctx.store.pipelines.all()[0]
+    stages = [s.name for s in pipeline.stages]
+    for stage in pipeline.stages:
+        if stage.name == HANDOFF_STAGE:
+            ctx.store.pipelines.set_stage_owner(stage.id, HANDOFF_OWNER)
     now = ctx.now
     for i in range(deals):
         org = ORGS[i % len(ORGS)]

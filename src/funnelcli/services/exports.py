@@ -38,10 +38,11 @@ class ExportedDeal:
 
 def _pipelines(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
-    for pid, puuid, pname, sname, prob, rot, cad, removed in rows:
+    for pid, puuid, pname, sname, prob, rot, cad, removed, owner in rows:
         p = out.setdefault(pid, {"name": pname, "uuid": puuid, "stages": []})
         if sname is not None:
             stage = {"name": sname, "probability": prob, "rot_days": rot, "cadence_days": cad}
+            stage["owner"] = owner
             if removed:
                 stage["removed"] = True
             p["stages"].append(stage)

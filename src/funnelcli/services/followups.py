@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from funnelcli.errors import Invalid
-from funnelcli.models import Deal, Record
+from funnelcli.models import Deal, Handoff, Record
 from funnelcli.services import (
     Context,
     Owners,
@@ -22,13 +22,15 @@ DUE_STATES = ("overdue", "today", "upcoming", "unscheduled")
 class DueItem(Record):
     """A deal on the due list: overdue (by how many days), due today, upcoming
     or unscheduled, and the day it is due (`effective_due`; None when
-    unscheduled)."""
+    unscheduled); and the hand-off that made it its owner's, while they have
+    not looked at it in `funnel inbox`."""
 
     __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
         "deal",
         "state",
         "days_overdue",
         "due_on",
+        "handoff",
     )
 
     def __init__(
@@ -37,11 +39,13 @@ class DueItem(Record):
         state: str,
         days_overdue: int | None,
         due_on: str | None = None,
+        handoff: Handoff | None = None,
     ) -> None:
         self.deal = deal
         self.state = state  # one of DUE_STATES
         self.days_overdue = days_overdue
         self.due_on = due_on
+        self.handoff = deal.handoff if handoff is None else handoff
 
 
 class StaleItem(Record):

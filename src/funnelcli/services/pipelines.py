@@ -33,7 +33,29 @@ def _unique(names: list[str]) -> None:
         seen.add(stage_key(name))
 
 
-def create_pipeline(ctx: Context, name: str, stages: str | None, template: str | None) -> Pipeline:
+def _owners(pipeline: Pipeline, owners: list[str]) -> dict[int, str | None]:
+    """`--owner STAGE=NAME` (repeatable) as stage id -> owner."""
+    found: dict[int, str | None] = {}
+    for given in owners:
+        stage_name, eq, who = given.partition("=")
+        if not eq or not stage_name.strip():
+            raise UsageError(f"--owner {given}: give STAGE=NAME, e.g. --owner demo=bob")
+        stage = resolve_stage(pipeline, stage_name.strip())
+        if stage.id in found:
+            raise Invalid(f"--owner: stage {stage.name} is given twice")
+        found[stage.id] = stage_owner(who)
+    return found
+
+
+def create_pipeline(
+    ctx: Context,
+    name: str,
+    stages: str | None,
+    template: str | None,
+    owners: list[str] | None = None,
+) -> Pipeline:
+    """A new pipeline from `stages` ("A,B,C") or a template, with the stage
+    owners `owners` names (STAGE=NAME each)."""
     name = name.strip()
     if not name:
         raise Invalid("a pipeline needs a name")
@@ -51,6 +73,11 @@ def create_pipeline(ctx: Context, name: str, stages: str | None, template: str |
         if any(stage_key(p.name) == stage_key(name) for p in ctx.store.pipelines.all()):
             raise Conflict(f"pipeline '{name}' already exists")
         pipeline_id = ctx.store.pipelines.create(name, specs, ctx.now)
+        made = ctx.store.pipelines.by_id(pipeline_id)
+        if not owners:
+            return made
+        for stage_id, owner in _owners(made, owners).items():
+            ctx.store.pipelines.set_stage_owner(stage_id, owner)
         return ctx.store.pipelines.by_id(pipeline_id)
 
 
@@ -202,6 +229,12 @@ def _check_settings(probability: int | None, rot_days: int | None, cadence: int 
             raise Invalid(f"{option} must be at most {MAX_DAYS} days, not {days}")
 
 
+def stage_owner(owner: str) -> str | None:
+    """An owner for a stage as typed: spaces around it dropped (as a deal's
+    --owner, whose names it must match), "" for none."""
+    return owner.strip(" \t") or None
+
+
 def set_stage(
     ctx: Context,
     name: str,
@@ -210,8 +243,13 @@ def set_stage(
     probability: int | None = None,
     rot_days: int | None = None,
     cadence: int | None = None,
+    owner: str | None = None,
 ) -> Stage:
+    """Change a stage's settings; `owner` "" clears its owner (None: unchanged).
+    An owner applies to deals entering the stage from then on: those already
+    in it keep theirs."""
     _check_settings(probability, rot_days, cadence)
+    new_owner = None if owner is None else stage_owner(owner)
     values = {
         k: v
         for k, v in (
@@ -221,10 +259,12 @@ def set_stage(
         )
         if v is not None
     }
-    if not values:
-        raise Invalid("nothing to set: give --probability, --rot-days or --cadence")
+    if not values and owner is None:
+        raise Invalid("nothing to set: give --probability, --rot-days, --cadence or --owner")
     with ctx.store.write():
         p = resolve_pipeline(ctx, pipeline)
         stage = resolve_stage(p, name)
         ctx.store.pipelines.update_stage(stage.id, values)
+        if owner is not None:
+            ctx.store.pipelines.set_stage_owner(stage.id, new_owner)
         return next(s for s in ctx.store.pipelines.by_id(p.id).stages if s.id == stage.id)

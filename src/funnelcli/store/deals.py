@@ -356,8 +356,9 @@ class DealStore:
         rows = self.conn.execute(
             """SELECT CASE WHEN e.from_status = 'open' THEN fs.name ELSE e.from_status END,
                       CASE WHEN e.to_status = 'open' THEN ts.name ELSE e.to_status END,
-                      e.at, e.note
+                      e.at, e.note, h.from_owner, h.to_owner, h.handed_by
                FROM stage_events e
+               LEFT JOIN handoffs h ON h.deal_id = e.deal_id AND h.event_id = e.id
                LEFT JOIN stages fs ON fs.id = e.from_stage_id
                JOIN stages ts ON ts.id = e.to_stage_id
                WHERE e.deal_id = :id ORDER BY e.at, e.id""",

@@ -31,7 +31,14 @@ ENGINE_VERSION = sqlite3.sqlite_version
 CHECK_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError,)
 
 # Tables whose rows belong to a deal (and go when it is deleted).
-DEAL_CHILDREN = ("stage_events", "stage_stays", "activities", "deal_tags", "deal_fields")
+DEAL_CHILDREN = (
+    "stage_events",
+    "stage_stays",
+    "activities",
+    "deal_tags",
+    "deal_fields",
+    "handoffs",
+)
 
 
 def open_for_check(path: Path) -> sqlite3.Connection:

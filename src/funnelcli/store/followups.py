@@ -5,14 +5,37 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from funnelcli.models import Deal
-from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM, DEAL_SELECT
+from funnelcli.models import Deal, Handoff
+from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM
 from funnelcli.store.deals import decode_deal
 from funnelcli.store.dialect import Connection
 from funnelcli.store.filters import one_of
 
 # Snoozed until a later day: out of `due` and `stale` until then.
 _AWAKE = "(d.snoozed_until IS NULL OR d.snoozed_until <= :today)"
+
+# `due`'s deals with the hand-off that made each its owner's, while they
+# haven't looked at it (`funnel inbox`): the deal's newest hand-off, when it
+# went to its owner now and is past their inbox mark. In the one query (no
+# round trip of its own), a seek of handoffs_deal per deal listed.
+_HANDED = ", h.from_owner, h.to_owner, hfs.name, hts.name, h.handed_by, h.at"
+_HANDED_FROM = """
+LEFT JOIN handoffs h ON h.id = (SELECT max(x.id) FROM handoffs x WHERE x.deal_id = d.id)
+    AND lower(h.to_owner) = lower(d.owner)
+    AND h.id > coalesce((SELECT m.last_seen FROM inbox_seen m
+                         WHERE m.owner = lower(h.to_owner)), 0)
+LEFT JOIN stages hfs ON hfs.id = h.from_stage_id
+LEFT JOIN stages hts ON hts.id = h.to_stage_id
+"""
+
+
+def _handed(row: Sequence[Any]) -> Deal:
+    """A deal of a _HANDED row, with its `handoff` (None: none to show)."""
+    deal = decode_deal(row)
+    if row[-5] is not None:
+        from_owner, to_owner, from_stage, to_stage, by, at = row[-6:]
+        deal.handoff = Handoff(deal.id, from_owner, to_owner, from_stage, to_stage, by, at)
+    return deal
 
 
 def _scope(owners: Sequence[str], pipeline_id: int | None, params: dict[str, Any]) -> str:
@@ -37,14 +60,17 @@ class FollowUpStore:
         the number of due deals, not the size of the database."""
         params: dict[str, Any] = {"today": today, "until": until}
         sql = (
-            DEAL_SELECT
+            DEAL_FIELDS
+            + _HANDED
+            + DEAL_FROM
+            + _HANDED_FROM
             + " WHERE d.status = 'open' AND d.next_follow_up < :until AND "
             + _AWAKE
             + _scope(owners, pipeline_id, params)
             + " ORDER BY d.next_follow_up, d.id"
         )
         for row in self.conn.execute(sql, params):
-            yield decode_deal(row)
+            yield _handed(row)
 
     def unscheduled(
         self,
@@ -56,7 +82,10 @@ class FollowUpStore:
         """Open, awake deals with no next follow-up, by number (the first `limit`)."""
         params: dict[str, Any] = {"today": today}
         sql = (
-            DEAL_SELECT
+            DEAL_FIELDS
+            + _HANDED
+            + DEAL_FROM
+            + _HANDED_FROM
             + " WHERE d.status = 'open' AND d.next_follow_up IS NULL AND "
             + _AWAKE
             + _scope(owners, pipeline_id, params)
@@ -66,7 +95,7 @@ class FollowUpStore:
             sql += " LIMIT :limit"
             params["limit"] = limit
         for row in self.conn.execute(sql, params):
-            yield decode_deal(row)
+            yield _handed(row)
 
     def unscheduled_count(self, today: str, owners: Sequence[str], pipeline_id: int | None) -> int:
         params: dict[str, Any] = {"today": today}

@@ -54,6 +54,8 @@ TABLES = (
     "stage_stays",
     "activities",
     "settings",
+    "handoffs",
+    "inbox_seen",
     "changes",
     "change_rows",
 )
@@ -64,6 +66,7 @@ IDENTITY = (
     "stage_events",
     "stage_stays",
     "activities",
+    "handoffs",
     "change_rows",
 )
 # The numbers people type: counted in funnel_ids (store/pg_m001.py).

@@ -51,7 +51,8 @@ It also creates what the shared SQL expects of the database:
 Migration 2 (store/pg_m002.py) makes the calendar's functions and the deal
 numbers fast enough for bulk loads: same results, new bodies. Migration 3
 (store/pg_m003.py) gives `julianday(text)` a fast path for the store's own
-instants (reports at 1M deals): same results.
+instants (reports at 1M deals): same results. Migration 4
+(store/pg_m004.py) is SQLite's m009: stage owners and hand-offs.
 
 `migrate` applies the pending migrations, under an advisory lock, in one
 transaction. psycopg is not imported: this module only uses the connection
@@ -66,13 +67,14 @@ from funnelcli.errors import StorageError
 from funnelcli.store import pg_m001 as m001
 from funnelcli.store import pg_m002 as m002
 from funnelcli.store import pg_m003 as m003
+from funnelcli.store import pg_m004 as m004
 from funnelcli.store.pg_compat import COMPAT
 from funnelcli.store.pg_numbers import NUMBERS
 
 if TYPE_CHECKING:
     import psycopg
 
-PG_SCHEMA_VERSION = 3
+PG_SCHEMA_VERSION = 4
 
 # pg_advisory_xact_lock key taken first by `migrate` ("fnlmigr" in ASCII),
 # distinct from store/pg.py's WRITE_LOCK ("funnel").
@@ -82,6 +84,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (*m001.TABLES, *COMPAT, *NUMBERS, *m001.TRIGGERS),
     m002.MIGRATION,
     m003.MIGRATION,
+    m004.MIGRATION,
 )
 
 

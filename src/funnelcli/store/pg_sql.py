@@ -82,6 +82,8 @@ _UNIQUE = {
     "changes_pkey": "changes.id",
     "change_rows_pkey": "change_rows.id",
     "settings_pkey": "settings.key",
+    "handoffs_pkey": "handoffs.id",
+    "inbox_seen_pkey": "inbox_seen.owner",
 }
 
 

@@ -53,7 +53,7 @@ def insert_pipeline(
 # pipeline without any).
 _PIPELINES = (
     "SELECT p.id, p.uuid, p.name, s.id, s.pipeline_id, s.name, s.position, "
-    "s.probability, s.rot_days, s.cadence_days FROM pipelines p "
+    "s.probability, s.rot_days, s.cadence_days, s.owner FROM pipelines p "
     "LEFT JOIN stages s ON s.pipeline_id = p.id AND s.removed_at IS NULL "
 )
 
@@ -150,6 +150,12 @@ class PipelineStore:
             self.conn.execute(
                 f"UPDATE stages SET {sets} WHERE id = :id", {**values, "id": stage_id}
             )
+
+    def set_stage_owner(self, stage_id: int, owner: str | None) -> None:
+        self.conn.execute(
+            "UPDATE stages SET owner = :o WHERE id = :id AND owner IS NOT :o",
+            {"o": owner, "id": stage_id},
+        )
 
     def remove_stage(self, stage_id: int, now: datetime) -> None:
         """Stages in history are kept (marked removed) so old events keep their names."""

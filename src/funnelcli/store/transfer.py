@@ -314,10 +314,12 @@ class TransferStore:
     # -- export --------------------------------------------------------
 
     def all_stages(self) -> list[tuple[Any, ...]]:
-        """(pipeline id, uuid, name, stage name, probability, rot, cadence, removed)."""
+        """(pipeline id, uuid, name, stage name, probability, rot, cadence, removed,
+        owner)."""
         return self.conn.execute(
             "SELECT p.id, p.uuid, p.name, s.name, s.probability, s.rot_days, s.cadence_days, "
-            "s.removed_at IS NOT NULL FROM pipelines p LEFT JOIN stages s ON s.pipeline_id = p.id "
+            "s.removed_at IS NOT NULL, s.owner "
+            "FROM pipelines p LEFT JOIN stages s ON s.pipeline_id = p.id "
             "ORDER BY p.id, s.removed_at IS NOT NULL, s.position, s.id"
         ).fetchall()
 

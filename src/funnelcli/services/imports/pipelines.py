@@ -57,13 +57,26 @@ def recreate(ctx: Context, given: object, line: int) -> Recreated:
     for p in given:
         try:
             name, live, gone, puuid = _read(p)
+            owners = _owners(p)
         except (KeyError, TypeError, ValueError):
             shown = json.dumps(p, ensure_ascii=False)[:80]
             raise SourceError(
                 line, f"the pipelines in the header: not as export writes one: {shown}"
             ) from None
-        maker.pipeline(name, live, gone, puuid)
+        maker.pipeline(name, live, gone, puuid, owners)
     return out
+
+
+def _owners(p: dict[str, Any]) -> dict[str, str]:
+    """The export's stage owners (a live stage's `owner`, when it has one), by key."""
+    found: dict[str, str] = {}
+    for s in p.get("stages") or []:
+        owner = s.get("owner")
+        if owner is not None and not s.get("removed"):
+            if not isinstance(owner, str):
+                raise ValueError(owner)
+            found[stage_key(s["name"])] = owner
+    return found
 
 
 def _read(p: dict[str, Any]) -> tuple[str, list[StageSpec], list[StageSpec], str | None]:
@@ -102,7 +115,12 @@ class _Maker:
         self.taken: Counter[tuple[int, str]] = Counter()  # removed stages reused so far
 
     def pipeline(
-        self, name: str, live: list[StageSpec], gone: list[StageSpec], puuid: str | None
+        self,
+        name: str,
+        live: list[StageSpec],
+        gone: list[StageSpec],
+        puuid: str | None,
+        owners: dict[str, str] | None = None,
     ) -> None:
         store = self.store
         current = store.pipelines.by_key(stage_key(name))
@@ -120,6 +138,11 @@ class _Maker:
         else:
             pid, in_use = current.id, True
             self._merge(current, live)
+        if not in_use:  # the export's stage owners too (one with deals keeps its own)
+            given = owners or {}
+            for stage in store.pipelines.by_id(pid).stages:
+                if stage.owner != given.get(stage_key(stage.name)):
+                    store.pipelines.set_stage_owner(stage.id, given.get(stage_key(stage.name)))
         live_keys = {stage_key(s.name) for s in store.pipelines.by_id(pid).stages}
         for spec in gone:
             self._removed(pid, spec, in_use and stage_key(spec[0]) in live_keys)
