@@ -136,7 +136,7 @@ def test_deal_json_keys_are_the_contract(funnel):
         assert list(record) == DEAL_KEYS
         assert set(DOCUMENTED_KEYS) <= set(record)
     detail = show(funnel, "1")
-    assert list(detail) == [*DEAL_KEYS, "history", "activities"]
+    assert list(detail) == [*DEAL_KEYS, "history", "activities", "score", "score_parts"]
     assert [list(h) for h in detail["history"]] == [["from_stage", "to_stage", "at", "note"]] * 5
     ok_json(funnel, "edit", "1", "--note", "x")
     assert [list(a) for a in show(funnel, "1")["activities"]] == [["id", "kind", "note", "at"]]

@@ -104,6 +104,9 @@ def detail_record(detail: DealDetail) -> dict[str, Any]:
     record = deal_record(detail.deal)
     record["history"] = [history_record(h) for h in detail.history]
     record["activities"] = [activity_record(a) for a in detail.activities]
+    from funnelcli.render.score import score_fields
+
+    record.update(score_fields(detail.score, explain=True))
     return record
 
 
