@@ -142,12 +142,11 @@ def test_show_explains_the_score(funnel, monkeypatch):
 
 def test_due_orders_each_group_by_score(funnel, monkeypatch):
     build(funnel, monkeypatch)
-    for args in [
-        ("follow-up", "1", "2026-11-22"),  # overdue 1 day, beside B's 3 days
-        ("follow-up", "4", "2026-11-23"),
-        ("follow-up", "5", "2026-11-23"),
-    ]:
-        assert funnel(*args).exit_code == 0
+    monkeypatch.setenv("FUNNEL_NOW", "2026-11-19T12:00")
+    assert funnel("follow-up", "1", "2026-11-22").exit_code == 0  # overdue 1 day
+    monkeypatch.setenv("FUNNEL_NOW", NOW)
+    for deal in ("4", "5"):
+        assert funnel("follow-up", deal, "2026-11-23").exit_code == 0
     got = funnel("due", "--format", "json").json()
     states = [(d["due_state"], d["id"]) for d in got]  # type: ignore[index]
     # overdue: B (2,925.71 USD) before A (A: 100 × 24/14 × 1.2 × 2 = 411.43);

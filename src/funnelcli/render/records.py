@@ -134,13 +134,20 @@ def pipeline_record(summary: PipelineSummary) -> dict[str, Any]:
 
 
 def due_record(item: DueItem) -> dict[str, Any]:
-    """A deal in `funnel due`: the deal object plus due_state, days_overdue and
-    due_on."""
+    """A deal in `funnel due`: the deal object plus due_state, days_overdue,
+    due_on and its priority score."""
     record = deal_record(item.deal)
     record["due_state"] = item.state
     record["days_overdue"] = item.days_overdue
     record["due_on"] = item.due_on
+    s = item.score
+    record["score"] = None if s is None or s.score is None else _score_major(s.score, s.currency)
     return record
+
+
+def _score_major(minor: float, currency: str) -> int | float:
+    """A priority score (minor units, a float) in major units, to the cent."""
+    return to_major(round(minor), currency)
 
 
 def stale_record(item: StaleItem) -> dict[str, Any]:

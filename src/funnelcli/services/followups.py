@@ -5,6 +5,7 @@ Logging a touch, scheduling and snoozing are in funnelcli.services.touches."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from funnelcli.errors import Invalid
 from funnelcli.models import Deal, Record
@@ -15,6 +16,7 @@ from funnelcli.services import (
     owner_names,
     resolve_pipeline,
 )
+from funnelcli.services.score import Score, score_of
 
 DUE_STATES = ("overdue", "today", "upcoming", "unscheduled")
 
@@ -29,6 +31,7 @@ class DueItem(Record):
         "state",
         "days_overdue",
         "due_on",
+        "score",
     )
 
     def __init__(
@@ -37,11 +40,13 @@ class DueItem(Record):
         state: str,
         days_overdue: int | None,
         due_on: str | None = None,
+        score: Score | None = None,
     ) -> None:
         self.deal = deal
         self.state = state  # one of DUE_STATES
         self.days_overdue = days_overdue
         self.due_on = due_on
+        self.score = score  # its priority score (services/score.py)
 
 
 class StaleItem(Record):
@@ -110,7 +115,8 @@ def due_list(
     scheduled: bool = True,
     unscheduled: int | None = None,
 ) -> DueList:
-    """Overdue (oldest first), due today, upcoming within `within` days, then
+    """Overdue, due today, upcoming within `within` days (each highest
+    priority score first, docs/metrics.md), then
     open deals with no next step: the first `unscheduled` of them (None: all;
     0: none), and how many there are. `scheduled=False` leaves out all but
     those. Snoozed deals are left out until their date."""
@@ -122,31 +128,38 @@ def due_list(
     except OverflowError:
         raise Invalid(f"--within {within} reaches past the year 9999") from None
     items: list[DueItem] = []
+    day, now = today.isoformat(), ctx.now_utc
     with ctx.store.read():
         owners, pid = _scope(ctx, owner, pipeline)
-        due = sorted(
-            ctx.store.followups.due(today.isoformat(), until, owners, pid) if scheduled else [],
-            key=lambda d: (effective_due(d), d.next_follow_up or "", d.id),
-        )
-        for deal in due:
-            on = effective_due(deal)
-            day = date.fromisoformat(on)
-            if day < today:
-                items.append(DueItem(deal, "overdue", (today - day).days, on))
-            elif day == today:
-                items.append(DueItem(deal, "today", 0, on))
+        # highest score first; sorted by state, each state keeps that order
+        # (upcoming: by day first, the day's deals by score)
+        for deal in map(_scored, ctx.store.followups.due(day, until, now, owners, pid)):
+            on = effective_due(deal[0])
+            when = date.fromisoformat(on)
+            if when < today:
+                items.append(DueItem(deal[0], "overdue", (today - when).days, on, deal[1]))
+            elif when == today:
+                items.append(DueItem(deal[0], "today", 0, on, deal[1]))
             else:
-                items.append(DueItem(deal, "upcoming", None, on))
+                items.append(DueItem(deal[0], "upcoming", None, on, deal[1]))
+        items.sort(key=lambda i: (DUE_STATES.index(i.state), i.state == "upcoming" and i.due_on))
         if unscheduled == 0:
             return DueList(items, 0)
         listed = [
-            DueItem(d, "unscheduled", None)
-            for d in ctx.store.followups.unscheduled(today.isoformat(), owners, pid, unscheduled)
+            DueItem(d, "unscheduled", None, None, s)
+            for d, s in map(
+                _scored, ctx.store.followups.unscheduled(day, now, owners, pid, unscheduled)
+            )
         ]
         total = len(listed)
         if unscheduled is not None and total == unscheduled:  # there may be more
-            total = ctx.store.followups.unscheduled_count(today.isoformat(), owners, pid)
+            total = ctx.store.followups.unscheduled_count(day, owners, pid)
     return DueList(items + listed, total)
+
+
+def _scored(row: tuple[dict[str, Any], dict[str, Any]]) -> tuple[Deal, Score]:
+    values, parts = row
+    return Deal(**values), score_of(values["currency"], values["value"], parts)
 
 
 def stale_list(ctx: Context, owner: Owners = None, pipeline: str | None = None) -> list[StaleItem]:

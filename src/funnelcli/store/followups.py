@@ -6,10 +6,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from funnelcli.models import Deal
-from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM, DEAL_SELECT
+from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM
 from funnelcli.store.deals import decode_deal
 from funnelcli.store.dialect import Connection
 from funnelcli.store.filters import one_of
+from funnelcli.store.score import ranked_sql, scored_row
 
 # Snoozed until a later day: out of `due` and `stale` until then.
 _AWAKE = "(d.snoozed_until IS NULL OR d.snoozed_until <= :today)"
@@ -30,43 +31,34 @@ class FollowUpStore:
         self.conn = conn
 
     def due(
-        self, today: str, until: str, owners: Sequence[str], pipeline_id: int | None
-    ) -> Iterator[Deal]:
+        self, today: str, until: str, now_utc: str, owners: Sequence[str], pipeline_id: int | None
+    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """Open deals whose next follow-up is before `until` (a date, exclusive),
-        oldest first. A range scan of the deals_follow_up index: the cost follows
-        the number of due deals, not the size of the database."""
-        params: dict[str, Any] = {"today": today, "until": until}
-        sql = (
-            DEAL_SELECT
-            + " WHERE d.status = 'open' AND d.next_follow_up < :until AND "
-            + _AWAKE
-            + _scope(owners, pipeline_id, params)
-            + " ORDER BY d.next_follow_up, d.id"
-        )
-        for row in self.conn.execute(sql, params):
-            yield decode_deal(row)
+        highest priority score first (store/score.py): deal_values() and the
+        score's parts. A range scan of the deals_follow_up index: the cost
+        follows the number of due deals, not the size of the database."""
+        params: dict[str, Any] = {"today": today, "until": until, "now": now_utc}
+        where = "d.status = 'open' AND d.next_follow_up < :until AND " + _AWAKE
+        where += _scope(owners, pipeline_id, params)
+        return map(scored_row, self.conn.execute(ranked_sql([where], False), params))
 
     def unscheduled(
         self,
         today: str,
+        now_utc: str,
         owners: Sequence[str],
         pipeline_id: int | None,
         limit: int | None = None,
-    ) -> Iterator[Deal]:
-        """Open, awake deals with no next follow-up, by number (the first `limit`)."""
-        params: dict[str, Any] = {"today": today}
-        sql = (
-            DEAL_SELECT
-            + " WHERE d.status = 'open' AND d.next_follow_up IS NULL AND "
-            + _AWAKE
-            + _scope(owners, pipeline_id, params)
-            + " ORDER BY d.id"
-        )
+    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """Open, awake deals with no next follow-up, highest score first (the
+        first `limit`), as `due`."""
+        params: dict[str, Any] = {"today": today, "now": now_utc}
+        where = "d.status = 'open' AND d.next_follow_up IS NULL AND " + _AWAKE
+        where += _scope(owners, pipeline_id, params)
         if limit is not None:
-            sql += " LIMIT :limit"
             params["limit"] = limit
-        for row in self.conn.execute(sql, params):
-            yield decode_deal(row)
+        sql = ranked_sql([where], limit is not None)
+        return map(scored_row, self.conn.execute(sql, params))
 
     def unscheduled_count(self, today: str, owners: Sequence[str], pipeline_id: int | None) -> int:
         params: dict[str, Any] = {"today": today}

@@ -88,10 +88,12 @@ def score_sql(p: str, value: str) -> str:
 
 
 # Highest first; a deal without a score after those with one; scores in
-# different currencies are not compared: by currency (A-Z) first.
+# different currencies are not compared: by currency (A-Z) first. Equal
+# scores: the more urgent first, then the sooner follow-up (none last), then
+# by number.
 _ORDER = (
     "sc_score IS NULL, CASE WHEN sc_score IS NULL THEN '' ELSE sc_currency END, "
-    "sc_score DESC, sc_urgency DESC, sc_id"
+    "sc_score DESC, sc_urgency DESC, sc_next IS NULL, sc_next, sc_id"
 )
 
 
@@ -107,10 +109,10 @@ def ranked_sql(where: list[str], limit: bool) -> str:
     names = ", ".join(f"r.sc_{n}" for n in (*PART_NAMES, "urgency", "score"))
     return f"""WITH raw AS MATERIALIZED (
   SELECT d.id AS sc_id, d.value AS sc_value, d.currency AS sc_currency,
-  {raw}
+  d.next_follow_up AS sc_next, {raw}
   FROM deals d JOIN stages s ON s.id = d.stage_id{cond}
 ), parts AS (
-  SELECT sc_id, sc_value, sc_currency, {parts} FROM raw
+  SELECT sc_id, sc_value, sc_currency, sc_next, {parts} FROM raw
 ), scored AS (
   SELECT parts.*, {urgency_sql("sc_")} AS sc_urgency, {score_sql("sc_", "sc_value")} AS sc_score
   FROM parts
@@ -120,7 +122,8 @@ def ranked_sql(where: list[str], limit: bool) -> str:
 ORDER BY {_ORDER.replace("sc_", "r.sc_")}"""
 
 
-def _named(row: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def scored_row(row: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A ranked_sql() row: (deal_values() dict, the parts, urgency and score)."""
     n = len(DEAL_ROW)
     return deal_values(row), dict(zip((*PART_NAMES, "urgency", "score"), row[n:], strict=True))
 
@@ -141,11 +144,11 @@ class ScoreStore:
         if flt.limit is not None:
             params["limit"] = flt.limit
         sql = ranked_sql(where, flt.limit is not None)
-        return map(_named, self.conn.execute(sql, params))
+        return map(scored_row, self.conn.execute(sql, params))
 
     def parts(self, deal_id: int, today: str, now_utc: str) -> dict[str, Any]:
         """One deal's parts, urgency and score (whatever its status)."""
         flt_where = ["d.id = :id"]
         params: dict[str, Any] = {"today": today, "now": now_utc, "id": deal_id}
         row = self.conn.execute(ranked_sql(flt_where, False), params).fetchone()
-        return _named(row)[1]
+        return scored_row(row)[1]
