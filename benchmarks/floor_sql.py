@@ -11,8 +11,8 @@ import sqlite3
 
 # store/deal_row.py DEAL_FIELDS + DEAL_FROM (DEAL_ROW's SQL, in its order):
 # one row per deal, tags and custom fields folded in, then snooze, last touch
-# and the number of touches (activities but notes).
-DEAL_SELECT = """
+# and the number of touches (activities but notes), the stage's rot limit.
+DEAL_FIELDS = """
 SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
        d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
        d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
@@ -22,12 +22,15 @@ SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
        (SELECT json_group_object(key, value) FROM
            (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key) AS df),
        d.snoozed_until, d.snooze_reason, d.last_activity_at,
-       (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note')
-
+       (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note'),
+       s.rot_days
+"""
+DEAL_FROM = """
 FROM deals d
 JOIN pipelines p ON p.id = d.pipeline_id
 JOIN stages s ON s.id = d.stage_id
 """
+DEAL_SELECT = DEAL_FIELDS + DEAL_FROM
 
 # schema.py FURTHEST_STAGE: the deal's furthest stage of its pipeline.
 FURTHEST = """(SELECT s.id FROM stage_stays st JOIN stages s ON s.id = st.stage_id
@@ -106,10 +109,19 @@ UNSCHEDULED = (
     + AWAKE
     + " ORDER BY d.id"
 )
-# As a table, `due` lists the first 20 and counts them all when there may be more.
-UNSCHEDULED_COUNT = (
-    "SELECT count(*) FROM deals d WHERE d.status = 'open' AND d.next_follow_up IS NULL AND " + AWAKE
+
+# store/followups.py unscheduled_inputs(): what each unscheduled deal's
+# priority score is made from (services/score.py ScoreInputs), then, as a
+# table, deals(): the first 20 by score read in full (`.format(ids)`).
+UNSCHEDULED_INPUTS = (
+    "SELECT d.id, d.currency, d.value, coalesce(d.probability, s.probability), "
+    "d.stage_entered_at, d.last_activity_at, d.snoozed_until, d.next_follow_up, "
+    "s.rot_days, (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note') "
+    "FROM deals d JOIN stages s ON s.id = d.stage_id "
+    "WHERE d.status = 'open' AND d.next_follow_up IS NULL AND " + AWAKE
 )
+DEALS_BY_ID = DEAL_SELECT + " WHERE d.id IN ({})"
+
 
 # store/changes.py (m004): each write command is one change, opened after
 # BEGIN IMMEDIATE and, before COMMIT, closed in one UPDATE if its triggers

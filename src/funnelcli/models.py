@@ -130,6 +130,7 @@ class Deal(Record):
         "snooze_reason",
         "last_activity_at",
         "touches",
+        "rot_days",
     )
 
     def __init__(
@@ -167,6 +168,7 @@ class Deal(Record):
         snooze_reason: str | None = None,
         last_activity_at: str | None = None,
         touches: int = 0,
+        rot_days: int = 1,
     ) -> None:
         self.id = id
         self.uuid = uuid
@@ -201,6 +203,7 @@ class Deal(Record):
         self.snooze_reason = snooze_reason
         self.last_activity_at = last_activity_at
         self.touches = touches
+        self.rot_days = rot_days  # its stage's rot limit (the priority score)
 
     @property
     def probability(self) -> int:

@@ -223,7 +223,8 @@ def deal_detail(ctx: Context, ref: str) -> DealDetail:
         if deal.status == "open":
             from funnelcli.services.score import deal_score
 
-            score = deal_score(ctx, deal.id, deal.currency, deal.value)
+            today = ctx.now.date()
+            score = deal_score(deal, today, today.isoformat())
         return DealDetail(
             deal, ctx.store.deals.history(deal.id), ctx.store.deals.activities(deal.id), score
         )

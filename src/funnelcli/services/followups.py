@@ -16,7 +16,7 @@ from funnelcli.services import (
     owner_names,
     resolve_pipeline,
 )
-from funnelcli.services.score import Score, score_of
+from funnelcli.services.score import Score, ScoreInputs, deal_score, due_day, priority_key
 
 DUE_STATES = ("overdue", "today", "upcoming", "unscheduled")
 
@@ -69,12 +69,7 @@ class StaleItem(Record):
         self.rot_days = rot_days
 
 
-def effective_due(deal: Deal) -> str:
-    """The day a deal is due: its next follow-up, or its wake-up day when that
-    is later (a follow-up set or logged while snoozed doesn't make it late
-    before it wakes). "" when it has no next follow-up."""
-    day = (deal.next_follow_up or "")[:10]
-    return max(day, deal.snoozed_until or "") if day else ""
+effective_due = due_day  # the day a deal is due (services/score.py)
 
 
 def _pipeline_id(ctx: Context, pipeline: str | None) -> int | None:
@@ -128,38 +123,60 @@ def due_list(
     except OverflowError:
         raise Invalid(f"--within {within} reaches past the year 9999") from None
     items: list[DueItem] = []
-    day, now = today.isoformat(), ctx.now_utc
+    day = today.isoformat()
     with ctx.store.read():
         owners, pid = _scope(ctx, owner, pipeline)
-        # highest score first; sorted by state, each state keeps that order
-        # (upcoming: by day first, the day's deals by score)
-        for deal in map(_scored, ctx.store.followups.due(day, until, now, owners, pid)):
-            on = effective_due(deal[0])
+        for deal in ctx.store.followups.due(day, until, owners, pid) if scheduled else []:
+            on = effective_due(deal)
             when = date.fromisoformat(on)
+            score = deal_score(deal, today, day)
             if when < today:
-                items.append(DueItem(deal[0], "overdue", (today - when).days, on, deal[1]))
+                items.append(DueItem(deal, "overdue", (today - when).days, on, score))
             elif when == today:
-                items.append(DueItem(deal[0], "today", 0, on, deal[1]))
+                items.append(DueItem(deal, "today", 0, on, score))
             else:
-                items.append(DueItem(deal[0], "upcoming", None, on, deal[1]))
-        items.sort(key=lambda i: (DUE_STATES.index(i.state), i.state == "upcoming" and i.due_on))
+                items.append(DueItem(deal, "upcoming", None, on, score))
+        items.sort(key=_due_order)
         if unscheduled == 0:
             return DueList(items, 0)
-        listed = [
-            DueItem(d, "unscheduled", None, None, s)
-            for d, s in map(
-                _scored, ctx.store.followups.unscheduled(day, now, owners, pid, unscheduled)
-            )
-        ]
-        total = len(listed)
-        if unscheduled is not None and total == unscheduled:  # there may be more
-            total = ctx.store.followups.unscheduled_count(day, owners, pid)
+        listed, total = _unscheduled(ctx, today, owners, pid, unscheduled)
     return DueList(items + listed, total)
 
 
-def _scored(row: tuple[dict[str, Any], dict[str, Any]]) -> tuple[Deal, Score]:
-    values, parts = row
-    return Deal(**values), score_of(values["currency"], values["value"], parts)
+def _due_order(item: DueItem) -> tuple[Any, ...]:
+    """By state; within one, highest priority score first (upcoming: by day,
+    then score)."""
+    day = item.due_on if item.state == "upcoming" else ""
+    deal, score = item.deal, item.score
+    assert score is not None  # every listed deal has one
+    return (DUE_STATES.index(item.state), day, priority_key(score, deal.next_follow_up, deal.id))
+
+
+def _unscheduled(
+    ctx: Context, today: date, owners: tuple[str, ...], pid: int | None, limit: int | None
+) -> tuple[list[DueItem], int]:
+    """The deals with no next step, highest score first, the first `limit`
+    (None: all), and how many there are: scored from their inputs alone,
+    then only those listed read in full."""
+    day = today.isoformat()
+    if limit is None:  # all of them: their rows in one read
+        every = [
+            (d, deal_score(d, today, day))
+            for d in ctx.store.followups.unscheduled(day, owners, pid)
+        ]
+        every.sort(key=lambda ds: priority_key(ds[1], None, ds[0].id))
+        return [DueItem(d, "unscheduled", None, None, s) for d, s in every], len(every)
+    scored = []
+    for row in ctx.store.followups.unscheduled_inputs(day, owners, pid):
+        inputs = ScoreInputs(*row)
+        score = deal_score(inputs, today, day)
+        scored.append((priority_key(score, None, inputs.id), inputs.id, score))
+    scored.sort()
+    kept = scored[:limit]
+    deals = ctx.store.followups.deals([i for _, i, _ in kept])
+    scores = [s for _, _, s in kept]
+    listed = [DueItem(d, "unscheduled", None, None, s) for d, s in zip(deals, scores, strict=True)]
+    return listed, len(scored)
 
 
 def stale_list(ctx: Context, owner: Owners = None, pipeline: str | None = None) -> list[StaleItem]:

@@ -6,12 +6,13 @@ hand, for `list --sort score`, `show` and `due`."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
+from funnelcli.clock import local_day
 from funnelcli.models import Record
 from funnelcli.services import Context
-from funnelcli.store import DealFilter
-from funnelcli.store.score import OVERDUE_CAP, TOUCH_RULE, ScoreStore
+from funnelcli.store.score import OVERDUE_CAP, TOUCH_RULE
 
 
 class Score(Record):
@@ -27,6 +28,7 @@ class Score(Record):
         "days_overdue",
         "touches",
         "score",
+        "urgency",
     )
 
     def __init__(
@@ -47,7 +49,9 @@ class Score(Record):
         self.rot_days = rot_days  # the stage's rot limit
         self.days_overdue = days_overdue  # 0 when not overdue
         self.touches = touches
-        self.score = score  # minor units as the store computed it
+        self.score = score  # minor units, as store/score.py computes it
+        # the three factors multiplied (1 to 8), as the SQL multiplies them
+        self.urgency = urgency_of(idle_days, rot_days, days_overdue, touches)
 
     @property
     def expected_value(self) -> float | None:
@@ -66,13 +70,127 @@ class Score(Record):
     def touch_factor(self) -> float:
         return 1 + (TOUCH_RULE - min(self.touches, TOUCH_RULE)) / TOUCH_RULE
 
-    @property
-    def urgency(self) -> float:
-        """The three factors multiplied: 1 to 8."""
-        return self.idle_factor * self.overdue_factor * self.touch_factor
+
+def urgency_of(idle: int, rot: int, overdue: int, touches: int) -> float:
+    """idle × overdue × touch factor, computed as store/score.py's SQL
+    computes it, operation by operation in the same order (IEEE doubles on
+    every engine, so the two agree to the last bit; tests/test_score.py)."""
+    idle_c = rot if idle > rot else idle
+    overdue_c = OVERDUE_CAP if overdue > OVERDUE_CAP else overdue
+    touches_c = TOUCH_RULE if touches > TOUCH_RULE else touches
+    return (
+        float(rot + idle_c) / rot * (OVERDUE_CAP + overdue_c) / OVERDUE_CAP
+        * (2 * TOUCH_RULE - touches_c) / TOUCH_RULE
+    )  # fmt: skip
+
+
+def score_minor(value: int | None, probability: int, urgency: float) -> float | None:
+    """The score in minor units, as the SQL computes it (see urgency_of)."""
+    return None if value is None else float(value) * probability / 100 * urgency
+
+
+def due_day(deal: Deal | ScoreInputs) -> str:
+    """The day a deal is due: its next follow-up, or its wake-up day when that
+    is later (a follow-up set or logged while snoozed doesn't make it late
+    before it wakes). "" when it has no next follow-up."""
+    day = (deal.next_follow_up or "")[:10]
+    return max(day, deal.snoozed_until or "") if day else ""
+
+
+if TYPE_CHECKING:
+    from funnelcli.models import Deal
+    from funnelcli.store import DealFilter
+
+
+class ScoreInputs(Record):
+    """A deal's number and what its score is made from, without the rest of
+    its row (store/followups.py unscheduled_inputs)."""
+
+    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
+        "id",
+        "currency",
+        "value",
+        "probability",
+        "stage_entered_at",
+        "last_activity_at",
+        "snoozed_until",
+        "next_follow_up",
+        "rot_days",
+        "touches",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        currency: str,
+        value: int | None,
+        probability: int,
+        stage_entered_at: str,
+        last_activity_at: str | None,
+        snoozed_until: str | None,
+        next_follow_up: str | None,
+        rot_days: int,
+        touches: int,
+    ) -> None:
+        self.id = id
+        self.currency = currency
+        self.value = value
+        self.probability = probability
+        self.stage_entered_at = stage_entered_at
+        self.last_activity_at = last_activity_at
+        self.snoozed_until = snoozed_until
+        self.next_follow_up = next_follow_up
+        self.rot_days = rot_days
+        self.touches = touches
+
+
+def deal_score(deal: Deal | ScoreInputs, today: date, today_text: str) -> Score:
+    """An open deal's score from its row (DEAL_ROW has every part's input),
+    `today` the date in the database's zone (and as text): idle days as
+    `stale` counts them (0 while snoozed), days overdue as `due` does."""
+    snoozed = deal.snoozed_until
+    if snoozed and snoozed > today_text:
+        idle = 0
+    else:
+        entered, touched = deal.stage_entered_at, deal.last_activity_at
+        since = touched if touched and touched > entered else entered
+        idle = (today - local_day(since)).days
+        idle = idle if idle > 0 else 0
+    day = due_day(deal)
+    overdue = (today - date.fromisoformat(day)).days if day and day < today_text else 0
+    s = Score(
+        deal.currency,
+        deal.value,
+        deal.probability,
+        idle,
+        deal.rot_days,
+        overdue,
+        deal.touches,
+        None,
+    )
+    s.score = score_minor(s.value, s.probability, s.urgency)
+    return s
+
+
+def priority_key(s: Score, next_follow_up: str | None, deal_id: int) -> tuple[Any, ...]:
+    """The order of store/score.py's ranking (_ORDER), for a list sorted here:
+    highest score first, currencies apart (A-Z), no score last; then the
+    more urgent, the sooner follow-up (none last), the lower number."""
+    if s.score is None:
+        return (1, "", 0.0, -s.urgency, next_follow_up is None, next_follow_up or "", deal_id)
+    return (
+        0,
+        s.currency,
+        -s.score,
+        -s.urgency,
+        next_follow_up is None,
+        next_follow_up or "",
+        deal_id,
+    )
 
 
 def score_of(currency: str, value: int | None, parts: dict[str, Any]) -> Score:
+    """A Score from the store's ranking (its score as the SQL computed it)."""
     return Score(
         currency,
         value,
@@ -89,12 +207,8 @@ def ranked_rows(ctx: Context, flt: DealFilter) -> Iterator[tuple[dict[str, Any],
     """The deals `flt` selects, highest score first (docs/metrics.md): each
     as the store's deal_values() dict and its Score. Iterate inside
     `ctx.reading()`."""
-    today, now = ctx.now.date().isoformat(), ctx.now_utc
-    for values, parts in ScoreStore(ctx.store.conn).ranked(flt, today, now):
+    from funnelcli.store.score import ScoreStore
+
+    today = ctx.now.date().isoformat()
+    for values, parts in ScoreStore(ctx.store.conn).ranked(flt, today):
         yield values, score_of(values["currency"], values["value"], parts)
-
-
-def deal_score(ctx: Context, deal_id: int, currency: str, value: int | None) -> Score:
-    """One deal's score and its parts; inside a read."""
-    parts = ScoreStore(ctx.store.conn).parts(deal_id, ctx.now.date().isoformat(), ctx.now_utc)
-    return score_of(currency, value, parts)

@@ -6,11 +6,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from funnelcli.models import Deal
-from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM
+from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM, DEAL_ROW, DEAL_SELECT
 from funnelcli.store.deals import decode_deal
 from funnelcli.store.dialect import Connection
 from funnelcli.store.filters import one_of
-from funnelcli.store.score import ranked_sql, scored_row
+
+DEAL_SQL = dict(DEAL_ROW)
 
 # Snoozed until a later day: out of `due` and `stale` until then.
 _AWAKE = "(d.snoozed_until IS NULL OR d.snoozed_until <= :today)"
@@ -31,43 +32,66 @@ class FollowUpStore:
         self.conn = conn
 
     def due(
-        self, today: str, until: str, now_utc: str, owners: Sequence[str], pipeline_id: int | None
-    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        self, today: str, until: str, owners: Sequence[str], pipeline_id: int | None
+    ) -> Iterator[Deal]:
         """Open deals whose next follow-up is before `until` (a date, exclusive),
-        highest priority score first (store/score.py): deal_values() and the
-        score's parts. A range scan of the deals_follow_up index: the cost
-        follows the number of due deals, not the size of the database."""
-        params: dict[str, Any] = {"today": today, "until": until, "now": now_utc}
-        where = "d.status = 'open' AND d.next_follow_up < :until AND " + _AWAKE
-        where += _scope(owners, pipeline_id, params)
-        return map(scored_row, self.conn.execute(ranked_sql([where], False), params))
+        oldest first. A range scan of the deals_follow_up index: the cost follows
+        the number of due deals, not the size of the database."""
+        params: dict[str, Any] = {"today": today, "until": until}
+        sql = (
+            DEAL_SELECT
+            + " WHERE d.status = 'open' AND d.next_follow_up < :until AND "
+            + _AWAKE
+            + _scope(owners, pipeline_id, params)
+            + " ORDER BY d.next_follow_up, d.id"
+        )
+        for row in self.conn.execute(sql, params):
+            yield decode_deal(row)
 
     def unscheduled(
-        self,
-        today: str,
-        now_utc: str,
-        owners: Sequence[str],
-        pipeline_id: int | None,
-        limit: int | None = None,
-    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-        """Open, awake deals with no next follow-up, highest score first (the
-        first `limit`), as `due`."""
-        params: dict[str, Any] = {"today": today, "now": now_utc}
-        where = "d.status = 'open' AND d.next_follow_up IS NULL AND " + _AWAKE
-        where += _scope(owners, pipeline_id, params)
-        if limit is not None:
-            params["limit"] = limit
-        sql = ranked_sql([where], limit is not None)
-        return map(scored_row, self.conn.execute(sql, params))
-
-    def unscheduled_count(self, today: str, owners: Sequence[str], pipeline_id: int | None) -> int:
+        self, today: str, owners: Sequence[str], pipeline_id: int | None
+    ) -> Iterator[Deal]:
+        """Open, awake deals with no next follow-up, by number."""
         params: dict[str, Any] = {"today": today}
         sql = (
-            "SELECT count(*) FROM deals d WHERE d.status = 'open' AND d.next_follow_up IS NULL AND "
+            DEAL_SELECT
+            + " WHERE d.status = 'open' AND d.next_follow_up IS NULL AND "
+            + _AWAKE
+            + _scope(owners, pipeline_id, params)
+            + " ORDER BY d.id"
+        )
+        for row in self.conn.execute(sql, params):
+            yield decode_deal(row)
+
+    def unscheduled_inputs(
+        self, today: str, owners: Sequence[str], pipeline_id: int | None
+    ) -> list[tuple[Any, ...]]:
+        """Open, awake deals with no next follow-up: of each, what its priority
+        score is made from (services/score.py ScoreInputs, in that order),
+        without the rest of its row."""
+        params: dict[str, Any] = {"today": today}
+        sql = (
+            "SELECT d.id, d.currency, d.value, coalesce(d.probability, s.probability), "
+            f"d.stage_entered_at, d.last_activity_at, d.snoozed_until, d.next_follow_up, "
+            f"s.rot_days, {DEAL_SQL['touches']} FROM deals d JOIN stages s ON s.id = d.stage_id "
+            "WHERE d.status = 'open' AND d.next_follow_up IS NULL AND "
             + _AWAKE
             + _scope(owners, pipeline_id, params)
         )
-        return int(self.conn.execute(sql, params).fetchone()[0])
+        return self.conn.execute(sql, params).fetchall()
+
+    def deals(self, ids: Sequence[int]) -> list[Deal]:
+        """The deals numbered `ids`, in that order."""
+        names = [f":d{i}" for i in range(len(ids))]
+        sql = f"{DEAL_SELECT} WHERE d.id IN ({', '.join(names) or 'NULL'})"
+        found = {
+            d.id: d
+            for d in map(
+                decode_deal,
+                self.conn.execute(sql, dict(zip((n[1:] for n in names), ids, strict=True))),
+            )
+        }
+        return [found[i] for i in ids]
 
     def stale(
         self, today: str, now_utc: str, owners: Sequence[str], pipeline_id: int | None

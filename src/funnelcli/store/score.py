@@ -39,7 +39,7 @@ _IDLE = (
     "d.stage_entered_at)))) AS INTEGER) END"
 )
 # Days overdue, as `due` counts them: today − the day it is due, its next
-# follow-up or its wake-up day when that is later (followups.effective_due).
+# follow-up or its wake-up day when that is later (services/score.py due_day).
 _DUE_DAY = "max(substr(d.next_follow_up, 1, 10), coalesce(d.snoozed_until, ''))"
 _OVERDUE = (
     "CASE WHEN d.next_follow_up IS NULL THEN 0 "
@@ -135,20 +135,13 @@ class ScoreStore:
         self.conn = conn
 
     def ranked(
-        self, flt: DealFilter, today: str, now_utc: str
+        self, flt: DealFilter, today: str
     ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """(deal_values() dict, parts with urgency and score) of the deals
         `flt` selects, highest score first (flt's sort is not used)."""
-        params: dict[str, Any] = {"today": today, "now": now_utc}
+        params: dict[str, Any] = {"today": today}
         where = deal_where(self.conn, flt, params)
         if flt.limit is not None:
             params["limit"] = flt.limit
         sql = ranked_sql(where, flt.limit is not None)
         return map(scored_row, self.conn.execute(sql, params))
-
-    def parts(self, deal_id: int, today: str, now_utc: str) -> dict[str, Any]:
-        """One deal's parts, urgency and score (whatever its status)."""
-        flt_where = ["d.id = :id"]
-        params: dict[str, Any] = {"today": today, "now": now_utc, "id": deal_id}
-        row = self.conn.execute(ranked_sql(flt_where, False), params).fetchone()
-        return scored_row(row)[1]
