@@ -131,10 +131,12 @@ def test_show_explains_the_score(funnel, monkeypatch):
         "2,000.00 USD × 50% = 1,000.00 USD expected; × idle 1.14 (2 of 14 rot days)"
         " × overdue 1.60 (3 days) × touches 1.60 (2 of 5) = 2,925.71 USD"
     ) in " ".join(text.split())
-    shown = funnel("show", "2", "--format", "json").json()
-    listed = next(d for d in ranked(funnel) if d["id"] == 2)
-    assert shown["score"] == listed["score"] == 2925.71  # type: ignore[index]
-    assert shown["score_parts"] == listed["score_parts"]  # type: ignore[index]
+    # `list` ranks in SQL (store/score.py), `show` and `due` score in Python
+    # (services/score.py): the same numbers, deal by deal
+    for listed in ranked(funnel):
+        shown = funnel("show", str(listed["id"]), "--format", "json").json()
+        assert shown["score"] == listed["score"]  # type: ignore[index]
+        assert shown["score_parts"] == listed["score_parts"]  # type: ignore[index]
     won = funnel("show", "7", "--format", "json").json()
     assert won["score"] is None and won["score_parts"] is None  # type: ignore[index]
     assert "score" not in funnel("show", "7").stdout
