@@ -163,6 +163,7 @@ def small(funnel: Any, monkeypatch: pytest.MonkeyPatch, isolated: Path) -> Any:
 
 COMMANDS: list[tuple[str, list[str]]] = [
     ("deal", ["list", "--status", "all"]),
+    ("list-score", ["list", "--sort", "score", "--explain"]),
     ("show", ["show", "3"]),
     ("show", ["show", "1"]),
     ("due", ["due", "--within", "30"]),
@@ -175,6 +176,7 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("report-metrics", ["report", "metrics", "--since", "60d", "--compare", "previous"]),
     ("report-metrics", ["report", "metrics", "--explain"]),
     ("report-owners", ["report", "owners"]),
+    ("report-owners", ["report", "owners", "--min-deals", "1"]),
     ("report-forecast", ["report", "forecast"]),
     ("report-forecast", ["report", "forecast", "--by", "quarter", "--goal", "1000"]),
     ("deal", ["add", "New", "--value", "5", "--field", "a=b"]),

@@ -45,8 +45,8 @@ def owners_cmd(
     Open deals, won, lost, win rate, won value, deal size and cycle per owner;
     then each owner's stage-to-stage conversion beside the team's (who is
     strong at which stage), and each stage's best converter: the owner with
-    the highest conversion to the next stage among those with at least
-    --min-deals deals that reached it.
+    the highest conversion to the next stage among the owners with at least
+    as many deals that reached it as --min-deals asks.
 
     Example: funnel report owners --since 90d --min-deals 20
     """
