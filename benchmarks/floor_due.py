@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 
 import typer
-from floor_sql import DEALS_BY_ID, DUE, UNSCHEDULED, UNSCHEDULED_INPUTS, connect, deal_record
+from floor_sql import AWAKE, DUE, UNSCHEDULED, UNSCHEDULED_COUNT, connect, deal_record, ranked
 
 app = typer.Typer(add_completion=False)
 
@@ -44,6 +44,11 @@ def money(v: int) -> int | float:
 
 def local_day(utc: str) -> date:
     return datetime.fromisoformat(utc.replace("Z", "+00:00")).astimezone().date()
+
+
+def zone_date(value: object) -> str | None:
+    """store/zone.py's zone_date, in the process's zone (the database's: UTC)."""
+    return local_day(value).isoformat() if isinstance(value, str) else None
 
 
 def score(
@@ -109,6 +114,7 @@ def due(
     params = {"today": today.isoformat(), "until": (today + timedelta(days=1)).isoformat()}
 
     conn = connect(os.environ["FUNNEL_DB"], write=False)
+    conn.create_function("zone_date", 1, zone_date, deterministic=True)  # store/zone.py
     conn.execute("BEGIN")
     due = []
     # Due on its next follow-up, or on its wake-up day when that is later
@@ -123,19 +129,20 @@ def due(
         )
     due.sort(key=lambda item: item[0])
     items = [item for _, item in due]
-    # With no next step, highest score first: as a table the first 20, only
-    # those read in full; else all of them, in full (services/followups.py).
+    # With no next step, highest score first (services/followups.py): as a
+    # table the store ranks them and reads the first 20 in full (and counts
+    # them all when 20 came back); else all of them, in full, scored here.
     if fmt == "table":
-        scored = []
-        for i in conn.execute(UNSCHEDULED_INPUTS, {"today": params["today"]}):
-            s = score(i[2], i[3], max(i[4], i[5] or i[4]), i[6], i[8], i[9], today, 0)
-            scored.append((key(i[1], s, None, i[0]), i[0], s[0]))
-        scored.sort()
-        kept = scored[:20]  # cli/followups.py UNSCHEDULED_SHOWN
-        sql = DEALS_BY_ID.format(", ".join(f":d{n}" for n in range(len(kept))) or "NULL")
-        rows = {r[0]: r for r in conn.execute(sql, {f"d{n}": k[1] for n, k in enumerate(kept)})}
-        items += [(rows[i], "unscheduled", None, None, s) for _, i, s in kept]
-        more = len(scored) - len(kept)
+        where = "d.status = 'open' AND d.next_follow_up IS NULL AND " + AWAKE
+        shown = 20  # cli/followups.py UNSCHEDULED_SHOWN
+        listed = conn.execute(
+            ranked(where, " LIMIT :limit"), {"today": params["today"], "limit": shown}
+        )
+        items += [(r, "unscheduled", None, None, r[-1]) for r in listed]
+        more = 0
+        if len(items) - len(due) == shown:
+            count = conn.execute(UNSCHEDULED_COUNT, {"today": params["today"]}).fetchone()[0]
+            more = count - shown
     else:
         rows = [
             (key(r[9], s, None, r[0]), r, s[0])

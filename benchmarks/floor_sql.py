@@ -109,18 +109,69 @@ UNSCHEDULED = (
     + AWAKE
     + " ORDER BY d.id"
 )
-
-# store/followups.py unscheduled_inputs(): what each unscheduled deal's
-# priority score is made from (services/score.py ScoreInputs), then, as a
-# table, deals(): the first 20 by score read in full (`.format(ids)`).
-UNSCHEDULED_INPUTS = (
-    "SELECT d.id, d.currency, d.value, coalesce(d.probability, s.probability), "
-    "d.stage_entered_at, d.last_activity_at, d.snoozed_until, d.next_follow_up, "
-    "s.rot_days, (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note') "
-    "FROM deals d JOIN stages s ON s.id = d.stage_id "
-    "WHERE d.status = 'open' AND d.next_follow_up IS NULL AND " + AWAKE
+# As a table, `due` lists the first 20 and counts them all when there may be more.
+UNSCHEDULED_COUNT = (
+    "SELECT count(*) FROM deals d WHERE d.status = 'open' AND d.next_follow_up IS NULL AND " + AWAKE
 )
-DEALS_BY_ID = DEAL_SELECT + " WHERE d.id IN ({})"
+
+# store/score.py ranked_sql() (the priority score), for `due`'s deals with
+# no next step as a table: all ranked, the first 20 read in full, each with
+# its parts and score after the deal's columns (r[34:]: probability, idle
+# days, rot days, days overdue, touches, urgency, score). A copy of its
+# text; ranked(where, keep) puts the conditions and the LIMIT in.
+RANKED_CTE = """WITH raw AS MATERIALIZED (
+  SELECT d.id AS sc_id, d.value AS sc_value, d.currency AS sc_currency,
+  d.next_follow_up AS sc_next, coalesce(d.probability, s.probability) AS sc_raw_probability,
+  CASE WHEN d.snoozed_until > :today THEN 0 ELSE CAST(julianday(:today) -
+      julianday(zone_date(max(d.stage_entered_at, coalesce(d.last_activity_at,
+      d.stage_entered_at)))) AS INTEGER) END AS sc_raw_idle_days,
+  s.rot_days AS sc_raw_rot_days,
+  CASE WHEN d.next_follow_up IS NULL THEN 0 ELSE CAST(julianday(:today) -
+      julianday(max(substr(d.next_follow_up, 1, 10), coalesce(d.snoozed_until, ''))) AS
+      INTEGER) END AS sc_raw_days_overdue,
+  (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note') AS
+      sc_raw_touches
+  FROM deals d JOIN stages s ON s.id = d.stage_id WHERE {where}
+), parts AS (
+  SELECT sc_id, sc_value, sc_currency, sc_next, sc_raw_probability AS sc_probability, CASE
+      WHEN sc_raw_idle_days < 0 THEN 0 ELSE sc_raw_idle_days END AS sc_idle_days,
+      sc_raw_rot_days AS sc_rot_days, CASE WHEN sc_raw_days_overdue < 0 THEN 0 ELSE
+      sc_raw_days_overdue END AS sc_days_overdue, sc_raw_touches AS sc_touches FROM raw
+), scored AS (
+  SELECT parts.*, CAST(sc_rot_days + (CASE WHEN sc_idle_days > sc_rot_days THEN sc_rot_days
+      ELSE sc_idle_days END) AS DOUBLE PRECISION) / sc_rot_days * (5 + (CASE WHEN
+      sc_days_overdue > 5 THEN 5 ELSE sc_days_overdue END)) / 5 * (10 - (CASE WHEN
+      sc_touches > 5 THEN 5 ELSE sc_touches END)) / 5 AS sc_urgency, CASE WHEN sc_value IS
+      NULL THEN NULL ELSE CAST(sc_value AS DOUBLE PRECISION) * sc_probability / 100 *
+      (CAST(sc_rot_days + (CASE WHEN sc_idle_days > sc_rot_days THEN sc_rot_days ELSE
+      sc_idle_days END) AS DOUBLE PRECISION) / sc_rot_days * (5 + (CASE WHEN sc_days_overdue
+      > 5 THEN 5 ELSE sc_days_overdue END)) / 5 * (10 - (CASE WHEN sc_touches > 5 THEN 5
+      ELSE sc_touches END)) / 5) END AS sc_score
+  FROM parts
+), ranked AS (
+  SELECT * FROM scored ORDER BY sc_score IS NULL, CASE WHEN sc_score IS NULL THEN '' ELSE
+      sc_currency END, sc_score DESC, sc_urgency DESC, sc_next IS NULL, sc_next, sc_id{keep}
+)"""
+RANKED_COLUMNS = (
+    ", r.sc_probability, r.sc_idle_days, r.sc_rot_days, r.sc_days_overdue, "
+    "r.sc_touches, r.sc_urgency, r.sc_score "
+)
+RANKED_JOIN = (
+    " JOIN ranked r ON r.sc_id = d.id\n"
+    "ORDER BY r.sc_score IS NULL, CASE WHEN r.sc_score IS NULL THEN '' ELSE "
+    "r.sc_currency END, r.sc_score DESC, r.sc_urgency DESC, r.sc_next IS NULL, "
+    "r.sc_next, r.sc_id "
+)
+
+
+def ranked(where: str, keep: str) -> str:
+    return (
+        RANKED_CTE.replace("{where}", where).replace("{keep}", keep)
+        + DEAL_FIELDS
+        + RANKED_COLUMNS
+        + DEAL_FROM
+        + RANKED_JOIN
+    )
 
 
 # store/changes.py (m004): each write command is one change, opened after

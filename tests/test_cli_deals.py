@@ -495,7 +495,7 @@ def test_list_bad_options(deals):
         deals,
         1,
         "--sort: no field 'size' (fields: id, title, org, value, stage, owner, "
-        "status, created, updated, closed, next, expected)",
+        "status, created, updated, closed, next, expected, score)",
         "list",
         "--sort",
         "size",

@@ -16,7 +16,7 @@ from funnelcli.services import (
     owner_names,
     resolve_pipeline,
 )
-from funnelcli.services.score import Score, ScoreInputs, deal_score, due_day, priority_key
+from funnelcli.services.score import Score, deal_score, due_day, priority_key, score_of
 
 DUE_STATES = ("overdue", "today", "upcoming", "unscheduled")
 
@@ -126,7 +126,9 @@ def due_list(
     day = today.isoformat()
     with ctx.store.read():
         owners, pid = _scope(ctx, owner, pipeline)
-        for deal in ctx.store.followups.due(day, until, owners, pid) if scheduled else []:
+        store = ctx.store.followups
+        due = store.due(day, until, owners, pid) if scheduled else iter(())
+        for deal in due:
             on = effective_due(deal)
             when = date.fromisoformat(on)
             score = deal_score(deal, today, day)
@@ -139,7 +141,10 @@ def due_list(
         items.sort(key=_due_order)
         if unscheduled == 0:
             return DueList(items, 0)
-        listed, total = _unscheduled(ctx, today, owners, pid, unscheduled)
+        listed = _unscheduled(ctx, today, owners, pid, unscheduled)
+        total = len(listed)
+        if unscheduled is not None and total == unscheduled:  # there may be more
+            total = store.unscheduled_count(day, owners, pid)
     return DueList(items + listed, total)
 
 
@@ -154,29 +159,26 @@ def _due_order(item: DueItem) -> tuple[Any, ...]:
 
 def _unscheduled(
     ctx: Context, today: date, owners: tuple[str, ...], pid: int | None, limit: int | None
-) -> tuple[list[DueItem], int]:
+) -> list[DueItem]:
     """The deals with no next step, highest score first, the first `limit`
-    (None: all), and how many there are: scored from their inputs alone,
-    then only those listed read in full."""
+    (None: all of them, read in full and scored here; else ranked by the
+    store, which reads only those in full)."""
     day = today.isoformat()
-    if limit is None:  # all of them: their rows in one read
-        every = [
-            (d, deal_score(d, today, day))
-            for d in ctx.store.followups.unscheduled(day, owners, pid)
-        ]
+    if limit is None:
+        found = ctx.store.followups.unscheduled(day, owners, pid)
+        every = [(d, deal_score(d, today, day)) for d in found]
         every.sort(key=lambda ds: priority_key(ds[1], None, ds[0].id))
-        return [DueItem(d, "unscheduled", None, None, s) for d, s in every], len(every)
-    scored = []
-    for row in ctx.store.followups.unscheduled_inputs(day, owners, pid):
-        inputs = ScoreInputs(*row)
-        score = deal_score(inputs, today, day)
-        scored.append((priority_key(score, None, inputs.id), inputs.id, score))
-    scored.sort()
-    kept = scored[:limit]
-    deals = ctx.store.followups.deals([i for _, i, _ in kept])
-    scores = [s for _, _, s in kept]
-    listed = [DueItem(d, "unscheduled", None, None, s) for d, s in zip(deals, scores, strict=True)]
-    return listed, len(scored)
+        return [DueItem(d, "unscheduled", None, None, s) for d, s in every]
+    return [
+        DueItem(
+            Deal(**values),
+            "unscheduled",
+            None,
+            None,
+            score_of(values["currency"], values["value"], parts),
+        )
+        for values, parts in ctx.store.followups.unscheduled_ranked(day, owners, pid, limit)
+    ]
 
 
 def stale_list(ctx: Context, owner: Owners = None, pipeline: str | None = None) -> list[StaleItem]:

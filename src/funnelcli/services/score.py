@@ -89,7 +89,7 @@ def score_minor(value: int | None, probability: int, urgency: float) -> float | 
     return None if value is None else float(value) * probability / 100 * urgency
 
 
-def due_day(deal: Deal | ScoreInputs) -> str:
+def due_day(deal: Deal) -> str:
     """The day a deal is due: its next follow-up, or its wake-up day when that
     is later (a follow-up set or logged while snoozed doesn't make it late
     before it wakes). "" when it has no next follow-up."""
@@ -102,49 +102,7 @@ if TYPE_CHECKING:
     from funnelcli.store import DealFilter
 
 
-class ScoreInputs(Record):
-    """A deal's number and what its score is made from, without the rest of
-    its row (store/followups.py unscheduled_inputs)."""
-
-    __slots__ = (  # noqa: RUF023 (in field order, as repr lists them)
-        "id",
-        "currency",
-        "value",
-        "probability",
-        "stage_entered_at",
-        "last_activity_at",
-        "snoozed_until",
-        "next_follow_up",
-        "rot_days",
-        "touches",
-    )
-
-    def __init__(
-        self,
-        id: int,
-        currency: str,
-        value: int | None,
-        probability: int,
-        stage_entered_at: str,
-        last_activity_at: str | None,
-        snoozed_until: str | None,
-        next_follow_up: str | None,
-        rot_days: int,
-        touches: int,
-    ) -> None:
-        self.id = id
-        self.currency = currency
-        self.value = value
-        self.probability = probability
-        self.stage_entered_at = stage_entered_at
-        self.last_activity_at = last_activity_at
-        self.snoozed_until = snoozed_until
-        self.next_follow_up = next_follow_up
-        self.rot_days = rot_days
-        self.touches = touches
-
-
-def deal_score(deal: Deal | ScoreInputs, today: date, today_text: str) -> Score:
+def deal_score(deal: Deal, today: date, today_text: str) -> Score:
     """An open deal's score from its row (DEAL_ROW has every part's input),
     `today` the date in the database's zone (and as text): idle days as
     `stale` counts them (0 while snoozed), days overdue as `due` does."""

@@ -6,12 +6,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from funnelcli.models import Deal
-from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM, DEAL_ROW, DEAL_SELECT
+from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM, DEAL_SELECT
 from funnelcli.store.deals import decode_deal
 from funnelcli.store.dialect import Connection
 from funnelcli.store.filters import one_of
-
-DEAL_SQL = dict(DEAL_ROW)
+from funnelcli.store.score import ranked_sql, scored_row
 
 # Snoozed until a later day: out of `due` and `stale` until then.
 _AWAKE = "(d.snoozed_until IS NULL OR d.snoozed_until <= :today)"
@@ -45,8 +44,8 @@ class FollowUpStore:
             + _scope(owners, pipeline_id, params)
             + " ORDER BY d.next_follow_up, d.id"
         )
-        for row in self.conn.execute(sql, params):
-            yield decode_deal(row)
+        # sent now, read when iterated: it may go in a batch with the next
+        return map(decode_deal, self.conn.execute(sql, params))
 
     def unscheduled(
         self, today: str, owners: Sequence[str], pipeline_id: int | None
@@ -60,38 +59,27 @@ class FollowUpStore:
             + _scope(owners, pipeline_id, params)
             + " ORDER BY d.id"
         )
-        for row in self.conn.execute(sql, params):
-            yield decode_deal(row)
+        return map(decode_deal, self.conn.execute(sql, params))
 
-    def unscheduled_inputs(
-        self, today: str, owners: Sequence[str], pipeline_id: int | None
-    ) -> list[tuple[Any, ...]]:
-        """Open, awake deals with no next follow-up: of each, what its priority
-        score is made from (services/score.py ScoreInputs, in that order),
-        without the rest of its row."""
+    def unscheduled_ranked(
+        self, today: str, owners: Sequence[str], pipeline_id: int | None, limit: int
+    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """The first `limit` open, awake deals with no next follow-up by
+        priority score (store/score.py ranks them all, reads only those in
+        full), each as deal_values() and its score's parts."""
+        params: dict[str, Any] = {"today": today, "limit": limit}
+        where = "d.status = 'open' AND d.next_follow_up IS NULL AND " + _AWAKE
+        where += _scope(owners, pipeline_id, params)
+        return map(scored_row, self.conn.execute(ranked_sql([where], True), params))
+
+    def unscheduled_count(self, today: str, owners: Sequence[str], pipeline_id: int | None) -> int:
         params: dict[str, Any] = {"today": today}
         sql = (
-            "SELECT d.id, d.currency, d.value, coalesce(d.probability, s.probability), "
-            f"d.stage_entered_at, d.last_activity_at, d.snoozed_until, d.next_follow_up, "
-            f"s.rot_days, {DEAL_SQL['touches']} FROM deals d JOIN stages s ON s.id = d.stage_id "
-            "WHERE d.status = 'open' AND d.next_follow_up IS NULL AND "
+            "SELECT count(*) FROM deals d WHERE d.status = 'open' AND d.next_follow_up IS NULL AND "
             + _AWAKE
             + _scope(owners, pipeline_id, params)
         )
-        return self.conn.execute(sql, params).fetchall()
-
-    def deals(self, ids: Sequence[int]) -> list[Deal]:
-        """The deals numbered `ids`, in that order."""
-        names = [f":d{i}" for i in range(len(ids))]
-        sql = f"{DEAL_SELECT} WHERE d.id IN ({', '.join(names) or 'NULL'})"
-        found = {
-            d.id: d
-            for d in map(
-                decode_deal,
-                self.conn.execute(sql, dict(zip((n[1:] for n in names), ids, strict=True))),
-            )
-        }
-        return [found[i] for i in ids]
+        return int(self.conn.execute(sql, params).fetchone()[0])
 
     def stale(
         self, today: str, now_utc: str, owners: Sequence[str], pipeline_id: int | None
