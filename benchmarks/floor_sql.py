@@ -11,8 +11,8 @@ import sqlite3
 
 # store/deal_row.py DEAL_FIELDS + DEAL_FROM (DEAL_ROW's SQL, in its order):
 # one row per deal, tags and custom fields folded in, then snooze, last touch
-# and the number of touches (activities but notes).
-DEAL_SELECT = """
+# and the number of touches (activities but notes), the stage's rot limit.
+DEAL_FIELDS = """
 SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
        d.value, d.currency, d.owner, d.pipeline_id, p.name, d.stage_id, s.name, s.position,
        d.status, d.probability, s.probability, d.source, d.lost_reason, d.expected_close,
@@ -22,12 +22,15 @@ SELECT d.id, d.uuid, d.external_id, d.title, d.org, d.contact, d.email, d.phone,
        (SELECT json_group_object(key, value) FROM
            (SELECT key, value FROM deal_fields f WHERE f.deal_id = d.id ORDER BY key) AS df),
        d.snoozed_until, d.snooze_reason, d.last_activity_at,
-       (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note')
-
+       (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note'),
+       s.rot_days
+"""
+DEAL_FROM = """
 FROM deals d
 JOIN pipelines p ON p.id = d.pipeline_id
 JOIN stages s ON s.id = d.stage_id
 """
+DEAL_SELECT = DEAL_FIELDS + DEAL_FROM
 
 # schema.py FURTHEST_STAGE: the deal's furthest stage of its pipeline.
 FURTHEST = """(SELECT s.id FROM stage_stays st JOIN stages s ON s.id = st.stage_id
@@ -110,6 +113,66 @@ UNSCHEDULED = (
 UNSCHEDULED_COUNT = (
     "SELECT count(*) FROM deals d WHERE d.status = 'open' AND d.next_follow_up IS NULL AND " + AWAKE
 )
+
+# store/score.py ranked_sql() (the priority score), for `due`'s deals with
+# no next step as a table: all ranked, the first 20 read in full, each with
+# its parts and score after the deal's columns (r[34:]: probability, idle
+# days, rot days, days overdue, touches, urgency, score). A copy of its
+# text; ranked(where, keep) puts the conditions and the LIMIT in.
+RANKED_CTE = """WITH raw AS MATERIALIZED (
+  SELECT d.id AS sc_id, d.value AS sc_value, d.currency AS sc_currency,
+  d.next_follow_up AS sc_next, coalesce(d.probability, s.probability) AS sc_raw_probability,
+  CASE WHEN d.snoozed_until > :today THEN 0 ELSE CAST(julianday(:today) -
+      julianday(zone_date(max(d.stage_entered_at, coalesce(d.last_activity_at,
+      d.stage_entered_at)))) AS INTEGER) END AS sc_raw_idle_days,
+  s.rot_days AS sc_raw_rot_days,
+  CASE WHEN d.next_follow_up IS NULL THEN 0 ELSE CAST(julianday(:today) -
+      julianday(max(substr(d.next_follow_up, 1, 10), coalesce(d.snoozed_until, ''))) AS
+      INTEGER) END AS sc_raw_days_overdue,
+  (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note') AS
+      sc_raw_touches
+  FROM deals d JOIN stages s ON s.id = d.stage_id WHERE {where}
+), parts AS (
+  SELECT sc_id, sc_value, sc_currency, sc_next, sc_raw_probability AS sc_probability, CASE
+      WHEN sc_raw_idle_days < 0 THEN 0 ELSE sc_raw_idle_days END AS sc_idle_days,
+      sc_raw_rot_days AS sc_rot_days, CASE WHEN sc_raw_days_overdue < 0 THEN 0 ELSE
+      sc_raw_days_overdue END AS sc_days_overdue, sc_raw_touches AS sc_touches FROM raw
+), scored AS (
+  SELECT parts.*, CAST(sc_rot_days + (CASE WHEN sc_idle_days > sc_rot_days THEN sc_rot_days
+      ELSE sc_idle_days END) AS DOUBLE PRECISION) / sc_rot_days * (5 + (CASE WHEN
+      sc_days_overdue > 5 THEN 5 ELSE sc_days_overdue END)) / 5 * (10 - (CASE WHEN
+      sc_touches > 5 THEN 5 ELSE sc_touches END)) / 5 AS sc_urgency, CASE WHEN sc_value IS
+      NULL THEN NULL ELSE CAST(sc_value AS DOUBLE PRECISION) * sc_probability / 100 *
+      (CAST(sc_rot_days + (CASE WHEN sc_idle_days > sc_rot_days THEN sc_rot_days ELSE
+      sc_idle_days END) AS DOUBLE PRECISION) / sc_rot_days * (5 + (CASE WHEN sc_days_overdue
+      > 5 THEN 5 ELSE sc_days_overdue END)) / 5 * (10 - (CASE WHEN sc_touches > 5 THEN 5
+      ELSE sc_touches END)) / 5) END AS sc_score
+  FROM parts
+), ranked AS (
+  SELECT * FROM scored ORDER BY sc_score IS NULL, CASE WHEN sc_score IS NULL THEN '' ELSE
+      sc_currency END, sc_score DESC, sc_urgency DESC, sc_next IS NULL, sc_next, sc_id{keep}
+)"""
+RANKED_COLUMNS = (
+    ", r.sc_probability, r.sc_idle_days, r.sc_rot_days, r.sc_days_overdue, "
+    "r.sc_touches, r.sc_urgency, r.sc_score "
+)
+RANKED_JOIN = (
+    " JOIN ranked r ON r.sc_id = d.id\n"
+    "ORDER BY r.sc_score IS NULL, CASE WHEN r.sc_score IS NULL THEN '' ELSE "
+    "r.sc_currency END, r.sc_score DESC, r.sc_urgency DESC, r.sc_next IS NULL, "
+    "r.sc_next, r.sc_id "
+)
+
+
+def ranked(where: str, keep: str) -> str:
+    return (
+        RANKED_CTE.replace("{where}", where).replace("{keep}", keep)
+        + DEAL_FIELDS
+        + RANKED_COLUMNS
+        + DEAL_FROM
+        + RANKED_JOIN
+    )
+
 
 # store/changes.py (m004): each write command is one change, opened after
 # BEGIN IMMEDIATE and, before COMMIT, closed in one UPDATE if its triggers

@@ -152,7 +152,7 @@ def test_deal_json_keys_are_the_contract(funnel):
     for record in handing:
         assert list(record) == [*DEAL_KEYS, "handoff"] and record["handoff"] is None
     detail = show(funnel, "1")
-    assert list(detail) == [*DEAL_KEYS, "history", "activities"]
+    assert list(detail) == [*DEAL_KEYS, "history", "activities", "score", "score_parts"]
     keys = ["from_stage", "to_stage", "at", "note", "handoff"]
     assert [list(h) for h in detail["history"]] == [keys] * 5
     ok_json(funnel, "edit", "1", "--note", "x")
@@ -512,7 +512,7 @@ def test_list_bad_options(deals):
         deals,
         1,
         "--sort: no field 'size' (fields: id, title, org, value, stage, owner, "
-        "status, created, updated, closed, next, expected)",
+        "status, created, updated, closed, next, expected, score)",
         "list",
         "--sort",
         "size",

@@ -81,14 +81,14 @@ CASES: list[tuple[list[str], int, str]] = [
         1,
         "--sort: no field 'size' (fields: id, title, org, value, "
         "stage, owner, status, created, updated, closed, next, "
-        "expected)",
+        "expected, score)",
     ),
     (
         ["list", "--sort", "-size"],
         1,
         "--sort: no field 'size' (fields: id, title, org, value, "
         "stage, owner, status, created, updated, closed, next, "
-        "expected)",
+        "expected, score)",
     ),
     (["edit", "1", "--field", "region="], 1, "deal 1 has no field 'region'"),
     (

@@ -52,17 +52,20 @@ def test_a_week_of_follow_ups(funnel, at):
          "--at", "2026-11-12"],
     ):  # fmt: skip
         do(funnel, "add", *args)
+    # No next step: Hooli first, by its priority score (no value: by urgency,
+    # docs/metrics.md): idle past its rot limit (×2) and never touched (×2)
+    # makes 4, where Initech, entered today, makes 1 × 1 × 2 = 2.
     assert due(funnel) == [
         (1, "today", 0, "2026-11-23"),
-        (3, "unscheduled", None, None),
         (5, "unscheduled", None, None),
+        (3, "unscheduled", None, None),
     ]
     assert due(funnel, "--within", "2") == [
         (1, "today", 0, "2026-11-23"),
         (2, "upcoming", None, "2026-11-24T10:00"),
         (4, "upcoming", None, "2026-11-25"),
-        (3, "unscheduled", None, None),
         (5, "unscheduled", None, None),
+        (3, "unscheduled", None, None),
     ]
     assert due(funnel, "--owner", "ben") == []
     # Hooli: in "contacted" (rot 10) since 2026-11-12, 11 days untouched.

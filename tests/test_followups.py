@@ -475,10 +475,10 @@ def test_due_later_the_same_day(funnel, week, monkeypatch):
 
 def test_due_json_is_deal_objects(funnel, week):
     items = ok_json(funnel, "due")
-    assert list(items[0])[-4:] == ["due_state", "days_overdue", "due_on", "handoff"]
+    assert list(items[0])[-5:] == ["due_state", "days_overdue", "due_on", "handoff", "score"]
     assert items[0]["id"] == 2 and items[0]["title"] == "Late five"
     deal = show(funnel, "2")
-    del deal["history"], deal["activities"]
+    del deal["history"], deal["activities"], deal["score_parts"]
     extra = ("due_state", "days_overdue", "due_on", "handoff")
     assert {k: v for k, v in items[0].items() if k not in extra} == deal
 
@@ -508,7 +508,7 @@ def test_due_csv_and_jsonl(funnel, week):
     assert [json.loads(line) for line in r.stdout.splitlines()] == items
     r = funnel("due", "--within", "3", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert list(rows[0])[-4:] == ["due_state", "days_overdue", "due_on", "handoff"]
+    assert list(rows[0])[-5:] == ["due_state", "days_overdue", "due_on", "handoff", "score"]
     assert [
         (
             int(x["id"]),

@@ -165,6 +165,7 @@ def small(funnel: Any, monkeypatch: pytest.MonkeyPatch, isolated: Path) -> Any:
 
 COMMANDS: list[tuple[str, list[str]]] = [
     ("deal", ["list", "--status", "all"]),
+    ("list-score", ["list", "--sort", "score", "--explain"]),
     ("show", ["show", "3"]),
     ("show", ["show", "1"]),
     ("due", ["due", "--within", "30"]),
@@ -185,6 +186,7 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("report-metrics", ["report", "metrics", "--per", "month", "--compare", "last-year"]),
     ("report-activity", ["report", "activity", "--by", "owner"]),
     ("report-owners", ["report", "owners"]),
+    ("report-owners", ["report", "owners", "--min-deals", "1"]),
     ("report-forecast", ["report", "forecast"]),
     ("report-forecast", ["report", "forecast", "--by", "quarter", "--goal", "1000"]),
     ("move", ["add", "New", "--value", "5", "--field", "a=b"]),

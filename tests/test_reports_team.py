@@ -433,7 +433,8 @@ def test_owners_table_piped_is_plain_and_shows_the_figures(history):
     run = history("report", "owners")
     assert run.exit_code == 0, run.stderr
     assert "\x1b[" not in run.stdout  # no colour codes when not a terminal
-    figures, matrix = run.stdout.split("\n\n")  # the figures, a blank line, the matrix
+    # the figures, a blank line, the matrix, a blank line, the best converters
+    figures, matrix, best = run.stdout.split("\n\n")
     assert cells(figures) == [
         ["Owner", "Open", "Won", "Lost", "Win rate", "Won value", "Avg deal", "Cycle"],
         ["anna", "0", "1", "0", "100.0%", "900.00 EUR", "900.00 EUR", "23.0 days"],
@@ -460,6 +461,61 @@ def test_owners_table_piped_is_plain_and_shows_the_figures(history):
         ["proposal", "83%", "75% (-8)", "100% (+17)", "–"],
         ["negotiation", "80%", "100% (+20)", "50% (-30)", "–"],
     ]
+    heading_line, *best_lines = best.splitlines()
+    assert (
+        heading_line == "Best converter at each stage (at least 10 deals reached it: --min-deals)"
+    )
+    assert cells("\n".join(best_lines))[1] == ["lead", "–", "too few"]
+
+
+# -- owners: each stage's best converter ------------------------------------------------
+# Deals that reached each stage of "sales" (then won), from the history above:
+#   anna 5 5 4 4 4 3, won 3 (3 lost in qualified, 5 open in proposal)
+#   ben  5 3 3 3 2 2, won 1 (6 lost in lead, 10 open in lead, 8 lost in demo, 9 open in
+#        negotiation)
+#   me   2 1 0 0 0 0, won 0 (13 in lead, 11 in qualified)
+
+
+def best(funnel, *args: str) -> dict[str, object]:
+    rows = report(funnel, "owners", "--pipeline", "sales", *args)
+    assert len({json.dumps(r["best_converter"]) for r in rows}) == 1  # the same in every row
+    assert {r["best_converter_min_deals"] for r in rows} == {int(args[-1]) if args else 10}
+    return rows[0]["best_converter"]
+
+
+def test_best_converter_by_hand(history):
+    assert best(history, "--min-deals", "1") == {
+        # anna 5/5 = 100 %, ben 3/5 = 60 %, me 1/2 = 50 %
+        "lead": {"owners": ["anna"], "conversion": 100.0, "reached": [5]},
+        # ben 3/3 = 100 %, anna 4/5 = 80 %, me 0/1
+        "qualified": {"owners": ["ben"], "conversion": 100.0, "reached": [3]},
+        # anna 4/4 and ben 3/3: both 100 %, both named, by name
+        "contacted": {"owners": ["anna", "ben"], "conversion": 100.0, "reached": [4, 3]},
+        "demo": {"owners": ["anna"], "conversion": 100.0, "reached": [4]},  # ben 2/3
+        "proposal": {"owners": ["ben"], "conversion": 100.0, "reached": [2]},  # anna 3/4
+        "negotiation": {"owners": ["anna"], "conversion": 100.0, "reached": [3]},  # ben 1/2
+    }
+    # at least 4 deals: ben counts at lead only, so anna is the best wherever she counts;
+    # at negotiation nobody has 4
+    assert best(history, "--min-deals", "4") == {
+        "lead": {"owners": ["anna"], "conversion": 100.0, "reached": [5]},
+        "qualified": {"owners": ["anna"], "conversion": 80.0, "reached": [5]},
+        "contacted": {"owners": ["anna"], "conversion": 100.0, "reached": [4]},
+        "demo": {"owners": ["anna"], "conversion": 100.0, "reached": [4]},
+        "proposal": {"owners": ["anna"], "conversion": 75.0, "reached": [4]},
+        "negotiation": None,
+    }
+    # the default, 10: too few deals anywhere
+    assert set(best(history).values()) == {None}
+
+
+def test_best_converter_table_and_errors(history):
+    run = history("report", "owners", "--pipeline", "sales", "--min-deals", "4")
+    table = cells(run.stdout.split("\n\n")[2].split("\n", 1)[1])
+    assert table[0] == ["Stage", "Best", "Conversion", "Deals"]
+    assert table[2] == ["qualified", "anna", "80%", "5"]
+    assert table[-1] == ["negotiation", "–", "too few"]
+    one_error(history("report", "owners", "--min-deals", "-1"), 1, "--min-deals can't be negative")
 
 
 FUNNEL = shutil.which("funnel") or str(Path(sys.executable).with_name("funnel"))

@@ -4,6 +4,8 @@ don't show them don't load them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from funnelcli.models import Deal, Pipeline, Record
 
 
@@ -70,6 +72,7 @@ class DealDetail(Record):
         "deal",
         "history",
         "activities",
+        "score",
     )
 
     def __init__(
@@ -77,10 +80,12 @@ class DealDetail(Record):
         deal: Deal,
         history: list[HistoryEntry],
         activities: list[Activity],
+        score: Any = None,
     ) -> None:
         self.deal = deal
         self.history = history
         self.activities = activities
+        self.score = score  # an open deal's services.score.Score; None when closed
 
 
 class PipelineSummary(Record):

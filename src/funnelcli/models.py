@@ -134,6 +134,7 @@ class Deal(Record):
         "snooze_reason",
         "last_activity_at",
         "touches",
+        "rot_days",
         "handoff",
     )
 
@@ -172,6 +173,7 @@ class Deal(Record):
         snooze_reason: str | None = None,
         last_activity_at: str | None = None,
         touches: int = 0,
+        rot_days: int = 1,
         handoff: Handoff | None = None,
     ) -> None:
         self.id = id
@@ -207,6 +209,7 @@ class Deal(Record):
         self.snooze_reason = snooze_reason
         self.last_activity_at = last_activity_at
         self.touches = touches
+        self.rot_days = rot_days  # its stage's rot limit (the priority score)
         # not stored: the hand-off the command that returned this deal made
         # (move, add, reopen), for what runs after its commit; on `due`'s
         # deals, the one their owner hasn't looked at yet

@@ -5,13 +5,13 @@ checks (services/deal_input.py), so the verbs here don't import them.
 """
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from funnelcli.cli.options import At, DealArg, Format, OwnerFilter, PipelineOpt, TagFilter
 from funnelcli.cli.state import state
-from funnelcli.errors import ExitCode, Invalid
+from funnelcli.errors import ExitCode, Invalid, UsageError
 from funnelcli.models import Deal
 from funnelcli.render.output import Output, single_output
 from funnelcli.render.records import deal_record, deal_row_record, detail_record, handoff_record
@@ -26,6 +26,10 @@ from funnelcli.services.deals import (
     move_deal,
     reopen_deal,
 )
+
+if TYPE_CHECKING:
+    from funnelcli.services import Context
+    from funnelcli.store import DealFilter
 
 Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
 Sources = Annotated[
@@ -82,17 +86,24 @@ def list_cmd(
             "--sort",
             help="id, title, org, value, stage, owner, status, "
             "created, updated, closed, next, expected; -FIELD "
-            "for descending.",
+            "for descending; score: the priority score, highest first.",
         ),
     ] = "id",
     limit: Annotated[int | None, typer.Option("--limit", help="At most N deals.")] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="With --sort score: each part of the score.")
+    ] = False,
     fmt: Format = "table",
 ) -> None:
     """List deals (default: open ones).
 
     Example: funnel list --stage demo --format jsonl | jq .title
+
+    Example: funnel list --sort score --explain --limit 10
     """
     out = deal_output(fmt, single=False)
+    if explain and sort != "score":
+        raise UsageError("--explain explains the priority score: use it with --sort score")
     c = state(ctx).context(write=False)
     with c.reading():
         flt = deal_filter(
@@ -107,10 +118,25 @@ def list_cmd(
             sort=sort,
             limit=limit,
         )
-        if out.fmt == "table":
+        if flt.sort == "score":
+            _emit_ranked(out, c, flt, explain)
+        elif out.fmt == "table":
             out.emit_list(list_deals(c, flt), deal_record, DEAL_COLUMNS)
         else:
             out.emit_list(list_deal_rows(c, flt), deal_row_record, [])
+
+
+def _emit_ranked(out: Output, c: "Context", flt: "DealFilter", explain: bool) -> None:
+    """`list --sort score`: each deal with its score (and its parts)."""
+    from funnelcli.models import Deal
+    from funnelcli.render.score import ranked_columns, score_fields
+    from funnelcli.services.score import ranked_rows
+
+    rows = ranked_rows(c, flt)
+    if out.fmt == "table":
+        out.emit_list(((Deal(**v), s) for v, s in rows), lambda _: {}, ranked_columns(explain))
+    else:
+        out.emit_list(rows, lambda vs: deal_row_record(vs[0]) | score_fields(vs[1], explain), [])
 
 
 def show(ctx: typer.Context, deal: DealArg, fmt: Format = "table") -> None:

@@ -15,7 +15,7 @@ from funnelcli.services.report_scope import DealScope
 
 if TYPE_CHECKING:
     from funnelcli.services.calibration import CalibrationRow
-    from funnelcli.services.team import ForecastRow, OwnerRow
+    from funnelcli.services.team import ForecastRow, OwnerRow, OwnersReport
 
 
 def _diff(owner_pct: float | None, team_pct: float | None) -> str:
@@ -34,15 +34,24 @@ def owners_cmd(
     field: FieldFilter = None,
     since: Since = None,
     until: Until = None,
+    min_deals: Annotated[
+        int,
+        typer.Option(
+            "--min-deals",
+            help="A stage's best converter needs at least this many deals that reached it.",
+        ),
+    ] = 10,
     fmt: Format = "table",
 ) -> None:
     """Per owner: open, won, lost, win rate, won value, deal size, cycle.
 
     Open deals, won, lost, win rate, won value, deal size and cycle per owner;
     then each owner's stage-to-stage conversion beside the team's (who is
-    strong at which stage).
+    strong at which stage), and each stage's best converter: the owner with
+    the highest conversion to the next stage among the owners with at least
+    as many deals that reached it as --min-deals asks.
 
-    Example: funnel report owners --since 90d
+    Example: funnel report owners --since 90d --min-deals 20
     """
     from funnelcli.services.team import owners_report
 
@@ -54,7 +63,14 @@ def owners_cmd(
         pipeline=pipeline,
         owner=owner,
         scope=DealScope.of(tag, field),
+        min_deals=min_deals,
     )
+    best = {
+        stage: None
+        if b is None
+        else {"owners": b.owners, "conversion": b.conversion, "reached": b.reached}
+        for stage, b in zip(report.stages, report.best, strict=True)
+    }
 
     def record(row: "OwnerRow") -> dict[str, Any]:
         m = row.metrics
@@ -72,6 +88,8 @@ def owners_cmd(
                 zip(report.stages, report.by_owner.get(row.owner, []), strict=False)
             ),
             "team_conversion_to_next": dict(zip(report.stages, report.team, strict=True)),
+            "best_converter": best,
+            "best_converter_min_deals": report.min_deals,
             **_period(period),
         }
 
@@ -120,6 +138,40 @@ def owners_cmd(
             Column(name, _matrix_cell(values, None if name == "team" else report.team), "right")
         )
     out.emit_list(list(range(len(report.stages))), lambda i: {}, matrix)
+    _best_table(out, report)
+
+
+def _best_table(out: Output, report: "OwnersReport") -> None:
+    """Each stage's best converter, the threshold stated."""
+    out.lines(
+        [
+            [],
+            [
+                (
+                    f"Best converter at each stage (at least {report.min_deals} deals "
+                    "reached it: --min-deals)",
+                    "bold",
+                )
+            ],
+        ]
+    )
+    rows = list(zip(report.stages, report.best, strict=True))
+    out.emit_list(
+        rows,
+        lambda r: {},
+        [
+            Column("Stage", lambda r: r[0], style="magenta"),
+            Column("Best", lambda r: "–" if r[1] is None else ", ".join(r[1].owners), cut=True),
+            Column(
+                "Conversion", lambda r: "" if r[1] is None else f"{r[1].conversion:.0f}%", "right"
+            ),
+            Column(
+                "Deals",
+                lambda r: "too few" if r[1] is None else ", ".join(map(str, r[1].reached)),
+                "right",
+            ),
+        ],
+    )
 
 
 def forecast_cmd(

@@ -123,6 +123,9 @@ def detail_record(detail: DealDetail) -> dict[str, Any]:
     record = deal_record(detail.deal)
     record["history"] = [history_record(h) for h in detail.history]
     record["activities"] = [activity_record(a) for a in detail.activities]
+    from funnelcli.render.score import score_fields
+
+    record.update(score_fields(detail.score, explain=True))
     return record
 
 
@@ -151,14 +154,21 @@ def pipeline_record(summary: PipelineSummary) -> dict[str, Any]:
 
 
 def due_record(item: DueItem) -> dict[str, Any]:
-    """A deal in `funnel due`: the deal object plus due_state, days_overdue and
-    due_on."""
+    """A deal in `funnel due`: the deal object plus due_state, days_overdue,
+    due_on and its priority score."""
     record = deal_record(item.deal)
     record["due_state"] = item.state
     record["days_overdue"] = item.days_overdue
     record["due_on"] = item.due_on
     record["handoff"] = handoff_record(item.handoff)
+    s = item.score
+    record["score"] = None if s is None or s.score is None else _score_major(s.score, s.currency)
     return record
+
+
+def _score_major(minor: float, currency: str) -> int | float:
+    """A priority score (minor units, a float) in major units, to the cent."""
+    return to_major(round(minor), currency)
 
 
 def stale_record(item: StaleItem) -> dict[str, Any]:

@@ -103,6 +103,10 @@ def deal_lines(detail: DealDetail) -> list[Line]:
         ("uuid", d.uuid),
     ]
     facts += [(f"field {k}", v) for k, v in d.fields.items()]
+    if detail.score is not None:
+        from funnelcli.render.score import explain_line, score_text
+
+        facts += [("score", score_text(detail.score)), ("score parts", explain_line(detail.score))]
     from funnelcli.render.fit import display_width, pad
 
     for label, value in facts:

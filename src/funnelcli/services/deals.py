@@ -280,8 +280,14 @@ def deal_detail(ctx: Context, ref: str) -> DealDetail:
         deal = find_deal(ctx, ref)
         from funnelcli.details import DealDetail
 
+        score = None
+        if deal.status == "open":
+            from funnelcli.services.score import deal_score
+
+            today = ctx.now.date()
+            score = deal_score(deal, today, today.isoformat())
         return DealDetail(
-            deal, ctx.store.deals.history(deal.id), ctx.store.deals.activities(deal.id)
+            deal, ctx.store.deals.history(deal.id), ctx.store.deals.activities(deal.id), score
         )
 
 
@@ -307,8 +313,10 @@ def deal_filter(
         raise Invalid(f"--status must be one of {', '.join(STATUSES)}, not '{status}'")
     descending = sort.startswith("-")
     key = sort.lstrip("-")
-    if key not in SORT_COLUMNS:
-        raise NotFound(f"--sort: no field '{key}' (fields: {', '.join(SORT_COLUMNS)})")
+    if key not in SORT_COLUMNS and key != "score":
+        raise NotFound(f"--sort: no field '{key}' (fields: {', '.join(SORT_COLUMNS)}, score)")
+    if key == "score" and descending:
+        raise Invalid("--sort score is highest first already; there is no -score")
     if limit is not None and limit < 0:
         raise Invalid("--limit can't be negative")
     if limit is not None:

@@ -5,6 +5,7 @@ Logging a touch, scheduling and snoozing are in funnelcli.services.touches."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from funnelcli.errors import Invalid
 from funnelcli.models import Deal, Handoff, Record
@@ -15,6 +16,7 @@ from funnelcli.services import (
     owner_names,
     resolve_pipeline,
 )
+from funnelcli.services.score import Score, deal_score, due_day, priority_key, score_of
 
 DUE_STATES = ("overdue", "today", "upcoming", "unscheduled")
 
@@ -30,6 +32,7 @@ class DueItem(Record):
         "state",
         "days_overdue",
         "due_on",
+        "score",
         "handoff",
     )
 
@@ -39,6 +42,7 @@ class DueItem(Record):
         state: str,
         days_overdue: int | None,
         due_on: str | None = None,
+        score: Score | None = None,
         handoff: Handoff | None = None,
     ) -> None:
         self.deal = deal
@@ -46,6 +50,7 @@ class DueItem(Record):
         self.days_overdue = days_overdue
         self.due_on = due_on
         self.handoff = deal.handoff if handoff is None else handoff
+        self.score = score  # its priority score (services/score.py)
 
 
 class StaleItem(Record):
@@ -68,12 +73,7 @@ class StaleItem(Record):
         self.rot_days = rot_days
 
 
-def effective_due(deal: Deal) -> str:
-    """The day a deal is due: its next follow-up, or its wake-up day when that
-    is later (a follow-up set or logged while snoozed doesn't make it late
-    before it wakes). "" when it has no next follow-up."""
-    day = (deal.next_follow_up or "")[:10]
-    return max(day, deal.snoozed_until or "") if day else ""
+effective_due = due_day  # the day a deal is due (services/score.py)
 
 
 def _pipeline_id(ctx: Context, pipeline: str | None) -> int | None:
@@ -114,7 +114,8 @@ def due_list(
     scheduled: bool = True,
     unscheduled: int | None = None,
 ) -> DueList:
-    """Overdue (oldest first), due today, upcoming within `within` days, then
+    """Overdue, due today, upcoming within `within` days (each highest
+    priority score first, docs/metrics.md), then
     open deals with no next step: the first `unscheduled` of them (None: all;
     0: none), and how many there are. `scheduled=False` leaves out all but
     those. Snoozed deals are left out until their date."""
@@ -126,31 +127,62 @@ def due_list(
     except OverflowError:
         raise Invalid(f"--within {within} reaches past the year 9999") from None
     items: list[DueItem] = []
+    day = today.isoformat()
     with ctx.store.read():
         owners, pid = _scope(ctx, owner, pipeline)
-        due = sorted(
-            ctx.store.followups.due(today.isoformat(), until, owners, pid) if scheduled else [],
-            key=lambda d: (effective_due(d), d.next_follow_up or "", d.id),
-        )
+        store = ctx.store.followups
+        due = store.due(day, until, owners, pid) if scheduled else iter(())
         for deal in due:
             on = effective_due(deal)
-            day = date.fromisoformat(on)
-            if day < today:
-                items.append(DueItem(deal, "overdue", (today - day).days, on))
-            elif day == today:
-                items.append(DueItem(deal, "today", 0, on))
+            when = date.fromisoformat(on)
+            score = deal_score(deal, today, day)
+            if when < today:
+                items.append(DueItem(deal, "overdue", (today - when).days, on, score))
+            elif when == today:
+                items.append(DueItem(deal, "today", 0, on, score))
             else:
-                items.append(DueItem(deal, "upcoming", None, on))
+                items.append(DueItem(deal, "upcoming", None, on, score))
+        items.sort(key=_due_order)
         if unscheduled == 0:
             return DueList(items, 0)
-        listed = [
-            DueItem(d, "unscheduled", None)
-            for d in ctx.store.followups.unscheduled(today.isoformat(), owners, pid, unscheduled)
-        ]
+        listed = _unscheduled(ctx, today, owners, pid, unscheduled)
         total = len(listed)
         if unscheduled is not None and total == unscheduled:  # there may be more
-            total = ctx.store.followups.unscheduled_count(today.isoformat(), owners, pid)
+            total = store.unscheduled_count(day, owners, pid)
     return DueList(items + listed, total)
+
+
+def _due_order(item: DueItem) -> tuple[Any, ...]:
+    """By state; within one, highest priority score first (upcoming: by day,
+    then score)."""
+    day = item.due_on if item.state == "upcoming" else ""
+    deal, score = item.deal, item.score
+    assert score is not None  # every listed deal has one
+    return (DUE_STATES.index(item.state), day, priority_key(score, deal.next_follow_up, deal.id))
+
+
+def _unscheduled(
+    ctx: Context, today: date, owners: tuple[str, ...], pid: int | None, limit: int | None
+) -> list[DueItem]:
+    """The deals with no next step, highest score first, the first `limit`
+    (None: all of them, read in full and scored here; else ranked by the
+    store, which reads only those in full)."""
+    day = today.isoformat()
+    if limit is None:
+        found = ctx.store.followups.unscheduled(day, owners, pid)
+        every = [(d, deal_score(d, today, day)) for d in found]
+        every.sort(key=lambda ds: priority_key(ds[1], None, ds[0].id))
+        return [DueItem(d, "unscheduled", None, None, s) for d, s in every]
+    return [
+        DueItem(
+            Deal(**values),
+            "unscheduled",
+            None,
+            None,
+            score_of(values["currency"], values["value"], parts),
+        )
+        for values, parts in ctx.store.followups.unscheduled_ranked(day, owners, pid, limit)
+    ]
 
 
 def stale_list(ctx: Context, owner: Owners = None, pipeline: str | None = None) -> list[StaleItem]:

@@ -4,6 +4,7 @@ conversion matrix) and the forecast by expected close period."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from funnelcli import metrics
 from funnelcli.errors import Invalid
@@ -27,6 +28,19 @@ class OwnerRow:
     won_value: int  # minor units
 
 
+BEST_MIN_DEALS = 10  # `report owners --min-deals`: a stage's best converter's fewest deals
+
+
+@dataclass
+class BestConverter:
+    """The owner(s) with the highest conversion from a stage to the next,
+    among those with at least `min_deals` deals that reached the stage."""
+
+    owners: list[str]  # more than one when they convert exactly as well
+    conversion: float | None  # %, reached(next) ÷ reached(stage) × 100
+    reached: list[int]  # each owner's deals that reached the stage (the denominator)
+
+
 @dataclass
 class OwnersReport:
     pipeline: str
@@ -34,12 +48,45 @@ class OwnersReport:
     stages: list[str]
     team: list[float | None]  # conversion to next per stage, whole team
     by_owner: dict[str, list[float | None]] = field(default_factory=dict)
+    reached: dict[str, list[int]] = field(default_factory=dict)  # per owner, stage, and won
+    min_deals: int = BEST_MIN_DEALS
+    best: list[BestConverter | None] = field(default_factory=list)  # per stage
 
 
-def _conversions(ctx: Context, w: Window, stage_ids: list[int]) -> list[float | None]:
+def _reached(ctx: Context, w: Window, stage_ids: list[int]) -> list[int]:
+    """Deals that reached each stage, then the won ones (`reached`'s "next"
+    after the last stage)."""
     counts, won, _ = ReportStore(ctx.store.conn).stage_counts(w)
     furthest = [counts[i].furthest_not_won if i in counts else 0 for i in stage_ids]
-    return metrics.stage_conversions(metrics.reached_by_stage(furthest, won), won)
+    return [*metrics.reached_by_stage(furthest, won), won]
+
+
+def _conversions(reached: list[int]) -> list[float | None]:
+    return metrics.stage_conversions(reached[:-1], reached[-1])
+
+
+def best_converters(
+    reached: dict[str, list[int]], stages: int, min_deals: int
+) -> list[BestConverter | None]:
+    """For each stage, the owner(s) converting best to the next stage among
+    those with at least `min_deals` deals that reached it; None when nobody
+    has that many. Compared exactly (as fractions), not as rounded percents."""
+    best: list[BestConverter | None] = []
+    least = max(min_deals, 1)  # no deal reached it: no conversion to compare
+    for i in range(stages):
+        # (reached(next), reached(stage), owner) of each owner who counts
+        fit = [(r[i + 1], r[i], name) for name, r in reached.items() if r[i] >= least]
+        if not fit:
+            best.append(None)
+            continue
+        top = max(fit, key=lambda f: Fraction(f[0], f[1]))
+        tied = sorted((f for f in fit if f[0] * top[1] == top[0] * f[1]), key=lambda f: f[2])
+        best.append(
+            BestConverter(
+                [f[2] for f in tied], metrics.percent(top[0], top[1]), [f[1] for f in tied]
+            )
+        )
+    return best
 
 
 def owners_report(
@@ -50,9 +97,14 @@ def owners_report(
     pipeline: str | None = None,
     owner: Owners = None,
     scope: DealScope | None = None,
+    min_deals: int = BEST_MIN_DEALS,
 ) -> tuple[OwnersReport, Period]:
     """The metrics per owner (and currency), plus each owner's stage-to-stage
-    conversion in one pipeline beside the team's: who is strong where."""
+    conversion in one pipeline beside the team's: who is strong where; and
+    for each stage its best converter among the owners shown, with at least
+    `min_deals` deals that reached it."""
+    if min_deals < 0:
+        raise Invalid(f"--min-deals can't be negative ({min_deals})")
     with ctx.store.read():
         p = resolve_pipeline(ctx, pipeline)
         scope_pid = None if pipeline is None else p.id
@@ -68,11 +120,14 @@ def owners_report(
         team, _ = window(ctx, since, until, p.id, None, scope)
         fw, _ = window(ctx, since, until, p.id, owner, scope)
         report = OwnersReport(
-            p.name, rows, [s.name for s in p.stages], _conversions(ctx, team, stage_ids)
+            p.name, rows, [s.name for s in p.stages], _conversions(_reached(ctx, team, stage_ids))
         )
         for name in ReportStore(ctx.store.conn).owners(fw):
             ow, _ = window(ctx, since, until, p.id, name, scope)
-            report.by_owner[name] = _conversions(ctx, ow, stage_ids)
+            report.reached[name] = _reached(ctx, ow, stage_ids)
+            report.by_owner[name] = _conversions(report.reached[name])
+        report.min_deals = min_deals
+        report.best = best_converters(report.reached, len(stage_ids), min_deals)
     return report, period
 
 

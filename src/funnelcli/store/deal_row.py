@@ -58,6 +58,8 @@ DEAL_ROW: tuple[tuple[str, str], ...] = (
     ("last_activity_at", "d.last_activity_at"),
     # a touch is contact with the customer: an internal note is none
     ("touches", "(SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.kind <> 'note')"),
+    # the stage's rot limit: the priority score's idle factor (services/score.py)
+    ("rot_days", "s.rot_days"),
 )
 DEAL_NAMES = tuple(name for name, _ in DEAL_ROW)
 

@@ -9,7 +9,7 @@ from funnelcli.models import Deal, Record
 from funnelcli.schema import FURTHEST_STAGE
 from funnelcli.store.deal_row import DEAL_SELECT, deal_values
 from funnelcli.store.dialect import Connection, Cursor, batch, sqlite_function
-from funnelcli.store.filters import one_of
+from funnelcli.store.filters import casefold_text, deal_where
 
 if TYPE_CHECKING:
     from funnelcli.details import Activity, HistoryEntry
@@ -36,21 +36,6 @@ DEAL_COLUMNS = (  # noqa: SIM905
     "status probability source lost_reason expected_close next_follow_up stage_entered_at "
     "created_at updated_at closed_at snoozed_until snooze_reason last_activity_at"
 ).split()
-
-
-# `list --search`: the text, case-folded, in the deal's own text (title, org,
-# contact, e-mail, external id), a custom field's value, or a note someone
-# typed: an activity's (any kind) or a stage event's (`move --note`, a lost
-# reason). Each table of notes is scanned once for the deals it matches (an
-# IN list SQLite builds once): at 100,000 deals with 600,000 notes, 0.5 s,
-# where a lookup of each deal's notes through its index took 0.9 s.
-SEARCH = """(instr(funnel_fold(coalesce(d.title, '') || ' ' || coalesce(d.org, '') || ' ' ||
-    coalesce(d.contact, '') || ' ' || coalesce(d.email, '') || ' ' ||
-    coalesce(d.external_id, '')), :search) > 0
-  OR d.id IN (SELECT f.deal_id FROM deal_fields f WHERE instr(funnel_fold(f.value), :search) > 0)
-  OR d.id IN (SELECT a.deal_id FROM activities a WHERE instr(funnel_fold(a.note), :search) > 0)
-  OR d.id IN (SELECT e.deal_id FROM stage_events e
-              WHERE instr(funnel_fold(e.note), :search) > 0))"""
 
 
 def decode_deal(row: Sequence[Any]) -> Deal:
@@ -151,7 +136,7 @@ class DealStore:
         """The deals whose title or org holds `text` (case-folded as `list
         --search` folds), by number: (id, title, org, status) of the first
         `limit`, and how many there are in all. One query, over every deal."""
-        sqlite_function(self.conn, "funnel_fold", 1, _fold)
+        sqlite_function(self.conn, "funnel_fold", 1, casefold_text)
         rows = self.conn.execute(
             "SELECT d.id, d.title, d.org, d.status, count(*) OVER () FROM deals d "
             "WHERE instr(funnel_fold(d.title), :q) > 0 OR instr(funnel_fold(d.org), :q) > 0 "
@@ -177,36 +162,8 @@ class DealStore:
         return map(deal_values, self._select(flt))
 
     def _select(self, flt: DealFilter) -> Cursor:
-        where: list[str] = []
         params: dict[str, Any] = {}
-        if flt.status:
-            # Sorted by number, the rows are read in rowid order and a LIMIT
-            # stops early; `|| ''` (SQLite's `+` in a form PostgreSQL reads too)
-            # keeps SQLite off the status index, which would fetch every open
-            # deal (with its tags, fields and touches) and sort them all: 48 ms
-            # instead of 0.4 ms for 20 of 67,543 open deals.
-            where.append("d.status" + (" || ''" if flt.sort == "id" else "") + " = :status")
-            params["status"] = flt.status
-        if flt.stage_ids is not None:
-            names = [f":stage{i}" for i in range(len(flt.stage_ids))]
-            where.append(f"d.stage_id IN ({', '.join(names) or 'NULL'})")
-            params.update({n[1:]: sid for n, sid in zip(names, flt.stage_ids, strict=True)})
-        if flt.pipeline_id is not None:
-            where.append("d.pipeline_id = :pipeline")
-            params["pipeline"] = flt.pipeline_id
-        if flt.owners:
-            where.append(one_of("d.owner", flt.owners, params, "owner"))
-        if flt.sources:
-            where.append(one_of("d.source", flt.sources, params, "source"))
-        for i, tag in enumerate(flt.tags):
-            where.append(
-                f"EXISTS (SELECT 1 FROM deal_tags t WHERE t.deal_id = d.id AND t.tag = :tag{i})"
-            )
-            params[f"tag{i}"] = tag
-        if flt.search:
-            sqlite_function(self.conn, "funnel_fold", 1, _fold)
-            where.append(SEARCH)
-            params["search"] = flt.search.casefold()
+        where = deal_where(self.conn, flt, params)
         sql = DEAL_SELECT
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -391,7 +348,3 @@ class DealStore:
             {"id": deal_id},
         )
         return [Activity(*row) for row in rows]
-
-
-def _fold(text: str | None) -> str:
-    return text.casefold() if text else ""

@@ -5,9 +5,12 @@ filter names one, so a typo is an error instead of an empty list)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from funnelcli.store.dialect import Connection
+from funnelcli.store.dialect import Connection, sqlite_function
+
+if TYPE_CHECKING:
+    from funnelcli.store.deals import DealFilter
 
 # field -> (a deal has the value: SQL, or None for the case-insensitive one
 # alone; a deal has it, case ignored, or None when case counts; every value
@@ -132,3 +135,57 @@ class FieldValues:
             "GROUP BY lower(value) ORDER BY lower(min(value)), 1"
         )
         return [str(row[0]) for row in self.conn.execute(sql, {"k": fold(name)})]
+
+
+# `list --search`: the text, case-folded, in the deal's own text (title, org,
+# contact, e-mail, external id), a custom field's value, or a note someone
+# typed: an activity's (any kind) or a stage event's (`move --note`, a lost
+# reason). Each table of notes is scanned once for the deals it matches (an
+# IN list SQLite builds once): at 100,000 deals with 600,000 notes, 0.5 s,
+# where a lookup of each deal's notes through its index took 0.9 s.
+SEARCH = """(instr(funnel_fold(coalesce(d.title, '') || ' ' || coalesce(d.org, '') || ' ' ||
+    coalesce(d.contact, '') || ' ' || coalesce(d.email, '') || ' ' ||
+    coalesce(d.external_id, '')), :search) > 0
+  OR d.id IN (SELECT f.deal_id FROM deal_fields f WHERE instr(funnel_fold(f.value), :search) > 0)
+  OR d.id IN (SELECT a.deal_id FROM activities a WHERE instr(funnel_fold(a.note), :search) > 0)
+  OR d.id IN (SELECT e.deal_id FROM stage_events e
+              WHERE instr(funnel_fold(e.note), :search) > 0))"""
+
+
+def deal_where(conn: Connection, flt: DealFilter, params: dict[str, Any]) -> list[str]:
+    """The conditions of `flt` on deals `d` (with their parameters put in `params`)."""
+    where: list[str] = []
+    if flt.status:
+        # Sorted by number, the rows are read in rowid order and a LIMIT
+        # stops early; `|| ''` (SQLite's `+` in a form PostgreSQL reads too)
+        # keeps SQLite off the status index, which would fetch every open
+        # deal (with its tags, fields and touches) and sort them all: 48 ms
+        # instead of 0.4 ms for 20 of 67,543 open deals.
+        where.append("d.status" + (" || ''" if flt.sort == "id" else "") + " = :status")
+        params["status"] = flt.status
+    if flt.stage_ids is not None:
+        names = [f":stage{i}" for i in range(len(flt.stage_ids))]
+        where.append(f"d.stage_id IN ({', '.join(names) or 'NULL'})")
+        params.update({n[1:]: sid for n, sid in zip(names, flt.stage_ids, strict=True)})
+    if flt.pipeline_id is not None:
+        where.append("d.pipeline_id = :pipeline")
+        params["pipeline"] = flt.pipeline_id
+    if flt.owners:
+        where.append(one_of("d.owner", flt.owners, params, "owner"))
+    if flt.sources:
+        where.append(one_of("d.source", flt.sources, params, "source"))
+    for i, tag in enumerate(flt.tags):
+        where.append(
+            f"EXISTS (SELECT 1 FROM deal_tags t WHERE t.deal_id = d.id AND t.tag = :tag{i})"
+        )
+        params[f"tag{i}"] = tag
+    if flt.search:
+        sqlite_function(conn, "funnel_fold", 1, casefold_text)
+        where.append(SEARCH)
+        params["search"] = flt.search.casefold()
+    return where
+
+
+def casefold_text(text: str | None) -> str:
+    """`list --search`'s folding (SQL's funnel_fold)."""
+    return text.casefold() if text else ""

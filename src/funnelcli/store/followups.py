@@ -10,6 +10,7 @@ from funnelcli.store.deal_row import DEAL_FIELDS, DEAL_FROM
 from funnelcli.store.deals import decode_deal
 from funnelcli.store.dialect import Connection
 from funnelcli.store.filters import one_of
+from funnelcli.store.score import ranked_sql, scored_row
 
 # Snoozed until a later day: out of `due` and `stale` until then.
 _AWAKE = "(d.snoozed_until IS NULL OR d.snoozed_until <= :today)"
@@ -69,17 +70,13 @@ class FollowUpStore:
             + _scope(owners, pipeline_id, params)
             + " ORDER BY d.next_follow_up, d.id"
         )
-        for row in self.conn.execute(sql, params):
-            yield _handed(row)
+        # sent now, read when iterated: it may go in a batch with the next
+        return map(_handed, self.conn.execute(sql, params))
 
     def unscheduled(
-        self,
-        today: str,
-        owners: Sequence[str],
-        pipeline_id: int | None,
-        limit: int | None = None,
+        self, today: str, owners: Sequence[str], pipeline_id: int | None
     ) -> Iterator[Deal]:
-        """Open, awake deals with no next follow-up, by number (the first `limit`)."""
+        """Open, awake deals with no next follow-up, by number."""
         params: dict[str, Any] = {"today": today}
         sql = (
             DEAL_FIELDS
@@ -91,11 +88,18 @@ class FollowUpStore:
             + _scope(owners, pipeline_id, params)
             + " ORDER BY d.id"
         )
-        if limit is not None:
-            sql += " LIMIT :limit"
-            params["limit"] = limit
-        for row in self.conn.execute(sql, params):
-            yield _handed(row)
+        return map(_handed, self.conn.execute(sql, params))
+
+    def unscheduled_ranked(
+        self, today: str, owners: Sequence[str], pipeline_id: int | None, limit: int
+    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """The first `limit` open, awake deals with no next follow-up by
+        priority score (store/score.py ranks them all, reads only those in
+        full), each as deal_values() and its score's parts."""
+        params: dict[str, Any] = {"today": today, "limit": limit}
+        where = "d.status = 'open' AND d.next_follow_up IS NULL AND " + _AWAKE
+        where += _scope(owners, pipeline_id, params)
+        return map(scored_row, self.conn.execute(ranked_sql([where], True), params))
 
     def unscheduled_count(self, today: str, owners: Sequence[str], pipeline_id: int | None) -> int:
         params: dict[str, Any] = {"today": today}
