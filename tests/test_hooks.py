@@ -90,7 +90,11 @@ def test_each_event_runs_its_hook_once_with_the_documented_json(
         ("add", 2),
         ("close", 2),
     ]
-    # each is the deal as the command printed it, and what the event adds
+    # each is the deal as the command printed it (without the hand-off that
+    # add, move and reopen print beside it: on-handoff carries that), and
+    # what the event adds
+    for printed in (added, moved):
+        assert printed.pop("handoff") is None
     assert [e["deal"] for e in got] == [
         added,
         moved,

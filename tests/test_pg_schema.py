@@ -564,7 +564,7 @@ def _tables(pg: Any) -> list[str]:
 
 
 def test_migrate_sets_the_version_and_is_idempotent(pg_url: str) -> None:
-    assert PG_SCHEMA_VERSION == len(MIGRATIONS) == 3
+    assert PG_SCHEMA_VERSION == len(MIGRATIONS) == 4
     with _pg(pg_url) as pg:
         assert _tables(pg) == []
         assert migrate(pg) == (0, V)
