@@ -301,8 +301,8 @@ def pg_team(db: Path, args: argparse.Namespace, tmp: Path) -> Iterator[tuple[str
     # server's usual shared_buffers, not the test suite's 32MB
     pgserver.SETTINGS = {**pgserver.SETTINGS, "shared_buffers": args.shared_buffers}
     server = pgserver.Server().start()
+    url = pgserver.with_database(server.url, "funnel_reports")
     try:
-        url = pgserver.with_database(server.url, "funnel_reports")
         with psycopg.connect(server.url, autocommit=True) as admin:
             admin.execute("CREATE DATABASE funnel_reports")
             version = admin.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
@@ -353,7 +353,7 @@ def pg_team(db: Path, args: argparse.Namespace, tmp: Path) -> Iterator[tuple[str
 
             atexit.unregister(server._at_exit)
             print(
-                f"server kept: {server.url} (data {server.data}); stop it with "
+                f"server kept: --pg-url {url} (data {server.data}); stop it with "
                 f"pg_ctl stop -m immediate -D {server.data} (as postgres), "
                 f"then remove {server.dir}",
                 file=sys.stderr,
