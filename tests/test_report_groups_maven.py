@@ -229,3 +229,34 @@ def test_filters_narrow_to_the_csv_subset(report: Any, pipeline_rows: list[Row])
         "SERIES=mg",
     )
     assert {k: got[k] for k in KEYS} == figures([r for r in pipeline_rows if keep(r)])
+
+
+def quarter(text: str) -> str:
+    d = day(text)
+    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+
+
+def test_win_rate_per_manager_per_quarter(report: Any, pipeline_rows: list[Row]) -> None:
+    """`--per quarter --by field:manager`: each manager's series, each quarter's
+    won, lost and win rate counted here from the Won/Lost rows' close dates."""
+    fields = fields_of(pipeline_rows)
+    expected: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r in pipeline_rows:
+        if r["deal_stage"] in ("Won", "Lost"):
+            counts = expected[fields[r["opportunity_id"]]["manager"], quarter(r["close_date"])]
+            counts[r["deal_stage"] == "Lost"] += 1
+    got = report(
+        "metrics", "--per", "quarter", "--by", "field:manager", "--since", "2016-10-01",
+        "--until", "2018-01-01",
+    )  # fmt: skip
+    managers = sorted({m for m, _ in expected}, key=str.lower)
+    assert [g["group"] for g in got] == managers
+    quarters = ["2016-Q4", "2017-Q1", "2017-Q2", "2017-Q3", "2017-Q4"]
+    for g in got:
+        assert g["by"] == "field:manager"
+        assert [p["period"] for p in g["periods"]] == quarters
+        for p in g["periods"]:
+            won, lost = expected.get((g["group"], p["period"]), [0, 0])
+            assert (p["won"], p["lost"]) == (won, lost), (g["group"], p["period"])
+            assert p["win_rate"] == approx(pct(won, won + lost))
+    assert sum(p["won"] for g in got for p in g["periods"]) == 4238  # the Won rows

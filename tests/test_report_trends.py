@@ -207,8 +207,7 @@ def test_series_errors(funnel, empty_db):
         2,
         "--compare last-year pairs each",
     )
-    # a series is not (yet) per group
-    one_error(history("report", "metrics", "--per", "month", "--by", "owner"), 2, "--per with --by")
+    one_error(history("report", "metrics", "--per", "month", "--by", "colour"), 2, "--by takes")
     fails(
         history,
         2,
@@ -313,3 +312,58 @@ def test_series_and_activity_take_the_report_filters(funnel):
     everyone = report(funnel, "activity", "--since", "2026-10-05", "--until", "2026-10-12")
     assert [(w["touches"], w["won"]) for w in everyone] == [(3, 1)]
     one_error(funnel("report", "activity", "--tag", "vipp"), 1, "vipp")
+
+
+def test_series_by_group_by_hand(history):
+    """--per with --by: one series per group, each period's figures those of
+    that group alone (anna: #2 won 2 Nov, 2500, created 5 Oct: 28 days; #4
+    lost 6 Nov, 500; both created in October)."""
+    window = ("--per", "month", "--since", "2026-10", "--until", "2026-11-30")
+    got = report(history, "metrics", *window, "--by", "owner")
+    assert [(g["by"], g["group"]) for g in got] == [("owner", "anna"), ("owner", "me")]
+    anna = got[0]["periods"]
+    assert [(p["period"], p["currency"]) for p in anna] == [("2026-10", "USD"), ("2026-11", "USD")]
+    oct_, nov = anna
+    assert (oct_["new_deals"], oct_["won"], oct_["lost"], oct_["win_rate"]) == (2, 0, 0, None)
+    assert (nov["won"], nov["lost"], nov["win_rate"], nov["won_value"]) == (1, 1, 50.0, 2500)
+    assert (nov["lost_value"], nov["sales_cycle_days"], nov["new_deals"]) == (500, 28.0, 0)
+    # the rest ("me"): EUR and USD in every period; each group's series is the
+    # series of its deals alone (--owner), each period what report metrics --by gives
+    for g in got:
+        assert g["periods"] == report(history, "metrics", *window, "--owner", g["group"])
+        for p in g["periods"]:
+            alone = report(
+                history, "metrics", "--by", "owner", "--since", p["since"], "--until", p["until"]
+            )
+            [same] = [
+                r for r in alone if r["group"] == g["group"] and r["currency"] == p["currency"]
+            ]
+            assert plain(p) == {k: v for k, v in same.items() if k not in ("by", "group")}
+    by_pipeline_and_last_year(history)
+
+
+def by_pipeline_and_last_year(history: Any) -> None:
+    # --compare last-year falls out: each group's periods with their twins
+    got = report(history, "metrics", "--per", "quarter", "--by", "pipeline", "--compare",
+                 "last-year", "--since", "2026-10")  # fmt: skip
+    assert [g["group"] for g in got] == ["sales", "renewals"]
+    renewals = got[1]["periods"]
+    assert [(p["period"], p["won"], p["previous"]["period"]) for p in renewals] == [
+        ("2026-Q4", 1, "2025-Q4")
+    ]
+    assert renewals[0]["previous"]["won"] == 0 and renewals[0]["change"]["won"] == 1
+    # CSV: a row per group, period and currency, the group first
+    rows = ok(history, "report", "metrics", "--per", "quarter", "--by", "pipeline",
+              "--since", "2026-10", "--format", "csv").stdout.splitlines()  # fmt: skip
+    assert rows[0].startswith("by,group,period,")
+    assert [r.split(",")[:3] for r in rows[1:]] == [
+        ["pipeline", "sales", "2026-Q4"],
+        ["pipeline", "sales", "2026-Q4"],
+        ["pipeline", "renewals", "2026-Q4"],
+    ]
+    # the terminal: a block per group under its name
+    text = ok(
+        history, "report", "metrics", "--per", "month", "--by", "owner", "--since", "2026-10"
+    ).stdout
+    assert text.index("owner: anna") < text.index("owner: me")
+    assert text.count("win rate ") == 3  # anna's USD, me's EUR and USD

@@ -15,8 +15,8 @@ from funnelcli.errors import UsageError
 from funnelcli.render.output import Column, Line, Output
 
 if TYPE_CHECKING:
-    from funnelcli.services import Context, Owners
-    from funnelcli.services.report_scope import DealScope
+    from funnelcli.cli.report_groups import Asked
+    from funnelcli.services import Context
     from funnelcli.services.reports import Metrics, Period
     from funnelcli.services.trends import TrendPoint
 
@@ -68,16 +68,13 @@ def metrics_trend(
     metrics_record: Callable[[Metrics, Period], dict[str, Any]],
     *,
     per: str,
-    since: str | None,
-    until: str | None,
-    pipeline: str | None,
-    owner: Owners,
-    scope: DealScope,
+    by: str | None,
+    asked: Asked,
     compare: str | None,
     explain: bool,
 ) -> None:
-    """report metrics --per: fetch the series and write it."""
-    from funnelcli.services.trends import metrics_series
+    """report metrics --per [--by]: fetch the series (one per group) and write it."""
+    from funnelcli.services.trends import metrics_series_by
 
     if compare == "previous":
         raise UsageError(
@@ -86,29 +83,54 @@ def metrics_trend(
         )
     if explain:
         raise UsageError("--explain with --per: explain one period (--since/--until)")
-    points, twins = metrics_series(
+    found = metrics_series_by(
         c,
+        by,
         per=per,
-        since=since,
-        until=until,
-        pipeline=pipeline,
-        owner=owner,
-        scope=scope,
+        since=asked.since,
+        until=asked.until,
+        pipeline=asked.pipeline,
+        owner=asked.owner,
+        scope=asked.scope,
         last_year=compare == "last-year",
     )
 
-    def records(found: list[TrendPoint]) -> list[dict[str, Any]]:
+    def records(points: list[TrendPoint]) -> list[dict[str, Any]]:
         return [
             {"period": p.label, **metrics_record(m, p.period), "new_deals": p.new_deals[m.currency]}
-            for p in found
+            for p in points
             for m in p.metrics
         ]
 
-    recs = records(points)
-    if twins is not None:
-        for rec, old in zip(recs, records(twins), strict=True):
-            rec["previous"] = old
-            rec["change"] = _changes(rec, old, SERIES_FIGURES, rec["currency"])
+    blocks = []
+    for group, points, twins in found:
+        recs = records(points)
+        if twins is not None:
+            for rec, old in zip(recs, records(twins), strict=True):
+                rec["previous"] = old
+                rec["change"] = _changes(rec, old, SERIES_FIGURES, rec["currency"])
+        blocks.append((group, recs))
+    if by is None:
+        _write(out, blocks[0][1], compare is not None)
+        return
+    if out.fmt == "json":  # an object per group, each with its periods
+        grouped = [{"by": g.by, "group": g.name, "periods": recs} for g, recs in blocks if g]
+        out.emit_object(lambda: grouped, list)  # type: ignore[arg-type,return-value]
+        return
+    if out.fmt in ("csv", "jsonl"):  # a row per group, period and currency
+        rows = [{"by": g.by, "group": g.name, **rec} for g, recs in blocks if g for rec in recs]
+        out.emit_list(rows, lambda rec: rec, [])
+        return
+    from funnelcli.cli.report_groups import _title
+
+    for n, (g, recs) in enumerate(blocks):
+        if g is not None:
+            _title(out, n, g)
+            _write(out, recs, compare is not None)
+
+
+def _write(out: Output, recs: list[dict[str, Any]], compare: bool) -> None:
+    """One series: its records (JSON, CSV, JSONL), or per currency a table and sparklines."""
     if out.fmt in ("json", "csv", "jsonl"):
         out.emit_list(recs, lambda rec: rec, [])
         return
@@ -116,7 +138,7 @@ def metrics_trend(
     for n, cur in enumerate(currencies):
         if n:
             out.lines([[]])
-        _draw(out, [rec for rec in recs if rec["currency"] == cur], cur, twins is not None)
+        _draw(out, [rec for rec in recs if rec["currency"] == cur], cur, compare)
 
 
 def _draw(out: Output, recs: list[dict[str, Any]], cur: str, compare: bool) -> None:

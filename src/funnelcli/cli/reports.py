@@ -129,7 +129,7 @@ def metrics_cmd(
     CSV and JSONL: one row per currency. --compare last-year: the same
     window a year before. --per week|month|quarter: a time series, each
     period's figures, drawn as a table and sparklines; JSON, CSV and JSONL:
-    one record per period (and currency).
+    one record per period (and currency). --per with --by: a series per group.
 
     Example: funnel report metrics --since 30d --compare previous
 
@@ -205,29 +205,15 @@ def _grouped_or_series(
     explain: bool,
 ) -> bool:
     """report metrics --by or --per, written by their modules: True if asked."""
-    if per is not None and by is not None:
-        raise UsageError(
-            "--per with --by: not yet; narrow the series with --owner, --tag or --field"
+    if per is not None:
+        metrics_trend(
+            c, out, metrics_record, per=per, by=by, asked=asked, compare=compare, explain=explain
         )
+        return True
     if by is not None:
         from funnelcli.cli.report_groups import metrics_by
 
         metrics_by(out, c, by, asked, compare, explain)
-        return True
-    if per is not None:
-        metrics_trend(
-            c,
-            out,
-            metrics_record,
-            per=per,
-            since=asked.since,
-            until=asked.until,
-            pipeline=asked.pipeline,
-            owner=asked.owner,
-            scope=asked.scope,
-            compare=compare,
-            explain=explain,
-        )
         return True
     return False
 

@@ -19,7 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 from funnelcli.store.dialect import Connection
+from funnelcli.store.report_groups import GroupKey
 from funnelcli.store.reports import MetricCounts, Window
+
+# no --by: every deal in one group, keyed NULL
+WHOLE = GroupKey("CAST(NULL AS TEXT)", "CAST(NULL AS TEXT)")
 
 PERS = ("day", "week", "month", "quarter")
 
@@ -47,29 +51,36 @@ class SeriesStore:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def _rows(self, sql: str, w: Window) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self.conn.execute(sql, w.params())]
+    def _rows(self, sql: str, w: Window, g: GroupKey = WHOLE) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.conn.execute(sql, {**w.params(), **g.params})]
 
-    def open_counts(self, w: Window) -> list[MetricCounts]:
-        """Per currency of the deals in scope: today's open deals, open and
-        weighted value (as ReportStore.metric_counts), the period figures 0."""
+    def open_counts(
+        self, w: Window, g: GroupKey = WHOLE
+    ) -> list[tuple[Any, str | None, MetricCounts]]:
+        """Per group (--by's, store/report_groups.py) and currency of the deals
+        in scope: (group key, its label, today's open deals, open and weighted
+        value as ReportStore.metric_counts counts them, the period figures 0)."""
         sql = f"""
-        SELECT d.currency, count(*) FILTER (WHERE d.status = 'open'),
-          coalesce(sum(coalesce(d.value, 0)) FILTER (WHERE d.status = 'open'), 0),
-          coalesce(sum(coalesce(d.value, 0) * coalesce(d.probability, s.probability) / 100.0)
-                   FILTER (WHERE d.status = 'open'), 0)
-        FROM deals d JOIN stages s ON s.id = d.stage_id
-        WHERE 1 = 1 {w.scope()}
-        GROUP BY d.currency ORDER BY d.currency"""
+        SELECT gkey, min(glabel), currency, count(*) FILTER (WHERE status = 'open'),
+          coalesce(sum(coalesce(value, 0)) FILTER (WHERE status = 'open'), 0),
+          coalesce(sum(coalesce(value, 0) * probability / 100.0)
+                   FILTER (WHERE status = 'open'), 0)
+        FROM (SELECT {g.key} AS gkey, {g.raw} AS glabel, d.currency AS currency,
+                     d.status AS status, d.value AS value,
+                     coalesce(d.probability, s.probability) AS probability
+              FROM deals d JOIN stages s ON s.id = d.stage_id {g.join}
+              WHERE 1 = 1 {w.scope()}) AS scoped
+        GROUP BY gkey, currency ORDER BY currency"""
         return [
-            MetricCounts(cur, n, value, weighted, *(0,) * 8)
-            for cur, n, value, weighted in self._rows(sql, w)
+            (key, label, MetricCounts(cur, n, value, weighted, *(0,) * 8))
+            for key, label, cur, n, value, weighted in self._rows(sql, w, g)
         ]
 
-    def closed(self, w: Window, per: str) -> list[tuple[Any, ...]]:
-        """Deals closed in the window, per (period, currency): (key, currency,
-        won, lost, won value, won with a value, touches of the won deals up to
-        their win, lost value), as ReportStore.metric_counts counts them."""
+    def closed(self, w: Window, per: str, g: GroupKey = WHOLE) -> list[tuple[Any, ...]]:
+        """Deals closed in the window, per (period, group, currency): (key,
+        group key, currency, won, lost, won value, won with a value, touches of
+        the won deals up to their win, lost value), as ReportStore.metric_counts
+        counts them."""
         won, lost = "status = 'won'", "status = 'lost'"
         # a won deal's touches up to its win, counted for won deals only
         touches = (
@@ -77,47 +88,52 @@ class SeriesStore:
             "WHERE a.deal_id = d.id AND a.kind <> 'note' AND a.at <= d.closed_at) END"
         )
         sql = f"""
-        SELECT p, currency, count(*) FILTER (WHERE {won}), count(*) FILTER (WHERE {lost}),
+        SELECT p, gkey, currency, count(*) FILTER (WHERE {won}), count(*) FILTER (WHERE {lost}),
           coalesce(sum(coalesce(value, 0)) FILTER (WHERE {won}), 0),
           count(value) FILTER (WHERE {won}),
           coalesce(sum(touches) FILTER (WHERE {won}), 0),
           coalesce(sum(coalesce(value, 0)) FILTER (WHERE {lost}), 0)
-        FROM (SELECT {period_key("d.closed_at", per)} AS p, d.currency AS currency,
-                     d.status AS status, d.value AS value, {touches} AS touches
-              FROM deals d
+        FROM (SELECT {period_key("d.closed_at", per)} AS p, {g.key} AS gkey,
+                     d.currency AS currency, d.status AS status, d.value AS value,
+                     {touches} AS touches
+              FROM deals d {g.join}
               WHERE d.status IN ('won', 'lost') AND {w.within("d.closed_at")} {w.scope()}
              ) AS closed
-        GROUP BY p, currency"""
-        return self._rows(sql, w)
+        GROUP BY p, gkey, currency"""
+        return self._rows(sql, w, g)
 
-    def created(self, w: Window, per: str) -> list[tuple[Any, ...]]:
-        """Deals created in the window, per (period, currency): (key, currency,
-        created, of them won)."""
+    def created(self, w: Window, per: str, g: GroupKey = WHOLE) -> list[tuple[Any, ...]]:
+        """Deals created in the window, per (period, group, currency): (key,
+        group key, currency, created, of them won)."""
         sql = f"""
-        SELECT p, currency, count(*), count(*) FILTER (WHERE status = 'won')
-        FROM (SELECT {period_key("d.created_at", per)} AS p, d.currency AS currency,
-                     d.status AS status
-              FROM deals d WHERE {w.within("d.created_at")} {w.scope()}) AS born
-        GROUP BY p, currency"""
-        return self._rows(sql, w)
+        SELECT p, gkey, currency, count(*), count(*) FILTER (WHERE status = 'won')
+        FROM (SELECT {period_key("d.created_at", per)} AS p, {g.key} AS gkey,
+                     d.currency AS currency, d.status AS status
+              FROM deals d {g.join} WHERE {w.within("d.created_at")} {w.scope()}) AS born
+        GROUP BY p, gkey, currency"""
+        return self._rows(sql, w, g)
 
-    def cycles(self, w: Window, per: str) -> dict[tuple[Any, str], tuple[float, float]]:
+    def cycles(
+        self, w: Window, per: str, g: GroupKey = WHOLE
+    ) -> dict[tuple[Any, Any, str], tuple[float, float]]:
         """The sales cycles (days) of the deals won in the window per (period,
-        currency): (their sum, their median), as ReportStore.cycle_days."""
+        group, currency): (their sum, their median), as ReportStore.cycle_days."""
         sql = f"""
-        SELECT p, currency, max(all_days), avg(days) FROM (
-          SELECT p, currency, days, row_number() OVER win AS n,
+        SELECT p, gkey, currency, max(all_days), avg(days) FROM (
+          SELECT p, gkey, currency, days, row_number() OVER win AS n,
                  count(*) OVER whole AS total, sum(days) OVER whole AS all_days
-          FROM (SELECT {period_key("d.closed_at", per)} AS p, d.currency AS currency,
+          FROM (SELECT {period_key("d.closed_at", per)} AS p, {g.key} AS gkey,
+                       d.currency AS currency,
                        julianday(d.closed_at) - julianday(d.created_at) AS days
-                FROM deals d
+                FROM deals d {g.join}
                 WHERE d.status = 'won' AND {w.within("d.closed_at")} {w.scope()}) AS won
-          WINDOW win AS (PARTITION BY p, currency ORDER BY days),
+          WINDOW win AS (PARTITION BY p, gkey, currency ORDER BY days),
                  whole AS (win ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
           ) AS ranked
         WHERE n IN ((total + 1) / 2, (total + 2) / 2)
-        GROUP BY p, currency"""
-        return {(p, cur): (total or 0.0, median) for p, cur, total, median in self._rows(sql, w)}
+        GROUP BY p, gkey, currency"""
+        rows = self._rows(sql, w, g)
+        return {(p, k, cur): (total or 0.0, median) for p, k, cur, total, median in rows}
 
     def touches(self, w: Window, per: str, *, by_owner: bool) -> list[tuple[Any, ...]]:
         """Touches (activities other than notes) dated in the window, per
