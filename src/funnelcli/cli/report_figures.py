@@ -103,8 +103,11 @@ def _show(value: float | None, unit: str, currency: str) -> str:
     return str(value)
 
 
-def funnel_table(out: Output, record: dict[str, Any], compare: bool) -> None:
-    """A funnel record as a table, each stage drawn as a bar, and its won and lost."""
+def funnel_table(
+    out: Output, record: dict[str, Any], compare: bool, before: str | None = None
+) -> None:
+    """A funnel record as a table, each stage drawn as a bar, and its won and
+    lost; with `compare`, each conversion before (heading `before`) and the change."""
     top = max([s["reached"] for s in record["stages"]] + [1])
     bar = "█" if out.tty else "#"
 
@@ -119,7 +122,9 @@ def funnel_table(out: Output, record: dict[str, Any], compare: bool) -> None:
         Column("→ next", lambda s: _show(s["conversion_to_next"], "%", ""), "right"),
         *(
             [
-                Column("before", lambda s: _show(_prev_conv(record, s), "%", ""), "right"),
+                Column(
+                    before or "before", lambda s: _show(_prev_conv(record, s), "%", ""), "right"
+                ),
                 Column(
                     "change",
                     lambda s: _signed(s["change"].get("conversion_to_next"), "%"),

@@ -117,8 +117,7 @@ def funnel_by(
     out: Output, c: Context, by: str, asked: Asked, compare: str | None, explain: bool
 ) -> None:
     """report funnel --by: a funnel record per group."""
-    from funnelcli.cli.reports import _period_of, funnel_record
-    from funnelcli.services import reports as svc
+    from funnelcli.cli.reports import BEFORE, _period_of, funnel_record
     from funnelcli.services.report_groups import empty_funnel, funnels_by
 
     _check(explain)
@@ -133,7 +132,9 @@ def funnel_by(
     )
     records = [{**_head(g), **funnel_record(f, period)} for g, f in groups]
     if compare:
-        before = svc.previous_period(c, asked.since, asked.until)
+        from funnelcli.cli.report_trends import compared_period
+
+        before = compared_period(c, compare, asked.since, asked.until)
         prev, _ = funnels_by(
             c,
             by,
@@ -169,4 +170,4 @@ def funnel_by(
         return
     for n, ((g, _), rec) in enumerate(zip(groups, records, strict=True)):
         _title(out, n, g)
-        funnel_table(out, rec, bool(compare))
+        funnel_table(out, rec, bool(compare), BEFORE.get(compare or ""))

@@ -35,9 +35,9 @@ Compare = Annotated[
     str | None,
     typer.Option(
         "--compare",
-        help="previous: the same figures for the period of equal "
-        "length before --since, with the change.",
-        metavar="previous",
+        help="previous: the same figures for the period of equal length before --since, "
+        "with the change; last-year: for the same period a year before.",
+        metavar="previous|last-year",
     ),
 ]
 Explain = Annotated[
@@ -313,13 +313,16 @@ def funnel_cmd(
 
     Deals created in the period make up the funnel; days in stage count the
     stays that ended in the period. --compare previous adds the period of
-    equal length before --since, and the change per stage. CSV and JSONL:
-    one row per stage (won and lost are in the table and the JSON).
+    equal length before --since, and the change per stage; --compare
+    last-year the same period a year before. CSV and JSONL: one row per
+    stage (won and lost are in the table and the JSON).
 
     Example: funnel report funnel --since 90d --owner anna --compare previous
+
+    Example: funnel report funnel --since 2026-Q4 --compare last-year
     """
     out = Output(fmt)
-    _check_compare(compare)
+    _check_compare(compare, "previous", "last-year")
     c = state(ctx).context(write=False)
     scope = DealScope.of(tag, field)
     if by is not None:
@@ -332,7 +335,7 @@ def funnel_cmd(
     )
     record = funnel_record(funnel, period)
     if compare:
-        before = svc.previous_period(c, since, until)
+        before = compared_period(c, compare, since, until)
         prev_funnel, _ = svc.funnel_report(
             c,
             since=before.since,
@@ -368,9 +371,12 @@ def funnel_cmd(
 
         out.emit_list(record["stages"], row, [])
         return
-    funnel_table(out, record, bool(compare))
+    funnel_table(out, record, bool(compare), BEFORE.get(compare or ""))
     if explain:
         _explain_lines(out, record, [(s["stage"], s["explain"]) for s in record["stages"]])
+
+
+BEFORE = {"previous": "before", "last-year": "last year"}  # the compared column's heading
 
 
 def _period_of(record: dict[str, Any]) -> dict[str, Any]:
