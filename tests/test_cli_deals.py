@@ -519,7 +519,7 @@ def test_list_bad_options(deals):
     )
     fails(
         deals,
-        1,
+        2,
         "--status must be one of open, won, lost, all, not 'closed'",
         "list",
         "--status",

@@ -152,7 +152,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["add", "X", "--field", "novalue"], 1, "--field: 'novalue' is not key=value"),
     (
         ["list", "--status", "closed"],
-        1,
+        2,
         "--status must be one of open, won, lost, all, not 'closed'",
     ),
     (["list", "--limit", "-1"], 1, "--limit can't be negative"),

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from helpers import mode, one_error_line, without_root_powers
+from helpers import fails, mode, ok_json, one_error_line, without_root_powers
 
 # -- 13. errors that were exit 70 ------------------------------------------------
 
@@ -182,3 +182,41 @@ def test_db_from_the_command_line_or_the_environment_is_relative_to_here(
     assert funnel("add", "A").exit_code == 0
     assert funnel("--db", "opt.db", "add", "B").exit_code == 0
     assert sorted(p.name for p in here.iterdir()) == ["env.db", "opt.db"]
+
+
+# A bad value of an option that takes one of a few words is a usage error,
+# exit 2 with one line, on every report (and list, import) alike.
+BY = "--by takes owner, pipeline, source, tag, org, stage or field:NAME, not 'colour'"
+COMPARE = "--compare takes 'previous' or 'last-year', not 'ly'"
+BAD_CHOICES = [
+    (("report", "metrics", "--per", "day"), "--per must be one of week, month, quarter, not 'day'"),
+    (("report", "metrics", "--by", "colour"), BY),
+    (("report", "metrics", "--compare", "ly"), COMPARE),
+    (("report", "funnel", "--by", "colour"), BY),
+    (("report", "funnel", "--compare", "ly"), COMPARE),
+    (
+        ("report", "activity", "--per", "quarter"),
+        "--per must be one of day, week, month, not 'quarter'",
+    ),
+    (("report", "activity", "--by", "stage"), "--by must be owner, not 'stage'"),
+    (("report", "lost", "--by", "month"), "--by must be one of reason, stage, owner, not 'month'"),
+    (("report", "forecast", "--by", "week"), "--by must be month or quarter, not 'week'"),
+    (
+        ("report", "owners", "--format", "xml"),
+        "--format must be one of table, json, jsonl, csv, not 'xml'",
+    ),
+    (("list", "--status", "closed"), "--status must be one of open, won, lost, all, not 'closed'"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_CHOICES, ids=lambda a: " ".join(a)[:30])
+def test_a_bad_choice_is_a_usage_error(funnel, empty_db, args, message):
+    fails(funnel, 2, message, *args)
+
+
+def test_a_bad_import_format_is_a_usage_error(funnel, empty_db, tmp_path):
+    data = tmp_path / "deals.csv"
+    data.write_text("title\nA\n")
+    fails(funnel, 2, "--format must be csv, json or jsonl, not 'xls'", "import", str(data),
+          "--format", "xls")  # fmt: skip
+    assert ok_json(funnel, "list") == []  # nothing imported

@@ -130,9 +130,9 @@ def activity_outputs_and_undo(steps: Any) -> None:
 
 
 def test_activity_errors(funnel, empty_db):
-    fails(funnel, 1, "--per must be one of day, week, month, not 'quarter'",
+    fails(funnel, 2, "--per must be one of day, week, month, not 'quarter'",
           "report", "activity", "--per", "quarter")  # fmt: skip
-    fails(funnel, 1, "--by must be owner, not 'stage'", "report", "activity", "--by", "stage")
+    fails(funnel, 2, "--by must be owner, not 'stage'", "report", "activity", "--by", "stage")
     assert ok_json(funnel, "report", "activity")[0]["touches_by_kind"] == {}
 
 

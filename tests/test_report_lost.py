@@ -77,7 +77,7 @@ def test_lost_table_and_no_reason(history):
     assert lines[1].split() == ["budget", "1", "50.0%", "3,000.00", "USD", "qualified", "1"]
     bad = history("report", "lost", "--by", "month")
     assert (bad.exit_code, bad.stderr) == (
-        1,
+        2,
         f"{ERROR}--by must be one of reason, stage, owner, not 'month'\n",
     )
 

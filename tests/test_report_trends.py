@@ -219,7 +219,7 @@ def test_series_errors(funnel, empty_db):
     )
     fails(
         history,
-        1,
+        2,
         "--per must be one of week, month, quarter, not 'day'",
         "report",
         "metrics",

@@ -856,7 +856,7 @@ def test_forecast_goal_without_a_win_rate(funnel):
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (("--by", "week"), 1, "--by must be month or quarter, not 'week'"),
+        (("--by", "week"), 2, "--by must be month or quarter, not 'week'"),
         (("--goal", "abc"), 1, "can't read 'abc' as an amount"),
         (("--goal", "-5"), 1, "amounts can't be negative: '-5'"),
         (("--since", "nonsense"), 1, "--since: can't read 'nonsense' as a date"),

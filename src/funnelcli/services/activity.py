@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from funnelcli.errors import Invalid
+from funnelcli.errors import UsageError
 from funnelcli.services import Context, Owners, resolve_pipeline
 from funnelcli.services.report_scope import DealScope
 from funnelcli.services.reports import Bound, Period
@@ -58,7 +58,7 @@ def activity_report(
     in scope or anything counted in the window."""
     check_per(per, ACTIVITY_PERS)
     if by is not None and by not in BY:
-        raise Invalid(f"--by must be {' or '.join(BY)}, not {by!r}")
+        raise UsageError(f"--by must be {' or '.join(BY)}, not '{by}'")
     by_owner = by == "owner"
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from funnelcli.clock import utc_text
-from funnelcli.errors import Conflict, Invalid, NotFound
+from funnelcli.errors import Conflict, Invalid, NotFound, UsageError
 from funnelcli.models import Deal, Handoff, Pipeline, Stage, stage_key
 from funnelcli.services import (
     OUTCOMES,
@@ -310,7 +310,7 @@ def deal_filter(
     """Check list options against the database; call inside a read transaction.
     An owner, tag or source no deal has is an error, not an empty list."""
     if status not in STATUSES:
-        raise Invalid(f"--status must be one of {', '.join(STATUSES)}, not '{status}'")
+        raise UsageError(f"--status must be one of {', '.join(STATUSES)}, not '{status}'")
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     if key not in SORT_COLUMNS and key != "score":

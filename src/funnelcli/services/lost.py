@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from funnelcli import metrics
-from funnelcli.errors import Invalid
+from funnelcli.errors import UsageError
 from funnelcli.services import Context, Owners, resolve_pipeline
 from funnelcli.services.report_scope import DealScope
 from funnelcli.services.reports import Period, window
@@ -40,7 +40,7 @@ def lost_report(
     stage, the stages of one pipeline in order (the default one without
     --pipeline), every one of them; otherwise most lost first."""
     if by not in BY:
-        raise Invalid(f"--by must be one of {', '.join(BY)}, not {by!r}")
+        raise UsageError(f"--by must be one of {', '.join(BY)}, not '{by}'")
     with ctx.store.read():
         p = resolve_pipeline(ctx, pipeline) if pipeline is not None or by == "stage" else None
         w, period = window(ctx, since, until, None if p is None else p.id, owner, scope)

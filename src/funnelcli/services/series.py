@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from funnelcli.clock import start_of_day, utc_text
-from funnelcli.errors import Invalid
+from funnelcli.errors import Invalid, UsageError
 from funnelcli.services import Context, Owners
 from funnelcli.services.report_scope import DealScope
 from funnelcli.services.reports import Bound, window
@@ -84,7 +84,7 @@ def label_and_key(start: date, per: str) -> tuple[str, object]:
 
 def check_per(per: str, allowed: tuple[str, ...] = PERS) -> None:
     if per not in allowed:
-        raise Invalid(f"--per must be one of {', '.join(allowed)}, not {per!r}")
+        raise UsageError(f"--per must be one of {', '.join(allowed)}, not '{per}'")
 
 
 def spans(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from funnelcli import metrics
-from funnelcli.errors import Invalid
+from funnelcli.errors import Invalid, UsageError
 from funnelcli.services import (
     Context,
     Owners,
@@ -167,7 +167,7 @@ def forecast_report(
     `--goal` shows the gap to a target and the pipeline needed to close it at
     the current win rate (all time)."""
     if by not in ("month", "quarter"):
-        raise Invalid(f"--by must be month or quarter, not '{by}'")
+        raise UsageError(f"--by must be month or quarter, not '{by}'")
     with ctx.store.read():
         pid = None if pipeline is None else resolve_pipeline(ctx, pipeline).id
         owners = owner_names(owner)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from funnelcli.errors import FunnelError, Invalid, NotFound
+from funnelcli.errors import FunnelError, NotFound, UsageError
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -127,7 +127,7 @@ class Source:
 def guess_format(path: Path, given: str | None) -> str:
     if given is not None:
         if given not in FORMATS:
-            raise Invalid(f"--format must be csv, json or jsonl, not '{given}'")
+            raise UsageError(f"--format must be csv, json or jsonl, not '{given}'")
         return given
     suffix = path.suffix.lower().lstrip(".")
     if suffix in ("json", "jsonl"):
