@@ -28,12 +28,21 @@ from floor_sql import AWAKE, DUE, UNSCHEDULED, UNSCHEDULED_COUNT, connect, deal_
 app = typer.Typer(add_completion=False)
 
 
+def handoff(r: tuple) -> dict | None:
+    """render/records.py handoff_record() of a row's last six columns (HANDED)."""
+    if r[-5] is None:
+        return None
+    keys = ("from_owner", "to_owner", "from_stage", "to_stage", "by", "at")
+    return {"deal_id": r[0], **dict(zip(keys, r[-6:], strict=True))}
+
+
 def record(r: tuple, state: str, days: int | None, on: str | None, score: float | None) -> dict:
     return {
         **deal_record(r, json.loads),
         "due_state": state,
         "days_overdue": days,
         "due_on": on,
+        "handoff": handoff(r),
         "score": None if score is None else money(round(score)),
     }
 
@@ -92,10 +101,11 @@ def cells(r: tuple, state: str, days: int | None, *_: object) -> list[str]:
         r[4] or "",
         r[14],
         "" if v is None else f"{v // 100:,}.{v % 100:02d} {r[9]}",
-        r[10],
+        r[10] if r[-5] is None else f"{r[10]} ← {r[-6]}",  # handed over, not yet looked at
     ]
 
 
+SCORE = 40  # a ranked() row's score: after 34 deal columns, 5 parts and the urgency
 HEADERS = ["Due", "When", "ID", "Title", "Org", "Stage", "Value", "Owner"]
 RIGHT = {2, 6}  # ID and Value
 
@@ -138,7 +148,7 @@ def due(
         listed = conn.execute(
             ranked(where, " LIMIT :limit"), {"today": params["today"], "limit": shown}
         )
-        items += [(r, "unscheduled", None, None, r[-1]) for r in listed]
+        items += [(r, "unscheduled", None, None, r[SCORE]) for r in listed]
         more = 0
         if len(items) - len(due) == shown:
             count = conn.execute(UNSCHEDULED_COUNT, {"today": params["today"]}).fetchone()[0]

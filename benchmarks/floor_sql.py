@@ -95,16 +95,33 @@ def connect(path: str, *, write: bool) -> sqlite3.Connection:
     return conn
 
 
-# store/followups.py: due_deals() and unscheduled_deals() without --owner/--pipeline.
+# store/followups.py: due_deals() and unscheduled_deals() without --owner/--pipeline,
+# each deal with the hand-off its owner hasn't looked at (_HANDED, _HANDED_FROM:
+# the last six columns of every row, None when there is none to show).
 AWAKE = "(d.snoozed_until IS NULL OR d.snoozed_until <= :today)"
+HANDED = ", h.from_owner, h.to_owner, hfs.name, hts.name, h.handed_by, h.at"
+HANDED_FROM = """
+LEFT JOIN handoffs h ON h.id = (SELECT max(x.id) FROM handoffs x WHERE x.deal_id = d.id)
+    AND lower(h.to_owner) = lower(d.owner)
+    AND h.id > coalesce((SELECT m.last_seen FROM inbox_seen m
+                         WHERE m.owner = lower(h.to_owner)), 0)
+LEFT JOIN stages hfs ON hfs.id = h.from_stage_id
+LEFT JOIN stages hts ON hts.id = h.to_stage_id
+"""
 DUE = (
-    DEAL_SELECT
+    DEAL_FIELDS
+    + HANDED
+    + DEAL_FROM
+    + HANDED_FROM
     + " WHERE d.status = 'open' AND d.next_follow_up < :until AND "
     + AWAKE
     + " ORDER BY d.next_follow_up, d.id"
 )
 UNSCHEDULED = (
-    DEAL_SELECT
+    DEAL_FIELDS
+    + HANDED
+    + DEAL_FROM
+    + HANDED_FROM
     + " WHERE d.status = 'open' AND d.next_follow_up IS NULL AND "
     + AWAKE
     + " ORDER BY d.id"
@@ -157,7 +174,7 @@ RANKED_COLUMNS = (
     "r.sc_touches, r.sc_urgency, r.sc_score "
 )
 RANKED_JOIN = (
-    " JOIN ranked r ON r.sc_id = d.id\n"
+    " JOIN ranked r ON r.sc_id = d.id" + HANDED_FROM.rstrip() + "\n"
     "ORDER BY r.sc_score IS NULL, CASE WHEN r.sc_score IS NULL THEN '' ELSE "
     "r.sc_currency END, r.sc_score DESC, r.sc_urgency DESC, r.sc_next IS NULL, "
     "r.sc_next, r.sc_id "
@@ -168,7 +185,8 @@ def ranked(where: str, keep: str) -> str:
     return (
         RANKED_CTE.replace("{where}", where).replace("{keep}", keep)
         + DEAL_FIELDS
-        + RANKED_COLUMNS
+        + RANKED_COLUMNS.rstrip()
+        + HANDED
         + DEAL_FROM
         + RANKED_JOIN
     )

@@ -249,6 +249,27 @@ def test_due_marks_a_deal_handed_over_until_its_owner_looks(conveyor: Any) -> No
     assert [d["handoff"] for d in ok_json(funnel, "due")] == [None, None]
 
 
+def test_due_marks_a_handed_deal_with_no_next_step_too(conveyor: Any) -> None:
+    """The deals with no next step (ranked by the store as a table, read in
+    full for JSON) carry the hand-off the same way as the scheduled ones."""
+    funnel = conveyor
+    add(funnel, "Acme", "--owner", "anna", "--value", "100")
+    add(funnel, "Globex", "--owner", "bob")
+    add(funnel, "Initech", "--owner", "anna", "--follow-up", "today")
+    ok(funnel, "move", "1", "demo")
+    ok(funnel, "move", "3", "demo")
+    rows = ok(funnel, "due", "--owner", "bob").stdout.splitlines()
+    assert [r.split()[0] for r in rows[1:]] == ["today", "unscheduled", "unscheduled"]
+    assert rows[1].endswith("bob ← anna") and rows[2].endswith("bob ← anna")
+    assert rows[3].endswith(" bob")
+    due = {d["id"]: d["handoff"] for d in ok_json(funnel, "due", "--owner", "bob")}
+    assert handed(due[1]) == (1, "anna", "bob", "lead", "demo", "anna")
+    assert handed(due[3]) == (3, "anna", "bob", "lead", "demo", "anna")
+    assert due[2] is None
+    ok(funnel, "inbox", "--owner", "bob")  # looked: the marks go, in both parts
+    assert "←" not in ok(funnel, "due", "--owner", "bob").stdout
+
+
 def test_import_hands_nothing_over(conveyor: Any, isolated: Any) -> None:
     funnel = conveyor
     sheet = isolated / "in.csv"

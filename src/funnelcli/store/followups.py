@@ -30,12 +30,18 @@ LEFT JOIN stages hts ON hts.id = h.to_stage_id
 """
 
 
+def _handoff(deal_id: int, row: Sequence[Any]) -> Handoff | None:
+    """The hand-off of a row ending in _HANDED's columns (None: none to show)."""
+    if row[-5] is None:
+        return None
+    from_owner, to_owner, from_stage, to_stage, by, at = row[-6:]
+    return Handoff(deal_id, from_owner, to_owner, from_stage, to_stage, by, at)
+
+
 def _handed(row: Sequence[Any]) -> Deal:
-    """A deal of a _HANDED row, with its `handoff` (None: none to show)."""
+    """A deal of a _HANDED row, with its `handoff`."""
     deal = decode_deal(row)
-    if row[-5] is not None:
-        from_owner, to_owner, from_stage, to_stage, by, at = row[-6:]
-        deal.handoff = Handoff(deal.id, from_owner, to_owner, from_stage, to_stage, by, at)
+    deal.handoff = _handoff(deal.id, row)
     return deal
 
 
@@ -99,7 +105,11 @@ class FollowUpStore:
         params: dict[str, Any] = {"today": today, "limit": limit}
         where = "d.status = 'open' AND d.next_follow_up IS NULL AND " + _AWAKE
         where += _scope(owners, pipeline_id, params)
-        return map(scored_row, self.conn.execute(ranked_sql([where], True), params))
+        sql = ranked_sql([where], True, (_HANDED, _HANDED_FROM.rstrip()))
+        for row in self.conn.execute(sql, params):
+            values, parts = scored_row(row[:-6])
+            values["handoff"] = _handoff(values["id"], row)  # as due() marks its deals
+            yield values, parts
 
     def unscheduled_count(self, today: str, owners: Sequence[str], pipeline_id: int | None) -> int:
         params: dict[str, Any] = {"today": today}

@@ -97,11 +97,11 @@ _ORDER = (
 )
 
 
-def ranked_sql(where: list[str], limit: bool) -> str:
+def ranked_sql(where: list[str], limit: bool, more: tuple[str, str] = ("", "")) -> str:
     """The deals matching `where`, by score: each deal's row (DEAL_FIELDS)
-    followed by its parts, urgency and score. The parts are computed for
-    every deal that matches, the deal rows (tags, fields) only for those
-    kept."""
+    followed by its parts, urgency and score (and `more`'s columns, from its
+    joins). The parts are computed for every deal that matches, the deal
+    rows (tags, fields) only for those kept."""
     raw = ",\n  ".join(f"{sql} AS sc_raw_{name}" for name, sql, _ in _PARTS)
     parts = ", ".join(f"{sql} AS sc_{name}" for name, _, sql in _PARTS)
     cond = (" WHERE " + " AND ".join(where)) if where else ""
@@ -118,7 +118,7 @@ def ranked_sql(where: list[str], limit: bool) -> str:
   FROM parts
 ), ranked AS (
   SELECT * FROM scored ORDER BY {_ORDER}{keep}
-){DEAL_FIELDS}, {names}{DEAL_FROM} JOIN ranked r ON r.sc_id = d.id
+){DEAL_FIELDS}, {names}{more[0]}{DEAL_FROM} JOIN ranked r ON r.sc_id = d.id{more[1]}
 ORDER BY {_ORDER.replace("sc_", "r.sc_")}"""
 
 
