@@ -270,6 +270,36 @@ def test_due_marks_a_handed_deal_with_no_next_step_too(conveyor: Any) -> None:
     assert "←" not in ok(funnel, "due", "--owner", "bob").stdout
 
 
+def test_inbox_of_a_name_nobody_has_is_refused(conveyor: Any) -> None:
+    """--owner naming no stage owner and no receiver of a hand-off: one line,
+    exit 1, nothing marked; a stage owner with nothing yet: empty, exit 0."""
+    funnel = conveyor
+    fails(funnel, 1, "no stage is owned by 'bobb' (did you mean bob? owners: anna, bob)",
+          "inbox", "--owner", "bobb")  # fmt: skip
+    fails(funnel, 1, "no stage is owned by 'zed' (owners: anna, bob)",
+          "inbox", "--owner", "zed", "--peek")  # fmt: skip
+    for name in ("bob", "BOB"):  # configured, nothing handed yet
+        run = ok(funnel, "inbox", "--owner", name)
+        assert (run.stdout, run.stderr) == ("", "")
+    assert inbox(funnel) == []  # you (anna), without --owner: never refused
+    # a receiver stays known after their stage changes hands
+    add(funnel, "Acme", "--owner", "anna")
+    ok(funnel, "move", "1", "demo")
+    ok(funnel, "stage", "set", "demo", "--owner", "carol")
+    assert [i["deal_id"] for i in inbox(funnel, "--owner", "bob")] == [1]
+    assert inbox(funnel, "--owner", "bob") == []
+    ok(funnel, "stage", "set", "demo", "--no-owner")
+    ok(funnel, "stage", "set", "qualified", "--no-owner")
+    assert inbox(funnel, "--owner", "bob") == []
+    fails(funnel, 1, "no stage is owned by 'carol' (owners: bob)",
+          "inbox", "--owner", "carol")  # fmt: skip
+
+
+def test_inbox_owner_with_no_owned_stage_at_all(funnel: Any) -> None:
+    fails(funnel, 1, "no stage is owned by 'bob' (no stage has an owner: funnel stage set "
+          "STAGE --owner NAME)", "inbox", "--owner", "bob")  # fmt: skip
+
+
 def test_import_hands_nothing_over(conveyor: Any, isolated: Any) -> None:
     funnel = conveyor
     sheet = isolated / "in.csv"

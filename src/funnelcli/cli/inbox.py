@@ -92,7 +92,8 @@ def inbox(
     A deal is handed over when it enters a stage with an owner (`funnel stage
     set S --owner NAME`). Listing them marks them as seen, so the next `inbox`
     shows only what came after; `--peek` leaves them new, `--all` lists them
-    all again. An empty inbox prints nothing.
+    all again. An empty inbox prints nothing. An --owner who owns no stage
+    and was never handed a deal is refused (exit 1): most likely a typo.
 
     Examples: funnel inbox
               funnel inbox --owner bob --peek --format json

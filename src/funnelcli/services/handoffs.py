@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from funnelcli.errors import Invalid
+from funnelcli.errors import Invalid, NotFound
 from funnelcli.services import Context
+from funnelcli.store.filters import fold
 from funnelcli.store.handoffs import HandoffStore
 
 
@@ -71,4 +72,25 @@ def inbox(
         items = [_item(row) for row in store.inbox(name, everything=everything)]
         if items and not peek:
             store.mark_seen(name, max(i.id for i in items))
+        if not items and owner is not None:
+            _known(store, name)
     return items
+
+
+def _known(store: HandoffStore, name: str) -> None:
+    """An empty inbox for --owner: refused when nobody of that name owns a
+    stage or was ever handed a deal (a typo, most likely); a stage owner with
+    nothing yet has an empty inbox, as a cron job for them expects."""
+    known = store.receivers()
+    if fold(name) in (fold(k) for k in known):
+        return
+    from funnelcli.suggest import did_you_mean, listed
+
+    if not known:
+        raise NotFound(
+            f"no stage is owned by '{name}' (no stage has an owner: "
+            "funnel stage set STAGE --owner NAME)"
+        )
+    raise NotFound(
+        f"no stage is owned by '{name}' ({did_you_mean(name, known)}owners: {listed(known)})"
+    )

@@ -70,6 +70,16 @@ class HandoffStore:
             )
         )
 
+    def receivers(self) -> list[str]:
+        """Everyone a deal can be (or was) handed to: the owners of stages and
+        the receivers of hand-offs, one spelling each (its least), by name."""
+        rows = self.conn.execute(
+            "SELECT min(name) FROM (SELECT owner AS name FROM stages WHERE owner IS NOT NULL "
+            "UNION SELECT to_owner FROM handoffs) AS named GROUP BY lower(name) "
+            "ORDER BY lower(name)"
+        )
+        return [r[0] for r in rows]
+
     def mark_seen(self, owner: str, last: int) -> None:
         """`owner` has looked at every hand-off to them up to id `last`."""
         self.conn.execute(
