@@ -233,3 +233,33 @@ def test_undo_dry_run_of_a_zone_change_leaves_the_zone(funnel, isolated):
     assert zone_in(isolated / "funnel.db") == "America/New_York"
     assert stays(isolated / "funnel.db") == before
     assert "created        2026-02-28 19:00" in ok(funnel, "show", "1").stdout
+
+
+UTC_DAYS = [
+    "2026-11-23T10:15:00Z",
+    "2026-11-23T23:59:59Z",
+    "2026-11-23T00:00:00.123456Z",
+    "2024-02-29T12:00:00Z",
+    "2023-02-29T12:00:00Z",  # no such day: NULL, as the long way says
+    "2026-13-01T00:00:00Z",
+    "2026-11-23T25:00:00Z",
+    "2026-W48-1T10:00:00Z",  # an ISO week date: its own day, not its first ten characters
+    "2026-11-23T10:15:00+05:00",
+    "2026-11-23T01:15:00-05:00",
+    "2026-11-23",
+    "2026-11-23T10:15",
+    "",
+    "Z",
+    "not a dateTZ",
+    None,
+    42,
+]
+
+
+@pytest.mark.parametrize("value", UTC_DAYS)
+def test_the_utc_calendar_shortcut_gives_the_long_ways_day(value):
+    """In UTC, zone_date reads a stored instant's day from its text; on
+    every input it is what parsing it and converting it to UTC gives."""
+    from funnelcli.store.zone import _zone_date
+
+    assert _zone_date(UTC, utc=True)(value) == _zone_date(UTC)(value)
