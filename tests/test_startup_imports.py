@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -48,11 +49,14 @@ except SystemExit as exit:
     code = exit.code
 else:
     code = 0
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+import gc
+collector = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}
+report = {"code": code, "modules": sorted(sys.modules), "gc": collector}
+print(json.dumps(report), file=sys.stderr)
 """
 
 
-def loaded(args: list[str]) -> set[str]:
+def probe(args: list[str]) -> dict[str, Any]:
     env = {**os.environ, "NO_COLOR": "1"}
     r = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(args)],
@@ -62,9 +66,13 @@ def loaded(args: list[str]) -> set[str]:
         check=False,
     )
     last = r.stderr.strip().splitlines()[-1]
-    report = json.loads(last)
+    report: dict[str, Any] = json.loads(last)
     assert report["code"] in (0, None), r.stderr
-    return set(report["modules"])
+    return report
+
+
+def loaded(args: list[str]) -> set[str]:
+    return set(probe(args)["modules"])
 
 
 @pytest.fixture
@@ -198,3 +206,30 @@ def test_hooks_cost_a_stat_until_a_hook_is_there(isolated):
     hook.write_text("#!/bin/sh\ncat > /dev/null\n")
     hook.chmod(0o755)
     assert runner <= loaded(["move", "1", "demo"])
+
+
+# A piped table of ASCII text is padded by length (render/output.py
+# plain_table): the display-width measuring (render/fit.py, unicodedata) is
+# loaded only for a table that holds other text.
+MEASURING = {"funnelcli.render.fit", "unicodedata"}
+
+
+@pytest.mark.sqlite_only  # the modules the SQLite path loads
+@pytest.mark.usefixtures("seeded")
+def test_a_piped_ascii_table_measures_no_display_width(funnel):
+    assert funnel("follow-up", "1", "today").exit_code == 0  # something due
+    assert MEASURING & loaded(["due"]) == set()
+    assert MEASURING & loaded(["list"]) == set()
+    assert funnel("add", "東京 deal").exit_code == 0
+    assert loaded(["list"]) >= MEASURING
+
+
+@pytest.mark.sqlite_only  # the probe runs the SQLite path
+@pytest.mark.usefixtures("seeded")
+def test_start_up_freezes_what_it_imported_and_collects_again():
+    """__main__ collects no cycles while Typer and the root import, freezes
+    what they made, and turns the collector back on for the command's work
+    (an import of a million rows must not run without it)."""
+    collector = probe(["list", "--limit", "1"])["gc"]
+    assert collector["enabled"] is True
+    assert collector["frozen"] > 10_000  # Typer, Click and the root's objects

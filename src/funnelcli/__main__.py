@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 
 def main() -> None:
+    # Importing Typer, Click and the root makes only objects that live until
+    # exit: a cycle collection during it finds no garbage, only costs (~10 %
+    # of a command's start-up). Collect after it, and never scan those again.
+    gc.disable()
     from funnelcli.cli.root import app
+
+    gc.freeze()
+    gc.enable()
 
     try:
         app()

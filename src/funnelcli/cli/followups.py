@@ -9,7 +9,7 @@ import typer
 from funnelcli.cli.options import Format, OwnerFilter, PipelineOpt
 from funnelcli.cli.state import state
 from funnelcli.errors import ExitCode
-from funnelcli.render.output import Output
+from funnelcli.render.output import Output, table_rows
 from funnelcli.render.records import due_record, stale_record
 from funnelcli.render.text import safe
 from funnelcli.render.views import DUE_COLUMNS, STALE_COLUMNS
@@ -92,7 +92,7 @@ def _due_shortened(
         if items:
             count = unscheduled if items[0].state == "unscheduled" else len(items)
             out.lines([[(f"{heading} ({count:,})", f"bold {style}")]])
-            out.table(DUE_COLUMNS, [[safe(c.cell(i)) for c in DUE_COLUMNS] for i in items])
+            out.table(DUE_COLUMNS, table_rows(DUE_COLUMNS, items))
 
 
 def _all_unscheduled(ctx: typer.Context) -> str:

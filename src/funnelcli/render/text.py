@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 # C0 controls, DEL, C1 controls, the bidi marks, overrides and isolates that
 # can make a line read differently from what it holds ("Trojan Source"), the
@@ -37,6 +38,18 @@ def safe(text: object) -> str:
     if text.isascii() and text.isprintable():  # the usual case, no regex needed
         return text
     return re.sub(_UNSAFE, _escape, text)
+
+
+def safe_cells(cells: list[Any]) -> list[str]:
+    """[safe(c) for c in cells], with one check for a row of printable ASCII
+    text (the usual case): then each cell is already what safe() returns."""
+    try:
+        text = "".join(cells)
+    except TypeError:  # a None or a number among them
+        return [safe(c) for c in cells]
+    if text.isascii() and text.isprintable():
+        return cells
+    return [safe(c) for c in cells]
 
 
 # JSON already escapes C0 controls; C1 and bidi controls pass through with
