@@ -317,6 +317,19 @@ def chromium(tmp: Path, *args: str) -> str:
     return run.stdout
 
 
+@SAME_ON_BOTH
+def test_without_chromium_skips_unless_ci_requires_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.delenv("FUNNEL_REQUIRE_CHROMIUM", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no chromium"):
+        chromium(tmp_path, "--version")
+    monkeypatch.setenv("FUNNEL_REQUIRE_CHROMIUM", "1")
+    with pytest.raises(pytest.fail.Exception, match="FUNNEL_REQUIRE_CHROMIUM"):
+        chromium(tmp_path, "--version")
+
+
 def png_pixels(path: Path) -> tuple[int, int, bytes]:
     """(width, height, the RGB(A) bytes) of an 8-bit PNG, with zlib only."""
     data = path.read_bytes()
