@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from funnelcli.render import svg
-from funnelcli.render.review_text import NONE, day, figure, h, money, num, pct
+from funnelcli.render.review_text import NONE, figure, h, money, num, pct
 from funnelcli.render.review_words import (
     HEADLINE,
     TITLE,
@@ -274,11 +274,21 @@ def _forecast(p: dict[str, Any]) -> str:
     if not rows:
         return '<div class="panel"><p class="note">No open deals.</p></div>'
     head = [("Expected close", False), ("Deals", True), ("Value", True), ("Weighted", True)]
+    bars = [
+        svg.Bar(
+            f"{f['period'] or 'no date'} ({f['currency']})",
+            f["weighted_value"] or 0,
+            money(f["weighted_value"], f["currency"]),
+            svg.LOST if f["period"] == "slipped" else "#0f766e",
+        )
+        for f in p["forecast"]
+    ]
+    chart = svg.hbars(bars, "Weighted value by expected close")
     note = (
         '<p class="note">Open deals by expected close month; weighted: value × the '
         "stage's probability. Slipped: expected to close before today, still open.</p>"
     )
-    return f'<div class="panel">{_table(head, rows)}{note}</div>'
+    return f'<div class="panel">{chart}{_table(head, rows)}{note}</div>'
 
 
 def _slipped(p: dict[str, Any]) -> str:
@@ -328,6 +338,8 @@ def review_html(p: dict[str, Any]) -> str:
         f"<body><main><header><h1>{h(TITLE)} — {h(p['pipeline'])}</h1>"
         f"<p class=meta>{h(period_words(p))} · as of <b>{h(p['as_of'])}</b></p>{scope}"
         f"</header>{_headline(p)}{body}"
-        f"<footer>funnel report review · {h(day(p['since']))} – {h(day(p['until']))}</footer>"
+        "<footer>Made by funnel report review: each figure is the one its report "
+        "(funnel report metrics, funnel, owners, lost, forecast) gives for the same options."
+        "</footer>"
         "</main></body></html>\n"
     )

@@ -12,6 +12,7 @@ from funnelcli.render.review_text import h
 
 INK, MUTED, GRID = "#1f2933", "#6b7280", "#e5e7eb"
 BLUES = ["#1e3a8a", "#1d4ed8", "#2563eb", "#3b82f6", "#60a5fa", "#93c5fd"]
+LIGHT = BLUES[4:]  # shades dark text reads better on
 WON, LOST = "#15803d", "#b91c1c"
 
 
@@ -64,7 +65,7 @@ def funnel(bars: list[Bar], outcome: list[Bar], title: str) -> str:
                 mid,
                 b.shown,
                 anchor="middle" if inside else "start",
-                fill="#ffffff" if inside else INK,
+                fill="#ffffff" if inside and color not in LIGHT else INK,
                 font_size="14",
                 font_weight="600",
             )
