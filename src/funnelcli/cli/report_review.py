@@ -209,7 +209,7 @@ def page(r: Review) -> dict[str, Any]:
     ]
     return {
         "pipeline": r.pipeline,
-        "all_pipelines": r.all_pipelines,
+        "all_pipelines": r.all_pipelines and r.pipelines > 1,
         "owners_asked": list(r.owners),
         "tags": list(r.scope.tags),
         "fields": list(r.scope.fields),

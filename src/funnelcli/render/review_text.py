@@ -53,7 +53,7 @@ def pct(value: float | None) -> str:
 
 
 def days(value: float | None) -> str:
-    return NONE if value is None else f"{value:.1f} d"
+    return NONE if value is None else f"{value:.1f} days"
 
 
 def num(value: float | None) -> str:

@@ -36,7 +36,7 @@ def period_words(p: dict[str, Any]) -> str:
 def scope_words(p: dict[str, Any]) -> list[str]:
     """The scope, a line each: which pipeline counts where, and the filters."""
     lines = []
-    if p["all_pipelines"]:
+    if p["all_pipelines"]:  # and there are several
         lines.append(
             f"Figures over every pipeline; the funnel and the stage matrix: {p['pipeline']}"
         )

@@ -29,6 +29,7 @@ SLIPPED_LISTED = 50  # the slipped deals named on the page; the count is all of 
 class Review:
     pipeline: str  # the funnel's and the stage matrix's pipeline
     all_pipelines: bool  # no --pipeline: metrics, trends, lost, forecast are all of them
+    pipelines: int  # how many the database has
     owners: tuple[str, ...]
     scope: DealScope
     period: Period
@@ -85,9 +86,11 @@ def review_report(
         w, _ = window(ctx, None, None, pid, owner, scope)
         today = ctx.now.date().isoformat()
         slipped = slipped_deals(ctx.store.conn, w, today, SLIPPED_LISTED)
+        pipelines = len(ctx.store.pipelines.all())
     return Review(
         pipeline=funnel.pipeline,
         all_pipelines=pipeline is None,
+        pipelines=pipelines,
         owners=owner_names(owner),
         scope=scope,
         period=period,
