@@ -44,7 +44,8 @@ RLO = "\u202eexe.evil"
 MD_LINK = "[x](http://evil) | pipe"
 SVG_END = "</svg><b>bold</b>"
 REASON = "a|b *c* _d_ `e` <i>x"
-HOSTILE = [HOSTILE_TITLE, HOSTILE_OWNER, RLO, MD_LINK, SVG_END, REASON]
+STAGE = "<b>ne</b>go|ti*ation"
+HOSTILE = [HOSTILE_TITLE, HOSTILE_OWNER, RLO, MD_LINK, SVG_END, REASON, STAGE]
 SINCE = ("--since", "2026-11-01")
 # What doesn't depend on the engine (files, the terminal, imports, the browser)
 # runs on SQLite only: on PostgreSQL the figures and the escaping are checked.
@@ -69,6 +70,7 @@ def review_db(request: pytest.FixtureRequest) -> Iterator[str]:
                 ("move", "1", "qualified", "--at", "2026-11-05"),
                 ("won", "1", "--at", "2026-11-10"),
                 ("lost", "2", "--reason", REASON, "--at", "2026-11-12"),
+                ("stage", "rename", "negotiation", STAGE),
             ],
         )
         yield db
@@ -203,6 +205,16 @@ def test_the_page_is_self_contained_and_hostile_text_inert(rv: Any) -> None:
     # the only URL is the data's own text (escaped, inside a cell)
     assert "http" not in page.replace(html.escape(MD_LINK, quote=True), "")
     assert page.count("<svg") == page.count("</svg>") >= 5  # the funnel, 3 trends, lost
+
+
+def test_an_empty_database(funnel: Any, empty_db: Path) -> None:
+    got = figures(ok(funnel, "report", "review").stdout)
+    assert got["slipped.count"] == 0 and got["funnel.0.reached"] == 0
+    assert (got["metrics.USD.won"], got["metrics.USD.win_rate"]) == (0, None)
+    assert not [k for k in got if k.startswith(("owners.", "lost.", "forecast."))]
+    text = ok(funnel, "report", "review", "--format", "markdown").stdout
+    assert "No sellers." in text and "No deals lost in the period." in text
+    assert "No open deals." in text and "| Win rate | – |" in text
 
 
 def md_cells(line: str) -> list[str]:
@@ -415,6 +427,6 @@ def test_chromium_draws_it_and_reads_hostile_titles_as_text(rv: Any, tmp_path: P
         assert tag not in dom.tags, tag
     assert dom.tags.count("b") == 2  # the page's own: as of, and the funnel's outcome
     text = "".join(dom.text)
-    for hostile in (HOSTILE_TITLE, HOSTILE_OWNER, MD_LINK, SVG_END, REASON):
+    for hostile in (HOSTILE_TITLE, HOSTILE_OWNER, MD_LINK, SVG_END, REASON, STAGE):
         assert hostile in text, hostile  # what the browser read: text
     assert "\\u202eexe.evil" in text and "\u202e" not in text

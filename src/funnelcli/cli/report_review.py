@@ -102,8 +102,6 @@ def _format(fmt: str | None, output: Path | None) -> str:
     if fmt is None:
         suffix = output.suffix.lower() if output else ""
         return "markdown" if suffix in (".md", ".markdown") else "html"
-    if fmt == "md":
-        return "markdown"
     if fmt not in FORMATS:
         raise UsageError(f"--format must be html or markdown, not '{fmt}'")
     return fmt
