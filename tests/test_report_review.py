@@ -36,15 +36,18 @@ from typing import Any
 import pytest
 
 from conftest import ENGINE
+from funnelcli.render.text import safe
 from helpers import ERROR, build, module_database, ok, report, run_on_a_terminal
 
 HOSTILE_TITLE = "<script>alert(1)</script>"
 HOSTILE_OWNER = '"><img src=x onerror=alert(1)>'
 RLO = "\u202eexe.evil"
 MD_LINK = "[x](http://evil) | pipe"
-SVG_END = "</svg><b>bold</b>"
+SVG_END = "</svg><b>bold</b>\x1b[2J\x07\x9b\u2066"  # and controls, C1, a bidi isolate
 REASON = "a|b *c* _d_ `e` <i>x"
 STAGE = "<b>ne</b>go|ti*ation"
+# what must not reach a reader raw: controls, bidi overrides and isolates
+RAW = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 HOSTILE = [HOSTILE_TITLE, HOSTILE_OWNER, RLO, MD_LINK, SVG_END, REASON, STAGE]
 SINCE = ("--since", "2026-11-01")
 # What doesn't depend on the engine (files, the terminal, imports, the browser)
@@ -178,11 +181,11 @@ def test_the_page_is_self_contained_and_hostile_text_inert(rv: Any) -> None:
     page = ok(rv, "report", "review", *SINCE).stdout
     assert page.startswith("<!DOCTYPE html>")
     for text in HOSTILE:
-        shown = html.escape(text.replace("\u202e", "\\u202e"), quote=True)
+        shown = html.escape(safe(text), quote=True)  # printable as at a terminal, escaped
         assert shown in page, text
         if set(text) & set("<>&\"'"):
             assert text not in page, text
-    assert "\u202e" not in page
+    assert not RAW.search(page.replace("\n", ""))
     lower = page.lower()
     for bad in (
         "<script",
@@ -233,7 +236,7 @@ def test_markdown_same_sections_and_inert(rv: Any) -> None:
     assert "\\[x\\]\\(http\\://evil\\) \\| pipe" in text
     assert '"\\>\\<img src=x onerror=alert\\(1\\)\\>' in text
     assert "a\\|b \\*c\\* \\_d\\_ \\`e\\` \\<i\\>x" in text
-    assert "\u202e" not in text and "](http" not in text
+    assert not RAW.search(text.replace("\n", "")) and "](http" not in text
     assert not re.search(r"(?<!\\)[<>\[\]`*_]", text.replace("**", ""))  # all escaped
     # every row of a table has its table's number of cells: no | split one
     for block in re.findall(r"(?:^\|.*\n)+", text, flags=re.M):
@@ -428,5 +431,5 @@ def test_chromium_draws_it_and_reads_hostile_titles_as_text(rv: Any, tmp_path: P
     assert dom.tags.count("b") == 2  # the page's own: as of, and the funnel's outcome
     text = "".join(dom.text)
     for hostile in (HOSTILE_TITLE, HOSTILE_OWNER, MD_LINK, SVG_END, REASON, STAGE):
-        assert hostile in text, hostile  # what the browser read: text
+        assert safe(hostile) in text, hostile  # what the browser read: text
     assert "\\u202eexe.evil" in text and "\u202e" not in text
