@@ -27,6 +27,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -162,6 +163,13 @@ def test_every_figure_is_the_reports_and_by_hand(rv: Any) -> None:
     assert "As of" in page or "as of" in page
     assert "2026-11-23" in page and "2026-11-01" in page
     assert "every pipeline" not in page  # one pipeline: nothing to tell apart
+
+
+def test_the_same_page_in_every_time_zone(rv: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    utc = ok(rv, "report", "review", *SINCE, "--per", "month").stdout
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: another day, most of it
+    time.tzset()
+    assert ok(rv, "report", "review", *SINCE, "--per", "month").stdout == utc
 
 
 def test_the_filters_reach_every_section(rv: Any) -> None:
