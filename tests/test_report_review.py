@@ -9,9 +9,10 @@ with hostile text in every place a user's text can go:
      close 11-20 (field office=East): slipped, 3 days late
   #4 MD_LINK, bob, org RLO, 3,000 USD, created 11-05, expected close 11-21
      (tag vip): slipped, 2 days late
+  #5 "Euro", anna, 700 EUR, created 11-06: a second currency
 
 Since 11-01: won 1 (1,000), lost 1 (2,000), win rate 50 %; the funnel's lead
-reached by all 4, qualified by 1; two slipped deals (3,500 USD). Every
+reached by all 5, qualified by 1; two slipped deals (3,500 USD). Every
 figure the page shows carries the report JSON's value (`data-k`/`data-v`):
 the tests hold each to `funnel report … --format json` with the same options.
 """
@@ -56,6 +57,7 @@ SINCE = ("--since", "2026-11-01")
 SAME_ON_BOTH = pytest.mark.skipif(
     ENGINE == "postgres", reason="the same page on both engines; its figures are tested there"
 )
+EURO = ("--currency", "EUR", "--at", "2026-11-06")
 SLIPPED_3 = ("--at", "2026-11-04", "--org", SVG_END, "--expected-close", "2026-11-20")
 SLIPPED_3 += ("--field", "office=East")
 SLIPPED_4 = ("--at", "2026-11-05", "--org", RLO, "--expected-close", "2026-11-21", "--tag", "vip")
@@ -71,6 +73,7 @@ def review_db(request: pytest.FixtureRequest) -> Iterator[str]:
                 ("add", "Beta", "--owner", HOSTILE_OWNER, "--value", "2000", "--at", "2026-11-03"),
                 ("add", HOSTILE_TITLE, "--owner", "anna", "--value", "500", *SLIPPED_3),
                 ("add", MD_LINK, "--owner", "bob", "--value", "3000", *SLIPPED_4),
+                ("add", "Euro", "--owner", "anna", "--value", "700", *EURO),
                 ("move", "1", "qualified", "--at", "2026-11-05"),
                 ("won", "1", "--at", "2026-11-10"),
                 ("lost", "2", "--reason", REASON, "--at", "2026-11-12"),
@@ -154,7 +157,8 @@ def test_every_figure_is_the_reports_and_by_hand(rv: Any) -> None:
         50.0,
     )
     assert (got["metrics.USD.won_value"], got["metrics.USD.lost_value"]) == (1000, 2000)
-    assert (got["funnel.0.reached"], got["funnel.1.reached"], got["funnel.won"]) == (4, 1, 1)
+    assert (got["funnel.0.reached"], got["funnel.1.reached"], got["funnel.won"]) == (5, 1, 1)
+    assert (got["metrics.EUR.open_value"], got["metrics.EUR.won"]) == (700, 0)
     assert got["slipped.count"] == 2
     assert got["forecast.slipped.USD.value"] == 3500
     assert got["trend.2026-W46.USD.won_value"] == 1000  # won Tuesday 11-10, ISO week 46
@@ -238,7 +242,8 @@ def test_markdown_same_sections_and_inert(rv: Any) -> None:
         assert title in text
     for title in ("## Stage × seller", "## Lost reasons", "## Forecast", "## Slipped deals"):
         assert title in text
-    assert "| Won value | 1,000.00 USD |" in text and "| Win rate | 50.0% |" in text
+    assert "| Won value | 0.00 EUR | 1,000.00 USD |" in text
+    assert "| Win rate | – | 50.0% |" in text and "**EUR**" in text
     assert "| \\#4 | \\[x\\]\\(http\\://evil\\) \\| pipe | \\\\u202eexe.evil |" in text
     assert "| \\#3 | \\<script\\>alert\\(1\\)\\</script\\> | \\</svg\\>\\<b\\>bold" in text
     assert "\\[x\\]\\(http\\://evil\\) \\| pipe" in text

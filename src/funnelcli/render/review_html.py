@@ -32,6 +32,7 @@ h2 { font-size: 18px; font-weight: 620; margin: 36px 0 12px; }
 h3 { font-size: 14px; font-weight: 600; margin: 0 0 6px; color: #4b5563; }
 .meta { color: #6b7280; margin: 0; font-size: 14px; }
 .meta b { color: #1f2933; font-weight: 600; }
+main > h3 { margin: 20px 0 -8px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr));
   gap: 12px; margin-top: 20px; }
 .card { background: #fff; border: 1px solid #e3e6ea; border-radius: 10px; padding: 12px 14px; }
@@ -80,7 +81,8 @@ def _headline(p: dict[str, Any]) -> str:
             f'data-v="{h(json.dumps(rec[key]))}">{_card(rec[key], unit, cur)}</div></div>'
             for label, key, unit in HEADLINE
         )
-        blocks.append(f'<div class="cards">{cards}</div>')
+        label = f"<h3>{h(cur)}</h3>" if len(p["metrics"]) > 1 else ""
+        blocks.append(f'{label}<div class="cards">{cards}</div>')
     return "".join(blocks) or '<p class="note">No deals in scope.</p>'
 
 

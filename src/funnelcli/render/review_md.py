@@ -53,7 +53,10 @@ def _funnel(p: dict[str, Any]) -> list[str]:
 def _trends(p: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     recs = p["trend"]
-    for cur in dict.fromkeys(r["currency"] for r in recs):
+    currencies = list(dict.fromkeys(r["currency"] for r in recs))
+    for cur in currencies:
+        if len(currencies) > 1:
+            lines += [f"**{md(cur)}**", ""]
         mine = [r for r in recs if r["currency"] == cur]
         top = max([r["won_value"] or 0 for r in mine] + [0])
         rows = [
