@@ -46,7 +46,7 @@ HOSTILE_OWNER = '"><img src=x onerror=alert(1)>'
 RLO = "\u202eexe.evil"
 MD_LINK = "[x](http://evil) | pipe"
 SVG_END = "</svg><b>bold</b>\x1b[2J\x07\x9b\u2066"  # and controls, C1, a bidi isolate
-REASON = "a|b *c* _d_ `e` <i>x"
+REASON = "a|b *c* _d_ `e` <i>x\nnext line"
 STAGE = "<b>ne</b>go|ti*ation"
 # what must not reach a reader raw: controls, bidi overrides and isolates
 RAW = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -248,7 +248,8 @@ def test_markdown_same_sections_and_inert(rv: Any) -> None:
     assert "| \\#3 | \\<script\\>alert\\(1\\)\\</script\\> | \\</svg\\>\\<b\\>bold" in text
     assert "\\[x\\]\\(http\\://evil\\) \\| pipe" in text
     assert '"\\>\\<img src=x onerror=alert\\(1\\)\\>' in text
-    assert "a\\|b \\*c\\* \\_d\\_ \\`e\\` \\<i\\>x" in text
+    assert "a\\|b \\*c\\* \\_d\\_ \\`e\\` \\<i\\>x\\\\x0anext line |" in text  # one line
+    assert "| 2026-11-20 | 3 |" in text and "| 2026-11-21 | 2 |" in text  # days late
     assert not RAW.search(text.replace("\n", "")) and "](http" not in text
     assert not re.search(r"(?<!\\)[<>\[\]`*_]", text.replace("**", ""))  # all escaped
     # every row of a table has its table's number of cells: no | split one
