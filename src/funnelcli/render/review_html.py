@@ -58,6 +58,8 @@ td.up { background: #ecfdf3; } td.down { background: #fef2f2; }
 .muted { color: #6b7280; } .won { color: #15803d; } .lost { color: #b91c1c; }
 .note { color: #6b7280; font-size: 13px; margin: 8px 0 0; }
 footer { margin-top: 40px; color: #9aa1ab; font-size: 12px; }
+@media print { body { background: #fff; } main { padding: 0; }
+  section, .card { break-inside: avoid; } }
 """
 
 
