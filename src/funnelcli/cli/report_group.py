@@ -5,6 +5,7 @@ import typer
 from funnelcli.cli.group import FunnelCommand
 from funnelcli.cli.report_activity import activity_cmd
 from funnelcli.cli.report_lost import lost_cmd
+from funnelcli.cli.report_review import review_cmd
 from funnelcli.cli.report_team import calibration_cmd, forecast_cmd, owners_cmd
 from funnelcli.cli.reports import funnel_cmd, metrics_cmd
 
@@ -18,3 +19,4 @@ report_app.command("forecast", cls=FunnelCommand)(forecast_cmd)
 report_app.command("calibration", cls=FunnelCommand)(calibration_cmd)
 report_app.command("lost", cls=FunnelCommand)(lost_cmd)
 report_app.command("activity", cls=FunnelCommand)(activity_cmd)
+report_app.command("review", cls=FunnelCommand)(review_cmd)
