@@ -391,3 +391,20 @@ def m009_stage_owners_and_handoffs(db: Database) -> None:
     from funnelcli.m009_handoffs import TABLES, TRIGGERS
 
     _run(db, [*TABLES, *TRIGGERS])
+
+
+@migrations()
+def m010_stays_by_leave_and_inbox_index(db: Database) -> None:
+    """Two indexes, no data changed. Days in stage for a window (`report
+    funnel --since`) counts the stays of a stage that ended in it: a range
+    of `stage_stays_left` (stage, leave time, with the length beside it for
+    the sum) instead of every stay of the stage in stage_stays_days. And
+    `funnel inbox` finds a receiver's hand-offs (the name folded as the
+    query folds it, in id order) through `handoffs_to`."""
+    _run(
+        db,
+        [
+            "CREATE INDEX stage_stays_left ON stage_stays(stage_id, left_at, days)",
+            "CREATE INDEX handoffs_to ON handoffs(lower(to_owner), id)",
+        ],
+    )
