@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from funnelcli.m004_undo_triggers import TRIGGERS as M004_UNDO_TRIGGERS
+from funnelcli.m010_indexes import INDEXES as M010_INDEXES
 from funnelcli.schema import UNDO_TABLES as UNDO_TABLES  # its old home, re-exported
 
 migrations = Migrations("funnelcli")
@@ -395,16 +396,5 @@ def m009_stage_owners_and_handoffs(db: Database) -> None:
 
 @migrations()
 def m010_stays_by_leave_and_inbox_index(db: Database) -> None:
-    """Two indexes, no data changed. Days in stage for a window (`report
-    funnel --since`) counts the stays of a stage that ended in it: a range
-    of `stage_stays_left` (stage, leave time, with the length beside it for
-    the sum) instead of every stay of the stage in stage_stays_days. And
-    `funnel inbox` finds a receiver's hand-offs (the name folded as the
-    query folds it, in id order) through `handoffs_to`."""
-    _run(
-        db,
-        [
-            "CREATE INDEX stage_stays_left ON stage_stays(stage_id, left_at, days)",
-            "CREATE INDEX handoffs_to ON handoffs(lower(to_owner), id)",
-        ],
-    )
+    """Two indexes, no data changed (funnelcli.m010_indexes, frozen text)."""
+    _run(db, M010_INDEXES)
