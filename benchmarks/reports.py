@@ -338,13 +338,25 @@ def pg_team(db: Path, args: argparse.Namespace, tmp: Path) -> Iterator[tuple[str
         took, peak = measure(load, env, tmp)
         notes.append(f"`funnel team migrate-from`: {took:.1f} s, peak RSS {peak:.0f} MB")
         print(f"  {notes[-1]}", file=sys.stderr)
+        # what index-only scans can skip the table for (the visibility map): after
+        # the load, then after VACUUM
+        visible = (
+            "SELECT string_agg(format('%s %s/%s', relname, relallvisible, relpages), ', ' "
+            "ORDER BY relname) FROM pg_class WHERE relname IN ('deals', 'stage_stays')"
+        )
+        with psycopg.connect(url, autocommit=True) as conn:
+            loaded = conn.execute(visible).fetchone()[0]  # type: ignore[index]
         started = time.perf_counter()
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
             size = conn.execute(
                 "SELECT pg_size_pretty(pg_database_size(current_database()))"
             ).fetchone()[0]  # type: ignore[index]
-        notes.append(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s; database {size}")
+            seen = conn.execute(visible).fetchone()[0]  # type: ignore[index]
+        notes.append(
+            f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s; database {size}; "
+            f"pages all-visible of all: {loaded} after the load, {seen} after VACUUM"
+        )
         print(f"  {notes[-1]}", file=sys.stderr)
         yield url, notes
     finally:

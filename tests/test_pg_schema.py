@@ -161,11 +161,12 @@ def _pg_schema(conn: Any) -> dict[str, Any]:
     }
     backing = {indid for _, kind, indid, *_ in cons if kind in "pu"}
     indexes = set()
+    # an expression's column (attnum 0) is NULL, as SQLite's index_info names it
     for t, name, indid, unique, partial, cols in conn.execute(
         """SELECT i.indrelid::regclass::text, c.relname::text, i.indexrelid, i.indisunique,
                   i.indpred IS NOT NULL,
                   ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(n, o)
-                        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
+                        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
                         ORDER BY k.o)
            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
            WHERE c.relnamespace = current_schema()::regnamespace
@@ -192,7 +193,7 @@ def _pg_schema(conn: Any) -> dict[str, Any]:
 
 def test_same_schema_as_sqlite(pg_url: str, tmp_path: Path) -> None:
     lite = _sqlite(tmp_path)
-    assert lite.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+    assert lite.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
     with _migrated(pg_url) as pg:
         want, got = _sqlite_schema(lite), _pg_schema(pg)
         for part in ("tables", "columns", "uniques", "indexes", "fks"):
@@ -219,6 +220,15 @@ def test_same_schema_as_sqlite(pg_url: str, tmp_path: Path) -> None:
         assert ("CHECK (((probability >= 0) AND (probability <= 100)))",) in pg_checks
         # what a glance at the parts could miss
         assert ("stages", "stages_key", ("pipeline_id", "key"), True, True) in got["indexes"]
+        # m010 / pg m005: the stays by leave time (days INCLUDEd on PostgreSQL,
+        # a third column on SQLite), the hand-offs by folded receiver
+        left = ("stage_stays", "stage_stays_left", ("stage_id", "left_at", "days"), False, False)
+        assert left in got["indexes"]
+        assert ("handoffs", "handoffs_to", (None, "id"), False, False) in got["indexes"]
+        lite_to = lite.execute("SELECT sql FROM sqlite_master WHERE name = 'handoffs_to'")
+        pg_to = pg.execute("SELECT pg_get_indexdef('handoffs_to'::regclass)")
+        assert "(lower(to_owner), id)" in lite_to.fetchone()[0]
+        assert "(lower(to_owner), id)" in pg_to.fetchone()[0]
         assert ("deal_tags", ("deal_id",), "deals", ("id",), "CASCADE") in got["fks"]
         assert len(got["tables"]) == 13
         # ids by default from a sequence, as AUTOINCREMENT: never given again
@@ -564,7 +574,7 @@ def _tables(pg: Any) -> list[str]:
 
 
 def test_migrate_sets_the_version_and_is_idempotent(pg_url: str) -> None:
-    assert PG_SCHEMA_VERSION == len(MIGRATIONS) == 4
+    assert PG_SCHEMA_VERSION == len(MIGRATIONS) == 5
     with _pg(pg_url) as pg:
         assert _tables(pg) == []
         assert migrate(pg) == (0, V)

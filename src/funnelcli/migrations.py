@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from funnelcli.m004_undo_triggers import TRIGGERS as M004_UNDO_TRIGGERS
+from funnelcli.m010_indexes import INDEXES as M010_INDEXES
 from funnelcli.schema import UNDO_TABLES as UNDO_TABLES  # its old home, re-exported
 
 migrations = Migrations("funnelcli")
@@ -391,3 +392,9 @@ def m009_stage_owners_and_handoffs(db: Database) -> None:
     from funnelcli.m009_handoffs import TABLES, TRIGGERS
 
     _run(db, [*TABLES, *TRIGGERS])
+
+
+@migrations()
+def m010_stays_by_leave_and_inbox_index(db: Database) -> None:
+    """Two indexes, no data changed (funnelcli.m010_indexes, frozen text)."""
+    _run(db, M010_INDEXES)

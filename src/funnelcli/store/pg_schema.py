@@ -52,7 +52,9 @@ Migration 2 (store/pg_m002.py) makes the calendar's functions and the deal
 numbers fast enough for bulk loads: same results, new bodies. Migration 3
 (store/pg_m003.py) gives `julianday(text)` a fast path for the store's own
 instants (reports at 1M deals): same results. Migration 4
-(store/pg_m004.py) is SQLite's m009: stage owners and hand-offs.
+(store/pg_m004.py) is SQLite's m009: stage owners and hand-offs; migration
+5 (store/pg_m005.py) is SQLite's m010: the stays by leave time and the
+hand-offs by receiver, indexed.
 
 `migrate` applies the pending migrations, under an advisory lock, in one
 transaction. psycopg is not imported: this module only uses the connection
@@ -68,13 +70,14 @@ from funnelcli.store import pg_m001 as m001
 from funnelcli.store import pg_m002 as m002
 from funnelcli.store import pg_m003 as m003
 from funnelcli.store import pg_m004 as m004
+from funnelcli.store import pg_m005 as m005
 from funnelcli.store.pg_compat import COMPAT
 from funnelcli.store.pg_numbers import NUMBERS
 
 if TYPE_CHECKING:
     import psycopg
 
-PG_SCHEMA_VERSION = 4
+PG_SCHEMA_VERSION = 5
 
 # pg_advisory_xact_lock key taken first by `migrate` ("fnlmigr" in ASCII),
 # distinct from store/pg.py's WRITE_LOCK ("funnel").
@@ -85,6 +88,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     m002.MIGRATION,
     m003.MIGRATION,
     m004.MIGRATION,
+    m005.MIGRATION,
 )
 
 

@@ -292,12 +292,12 @@ class ReportStore:
 
     def stage_days(self, stage_id: int, w: Window) -> tuple[float | None, float | None, int]:
         """Mean and median length (days) of the stage's stays that ended in the
-        window, and how many; the median is read through stage_stays_days."""
+        window, and how many: counted over a range of stage_stays_left (stage,
+        leave time); the median in days order (stage_stays_days)."""
         ended_in = w.within("st.left_at")
         # The stage names its pipeline: a deal since moved to another pipeline
         # still spent this stay here, so only the deal filters (owner, tag,
-        # field) narrow the deals, and without one the stays alone answer,
-        # from the stage_stays_days index.
+        # field) narrow the deals, and without one the indexes alone answer.
         join = ""
         if (deals := w.deal_filters()) is not None:
             join = f"JOIN deals d ON d.id = st.deal_id {deals.scope()} "
