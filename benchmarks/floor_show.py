@@ -5,13 +5,15 @@ Connect (timeout 30, autocommit; a read sets no pragmas; the schema version
 and journal mode in one SELECT), BEGIN, the deal (one DEAL_SELECT by number,
 external id or uuid), its stage history (with stage names) and activities,
 COMMIT (6 statements), then print the same plain lines funnelcli prints:
-facts, history and activities, times in local time.
+facts (an open deal's priority score and its parts among them, computed
+from the deal's row as services/score.py deal_score() does), history (with
+the hand-offs of issue 16) and activities, times in local time.
 """
 
 import json
 import os
 import sys
-from datetime import datetime
+from datetime import date, datetime
 
 import typer
 from floor_sql import connect, find_deal
@@ -30,6 +32,47 @@ def local(utc: str | None) -> str:
     )
 
 
+def money(minor: float | None, currency: str) -> str:
+    if minor is None:
+        return ""
+    v = round(minor)
+    return f"{v // 100:,}.{v % 100:02d} {currency}"
+
+
+def score_lines(d: tuple, today: date) -> list[tuple[str, str]]:
+    """render/score.py score_text() and explain_line() of services/score.py
+    deal_score() (idle days as `stale` counts them, 0 while snoozed; days
+    overdue as `due` counts them; touch rule and overdue cap 5)."""
+    value, cur, prob, rot, touches = d[8], d[9], d[17] if d[17] is not None else d[18], d[33], d[32]
+    if d[29] and d[29] > today.isoformat():
+        idle = 0
+    else:
+        since = d[31] if d[31] and d[31] > d[23] else d[23]
+        since_day = datetime.fromisoformat(since.replace("Z", "+00:00")).astimezone().date()
+        idle = max((today - since_day).days, 0)
+    day = (d[22] or "")[:10]
+    day = max(day, d[29] or "") if day else ""
+    overdue = (today - date.fromisoformat(day)).days if day and day < today.isoformat() else 0
+    # urgency_of(): the factors multiplied as the SQL multiplies them
+    urgency = (
+        float(rot + min(idle, rot)) / rot * (5 + min(overdue, 5)) / 5 * (10 - min(touches, 5)) / 5
+    )
+    score = money(None if value is None else float(value) * prob / 100 * urgency, cur)
+    score = score or "no value"
+    head = (
+        f"{money(value, cur)} × {prob}% = {money(value * prob / 100, cur)} expected"
+        if value is not None
+        else "no value, no expected value"
+    )
+    parts = (
+        f"{head}; × idle {1 + min(idle, rot) / rot:.2f} ({idle} of {rot} rot days)"
+        f" × overdue {1 + min(overdue, 5) / 5:.2f} ({overdue} days)"
+        f" × touches {1 + (5 - min(touches, 5)) / 5:.2f} ({touches} of 5)"
+        f" = {score}"
+    )
+    return [("score", score), ("score parts", parts)]
+
+
 @app.callback()
 def root() -> None:
     """Floor for show."""
@@ -44,8 +87,9 @@ def show(deal: str) -> None:
     history = conn.execute(
         """SELECT CASE WHEN e.from_status = 'open' THEN fs.name ELSE e.from_status END,
                   CASE WHEN e.to_status = 'open' THEN ts.name ELSE e.to_status END,
-                  e.at, e.note
+                  e.at, e.note, h.from_owner, h.to_owner, h.handed_by
            FROM stage_events e
+           LEFT JOIN handoffs h ON h.deal_id = e.deal_id AND h.event_id = e.id
            LEFT JOIN stages fs ON fs.id = e.from_stage_id
            JOIN stages ts ON ts.id = e.to_stage_id
            WHERE e.deal_id = :id ORDER BY e.at, e.id""",
@@ -75,6 +119,7 @@ def show(deal: str) -> None:
         ("tags", ", ".join(tags)),
         ("expected close", d[21]),
         ("next follow-up", (d[22] or "").replace("T", " ")),
+        ("snoozed until", d[29] and d[29] + (f" ({d[30]})" if d[30] else "")),
         ("lost reason", d[20]),
         ("external id", d[2]),
         ("created", local(d[24])),
@@ -83,11 +128,17 @@ def show(deal: str) -> None:
         ("uuid", d[1]),
         *((f"field {k}", v) for k, v in fields.items()),
     ]
+    if d[16] == "open":
+        facts += score_lines(d, datetime.fromisoformat(os.environ["FUNNEL_NOW"]).date())
     out = [f"#{d[0]} {d[3]}"]
-    out += [f"  {label:<15}{v}" for label, v in facts if v]
+    out += [f"  {label} ".ljust(17) + v for label, v in facts if v]
     out += ["", "History"]
-    for frm, to, at, note in history:
+    for frm, to, at, note, h_from, h_to, h_by in history:
         move = f"created in {to}" if frm is None else f"{frm} → {to}"
+        if h_to is not None:
+            move += f"  handed {h_from} → {h_to}" + (
+                f" by {h_by}" if h_by not in (None, h_from) else ""
+            )
         out.append(f"  {local(at):<17}{move}" + (f"  {note}" if note else ""))
     if activities:
         out += ["", "Activities"]

@@ -65,9 +65,11 @@ def find_deal(conn: sqlite3.Connection, ref: str) -> tuple:  # type: ignore[type
 
 # store/pipelines.py: pipelines with their stages in one query, a row per
 # stage; by_id() of one (PIPELINE_STAGES), all() of every one (ALL_PIPELINES).
+# The last column is the stage's owner (issue 16: a move into a stage with an
+# owner hands the deal over); the benchmark databases have no stage owners.
 _PIPELINES = (
     "SELECT p.id, p.uuid, p.name, s.id, s.pipeline_id, s.name, s.position, "
-    "s.probability, s.rot_days, s.cadence_days FROM pipelines p "
+    "s.probability, s.rot_days, s.cadence_days, s.owner FROM pipelines p "
     "LEFT JOIN stages s ON s.pipeline_id = p.id AND s.removed_at IS NULL "
 )
 PIPELINE_STAGES = _PIPELINES + "WHERE p.id = :id ORDER BY s.position"
