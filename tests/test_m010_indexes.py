@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 
-from funnelcli.schema import SCHEMA_VERSION
-from funnelcli.store.pg_schema import PG_SCHEMA_VERSION
 from helpers import add, ok, ok_json, report, team_url
 
 NEW = ("stage_stays_left", "handoffs_to")
@@ -62,15 +60,18 @@ def _raw(db: Path) -> Any:
 
 
 def _back_to_9(db: Path) -> None:
-    """The database as schema 9 (team schema 4) left it: without m010's indexes."""
+    """The database as schema 9 (team schema 4) left it: without m010's
+    indexes, nor m011's (test_m011_indexes.py) made since."""
     with contextlib.closing(_raw(db)) as conn:
-        for name in NEW:
+        for name in (*NEW, "deals_won"):
             conn.execute(f"DROP INDEX {name}")
         if team_url(db) is None:
-            conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE 'm010_%'")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+            conn.execute(
+                "DELETE FROM _sqlite_migrations WHERE name LIKE 'm010_%' OR name LIKE 'm011_%'"
+            )
+            conn.execute("PRAGMA user_version = 9")
         else:
-            conn.execute(f"UPDATE funnel_schema SET version = {PG_SCHEMA_VERSION - 1}")
+            conn.execute("UPDATE funnel_schema SET version = 4")
 
 
 def _indexes(db: Path) -> set[str]:

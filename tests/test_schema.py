@@ -262,7 +262,7 @@ def test_editing_the_trigger_helper_cannot_change_what_m004_creates(
     monkeypatch.setattr(funnelcli.migrations, "undo_trigger_sql", edited)
     db = _open(tmp_path / "f.db")
     # (m006 rebuilt five of the tables, so their triggers now come later;
-    # m008 added settings' own, frozen in migrations; m009 made stages' again
+    # m008 added settings' own, frozen in m008_settings; m009 made stages' again
     # and added those of handoffs and inbox_seen, frozen in m009_handoffs)
     from funnelcli.m009_handoffs import TRIGGERS as M010
 
@@ -271,7 +271,7 @@ def test_editing_the_trigger_helper_cannot_change_what_m004_creates(
     made = [sql for name, sql in found if not name.startswith(later)]
     assert sorted(made) == sorted(t for t in TRIGGERS if " ON stages " not in t)
     settings = [sql for name, sql in found if name.startswith("settings_")]
-    assert settings == funnelcli.migrations._M008_SETTINGS_TRIGGERS
+    assert settings == funnelcli.migrations.M008_SETTINGS_TRIGGERS
     assert sorted(sql for name, sql in found if name.startswith(later[1:])) == sorted(M010)
 
 

@@ -19,7 +19,9 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from funnelcli.m004_undo_triggers import TRIGGERS as M004_UNDO_TRIGGERS
+from funnelcli.m008_settings import SETTINGS_TRIGGERS as M008_SETTINGS_TRIGGERS
 from funnelcli.m010_indexes import INDEXES as M010_INDEXES
+from funnelcli.m011_indexes import INDEXES as M011_INDEXES
 from funnelcli.schema import UNDO_TABLES as UNDO_TABLES  # its old home, re-exported
 
 migrations = Migrations("funnelcli")
@@ -321,40 +323,6 @@ def m007_touches_and_wake_up_days(db: Database) -> None:
     )
 
 
-# m008's undo triggers for settings(key, value): undo_trigger_sql's output, frozen.
-_M008_SETTINGS_TRIGGERS = [
-    (
-        "CREATE TRIGGER settings_undo_insert AFTER INSERT ON settings "
-        "WHEN EXISTS (SELECT 1 FROM changes WHERE open = 1)\n"
-        "            BEGIN\n"
-        "                INSERT INTO change_rows (change_id, tbl, op, key, old)\n"
-        "                SELECT id, 'settings', 'insert', json_object('key', NEW.key), NULL\n"
-        "                FROM changes WHERE open = 1;\n"
-        "            END"
-    ),
-    (
-        "CREATE TRIGGER settings_undo_update AFTER UPDATE ON settings "
-        "WHEN EXISTS (SELECT 1 FROM changes WHERE open = 1)\n"
-        "            BEGIN\n"
-        "                INSERT INTO change_rows (change_id, tbl, op, key, old)\n"
-        "                SELECT id, 'settings', 'update', json_object('key', OLD.key), "
-        "json_object('key', OLD.key, 'value', OLD.value)\n"
-        "                FROM changes WHERE open = 1;\n"
-        "            END"
-    ),
-    (
-        "CREATE TRIGGER settings_undo_delete AFTER DELETE ON settings "
-        "WHEN EXISTS (SELECT 1 FROM changes WHERE open = 1)\n"
-        "            BEGIN\n"
-        "                INSERT INTO change_rows (change_id, tbl, op, key, old)\n"
-        "                SELECT id, 'settings', 'delete', json_object('key', OLD.key), "
-        "json_object('key', OLD.key, 'value', OLD.value)\n"
-        "                FROM changes WHERE open = 1;\n"
-        "            END"
-    ),
-]
-
-
 @migrations()
 def m008_timezone(db: Database) -> None:
     """The database's own settings, shared by everyone who opens the file: its
@@ -373,7 +341,7 @@ def m008_timezone(db: Database) -> None:
                 key TEXT PRIMARY KEY,
                 value TEXT NOT NULL
             ) WITHOUT ROWID""",
-            *_M008_SETTINGS_TRIGGERS,
+            *M008_SETTINGS_TRIGGERS,
         ],
     )
     db.execute("INSERT INTO settings (key, value) VALUES ('timezone', ?)", [machine_zone()])
@@ -398,3 +366,9 @@ def m009_stage_owners_and_handoffs(db: Database) -> None:
 def m010_stays_by_leave_and_inbox_index(db: Database) -> None:
     """Two indexes, no data changed (funnelcli.m010_indexes, frozen text)."""
     _run(db, M010_INDEXES)
+
+
+@migrations()
+def m011_won_deals_by_close(db: Database) -> None:
+    """One index, no data changed (funnelcli.m011_indexes, frozen text)."""
+    _run(db, M011_INDEXES)

@@ -6,7 +6,7 @@ pending migration is applied, so every command can tell with one pragma
 whether migrations are pending without importing sqlite-utils (~115 ms).
 """
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # Tables whose changes `funnel undo` can revert, with their key columns. Each
 # has undo triggers that note every one of its columns (m004's, frozen text);

@@ -54,7 +54,8 @@ numbers fast enough for bulk loads: same results, new bodies. Migration 3
 instants (reports at 1M deals): same results. Migration 4
 (store/pg_m004.py) is SQLite's m009: stage owners and hand-offs; migration
 5 (store/pg_m005.py) is SQLite's m010: the stays by leave time and the
-hand-offs by receiver, indexed.
+hand-offs by receiver, indexed; migration 6 (store/pg_m006.py) is SQLite's
+m011: the won deals by close time, indexed.
 
 `migrate` applies the pending migrations, under an advisory lock, in one
 transaction. psycopg is not imported: this module only uses the connection
@@ -71,13 +72,14 @@ from funnelcli.store import pg_m002 as m002
 from funnelcli.store import pg_m003 as m003
 from funnelcli.store import pg_m004 as m004
 from funnelcli.store import pg_m005 as m005
+from funnelcli.store import pg_m006 as m006
 from funnelcli.store.pg_compat import COMPAT
 from funnelcli.store.pg_numbers import NUMBERS
 
 if TYPE_CHECKING:
     import psycopg
 
-PG_SCHEMA_VERSION = 5
+PG_SCHEMA_VERSION = 6
 
 # pg_advisory_xact_lock key taken first by `migrate` ("fnlmigr" in ASCII),
 # distinct from store/pg.py's WRITE_LOCK ("funnel").
@@ -89,6 +91,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     m003.MIGRATION,
     m004.MIGRATION,
     m005.MIGRATION,
+    m006.MIGRATION,
 )
 
 
