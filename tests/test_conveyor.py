@@ -353,9 +353,14 @@ def test_inbox_is_yours_unless_told(funnel: Any, monkeypatch: pytest.MonkeyPatch
     fails(funnel, 1, "--owner can't be empty", "inbox", "--owner", " ")
 
 
-def test_the_demo_hands_deals_to_its_second_seller(funnel: Any, isolated: Any) -> None:
+def test_the_demo_hands_deals_to_its_second_seller(
+    funnel: Any, isolated: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """anna owns proposal in the demo: every deal that entered it is hers, and
-    her inbox holds hand-offs of such deals only, each from where it came."""
+    her inbox holds hand-offs of such deals only, each from where it came,
+    each handed over by the deal's owner before (the seller who moved it),
+    not by whoever ran the demo: the same hand-offs for every runner."""
+    monkeypatch.setenv("FUNNEL_USER", "anna")  # anna moving a deal hands her nothing
     db = str(isolated / "demo.db")
     ok(funnel, "--db", db, "demo", "--deals", "16")
     stages = ok_json(funnel, "--db", db, "stage", "list")
@@ -370,6 +375,9 @@ def test_the_demo_hands_deals_to_its_second_seller(funnel: Any, isolated: Any) -
     handed = {i["deal_id"]: i["from_stage"] for i in run.json()}
     assert len(handed) >= 3, "the demo should show a few hand-offs"
     assert handed.items() <= entered.items()
+    assert {(i["by"], i["from_owner"]) for i in run.json()} <= {("me", "me"), ("piotr", "piotr")}
+    # the demo itself is one change, recorded as made by its runner
+    assert [c["who"] for c in ok_json(funnel, "--db", db, "changes")] == ["anna"]
 
 
 def test_export_and_import_keep_the_stage_owners(conveyor: Any, isolated: Any) -> None:

@@ -6,7 +6,7 @@ Deterministic for a given `now`, so the demo reads the same every time.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from funnelcli.clock import FIRST_DAY, LAST_DAY
 from funnelcli.errors import Invalid
@@ -107,6 +107,25 @@ def _build(ctx: Context, deals: int, seed: int) -> int:
         if stage.name == HANDOFF_STAGE:
             ctx.store.pipelines.set_stage_owner(stage.id, HANDOFF_OWNER)
     now = ctx.now
+    # The demo is one change, recorded as made by whoever runs it; inside it
+    # each deal is moved by its owner, so a hand-off names them as who
+    # handed it over (not the login name of the machine the demo ran on).
+    runner = ctx.store.change_who
+    try:
+        _deals(ctx, deals, rng, touches, stages, now)
+    finally:
+        ctx.store.change_who = runner
+    return deals
+
+
+def _deals(
+    ctx: Context,
+    deals: int,
+    rng: random.Random,
+    touches: random.Random,
+    stages: list[str],
+    now: datetime,
+) -> None:
     for i in range(deals):
         org = ORGS[i % len(ORGS)]
         created = now - timedelta(days=rng.randint(3, 120), hours=rng.randint(0, 8))
@@ -123,6 +142,7 @@ def _build(ctx: Context, deals: int, seed: int) -> int:
             note=rng.choice(NOTES) if rng.random() < 0.5 else None,
         )
         deal = add_deal(ctx, f"{org} {rng.choice(PRODUCTS)}", ch, created.isoformat())
+        ctx.store.change_who = ch.owner
         # Walk it forward: each later stage reached with falling odds.
         moment = created
         depth = 0
@@ -157,4 +177,3 @@ def _build(ctx: Context, deals: int, seed: int) -> int:
                 log_activity(ctx, str(deal.id), kind, rng.choice(NOTES), at=touch.isoformat())
         elif follow != "-":
             set_follow_up(ctx, str(deal.id), follow)
-    return deals
