@@ -258,6 +258,16 @@ def test_markdown_same_sections_and_inert(rv: Any) -> None:
         assert len(widths) == 1, block
 
 
+def test_the_funnel_says_what_it_counts_when_a_period_is_given(rv: Any) -> None:
+    """With a period the funnel (deals created in it) and the headline (deals
+    closed in it) can differ, and the page says so; all time, they agree."""
+    said = "The deals created in the period, by how far they got; the headline counts"
+    for args, shown in ((SINCE, True), ((), False)):
+        page = ok(rv, "report", "review", *args).stdout
+        text = ok(rv, "report", "review", *args, "--format", "markdown").stdout
+        assert (said in page, said in text) == (shown, shown)
+
+
 @SAME_ON_BOTH
 def test_output_files_and_stdout(rv: Any, tmp_path: Path) -> None:
     out = tmp_path / "review.html"

@@ -14,6 +14,7 @@ from funnelcli.render.review_text import NONE, figure, h, money, num, pct
 from funnelcli.render.review_words import (
     HEADLINE,
     TITLE,
+    funnel_words,
     lost_name,
     period_words,
     scope_words,
@@ -135,7 +136,9 @@ def _funnel(p: dict[str, Any]) -> str:
     )
     head = [("Stage", False), ("Reached", True), ("→ next", True), ("Dropped", True)]
     table = _table([*head, ("Open now", True), ("Avg days", True)], rows)
-    return f'<div class="panel funnel">{chart}{table}</div>'
+    words = funnel_words(p)
+    note = "" if words is None else f'<p class="note">{h(words)}</p>'
+    return f'<div class="panel funnel">{chart}{table}{note}</div>'
 
 
 def _trends(p: dict[str, Any]) -> str:

@@ -8,7 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from funnelcli.render.review_text import NONE, bar, figure, md, money, num, pct
-from funnelcli.render.review_words import HEADLINE, TITLE, lost_name, period_words, scope_words
+from funnelcli.render.review_words import (
+    HEADLINE,
+    TITLE,
+    funnel_words,
+    lost_name,
+    period_words,
+    scope_words,
+)
 
 
 def _table(head: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
@@ -47,7 +54,8 @@ def _funnel(p: dict[str, Any]) -> list[str]:
     rows.append(["**won**", num(f["won"]), bar(f["won"], top), "", "", ""])
     rows.append(["**lost**", num(f["lost"]), bar(f["lost"], top), "", "", ""])
     head = ["Stage", "Reached", "", "→ next", "Dropped", "Open now"]
-    return _table(head, rows, {1, 3, 4, 5})
+    words = funnel_words(p)
+    return _table(head, rows, {1, 3, 4, 5}) + ([] if words is None else [md(words), ""])
 
 
 def _trends(p: dict[str, Any]) -> list[str]:

@@ -49,5 +49,17 @@ def scope_words(p: dict[str, Any]) -> list[str]:
     return lines
 
 
+def funnel_words(p: dict[str, Any]) -> str | None:
+    """What the funnel counts, said when a period makes it differ from the
+    headline: the deals created in the period (the funnel report's cohort),
+    where the headline counts the deals closed in it."""
+    if p["since"] is None and p["until"] is None:
+        return None
+    return (
+        "The deals created in the period, by how far they got; the headline counts "
+        "the deals closed in it, so their won and lost can differ."
+    )
+
+
 def lost_name(group: str | None) -> str:
     return "(no reason)" if group is None else group
