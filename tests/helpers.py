@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -90,6 +91,17 @@ def team_url(path: Path | None = None) -> str | None:
     return url
 
 
+def raw_connection(db: Path) -> Any:
+    """A plain autocommit connection to the test's database (the file `db`,
+    or the team database it stands for): one that migrates nothing."""
+    url = team_url(db)
+    if url is None:
+        return sqlite3.connect(db, isolation_level=None)
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
 def open_store(path: Path | None = None, *, for_write: bool, now: Any) -> Any:
     """The store of the test's database (FUNNEL_DB's: a file, or a team
     database), or of the file at `path`."""
@@ -155,6 +167,14 @@ def ok(funnel: Any, *args: str) -> Any:
     run = funnel(*args)
     assert run.exit_code == 0, (args, run.stderr)
     return run
+
+
+def redo(funnel: Any, undone: Any) -> Any:
+    """Undo the undo whose run is `undone` (by the change number it says it
+    was recorded as): the change it took back comes back."""
+    found = re.search(r"recorded as change #(\d+)", undone.stdout + undone.stderr)
+    assert found is not None, undone.stderr
+    return ok(funnel, "undo", found[1])
 
 
 def ok_json(funnel: Any, *args: str, quiet: bool = True) -> Any:

@@ -6,7 +6,6 @@ its change log still undoable; the statements it is for read it."""
 from __future__ import annotations
 
 import contextlib
-import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 
 from funnelcli.store.reports import ReportStore, Window
-from helpers import add, ok, ok_json, report, team_url
+from helpers import add, ok, ok_json, raw_connection, redo, report, team_url
 
 
 def _pipeline(funnel: Any, at: Any) -> None:
@@ -44,19 +43,9 @@ def _figures(funnel: Any) -> Any:
     )
 
 
-def _raw(db: Path) -> Any:
-    """A plain connection to the test's database, one that migrates nothing."""
-    url = team_url(db)
-    if url is None:
-        return sqlite3.connect(db, isolation_level=None)
-    import psycopg
-
-    return psycopg.connect(url, autocommit=True)
-
-
 def _back_to_10(db: Path) -> None:
     """The database as schema 10 (team schema 5) left it: without deals_won."""
-    with contextlib.closing(_raw(db)) as conn:
+    with contextlib.closing(raw_connection(db)) as conn:
         conn.execute("DROP INDEX deals_won")
         if team_url(db) is None:
             conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE 'm011_%'")
@@ -66,7 +55,7 @@ def _back_to_10(db: Path) -> None:
 
 
 def _has_index(db: Path) -> bool:
-    with contextlib.closing(_raw(db)) as conn:
+    with contextlib.closing(raw_connection(db)) as conn:
         if team_url(db) is None:
             sql = "SELECT count(*) FROM sqlite_master WHERE name = 'deals_won'"
         else:
@@ -98,9 +87,7 @@ def test_an_older_database_gets_the_index_and_keeps_its_figures_and_undo(
     undone = ok(funnel, "undo")
     assert ok_json(funnel, "show", "4")["status"] == "open"
     assert report(funnel, "metrics", "--since", "30d")[0]["won"] == 1
-    undo = re.search(r"recorded as change #(\d+)", undone.stdout + undone.stderr)
-    assert undo is not None
-    ok(funnel, "undo", undo[1])  # undoing the undo
+    redo(funnel, undone)  # undoing the undo
     assert _figures(funnel) == before
     ok(funnel, "doctor")
 
