@@ -39,7 +39,8 @@ from floor_sql import DEAL_SELECT, follow_up_at
 
 STAGES = (
     "SELECT p.id, p.uuid, p.name, s.name, s.probability, s.rot_days, s.cadence_days, "
-    "s.removed_at IS NOT NULL FROM pipelines p LEFT JOIN stages s ON s.pipeline_id = p.id "
+    "s.removed_at IS NOT NULL, s.owner "
+    "FROM pipelines p LEFT JOIN stages s ON s.pipeline_id = p.id "
     "ORDER BY p.id, s.removed_at IS NOT NULL, s.position, s.id"
 )
 EVENTS = """SELECT e.deal_id, fs.name, fp.name, e.from_status, ts.name, tp.name,
@@ -63,10 +64,11 @@ def export(db: str, out_path: str) -> int:
     conn.execute("PRAGMA user_version").fetchone()
     conn.execute("BEGIN")
     pipelines: dict[int, dict] = {}
-    for pid, puuid, pname, sname, prob, rot, cad, removed in conn.execute(STAGES):
+    for pid, puuid, pname, sname, prob, rot, cad, removed, owner in conn.execute(STAGES):
         p = pipelines.setdefault(pid, {"name": pname, "uuid": puuid, "stages": []})
         if sname is not None:
             stage = {"name": sname, "probability": prob, "rot_days": rot, "cadence_days": cad}
+            stage["owner"] = owner
             if removed:
                 stage["removed"] = True
             p["stages"].append(stage)
