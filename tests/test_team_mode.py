@@ -38,6 +38,8 @@ def test_a_password_never_shows():
         "postgresql://h/db?password=***&sslmode=require"
     )
     assert shown("postgresql://anna@h/db") == "postgresql://anna@h/db"
+    # an unescaped @ in the password: up to the last @ before the path, as libpq reads it
+    assert shown("postgresql://anna:p@ss@h:5/db") == "postgresql://anna:***@h:5/db"
     assert has_password("postgresql://anna:x@h/db")
     assert not has_password("postgresql://anna@h/db?sslmode=require")
 
@@ -68,6 +70,47 @@ def test_a_password_on_the_command_line_is_refused(funnel):
     assert "~/.pgpass or PGPASSWORD" in r.stderr
 
 
+def test_a_server_address_that_isnt_a_url_is_refused_not_made_a_file(funnel, tmp_path, monkeypatch):
+    """libpq's key=value form, or a URL with a slash missing, named as the
+    database: one line saying so (the password masked), and no SQLite file
+    of that name made where the seller's deal would go unseen."""
+    monkeypatch.chdir(tmp_path)
+    before = sorted(os.listdir(tmp_path))
+    conninfo = "host=127.0.0.1 port=5432 dbname=sales user=anna password=s3cret"
+    r = funnel("--db", conninfo, "add", "oops")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert "s3cret" not in r.stderr and "password=***" in r.stderr
+    assert "is libpq's key=value form, which funnel doesn't take" in r.stderr
+    monkeypatch.setenv("FUNNEL_DB", "postgresql:/127.0.0.1/sales")
+    r = funnel("add", "oops")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr.count("\n") == 1
+    assert "FUNNEL_DB: postgresql:/127.0.0.1/sales is not a postgresql:// URL" in r.stderr
+    r = funnel("config", "set", "db", "POSTGRES:db.example.com")
+    assert r.exit_code == 2 and "is not a postgresql:// URL" in r.stderr
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_config_db_takes_no_password_and_shows_none(funnel, isolated, monkeypatch):
+    r = funnel("config", "set", "db", "postgresql://anna:s3cret@db.example.com/sales")
+    assert r.exit_code == 2
+    assert "s3cret" not in r.stderr + r.stdout and "~/.pgpass or PGPASSWORD" in r.stderr
+    # one written into the file by hand is never shown
+    (isolated / "config.toml").write_text('db = "postgresql://anna:p@ss@db.example.com/sales"\n')
+    r = funnel("config", "get", "db")
+    assert r.stdout == "postgresql://anna:***@db.example.com/sales\n"
+    assert "p@ss" not in funnel("config", "get", "db", "--format", "json").stdout
+    # every setting but the database's zone is the file's: shown even when the
+    # database can't be opened (here: a URL libpq would misread), with a note
+    monkeypatch.delenv("FUNNEL_DB")  # the config's `db` names the database
+    every = funnel("config", "get")
+    assert every.exit_code == 0 and "p@ss" not in every.stdout + every.stderr
+    assert "currency" in every.stdout
+    assert every.stderr.startswith("timezone: not read: `db` in ")
+    assert "has an @ in its user or password: write it as %40" in every.stderr
+    assert funnel("list").exit_code == 1  # a command that needs the database
+
+
 def test_without_psycopg_one_line_says_what_to_install(funnel, monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)
     monkeypatch.setenv("FUNNEL_DB", "postgresql://anna:s3cret@127.0.0.1:1/sales")
@@ -75,7 +118,7 @@ def test_without_psycopg_one_line_says_what_to_install(funnel, monkeypatch):
     assert r.exit_code == 1
     assert r.stderr == (
         "funnel: error: postgresql://anna:***@127.0.0.1:1/sales is a PostgreSQL database: "
-        "team mode needs psycopg, pip install 'funnelcli[postgres]'\n"
+        "team mode needs psycopg 3, pip install 'psycopg[binary]' (funnelcli's `postgres` extra)\n"
     )
 
 
@@ -241,6 +284,27 @@ def test_a_write_that_waited_keeps_the_history_in_order(funnel, at):
     r = funnel("move", "1", "negotiation")
     assert r.exit_code == 1
     assert "history must stay in order" in r.stderr
+
+
+def test_a_touch_just_after_a_teammates_add_keeps_it_in_order(funnel, at):
+    """Anna adds a deal with her clock 30 s ahead of Ben's; Ben logs a call on
+    it at once: the touch is recorded at the deal's creation, as a move is.
+    Two and a half minutes behind is a wrong clock: refused in one line that
+    says "now", not an --at nobody gave."""
+    at("2026-11-23T12:00:30")
+    assert funnel("add", "Skewed").exit_code == 0
+    at("2026-11-23T12:00:00")
+    assert funnel("log", "1", "call", "hi").exit_code == 0
+    shown = funnel("show", "1", "--format", "json").json()
+    assert [a["at"] for a in shown["activities"]] == ["2026-11-23T12:00:30Z"]
+    at("2026-11-23T11:58:00")
+    assert funnel("add", "Later").exit_code == 0  # created 11:58: fine
+    at("2026-11-23T11:57:30")
+    r = funnel("log", "1", "call", "again")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr.endswith(
+        "now (this machine's clock) is before deal 1 was created (2026-11-23 12:00)\n"
+    )
 
 
 @pg

@@ -8,7 +8,7 @@ from funnelcli.cli.group import FunnelCommand
 from funnelcli.cli.options import Format
 from funnelcli.cli.state import state
 from funnelcli.config import DATABASE_KEYS, DEFAULTS, DESCRIPTIONS, save_setting
-from funnelcli.errors import NotFound
+from funnelcli.errors import Invalid, NotFound, StorageError
 from funnelcli.render.output import Column, Output
 from funnelcli.render.text import safe
 
@@ -21,6 +21,8 @@ config_app = typer.Typer(
 def _shown(value: object) -> str:
     if isinstance(value, bool):  # as TOML writes it
         return "true" if value else "false"
+    if value is None:  # not read (the timezone of a database that could not be opened)
+        return ""
     return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
@@ -44,12 +46,23 @@ def get(
         raise NotFound(f"unknown config key '{key}' (known: {', '.join(known)})")
     keys = known if key is None else [key]
     values = {k: config[k] for k in keys if k in DEFAULTS}
+    if values.get("db"):  # a password written into the file is never shown
+        from funnelcli.dburl import shown_target
+
+        values["db"] = shown_target(str(values["db"]))
     about = dict(DESCRIPTIONS)
     if "timezone" in keys:
         from funnelcli.services.settings import ABOUT, timezone
 
-        values["timezone"] = timezone(st.context(write=False, missing_ok=True))
         about["timezone"] = ABOUT
+        try:
+            values["timezone"] = timezone(st.context(write=False, missing_ok=True))
+        except (StorageError, Invalid) as exc:
+            if key is not None:
+                raise
+            # the file's settings are still worth showing (and fixing `db`)
+            values["timezone"] = None
+            out.message(safe(f"timezone: not read: {exc}"))
     if key is not None:
         if out.fmt == "json":
             out.emit_object(lambda: {key: values[key]}, list)
@@ -91,9 +104,23 @@ def set_(
         again = f"; {recounted} stage stays counted again in it" if recounted else ""
         Output().message(safe(f"{key} = {stored}  (database {c.store.name}{again})"))
         return
+    if key == "db":
+        _check_db_setting(value)
     config = st.config
     stored = save_setting(config, key, value)
     Output().message(safe(f"{key} = {_shown(stored)}  ({config.path})"))
+
+
+def _check_db_setting(value: str) -> None:
+    """`config set db` takes what --db takes: no password (this command line
+    is as readable as any other), no server address mistaken for a file."""
+    from funnelcli.cli.state import NO_PASSWORD, check_db_target
+    from funnelcli.dburl import has_password, is_url
+    from funnelcli.errors import UsageError
+
+    if is_url(value) and has_password(value):
+        raise UsageError(NO_PASSWORD.format(where="config set db"))
+    check_db_target(value, "config set db")
 
 
 @config_app.command("path", cls=FunnelCommand)

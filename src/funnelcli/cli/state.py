@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from funnelcli.config import Config, expand_home, load_config
-from funnelcli.dburl import has_password, is_url, shown
+from funnelcli.dburl import (
+    broken_url,
+    has_password,
+    is_url,
+    mistaken_server,
+    shown,
+    shown_target,
+)
 from funnelcli.errors import NotFound
 from funnelcli.services import Context, DealMatch
 
@@ -89,8 +96,14 @@ class AppState:
 
     def db_url(self) -> str | None:
         """The team database's postgresql:// URL, None for a SQLite file."""
-        target, _ = self.db_target()
-        return target if is_url(target) else None
+        target, named_by = self.db_target()
+        if not is_url(target):
+            return None
+        if (broken := broken_url(str(target))) is not None:
+            from funnelcli.errors import Invalid
+
+            raise Invalid(f"{named_by}: {shown(str(target))} {broken}")
+        return target
 
     def db_where(self) -> tuple[Path, str | None]:
         """The database file's path and who named it (see db_target). A
@@ -108,6 +121,12 @@ class AppState:
             from funnelcli.dirs import data_dir
 
             return data_dir() / "funnel.db", None
+        if (mistaken := mistaken_server(target)) is not None:
+            from funnelcli.errors import Invalid
+
+            # never a SQLite file named after a mistyped server (the deal
+            # would go to a file nobody on the team sees)
+            raise Invalid(f"{named_by}: {shown_target(target)} {mistaken}, e.g. {_EXAMPLE}")
         if named_by in ("--db", "FUNNEL_DB"):
             return expand_home(Path(target)), named_by
         # a relative `db` in the config file is relative to that file
@@ -216,18 +235,33 @@ class AppState:
         self._stores.clear()
 
 
+_EXAMPLE = "postgresql://anna@db.example.com:5432/sales"
+NO_PASSWORD = (
+    "{where}: never put a password on the command line (others can read it); "
+    "keep it in ~/.pgpass or PGPASSWORD"
+)
+
+
+def check_db_target(value: str, where: str) -> None:
+    """One usage error (exit 2) for a value given as a database that was
+    surely meant as a server's address but isn't a postgresql:// URL."""
+    from funnelcli.errors import UsageError
+
+    if (mistaken := mistaken_server(value)) is not None:
+        raise UsageError(f"{where}: {shown_target(value)} {mistaken}, e.g. {_EXAMPLE}")
+    if is_url(value) and (broken := broken_url(value)) is not None:
+        raise UsageError(f"{where}: {shown(value)} {broken}")
+
+
 def _check_db_option(value: str) -> None:
     """--db names a file or a postgresql:// URL without a password (anyone on
     the machine can read a command line); else one usage error (exit 2)."""
     from funnelcli.errors import UsageError
 
-    if is_url(value):
-        if has_password(value):
-            raise UsageError(
-                "--db: never put a password on the command line (others can read it); "
-                "keep it in ~/.pgpass or PGPASSWORD"
-            )
-    elif not value.strip():
+    if is_url(value) and has_password(value):
+        raise UsageError(NO_PASSWORD.format(where="--db"))
+    check_db_target(value, "--db")
+    if not value.strip():
         raise UsageError("--db: give a database file's path or a postgresql:// URL")
     elif os.path.isdir(os.path.expanduser(value)):
         raise UsageError(f"--db: {value} is a directory, not a database file")
