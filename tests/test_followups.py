@@ -759,7 +759,10 @@ BAD: list[tuple[list[str], str]] = [
         ["log", "1", "call", "--at", "today 11:00"],
         "--at today 11:00 is in the future; history records what already happened",
     ),
-    (["log", "1", "call", "--at", "2026-11-19"], "--at 2026-11-19 is before deal 1 was created"),
+    (
+        ["log", "1", "call", "--at", "2026-11-19"],
+        "--at 2026-11-19 is before deal 1 was created (2026-11-20 00:00)",
+    ),
     (["log", "1", "call", "--at", "someday"], f"--at: can't read 'someday' as a date {DATE_HINT}"),
     (["log", "2", "call"], "deal 2 is won; can't log a touch on a closed deal"),
     (["log", "3", "email", "lost it"], "deal 3 is lost; can't log a touch on a closed deal"),

@@ -624,7 +624,10 @@ def test_migrate_refuses_a_foreign_database(pg_url: str) -> None:
         pg.execute("CREATE TABLE invoices (id int)")
         with pytest.raises(StorageError) as e:
             migrate(pg, name="the team db")
-        assert e.value.message == "the team db is a PostgreSQL database, but not a funnelcli one"
+        assert e.value.message == (
+            "the team db is a PostgreSQL database, but not a funnelcli one: it holds other "
+            "tables; give funnelcli an empty database of its own (e.g. `createdb sales`)"
+        )
         assert _tables(pg) == ["invoices"]  # nothing made
         assert pg.execute("SELECT to_regproc('julianday')").fetchone() == (None,)
 

@@ -210,7 +210,8 @@ def test_a_foreign_database_is_left_alone(funnel, solo, pg_url, monkeypatch):
     run = migrate(funnel, monkeypatch, pg_url, solo)
     assert run.exit_code == 1
     assert run.stderr == (
-        f"funnel: error: {pg_url} is a PostgreSQL database, but not a funnelcli one\n"
+        f"funnel: error: {pg_url} is a PostgreSQL database, but not a funnelcli one: it holds "
+        "other tables; give funnelcli an empty database of its own (e.g. `createdb sales`)\n"
     )
     assert tables(pg_url) == ["invoices"]
 

@@ -149,3 +149,16 @@ def local_day(text: str) -> date:
 
 def start_of_day(day: date) -> datetime:
     return datetime(day.year, day.month, day.day)
+
+
+# "Now" a little before a deal's last change is a writer that read the clock
+# and then waited for another's write (up to the 30 s busy timeout), or a
+# teammate's clock a little ahead: the change happens at that last change's
+# time, so the history stays in order. More than this is refused.
+NOW_SLACK_S = 60
+
+
+def within_slack(stamp: str, last: str) -> bool:
+    """Is the stored instant `stamp` at most NOW_SLACK_S before `last`?"""
+    gap = datetime.fromisoformat(last) - datetime.fromisoformat(stamp)
+    return gap.total_seconds() <= NOW_SLACK_S

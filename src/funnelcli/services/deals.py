@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from funnelcli.clock import utc_text
+from funnelcli.clock import utc_text, within_slack
 from funnelcli.errors import Conflict, Invalid, NotFound, UsageError
 from funnelcli.models import Deal, Handoff, Pipeline, Stage, stage_key
 from funnelcli.services import (
@@ -49,17 +49,10 @@ def money_values(
     return minor, found
 
 
-# "Now" a little before the deal's last change is a writer that read the clock
-# and then waited for another's write (up to the 30 s busy timeout), or a
-# teammate's clock a little ahead: the change happens at that last change's
-# time, so the history stays in order. More than this is refused.
-_NOW_SLACK_S = 60
-
-
 def _check_order(ctx: Context, deal: Deal, at: datetime, text: str | None) -> str:
     stamp = utc_text(at)
     last = ctx.store.deals.last_event_at(deal.id)
-    if last is not None and stamp < last and text is None and _within_slack(stamp, last):
+    if last is not None and stamp < last and text is None and within_slack(stamp, last):
         return last
     if last is not None and stamp < last:
         from funnelcli.clock import local_from_utc
@@ -70,13 +63,6 @@ def _check_order(ctx: Context, deal: Deal, at: datetime, text: str | None) -> st
             f"{what} is before deal {deal.id}'s last change ({shown}); history must stay in order"
         )
     return stamp
-
-
-def _within_slack(stamp: str, last: str) -> bool:
-    from datetime import datetime
-
-    gap = datetime.fromisoformat(last) - datetime.fromisoformat(stamp)
-    return gap.total_seconds() <= _NOW_SLACK_S
 
 
 def hand_over(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from funnelcli.clock import utc_text
+from funnelcli.clock import utc_text, within_slack
 from funnelcli.config import NOTE_KIND
 from funnelcli.errors import Conflict, Invalid
 from funnelcli.models import Deal
@@ -51,6 +51,22 @@ def _kind(ctx: Context, kind: str) -> str:
     return kind
 
 
+def _not_before_creation(deal: Deal, moment: datetime, at: str | None) -> datetime:
+    """The touch's moment: refused before the deal was created, except that
+    "now" up to a minute before it (a teammate's clock a little ahead) is
+    taken as the creation's time, as a move's is (services/deals.py)."""
+    stamp = utc_text(moment)
+    if stamp >= deal.created_at:
+        return moment
+    if at is None and within_slack(stamp, deal.created_at):
+        return datetime.fromisoformat(deal.created_at).astimezone(moment.tzinfo)
+    from funnelcli.clock import local_from_utc
+
+    shown = local_from_utc(deal.created_at).strftime("%Y-%m-%d %H:%M")
+    what = f"--at {at}" if at is not None else "now (this machine's clock)"
+    raise Invalid(f"{what} is before deal {deal.id} was created ({shown})")
+
+
 def log_activity(
     ctx: Context,
     ref: str,
@@ -71,9 +87,7 @@ def log_activity(
     kind = _kind(ctx, kind)
     with ctx.store.write():
         deal = _open_deal(ctx, ref, "log a touch on")
-        moment = parse_past(ctx, at)
-        if utc_text(moment) < deal.created_at:
-            raise Invalid(f"--at {at} is before deal {deal.id} was created")
+        moment = _not_before_creation(deal, parse_past(ctx, at), at)
         if next_when is not None:
             follow_up: str | None = _iso(_future(ctx, next_when, "--next"))
         elif no_next:

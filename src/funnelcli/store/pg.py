@@ -210,8 +210,8 @@ def connect(url: str, *, busy_timeout_s: float, connect_timeout_s: int = 10) -> 
         import psycopg
     except ImportError:
         raise StorageError(
-            f"{name} is a PostgreSQL database: team mode needs psycopg, "
-            "pip install 'funnelcli[postgres]'"
+            f"{name} is a PostgreSQL database: team mode needs psycopg 3, "
+            "pip install 'psycopg[binary]' (funnelcli's `postgres` extra)"
         ) from None
     try:
         raw = psycopg.connect(

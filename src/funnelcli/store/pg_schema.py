@@ -151,7 +151,10 @@ def _version(conn: psycopg.Connection[Any], shown: str) -> int:
     has_version, has_tables = row
     if not has_version:
         if has_tables:
-            raise StorageError(f"{shown} is a PostgreSQL database, but not a funnelcli one")
+            raise StorageError(
+                f"{shown} is a PostgreSQL database, but not a funnelcli one: it holds other "
+                f"tables; give funnelcli an empty database of its own (e.g. `createdb sales`)"
+            )
         return 0
     version = conn.execute("SELECT max(version) FROM funnel_schema").fetchone()
     if version is None or version[0] is None:
