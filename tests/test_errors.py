@@ -381,7 +381,8 @@ def test_locked_database(funnel, db, monkeypatch, args):
         return
     assert (r.exit_code, r.stdout) == (1, "")
     assert one_error_line(r.stderr) == (
-        f"database {db} is locked by another process (waited 0.2 s)"
+        f"database {db} is locked by another process (waited 0.2 s); "
+        "nothing was changed: run it again"
     )
     assert dump(db) == before
 

@@ -55,7 +55,8 @@ def storage_error(exc: sqlite3.Error, path: str) -> StorageError:
     text = str(exc)
     if "locked" in text or "busy" in text:
         return StorageError(
-            f"database {path} is locked by another process (waited {BUSY_TIMEOUT_S:g} s)"
+            f"database {path} is locked by another process (waited {BUSY_TIMEOUT_S:g} s); "
+            "nothing was changed: run it again"
         )
     if "not a database" in text or "malformed" in text:
         return StorageError(f"{path} is not a funnelcli database (SQLite says: {text})")
