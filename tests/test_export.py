@@ -150,6 +150,27 @@ def test_the_round_trip_gives_the_same_file_whatever_the_clock_says(
     assert a.splitlines() == b.splitlines()
 
 
+def test_an_export_piped_into_a_json_file_imports(rich_db, isolated, monkeypatch):
+    """`funnel export > all.json` writes JSON lines under a .json name: import
+    reads what the file holds. One whole object alone on one line stays JSON."""
+    piped = isolated / "all.json"
+    piped.write_text(ok(rich_db, "export").stdout)
+    monkeypatch.setenv("FUNNEL_DB", str(isolated / "fresh.db"))
+    assert ok(rich_db, "import", str(piped)).stderr == (
+        "imported 12 deals, updated 0, unchanged 0; created pipeline renewals\n"
+    )
+    back = isolated / "back.jsonl"
+    ok(rich_db, "export", "--output", str(back))
+    assert _without_exported_at(back.read_text(), "jsonl").splitlines() == (
+        _without_exported_at(piped.read_text(), "jsonl").splitlines()
+    )
+    one = isolated / "one.json"
+    one.write_text('{"deals": [{"title": "Solo"}]}\n')
+    monkeypatch.setenv("FUNNEL_DB", str(isolated / "other.db"))
+    run = rich_db("import", str(one))
+    assert "line 2" not in run.stderr  # read as one JSON document, not as lines
+
+
 def test_jsonl_carries_pipelines_history_and_touches(rich_db):
     lines = ok(rich_db, "export").stdout.splitlines()
     header = json.loads(lines[0])

@@ -169,9 +169,18 @@ def open_source(path: Path, fmt: str | None, progress: Progress | None = None) -
     else:
         if not path.is_file():
             raise NotFound(f"no file {path}")
+        f = path.open("rb")
+        if fmt is None and guess_format(path, None) == "json":
+            # a .json file holding JSON lines (`funnel export > all.json`
+            # writes JSONL to stdout) is read as what it holds: a whole object
+            # on its first line and more after it (one object alone is JSON)
+            head = f.read(65536)
+            f.seek(0)
+            more = head.strip().split(b"\n", 1)[1:]
+            lines = sniff_format(head) == "jsonl" and more and more[0].strip()
+            fmt = "jsonl" if lines else "json"
         fmt = guess_format(path, fmt)
         src = Source(path, fmt, size=path.stat().st_size)
-        f = path.open("rb")
     if fmt == "csv":
         _csv(src, f, progress)
     elif fmt == "jsonl":
