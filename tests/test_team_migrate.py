@@ -243,7 +243,7 @@ def tables(url: str) -> list[str]:
         ]
 
 
-@pytest.mark.parametrize("kind", ["text", "foreign", "missing"])
+@pytest.mark.parametrize("kind", ["text", "foreign", "missing", "directory"])
 def test_a_file_that_isnt_a_funnelcli_database_is_refused(
     funnel, pg_url, monkeypatch, tmp_path, kind
 ):
@@ -256,6 +256,9 @@ def test_a_file_that_isnt_a_funnelcli_database_is_refused(
             conn.execute("CREATE TABLE invoices (id INTEGER)")
         conn.close()
         said = f"{path} is not a funnelcli database (no deals or pipelines tables)"
+    elif kind == "directory":
+        path.mkdir()
+        said = f"{path} is a directory, not a database file"
     else:
         said = f"no file {path}"
     run = migrate(funnel, monkeypatch, pg_url, path)

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from funnelcli.config import expand_home
-from funnelcli.errors import Conflict, NotFound, StorageError
+from funnelcli.errors import Conflict, Invalid, NotFound, StorageError
 from funnelcli.services import Context
 from funnelcli.store.backup import copy_over, keep_copy, page_size, read_facts, write_backup
 from funnelcli.store.connection import database_exists, is_wal
@@ -52,6 +52,8 @@ def require_file(path: Path) -> None:
     except OSError as exc:  # a directory we may not search, a name too long
         raise StorageError(f"can't read {path}: {exc.strerror or exc}") from None
     if not regular:
+        if path.is_dir():
+            raise Invalid(f"{path} is a directory, not a database file")
         raise NotFound(f"no file {path}")
 
 
