@@ -154,10 +154,21 @@ def sniff_format(head: bytes) -> str:
     return "csv"
 
 
+def _json_or_lines(path: Path) -> str:
+    """A .json file holding JSON lines (`funnel export > all.json` writes JSONL
+    to stdout) is read as what it holds: a whole object on its first line and
+    more after it is JSONL; anything else (one object alone too) is JSON."""
+    with path.open("rb") as f:
+        head = f.read(65536)
+    more = head.strip().split(b"\n", 1)[1:]
+    return "jsonl" if sniff_format(head) == "jsonl" and more and more[0].strip() else "json"
+
+
 def open_source(path: Path, fmt: str | None, progress: Progress | None = None) -> Source:
     """`path` "-" is standard input: its format is --format, else sniffed
     from its first line (sniff_format)."""
     f: IO[bytes]
+    given = fmt
     if str(path) == "-":
         import io
         import sys
@@ -169,18 +180,11 @@ def open_source(path: Path, fmt: str | None, progress: Progress | None = None) -
     else:
         if not path.is_file():
             raise NotFound(f"no file {path}")
-        f = path.open("rb")
-        if fmt is None and guess_format(path, None) == "json":
-            # a .json file holding JSON lines (`funnel export > all.json`
-            # writes JSONL to stdout) is read as what it holds: a whole object
-            # on its first line and more after it (one object alone is JSON)
-            head = f.read(65536)
-            f.seek(0)
-            more = head.strip().split(b"\n", 1)[1:]
-            lines = sniff_format(head) == "jsonl" and more and more[0].strip()
-            fmt = "jsonl" if lines else "json"
         fmt = guess_format(path, fmt)
+        if fmt == "json" and given is None:
+            fmt = _json_or_lines(path)
         src = Source(path, fmt, size=path.stat().st_size)
+        f = path.open("rb")
     if fmt == "csv":
         _csv(src, f, progress)
     elif fmt == "jsonl":
